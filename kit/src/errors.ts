@@ -1,0 +1,72 @@
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { ErrorDetailSchema, type ErrorDetail } from '@pastemesh/gen/errors';
+
+/**
+ * The catalog of machine-readable reasons. Each travels as an ErrorDetail
+ * beside a gRPC code; clients branch on the reason, people read the message.
+ */
+export const Reason = {
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  CONTENT_TOO_LARGE: 'CONTENT_TOO_LARGE',
+  PASTE_NOT_FOUND: 'PASTE_NOT_FOUND',
+  PASTE_EXPIRED: 'PASTE_EXPIRED',
+  VERSION_NOT_FOUND: 'VERSION_NOT_FOUND',
+  NOT_OWNER: 'NOT_OWNER',
+  USER_NOT_FOUND: 'USER_NOT_FOUND',
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  TOKEN_REUSED: 'TOKEN_REUSED',
+  API_KEY_NOT_FOUND: 'API_KEY_NOT_FOUND',
+  ADMIN_REQUIRED: 'ADMIN_REQUIRED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+/** Optional facts an error carries besides its code and message. */
+export interface ErrorFacts {
+  field?: string;
+  limit?: number;
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/** Builds the one error type handlers throw: a ConnectError with an explicit code and an ErrorDetail. */
+export function appError(code: Code, reason: Reason, message: string, facts: ErrorFacts = {}): ConnectError {
+  const detail = create(ErrorDetailSchema, {
+    reason,
+    field: facts.field ?? '',
+    limit: BigInt(facts.limit ?? 0),
+    retryAfterSeconds: facts.retryAfterSeconds ?? 0,
+  });
+  return new ConnectError(message, code, undefined, [{ desc: ErrorDetailSchema, value: detail }], facts.cause);
+}
+
+/** An INVALID_ARGUMENT naming the field, e.g. `invalidArgument('title', 'title: at most 200 characters', 200)`. */
+export function invalidArgument(field: string, message: string, limit?: number): ConnectError {
+  return appError(Code.InvalidArgument, Reason.INVALID_ARGUMENT, message, { field, ...(limit === undefined ? {} : { limit }) });
+}
+
+/** Reads the ErrorDetail from an error thrown by a client call or a handler, if it has one. */
+export function errorDetail(err: unknown): ErrorDetail | undefined {
+  const connectErr = ConnectError.from(err);
+  return connectErr.findDetails(ErrorDetailSchema)[0];
+}
+
+/**
+ * Turns anything thrown by a handler into what the caller may see: ConnectErrors pass
+ * through; anything else becomes a generic Internal error (the cause is for logs only).
+ */
+export function toPublicError(err: unknown): { error: ConnectError; unexpected: boolean } {
+  if (err instanceof ConnectError) return { error: err, unexpected: err.code === Code.Internal && err.findDetails(ErrorDetailSchema).length === 0 };
+  if (err instanceof Error && err.name === 'AbortError') {
+    return { error: new ConnectError('the call was cancelled', Code.Canceled), unexpected: false };
+  }
+  return { error: appError(Code.Internal, Reason.INTERNAL, 'internal error', { cause: err }), unexpected: true };
+}
+
+export { Code, ConnectError };

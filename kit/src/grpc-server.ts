@@ -1,0 +1,141 @@
+import * as grpc from '@grpc/grpc-js';
+import { create, fromBinary, toBinary, type DescMethodUnary, type DescService } from '@bufbuild/protobuf';
+import {
+  Code,
+  ConnectError,
+  createContextValues,
+  createHandlerContext,
+  type Interceptor,
+  type ServiceImpl,
+  type UnaryRequest,
+  type UnaryResponse,
+} from '@connectrpc/connect';
+import { setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
+import { protocolKey } from './interceptors.js';
+
+/** One service and the typed implementation that answers it. */
+export interface ServiceBinding {
+  service: DescService;
+  impl: Partial<ServiceImpl<DescService>>;
+}
+
+/**
+ * Mounts a typed Connect implementation on a grpc-js server, so the same object
+ * answers plain gRPC at grpc-js speed. Handles deadlines, metadata, cancellation
+ * and error details; every call runs through the same interceptors as Connect's.
+ */
+export function addServiceToGrpcServer(
+  server: grpc.Server,
+  binding: ServiceBinding,
+  interceptors: Interceptor[],
+  shutdownSignal: AbortSignal,
+): void {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const method of binding.service.methods) {
+    if (method.methodKind !== 'unary') throw new Error(`${binding.service.typeName}.${method.name}: only unary RPCs are supported`);
+    const impl = binding.impl[method.localName] as ((req: unknown, ctx: unknown) => unknown) | undefined;
+    if (!impl) throw new Error(`${binding.service.typeName}.${method.name} has no implementation`);
+    definition[method.localName] = {
+      path: `/${binding.service.typeName}/${method.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (msg: unknown) => Buffer.from(toBinary(method.input, msg as never)),
+      requestDeserialize: (buf: Buffer) => fromBinary(method.input, buf),
+      responseSerialize: (msg: unknown) => Buffer.from(toBinary(method.output, msg as never)),
+      responseDeserialize: (buf: Buffer) => fromBinary(method.output, buf),
+    };
+    const call = chain(method as DescMethodUnary, binding.service, impl.bind(binding.impl), interceptors);
+    const handler: grpc.handleUnaryCall<unknown, unknown> = (serverCall, callback) => {
+      call(serverCall, shutdownSignal).then(
+        ({ message, trailer }) => callback(null, message, trailer),
+        (err: unknown) => callback(toServiceError(ConnectError.from(err))),
+      );
+    };
+    handlers[method.localName] = handler;
+  }
+  server.addService(definition as grpc.ServiceDefinition, handlers);
+}
+
+type Handler = (call: grpc.ServerUnaryCall<unknown, unknown>, shutdownSignal: AbortSignal) => Promise<{ message: unknown; trailer: grpc.Metadata }>;
+
+function chain(method: DescMethodUnary, service: DescService, impl: (req: unknown, ctx: unknown) => unknown, interceptors: Interceptor[]): Handler {
+  return async (call, shutdownSignal) => {
+    const header = metadataToHeaders(call.metadata);
+    const deadline = call.getDeadline();
+    const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+    const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
+    const abort = new AbortController();
+    call.once('cancelled', () => abort.abort(new ConnectError('the call was cancelled', Code.Canceled)));
+    const contextValues = createContextValues().set(protocolKey, 'grpc');
+    const ctx = createHandlerContext({
+      service,
+      method,
+      protocolName: 'grpc',
+      requestMethod: 'POST',
+      url: call.getPath(),
+      requestHeader: header,
+      requestSignal: abort.signal,
+      shutdownSignal,
+      contextValues,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    const last = async (req: UnaryRequest): Promise<UnaryResponse> => {
+      const out = await impl(req.message, ctx);
+      return {
+        stream: false,
+        service,
+        method,
+        header: ctx.responseHeader,
+        trailer: ctx.responseTrailer,
+        message: create(method.output, out as never),
+      };
+    };
+    const next = interceptors.reduceRight<(req: UnaryRequest) => Promise<UnaryResponse>>(
+      (n, interceptor) => interceptor(n as never) as never,
+      last,
+    );
+    try {
+      const res = await next({
+        stream: false,
+        service,
+        method,
+        requestMethod: 'POST',
+        url: call.getPath(),
+        signal: ctx.signal,
+        header,
+        contextValues,
+        message: call.request as UnaryRequest["message"],
+      });
+      return { message: res.message, trailer: headersToMetadata(res.trailer) };
+    } finally {
+      ctx.abort();
+    }
+  };
+}
+
+/** grpc-js metadata as Fetch Headers (binary values base64, as gRPC sends them). */
+export function metadataToHeaders(metadata: grpc.Metadata): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(metadata.getMap())) {
+    headers.append(key, typeof value === 'string' ? value : Buffer.from(value).toString('base64'));
+  }
+  return headers;
+}
+
+/** Fetch Headers as grpc-js metadata; `-bin` values are base64-decoded. */
+export function headersToMetadata(headers: Headers): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  headers.forEach((value, key) => {
+    if (key.startsWith('grpc-') && key !== 'grpc-status-details-bin') return;
+    if (key.endsWith('-bin')) metadata.add(key, Buffer.from(value, 'base64'));
+    else metadata.add(key, value);
+  });
+  return metadata;
+}
+
+/** A ConnectError as grpc-js reports it, details included (grpc-status-details-bin). */
+function toServiceError(err: ConnectError): Partial<grpc.StatusObject> {
+  const trailer = setTrailerStatus(new Headers(err.metadata), err);
+  return { code: err.code as number as grpc.status, details: err.rawMessage, metadata: headersToMetadata(trailer) };
+}

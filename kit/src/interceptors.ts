@@ -1,0 +1,53 @@
+import { Code, ConnectError, createContextKey, type Interceptor } from '@connectrpc/connect';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { contextFromHeaders, runWithContext } from './request-context.js';
+import { toPublicError } from './errors.js';
+
+/** Which wire protocol a call arrived on; the grpc-js adapter sets it, Connect calls infer it. */
+export const protocolKey = createContextKey<string | undefined>(undefined, { description: 'wire protocol' });
+
+function protocolOf(contentType: string | null): string {
+  if (!contentType) return 'connect';
+  if (contentType.startsWith('application/grpc-web')) return 'grpc-web';
+  if (contentType.startsWith('application/grpc')) return 'grpc';
+  return 'connect';
+}
+
+/**
+ * The first interceptor on every server: puts the request context (request id,
+ * trace headers) in scope, records RED metrics, logs failures, and hides the
+ * cause of unexpected errors from the caller.
+ */
+export function createServerObservabilityInterceptor(metrics: Metrics, logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const ctx = contextFromHeaders((name) => req.header.get(name) ?? undefined);
+    const protocol = req.contextValues.get(protocolKey) ?? protocolOf(req.header.get('content-type'));
+    const labels = { grpc_service: req.service.typeName, grpc_method: req.method.name, protocol };
+    const started = process.hrtime.bigint();
+    return runWithContext(ctx, async () => {
+      let code = 'OK';
+      try {
+        return await next(req);
+      } catch (err) {
+        const { error, unexpected } = toPublicError(err);
+        code = Code[error.code] ?? 'Unknown';
+        if (unexpected) {
+          logger.error({ err: err instanceof ConnectError && err.cause ? err.cause : err, method: req.method.name }, 'unexpected error');
+        } else if (error.code === Code.Internal || error.code === Code.Unknown) {
+          logger.error({ err: error, method: req.method.name }, 'rpc failed');
+        }
+        throw error;
+      } finally {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.grpcServerHandled.inc({ ...labels, grpc_code: codeLabel(code) });
+        metrics.grpcServerHandling.observe(labels, seconds);
+      }
+    });
+  };
+}
+
+/** gRPC status names as Prometheus labels conventionally spell them (e.g. NotFound → NOT_FOUND). */
+export function codeLabel(name: string): string {
+  return name === 'OK' ? 'OK' : name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
