@@ -24,6 +24,10 @@ export const Reason = {
   RATE_LIMITED: 'RATE_LIMITED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /** The call needs an access token; an API key is not enough (e.g. creating API keys). */
+  ACCESS_TOKEN_REQUIRED: 'ACCESS_TOKEN_REQUIRED',
+  /** Concurrent updates of one paste kept racing; retrying the call is safe. */
+  PASTE_UPDATE_CONFLICT: 'PASTE_UPDATE_CONFLICT',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

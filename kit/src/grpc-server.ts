@@ -16,7 +16,13 @@ import { protocolKey } from './interceptors.js';
 /** One service and the typed implementation that answers it. */
 export interface ServiceBinding {
   service: DescService;
-  impl: Partial<ServiceImpl<DescService>>;
+  /** A `ServiceImpl<typeof Service>`; typed where it is written, checked here method by method. */
+  impl: object;
+}
+
+/** Pairs a service with its implementation, checking the implementation's type. */
+export function bindService<S extends DescService>(service: S, impl: ServiceImpl<S>): ServiceBinding {
+  return { service, impl };
 }
 
 /**
@@ -34,7 +40,7 @@ export function addServiceToGrpcServer(
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const method of binding.service.methods) {
     if (method.methodKind !== 'unary') throw new Error(`${binding.service.typeName}.${method.name}: only unary RPCs are supported`);
-    const impl = binding.impl[method.localName] as ((req: unknown, ctx: unknown) => unknown) | undefined;
+    const impl = (binding.impl as Record<string, unknown>)[method.localName] as ((req: unknown, ctx: unknown) => unknown) | undefined;
     if (!impl) throw new Error(`${binding.service.typeName}.${method.name} has no implementation`);
     definition[method.localName] = {
       path: `/${binding.service.typeName}/${method.name}`,

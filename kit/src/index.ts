@@ -18,3 +18,4 @@ export * from './cache.js';
 export * from './pubsub.js';
 export * from './auth.js';
 export * from './process.js';
+export * from './event-producer.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll, afterAll } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import { Code, ConnectError } from '@connectrpc/connect';
 import {
   AnalyticsService,
   GetPasteStatsRequestSchema,
@@ -11,36 +11,8 @@ import { createServiceHost, type ServiceHost } from './service-host.js';
 import { createMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { createServiceClient } from './clients.js';
-import { Reason, appError, errorDetail } from './errors.js';
-import { currentContext } from './request-context.js';
-
-// A small, real implementation of a contract, so the kit is tested through the wire without any service's storage.
-function echoImpl(log: string[]): ServiceImpl<typeof AnalyticsService> {
-  return {
-    async recordViews(req) {
-      return { accepted: req.events.length, duplicates: 0 };
-    },
-    async recordPasteEvents() {
-      return { accepted: 0, duplicates: 0 };
-    },
-    async getPasteStats(req, ctx) {
-      log.push(currentContext()?.requestId ?? 'none');
-      if (req.pasteId === 'missing') throw appError(Code.NotFound, Reason.PASTE_NOT_FOUND, 'paste missing not found', { field: 'paste_id' });
-      if (req.pasteId === 'boom') throw new Error('SELECT secret FROM table failed');
-      if (req.pasteId.startsWith('slow')) await new Promise((r) => setTimeout(r, Number(req.pasteId.slice(4))));
-      return { stats: { pasteId: req.pasteId, totalViews: BigInt(ctx.requestHeader.get('x-views') ?? 7) } };
-    },
-    async batchGetPasteStats(req) {
-      return { stats: req.pasteIds.map((pasteId) => ({ pasteId })) };
-    },
-    async topPastes() {
-      return { pastes: [] };
-    },
-    async usageSummary() {
-      return { days: [], breakdown: [], botShare: 0 };
-    },
-  };
-}
+import { errorDetail } from './errors.js';
+import { echoAnalyticsImpl as echoImpl } from './testing/echo-service.js';
 
 describe('service host', () => {
   const metrics = createMetrics('kit-test');

@@ -1,8 +1,10 @@
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import type { Interceptor } from '@connectrpc/connect';
+import type { Interceptor, ServiceImpl } from '@connectrpc/connect';
+import type { DescService } from '@bufbuild/protobuf';
 import { addServiceToGrpcServer, type ServiceBinding } from './grpc-server.js';
 import { createServerObservabilityInterceptor } from './interceptors.js';
 import { addReflection } from './reflection.js';
@@ -55,6 +57,8 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const host = options.host ?? '0.0.0.0';
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
   const shutdown = new AbortController();
+  // Every in-flight call listens on this signal; thousands at once are normal, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const interceptors = [createServerObservabilityInterceptor(options.metrics, options.logger), ...(options.interceptors ?? [])];
 
   const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
@@ -69,7 +73,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const connectServer = http.createServer(
     connectNodeAdapter({
       routes: (router) => {
-        for (const b of options.services) router.service(b.service, b.impl);
+        for (const b of options.services) router.service(b.service, b.impl as Partial<ServiceImpl<DescService>>);
       },
       interceptors,
       shutdownSignal: shutdown.signal,

@@ -111,3 +111,4 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+export * from './echo-service.js';

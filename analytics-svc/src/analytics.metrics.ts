@@ -1,0 +1,41 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Metrics } from '@pastemesh/kit';
+
+/** analytics-svc's own metrics, beside the kit's RPC and SQL metrics. */
+export interface AnalyticsMetrics {
+  /** Events in Record* requests, by kind (view, view_bot, paste). */
+  received: Counter<'kind'>;
+  /** Events ignored because their id was stored before. */
+  deduplicated: Counter<'kind'>;
+  /** Events refused because they are older than the retention window (their id may already be pruned). */
+  tooOld: Counter<'kind'>;
+  /** Time from an event to its ingestion: the consumer lag as the service sees it. */
+  ingestLag: Histogram<'kind'>;
+  /** Raw rows deleted by retention pruning, by table. */
+  pruned: Counter<'table'>;
+}
+
+function single<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+/** Registers (once per registry) and returns analytics-svc's metrics. */
+export function createAnalyticsMetrics(metrics: Metrics): AnalyticsMetrics {
+  const registers = [metrics.registry];
+  const r = metrics.registry;
+  return {
+    received: single(r, 'analytics_events_received_total', () => new Counter({ name: 'analytics_events_received_total', help: 'Events received, by kind (view, view_bot, paste)', labelNames: ['kind'], registers })),
+    deduplicated: single(r, 'analytics_events_deduplicated_total', () => new Counter({ name: 'analytics_events_deduplicated_total', help: 'Events ignored because their event id was seen before', labelNames: ['kind'], registers })),
+    tooOld: single(r, 'analytics_events_too_old_total', () => new Counter({ name: 'analytics_events_too_old_total', help: 'Events refused for being older than RETENTION_DAYS', labelNames: ['kind'], registers })),
+    ingestLag: single(r, 'analytics_ingest_lag_seconds', () =>
+      new Histogram({
+        name: 'analytics_ingest_lag_seconds',
+        help: 'Time from an event to its ingestion (includes producer batching and any outage buffering)',
+        labelNames: ['kind'],
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
+        registers,
+      }),
+    ),
+    pruned: single(r, 'analytics_pruned_rows_total', () => new Counter({ name: 'analytics_pruned_rows_total', help: 'Raw rows deleted by retention pruning', labelNames: ['table'], registers })),
+  };
+}

@@ -1,0 +1,149 @@
+import type http from 'node:http';
+import { Counter } from 'prom-client';
+import { AuthService } from '@pastemesh/gen/auth';
+import {
+  createAuthInterceptor,
+  createLogger,
+  createMetrics,
+  createRedis,
+  createServiceHost,
+  type App,
+  type BoundPorts,
+  type Logger,
+  type Metrics,
+  type Redis,
+  type ServiceDatabase,
+  type ServiceHost,
+} from '@pastemesh/kit';
+import type { AuthConfig } from './config.js';
+import { openAuthDatabase, type AuthDatabase } from './database.js';
+import type { AuthDeps } from './auth-deps.js';
+import { createAuthService } from './auth.service.js';
+import { createPasswordHasher } from './password/password-hasher.js';
+import { createLoginLimiter } from './rate-limit/login-limiter.js';
+import { createSessions } from './session/sessions.js';
+import { createApiKeyVerifier } from './api-key/api-key-verifier.js';
+import { createAccessTokenIssuer } from './token/access-token.js';
+import { createCredentialVerifier } from './token/credential-verifier.js';
+import { loadSigningKeys, type SigningKeys } from './token/signing-keys.js';
+
+export { loadAuthConfig, type AuthConfig } from './config.js';
+
+/** Where verifiers fetch the public keys, on the admin port. */
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/** Test seams; production passes none. */
+export interface AuthAppOverrides {
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Clock for stored timestamps (epoch ms). */
+  now?: () => number;
+}
+
+/** The bound ports; the JWKS is at http://<host>:<admin>/.well-known/jwks.json. */
+export type StartedAuthApp = BoundPorts;
+
+const SWEEP_INTERVAL_MS = 3600_000;
+
+/** Builds auth-svc; `start()` opens storage, loads the signing key and listens. */
+export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}): App<StartedAuthApp> {
+  const logger = overrides.logger ?? createLogger('auth-svc', config.LOG_LEVEL);
+  const metrics = overrides.metrics ?? createMetrics('auth-svc');
+  const now = overrides.now ?? Date.now;
+  const events = new Counter({
+    name: 'auth_events_total',
+    help: 'Account events: register, login, login_failed, login_blocked, logout, refresh_reuse, password_changed, api_key_created',
+    labelNames: ['event'],
+    registers: [metrics.registry],
+  });
+  let database: ServiceDatabase<AuthDatabase> | undefined;
+  let redis: Redis | undefined;
+  let host: ServiceHost | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+
+  async function stop() {
+    clearInterval(sweeper);
+    await host?.stop();
+    redis?.disconnect();
+    await database?.close();
+    host = undefined;
+    redis = undefined;
+    database = undefined;
+  }
+
+  async function start(): Promise<StartedAuthApp> {
+    database = await openAuthDatabase({ url: config.MYSQL_URL, sqliteFile: config.SQLITE_FILE, logger, metrics });
+    const db = database.db;
+    const keys = await loadSigningKeys({
+      privateKey: config.JWT_PRIVATE_KEY,
+      previousPublicKeys: config.JWT_PREVIOUS_PUBLIC_KEYS,
+      dataDir: config.DATA_DIR,
+      logger,
+    });
+    // Redis only holds rate-limit counters, which fall back to memory: its absence is logged, not fatal.
+    redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'auth-svc') : undefined;
+    const accessTokens = createAccessTokenIssuer(keys, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+    const apiKeys = createApiKeyVerifier({ db, accessTokens, accessTokenTtlSeconds: config.API_KEY_ACCESS_TOKEN_TTL_SECONDS, now, logger });
+    const credentials = createCredentialVerifier({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, apiKeys, logger });
+    const deps: AuthDeps = {
+      config,
+      db,
+      hasher: createPasswordHasher({ memoryKib: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS, parallelism: config.ARGON2_PARALLELISM }),
+      sessions: createSessions({ db, accessTokens, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, logger, now, onReuse: () => events.inc({ event: 'refresh_reuse' }) }),
+      limiter: createLoginLimiter(redis, {
+        maxFailuresPerEmailIp: config.LOGIN_MAX_FAILURES_PER_EMAIL_IP,
+        blockSeconds: config.LOGIN_BLOCK_SECONDS,
+        maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+        ipBlockSeconds: config.LOGIN_IP_BLOCK_SECONDS,
+        failureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+        registerMaxPerIp: config.REGISTER_MAX_PER_IP,
+        registerWindowSeconds: config.REGISTER_WINDOW_SECONDS,
+      }),
+      credentials,
+      apiKeys,
+      logger,
+      events,
+      now,
+    };
+    const ready = database;
+    host = createServiceHost({
+      name: 'auth-svc',
+      logger,
+      metrics,
+      host: config.HOST,
+      services: [{ service: AuthService, impl: createAuthService(deps) }],
+      interceptors: [createAuthInterceptor(credentials)],
+      grpcPort: config.GRPC_PORT,
+      connectPort: config.CONNECT_PORT,
+      adminPort: config.ADMIN_PORT,
+      readinessChecks: { database: () => ready.ping() },
+      adminRoutes: { [JWKS_PATH]: jwksRoute(keys) },
+    });
+    const ports = await host.start();
+    sweeper = setInterval(() => void deps.sessions.sweep().catch((err: unknown) => logger.warn({ err }, 'refresh token sweep failed')), SWEEP_INTERVAL_MS);
+    sweeper.unref();
+    return ports;
+  }
+
+  return {
+    async start() {
+      try {
+        return await start();
+      } catch (err) {
+        // Close whatever opened before the failure, so a failed start leaks nothing.
+        await stop().catch(() => {});
+        throw err;
+      }
+    },
+    stop,
+  };
+}
+
+// Public keys change only on a restart (rotation), so verifiers may cache them for a few minutes.
+function jwksRoute(keys: SigningKeys) {
+  const body = JSON.stringify(keys.jwks);
+  return (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' });
+    res.end(body);
+  };
+}

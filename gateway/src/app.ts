@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import {
+  contextFromHeaders,
+  createAdminServer,
+  createAuthenticator,
+  createEventProducer,
+  createLogger,
+  createMetrics,
+  createPubSub,
+  createRedis,
+  closeGracefully,
+  listen,
+  runWithContext,
+  type Authenticator,
+  type EventProducer,
+} from '@pastemesh/kit';
+import type { GatewayConfig } from './config.js';
+import { createDownstream } from './downstream.js';
+import { createRateLimits } from './rate-limit.js';
+import { createHotCache } from './paste/hot-cache.js';
+import { createPasteLoader } from './paste/paste.loader.js';
+import { createApollo } from './graphql/apollo.js';
+import { createContext, identifyCaller, type GatewayServices } from './graphql/context.js';
+import { registerRawRoutes } from './http/raw.routes.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
+import { registerWellKnownRoutes } from './http/well-known.routes.js';
+
+/** Parts tests may replace (e.g. a producer pointed elsewhere). */
+export interface GatewayOverrides {
+  producer?: EventProducer;
+  authenticator?: Authenticator;
+}
+
+/** Builds the gateway: Fastify with Apollo at /graphql, the plain routes, the web client, and an admin port. */
+export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {}) {
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  const metrics = createMetrics('gateway');
+  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'gateway') : undefined;
+  const pubsub = createPubSub(redis, logger);
+  const downstream = createDownstream(config, metrics, logger);
+  const authenticator =
+    overrides.authenticator ??
+    createAuthenticator({
+      jwks: config.AUTH_JWKS_URL,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      logger,
+      apiKeyCacheMs: config.API_KEY_CACHE_MS,
+      verifyApiKey: async (key) => {
+        const res = await downstream.auth.verifyToken({ token: key });
+        const roles = res.roles.map((r) => (r === 2 ? 'admin' : 'user'));
+        return { userId: res.userId, roles, isAdmin: roles.includes('admin'), kind: 'api_key', accessToken: res.accessToken };
+      },
+    });
+  const producer =
+    overrides.producer ?? createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'gateway-views' });
+  const hotCache = createHotCache({
+    enabled: config.HOT_CACHE,
+    maxBytes: config.HOT_CACHE_MAX_BYTES,
+    ttlMs: config.HOT_CACHE_TTL_MS,
+    pubsub,
+    metrics,
+    logger,
+  });
+  const services: GatewayServices = {
+    config,
+    downstream,
+    hotCache,
+    producer,
+    limits: createRateLimits(config, redis, metrics),
+    authenticator,
+    logger,
+    anonymousPasteLoader: createPasteLoader(downstream.paste, hotCache, undefined, true),
+  };
+  const apollo = createApollo(config, metrics, logger);
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    // Just above the paste limit: room for the GraphQL envelope, not for abuse.
+    bodyLimit: config.MAX_CONTENT_BYTES + 64 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Trust X-Forwarded-For only from the configured number of proxies in front (the Istio ingress).
+    trustProxy: (_address: string, hop: number) => hop < config.TRUST_PROXY_HOPS,
+  });
+  registerSecurityHeaders(app);
+
+  const graphql = fastifyApolloHandler(apollo, {
+    context: async (req: FastifyRequest) => createContext(services, await identifyCaller(services, req)),
+  });
+  const graphqlRoute = function (this: unknown, req: FastifyRequest, reply: Parameters<typeof graphql>[1]) {
+    return runWithContext(contextFromHeaders((name) => req.headers[name] as string | undefined), () => graphql.call(this as never, req, reply));
+  };
+  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: graphqlRoute as never });
+  registerRawRoutes(app, services);
+  registerWellKnownRoutes(app, config, logger);
+
+  let stopping = false;
+  const readiness = async () => ({ 'paste-svc': downstream.breakers.paste.opened ? 'circuit open' : 'ok' });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const checks = await readiness();
+    const ready = !stopping && Object.values(checks).every((v) => v === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  const admin = createAdminServer({ registry: metrics.registry, readiness, isReady: () => !stopping });
+
+  const ports = { http: config.HTTP_PORT, admin: config.ADMIN_PORT };
+  return {
+    ports,
+    services,
+    metrics,
+    async start() {
+      await apollo.start();
+      await hotCache.start();
+      void authenticator.refresh();
+      await app.listen({ port: config.HTTP_PORT, host: config.HOST });
+      ports.http = (app.server.address() as { port: number }).port;
+      ports.admin = await listen(admin, config.ADMIN_PORT, config.HOST);
+      logger.info({ ports, url: config.PUBLIC_URL }, 'gateway listening');
+      return { ...ports };
+    },
+    async stop() {
+      stopping = true;
+      await app.close();
+      await apollo.stop();
+      await producer.close();
+      await hotCache.stop();
+      await pubsub.close();
+      downstream.close();
+      redis?.disconnect();
+      await closeGracefully(admin, 1_000);
+    },
+  };
+}
+
+export type GatewayApp = ReturnType<typeof createApp>;

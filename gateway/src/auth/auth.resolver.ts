@@ -1,0 +1,82 @@
+import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { Role, type Account, type ApiKey, type TokenPair } from '@pastemesh/gen/auth';
+import { withBearer } from '@pastemesh/kit';
+import type { GatewayContext } from '../graphql/context.js';
+import { requireSignedIn } from '../paste/paste.resolver.js';
+import { toUserView } from '../user/user.loader.js';
+
+const date = (t: Timestamp | undefined) => (t ? timestampDate(t) : null);
+
+function toAccountView(account: Account) {
+  return {
+    user: toUserView(account.user!),
+    email: account.email,
+    roles: account.roles.map((r) => (r === Role.ADMIN ? 'ADMIN' : 'USER')),
+  };
+}
+
+function toTokenView(tokens: TokenPair) {
+  return {
+    accessToken: tokens.accessToken,
+    accessTokenExpiresAt: date(tokens.accessTokenExpireTime),
+    refreshToken: tokens.refreshToken,
+    refreshTokenExpiresAt: date(tokens.refreshTokenExpireTime),
+  };
+}
+
+function toApiKeyView(key: ApiKey) {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    createdAt: date(key.createTime),
+    lastUsedAt: date(key.lastUseTime),
+    revokedAt: date(key.revokeTime),
+  };
+}
+
+export const authResolvers = {
+  Query: {
+    async me(_: unknown, __: unknown, ctx: GatewayContext) {
+      if (!ctx.caller.principal) return null;
+      const res = await ctx.services.downstream.auth.getCurrentUser({}, withBearer(ctx.caller.token));
+      return toAccountView(res.account!);
+    },
+    async myApiKeys(_: unknown, __: unknown, ctx: GatewayContext) {
+      requireSignedIn(ctx);
+      const res = await ctx.services.downstream.auth.listApiKeys({}, withBearer(ctx.caller.token));
+      return res.apiKeys.map(toApiKeyView);
+    },
+  },
+  Mutation: {
+    async register(_: unknown, args: { email: string; password: string; displayName: string }, ctx: GatewayContext) {
+      await ctx.services.limits.consume('login', [`ip:${ctx.caller.ip}`]);
+      const res = await ctx.services.downstream.auth.register({ ...args, clientIp: ctx.caller.ip });
+      return { account: toAccountView(res.account!), ...toTokenView(res.tokens!) };
+    },
+    async login(_: unknown, args: { email: string; password: string }, ctx: GatewayContext) {
+      await ctx.services.limits.consume('login', [`ip:${ctx.caller.ip}`]);
+      const res = await ctx.services.downstream.auth.login({ ...args, clientIp: ctx.caller.ip });
+      return { account: toAccountView(res.account!), ...toTokenView(res.tokens!) };
+    },
+    async refreshToken(_: unknown, args: { refreshToken: string }, ctx: GatewayContext) {
+      await ctx.services.limits.consume('login', [`ip:${ctx.caller.ip}`]);
+      const res = await ctx.services.downstream.auth.refreshToken({ refreshToken: args.refreshToken });
+      return toTokenView(res.tokens!);
+    },
+    async logout(_: unknown, args: { refreshToken: string }, ctx: GatewayContext) {
+      await ctx.services.downstream.auth.logout({ refreshToken: args.refreshToken });
+      return true;
+    },
+    async createApiKey(_: unknown, args: { name: string }, ctx: GatewayContext) {
+      requireSignedIn(ctx);
+      const res = await ctx.services.downstream.auth.createApiKey({ name: args.name }, withBearer(ctx.caller.token));
+      return { apiKey: toApiKeyView(res.apiKey!), secret: res.secret };
+    },
+    async revokeApiKey(_: unknown, args: { id: string }, ctx: GatewayContext) {
+      requireSignedIn(ctx);
+      await ctx.services.downstream.auth.revokeApiKey({ id: args.id }, withBearer(ctx.caller.token));
+      return true;
+    },
+  },
+};

@@ -1,0 +1,48 @@
+import { bool, loadConfig, logLevel, port, positiveInt, redisUrl, peerUrl, z } from '@pastemesh/kit';
+
+/** Everything the gateway reads from the environment, validated once at start-up. */
+export const gatewayConfigSchema = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: port(5000),
+  ADMIN_PORT: port(9000),
+  /** The address people use to reach the gateway; paste links are built from it. */
+  PUBLIC_URL: z.string().url().default('http://localhost:5000'),
+  REDIS_URL: redisUrl,
+  LOG_LEVEL: logLevel,
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  AUTH_SVC_URL: peerUrl('127.0.0.1:5001'),
+  PASTE_SVC_URL: peerUrl('127.0.0.1:5002'),
+  ANALYTICS_SVC_URL: peerUrl('127.0.0.1:5003'),
+  AUTH_JWKS_URL: z.string().url().default('http://127.0.0.1:9001/.well-known/jwks.json'),
+  JWT_ISSUER: z.string().default('pastemesh-auth'),
+  JWT_AUDIENCE: z.string().default('pastemesh'),
+  /** Deadline for every downstream call, in ms. */
+  DOWNSTREAM_TIMEOUT_MS: positiveInt(2_000),
+  /** Largest paste accepted, in bytes (paste-svc enforces its own limit too). */
+  MAX_CONTENT_BYTES: positiveInt(1_048_576),
+  /** In-process cache of PUBLIC/UNLISTED pastes; off sends every read to paste-svc. */
+  HOT_CACHE: bool(true),
+  HOT_CACHE_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+  HOT_CACHE_TTL_MS: positiveInt(60_000),
+  /** Secret for the viewer key (keyed hash of IP and user agent); set it in production. */
+  VIEWER_KEY_SECRET: z.string().min(16).default('pastemesh-dev-viewer-secret'),
+  /** Requests per minute per IP (and per user) for each scope. */
+  RATE_LIMIT_READS_PER_MIN: positiveInt(1_200),
+  RATE_LIMIT_CREATES_PER_MIN: positiveInt(30),
+  RATE_LIMIT_LOGINS_PER_MIN: positiveInt(20),
+  GRAPHQL_MAX_DEPTH: positiveInt(8),
+  GRAPHQL_MAX_ALIASES: positiveInt(15),
+  GRAPHQL_MAX_TOKENS: positiveInt(1_000),
+  GRAPHQL_MAX_COST: positiveInt(5_000),
+  /** How long a verified API key is trusted before asking auth-svc again (revocation takes at most this long), in ms. */
+  API_KEY_CACHE_MS: positiveInt(30_000),
+  /** Trust X-Forwarded-For from this many proxies (Istio ingress = 1). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
+});
+
+export type GatewayConfig = Readonly<z.infer<typeof gatewayConfigSchema>>;
+
+/** Validates the environment; throws one error naming every bad variable. */
+export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
+  return loadConfig(gatewayConfigSchema, env);
+}

@@ -1,0 +1,70 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { Counter, Histogram } from 'prom-client';
+import { LATENCY_BUCKETS, type Logger, type Metrics } from '@pastemesh/kit';
+import type { GatewayConfig } from '../config.js';
+import type { GatewayContext } from './context.js';
+import { formatError, isUnexpected } from './error-codes.js';
+import { createSchema } from './schema.js';
+
+/** Operation counts and latency by operation name, and every error tagged with the request id. */
+function observabilityPlugin(metrics: Metrics, logger: Logger): ApolloServerPlugin<GatewayContext> {
+  const duration = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'GraphQL operation time, by operation name',
+    labelNames: ['operation'],
+    buckets: LATENCY_BUCKETS,
+    registers: [metrics.registry],
+  });
+  const operations = new Counter({
+    name: 'graphql_operations_total',
+    help: 'GraphQL operations, by operation name and outcome (ok, error)',
+    labelNames: ['operation', 'outcome'],
+    registers: [metrics.registry],
+  });
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const err of errors) {
+            if (isUnexpected(err)) logger.error({ err: err.originalError ?? err, path: err.path, requestId: contextValue.caller?.requestId }, 'graphql error');
+          }
+        },
+        async willSendResponse({ response, contextValue, operationName, errors }) {
+          // Unnamed operations share one label, so label cardinality stays bounded.
+          const operation = operationName && operationName.length <= 64 ? operationName : 'anonymous';
+          duration.observe({ operation }, Number(process.hrtime.bigint() - started) / 1e9);
+          operations.inc({ operation, outcome: errors?.length ? 'error' : 'ok' });
+          const requestId = contextValue.caller?.requestId;
+          if (response.body.kind === 'single' && response.body.singleResult.errors && requestId) {
+            response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId } }));
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Apollo with CSRF prevention, query limits (graphql-armor), no batching, masked errors, and production hardening. */
+export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Logger): ApolloServer<GatewayContext> {
+  const production = config.NODE_ENV === 'production';
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.GRAPHQL_MAX_DEPTH },
+    maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
+    maxTokens: { n: config.GRAPHQL_MAX_TOKENS },
+    costLimit: { maxCost: config.GRAPHQL_MAX_COST },
+    maxDirectives: { n: 20 },
+    blockFieldSuggestion: { enabled: production },
+  }).protect();
+  return new ApolloServer<GatewayContext>({
+    schema: createSchema(),
+    csrfPrevention: true,
+    introspection: !production,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    validationRules: armor.validationRules,
+    plugins: [...(armor.plugins as ApolloServerPlugin<GatewayContext>[]), observabilityPlugin(metrics, logger)],
+  });
+}

@@ -1,0 +1,103 @@
+import type { FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import { ConnectError } from '@connectrpc/connect';
+import { bearer, type Authenticator, type Logger, type Principal } from '@pastemesh/kit';
+import type { EventProducer } from '@pastemesh/kit';
+import { isBotUserAgent, viewerKey } from '@pastemesh/kit';
+import type { GatewayConfig } from '../config.js';
+import type { Downstream } from '../downstream.js';
+import type { RateLimits } from '../rate-limit.js';
+import type { HotCache } from '../paste/hot-cache.js';
+import { createPasteLoader, type PasteLoader } from '../paste/paste.loader.js';
+import { createUserLoader } from '../user/user.loader.js';
+import { createStatsLoader } from '../stats/stats.loader.js';
+
+/** Long-lived parts every request uses. */
+export interface GatewayServices {
+  config: GatewayConfig;
+  downstream: Downstream;
+  hotCache: HotCache;
+  producer: EventProducer;
+  limits: RateLimits;
+  authenticator: Authenticator;
+  logger: Logger;
+  /** Coalesces anonymous readers across requests (one BatchGetPastes per tick). */
+  anonymousPasteLoader: PasteLoader;
+}
+
+/** Who is asking and from where, read once from the HTTP request. */
+export interface Caller {
+  requestId: string;
+  ip: string;
+  userAgent: string;
+  referrerHost: string;
+  principal: Principal | undefined;
+  /** The JWT to forward (an API key is exchanged for one by the authenticator). */
+  token: string | undefined;
+}
+
+/** Per-request GraphQL context. */
+export interface GatewayContext {
+  services: GatewayServices;
+  caller: Caller;
+  loaders: {
+    paste: PasteLoader;
+    user: ReturnType<typeof createUserLoader>;
+    stats: ReturnType<typeof createStatsLoader>;
+  };
+  /** Pastes whose view this request already recorded (one view per paste per request). */
+  viewed: Set<string>;
+}
+
+/** Verifies the caller's credential (if any) and reads IP, user agent and referrer. */
+export async function identifyCaller(services: GatewayServices, req: FastifyRequest): Promise<Caller> {
+  const credential = bearer(req.headers.authorization);
+  let principal: Principal | undefined;
+  if (credential) {
+    try {
+      principal = await services.authenticator.verify(credential);
+    } catch (err) {
+      const message = err instanceof ConnectError ? err.rawMessage : 'invalid credential';
+      throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    }
+  }
+  let referrerHost = '';
+  try {
+    if (req.headers.referer) referrerHost = new URL(req.headers.referer).host.slice(0, 255);
+  } catch {
+    // an unparsable Referer is simply not recorded
+  }
+  return {
+    requestId: String(req.id),
+    ip: req.ip,
+    userAgent: String(req.headers['user-agent'] ?? ''),
+    referrerHost,
+    principal,
+    token: principal?.accessToken,
+  };
+}
+
+/** Builds the context for one GraphQL request. */
+export function createContext(services: GatewayServices, caller: Caller): GatewayContext {
+  const { downstream, hotCache } = services;
+  return {
+    services,
+    caller,
+    loaders: {
+      paste: caller.token ? createPasteLoader(downstream.paste, hotCache, caller.token, false) : services.anonymousPasteLoader,
+      user: createUserLoader(downstream.auth),
+      stats: createStatsLoader(downstream.analytics),
+    },
+    viewed: new Set(),
+  };
+}
+
+/** Records one view of a paste's content (never blocks: the producer buffers). */
+export function recordView(services: GatewayServices, caller: Caller, pasteId: string): void {
+  services.producer.recordView({
+    pasteId,
+    viewerKey: viewerKey(caller.ip, caller.userAgent, services.config.VIEWER_KEY_SECRET, new Date()),
+    referrerHost: caller.referrerHost,
+    bot: isBotUserAgent(caller.userAgent),
+  });
+}

@@ -1,0 +1,76 @@
+import { LRUCache } from 'lru-cache';
+import { Counter } from 'prom-client';
+import type { Metrics, PubSub, Logger } from '@pastemesh/kit';
+import { isExpired, type PasteView } from './paste.view.js';
+
+/** paste-svc publishes a paste id here on every update, delete, burn and sweep. */
+export const INVALIDATE_CHANNEL = 'paste.invalidate';
+
+/** In-process copies of PUBLIC and UNLISTED pastes (latest version), so hot reads skip the hop. */
+export interface HotCache {
+  get(id: string): PasteView | undefined;
+  /** Keeps the paste if it may be cached: never PRIVATE, burn-after-read, or without content. */
+  offer(view: PasteView): void;
+  invalidate(id: string): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface HotCacheOptions {
+  enabled: boolean;
+  maxBytes: number;
+  ttlMs: number;
+  pubsub: PubSub;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Builds the hot cache. Entries live at most `ttlMs` and never past the paste's
+ * expiry; every replica drops an entry as soon as paste-svc announces a change
+ * (Redis pub/sub), and this replica drops it at once when the change went through it.
+ */
+export function createHotCache(options: HotCacheOptions): HotCache {
+  const requests = new Counter({
+    name: 'gateway_hot_cache_requests_total',
+    help: 'Gateway in-process paste cache lookups by result',
+    labelNames: ['result'],
+    registers: [options.metrics.registry],
+  });
+  const lru = new LRUCache<string, PasteView>({
+    maxSize: options.maxBytes,
+    sizeCalculation: (v) => (v.content?.length ?? 0) * 2 + 512,
+    ttl: options.ttlMs,
+  });
+  let unsubscribe: (() => Promise<void>) | undefined;
+  if (!options.enabled) {
+    return { get: () => undefined, offer: () => {}, invalidate: () => {}, start: async () => {}, stop: async () => {} };
+  }
+  return {
+    get(id) {
+      const view = lru.get(id);
+      if (view && isExpired(view)) {
+        lru.delete(id);
+        requests.inc({ result: 'miss' });
+        return undefined;
+      }
+      requests.inc({ result: view ? 'hit' : 'miss' });
+      return view;
+    },
+    offer(view) {
+      if (view.visibility === 'PRIVATE' || view.burnAfterRead || view.content === null || view.version !== view.latestVersion) return;
+      const ttl = view.expiresAt ? Math.min(options.ttlMs, view.expiresAt.getTime() - Date.now()) : options.ttlMs;
+      if (ttl > 0) lru.set(view.id, view, { ttl });
+    },
+    invalidate(id) {
+      lru.delete(id);
+    },
+    async start() {
+      unsubscribe = await options.pubsub.subscribe(INVALIDATE_CHANNEL, (id) => lru.delete(id));
+    },
+    async stop() {
+      await unsubscribe?.();
+      lru.clear();
+    },
+  };
+}

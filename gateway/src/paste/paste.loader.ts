@@ -1,0 +1,41 @@
+import DataLoader from 'dataloader';
+import type { Client } from '@connectrpc/connect';
+import type { PasteService } from '@pastemesh/gen/paste';
+import { withBearer } from '@pastemesh/kit';
+import type { HotCache } from './hot-cache.js';
+import { isExpired, toPasteView, type PasteView } from './paste.view.js';
+
+/** BatchGetPastes takes at most this many ids per call. */
+const MAX_BATCH = 500;
+
+/**
+ * Loads latest versions with content (never burning: burn-after-read pastes come
+ * back without content), one BatchGetPastes per tick. Anonymous requests share
+ * one process-wide loader, so concurrent readers of the same or different
+ * pastes coalesce into one call; signed-in requests get their own (their
+ * credential decides what they may see).
+ */
+export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: HotCache, token: string | undefined, shared: boolean) {
+  return new DataLoader<string, PasteView | null>(
+    async (ids) => {
+      const misses = ids.filter((id) => !hotCache.get(id));
+      const found = new Map<string, PasteView>();
+      if (misses.length > 0) {
+        const res = await paste.batchGetPastes({ ids: misses, withContent: true }, withBearer(token));
+        for (const p of res.pastes) {
+          const view = toPasteView(p);
+          found.set(view.id, view);
+          hotCache.offer(view);
+        }
+      }
+      return ids.map((id) => {
+        const view = hotCache.get(id) ?? found.get(id) ?? null;
+        return view && !isExpired(view) ? view : null;
+      });
+    },
+    // A shared loader must not remember results across requests: the hot cache does that, with invalidation.
+    { maxBatchSize: MAX_BATCH, cache: !shared },
+  );
+}
+
+export type PasteLoader = ReturnType<typeof createPasteLoader>;

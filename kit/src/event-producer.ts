@@ -1,0 +1,321 @@
+import { randomUUID } from 'node:crypto';
+import CircuitBreaker from 'opossum';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampNow } from '@bufbuild/protobuf/wkt';
+import { Code, ConnectError, type Client } from '@connectrpc/connect';
+import { AnalyticsService, PasteEventSchema, ViewEventSchema } from '@pastemesh/gen/analytics';
+import { createServiceClient, type ServiceClient } from './clients.js';
+import { contextFromHeaders, runWithContext } from './request-context.js';
+import { createMemoryBuffer, createRedisBuffer, Deque, type BufferedEvent, type EventBuffer } from './event-buffer.js';
+import { eventProducerMetrics, type DropReason } from './event-producer-metrics.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { Redis } from './redis.js';
+
+export { viewerKey, isBotUserAgent, utcDay, BOT_USER_AGENT_TOKENS, VIEWER_KEY_LENGTH } from './viewer-key.js';
+export { eventBufferKey, type BufferedEvent } from './event-buffer.js';
+
+/** How a process sends analytics events. */
+export interface EventProducerOptions {
+  /** analytics-svc's gRPC address (the producer owns that connection), or a client someone else owns. */
+  analytics: string | Client<typeof AnalyticsService>;
+  /** Buffer in a Redis list (survives restarts) when given; in memory otherwise. */
+  redis?: Redis | undefined;
+  logger: Logger;
+  metrics: Metrics;
+  /** Names the Redis list and labels the metrics, e.g. "gateway"; replicas may share it. Default "default". */
+  name?: string;
+  /** Events per RPC, 1 to 1,000. Default 200. */
+  batchSize?: number;
+  /** A partial batch waits at most this long, in ms. Default 250. */
+  flushIntervalMs?: number;
+  /** Bound of the buffer; past it the oldest events are dropped and counted. Default 100,000. */
+  maxBuffered?: number;
+  /** How often the buffer is retried, in ms. Default 1,000. */
+  redeliverIntervalMs?: number;
+  /** How long the breaker stays open before one trial call, in ms. Default 5,000. */
+  resetTimeoutMs?: number;
+  /** Deadline of each RPC, in ms. Default 2,000. */
+  callTimeoutMs?: number;
+}
+
+/** Fire-and-forget analytics events: recording never waits and never throws. */
+export interface EventProducer {
+  /** Queues a view (fills eventId and time when missing). Synchronous, O(1). */
+  recordView(init: MessageInitShape<typeof ViewEventSchema>): void;
+  /** Queues a paste lifecycle event (fills eventId and time when missing). Synchronous, O(1). */
+  recordPasteEvent(init: MessageInitShape<typeof PasteEventSchema>): void;
+  /** Sends everything queued (undeliverable events go to the buffer) and retries the buffer once. */
+  flush(): Promise<void>;
+  /** Flushes, then stops timers and closes the connection it owns (the Redis connection is the caller's). */
+  close(): Promise<void>;
+}
+
+/** Codes that say analytics-svc is unhealthy: they trip the breaker and keep events for redelivery. */
+const OUTAGE_CODES = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Internal]);
+/** Also worth retrying later, but not a sign of an unhealthy peer. */
+const TRANSIENT_CODES = new Set([Code.Unknown, Code.Aborted, Code.Canceled]);
+const MAX_IN_FLIGHT = 4;
+/** Redelivery uses the contract's largest batch to catch up quickly. */
+const REDELIVER_BATCH = 1_000;
+
+function isOutage(err: unknown): boolean {
+  return err instanceof ConnectError && OUTAGE_CODES.has(err.code);
+}
+
+/** Breaker rejections (open, shut down) and transient codes mean "try again later"; anything else will never succeed. */
+function isRetryable(err: unknown): boolean {
+  if (err instanceof ConnectError) return OUTAGE_CODES.has(err.code) || TRANSIENT_CODES.has(err.code);
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EOPENBREAKER' || code === 'ESHUTDOWN';
+}
+
+/** Builds the producer: batches by count and time, sends through a breaker, buffers and redelivers. */
+export function createEventProducer(options: EventProducerOptions): EventProducer {
+  const name = options.name ?? 'default';
+  const batchSize = Math.min(1_000, Math.max(1, options.batchSize ?? 200));
+  const maxBuffered = Math.max(1, options.maxBuffered ?? 100_000);
+  const callTimeoutMs = options.callTimeoutMs ?? 2_000;
+  const { logger } = options;
+  const m = eventProducerMetrics(options.metrics);
+  const label = { producer: name };
+
+  let owned: ServiceClient<typeof AnalyticsService> | undefined;
+  const connect = (address: string) => createServiceClient(AnalyticsService, { address, metrics: options.metrics, defaultTimeoutMs: callTimeoutMs });
+  if (typeof options.analytics === 'string') owned = connect(options.analytics);
+  let client = owned ? owned.client : (options.analytics as Client<typeof AnalyticsService>);
+
+  const memory = createMemoryBuffer(maxBuffered);
+  const durable: EventBuffer | undefined = options.redis ? createRedisBuffer(options.redis, name, maxBuffered) : undefined;
+  const pending = new Deque<BufferedEvent>();
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+  let redelivering: Promise<void> | undefined;
+  let redisFailing = false;
+
+  const breaker = new CircuitBreaker(deliver, {
+    name: `analytics-${name}`,
+    timeout: false, // the RPC deadline bounds each call
+    resetTimeout: options.resetTimeoutMs ?? 5_000,
+    errorThresholdPercentage: 50,
+    volumeThreshold: 3,
+    errorFilter: (err: unknown) => !isOutage(err),
+  });
+  breaker.on('open', () => {
+    m.breakerState.set(label, 2);
+    logger.warn({ producer: name }, 'analytics unavailable: buffering events');
+  });
+  breaker.on('halfOpen', () => {
+    m.breakerState.set(label, 1);
+    // A fresh channel, so the trial is not stuck behind grpc-js's exponential reconnect backoff.
+    if (owned && typeof options.analytics === 'string') {
+      const old = owned;
+      owned = connect(options.analytics);
+      client = owned.client;
+      old.close();
+    }
+  });
+  breaker.on('close', () => {
+    m.breakerState.set(label, 0);
+    logger.info({ producer: name }, 'analytics reachable again: redelivering');
+  });
+  m.breakerState.set(label, 0);
+
+  async function deliver(batch: BufferedEvent[]): Promise<void> {
+    // A batch serves many requests: give it its own request id instead of inheriting one.
+    await runWithContext(contextFromHeaders(() => undefined), async () => {
+      if (batch[0]?.kind === 'view') await client.recordViews({ events: batch.map((e) => e.event) as never }, { timeoutMs: callTimeoutMs });
+      else await client.recordPasteEvents({ events: batch.map((e) => e.event) as never }, { timeoutMs: callTimeoutMs });
+    });
+  }
+
+  function drop(reason: DropReason, count: number): void {
+    if (count <= 0) return;
+    m.dropped.inc({ ...label, reason }, count);
+    if (reason !== 'overflow') logger.warn({ producer: name, reason, count }, 'analytics events dropped');
+  }
+
+  /** One kind per RPC: splits a mixed batch, keeping order within each kind. */
+  function byKind(batch: BufferedEvent[]): BufferedEvent[][] {
+    const views = batch.filter((e) => e.kind === 'view');
+    const pastes = batch.filter((e) => e.kind === 'paste');
+    return [views, pastes].filter((g) => g.length > 0);
+  }
+
+  async function send(group: BufferedEvent[]): Promise<'ok' | 'retry' | 'rejected'> {
+    if (breaker.opened) return 'retry';
+    try {
+      await breaker.fire(group);
+      return 'ok';
+    } catch (err) {
+      if (isRetryable(err)) return 'retry';
+      logger.error({ err, producer: name, count: group.length }, 'analytics refused events');
+      return 'rejected';
+    }
+  }
+
+  async function toBuffer(entries: BufferedEvent[]): Promise<void> {
+    if (durable) {
+      try {
+        drop('overflow', await durable.push(entries));
+        redisFailing = false;
+        return;
+      } catch (err) {
+        if (!redisFailing) logger.warn({ err: String(err), producer: name }, 'redis buffer unavailable: buffering in memory');
+        redisFailing = true;
+      }
+    }
+    drop('overflow', await memory.push(entries));
+  }
+
+  async function sendNew(batch: BufferedEvent[]): Promise<void> {
+    for (const group of byKind(batch)) {
+      const kind = group[0]!.kind;
+      const outcome = await send(group);
+      if (outcome === 'ok') m.sent.inc({ ...label, kind }, group.length);
+      else if (outcome === 'rejected') drop('rejected', group.length);
+      else {
+        m.buffered.inc({ ...label, kind }, group.length);
+        await toBuffer(group);
+      }
+    }
+  }
+
+  /** Starts sends while there is room; partial batches wait for the timer unless `all`. */
+  function pump(all: boolean): void {
+    while (pending.length > 0 && inFlight.size < MAX_IN_FLIGHT && (all || pending.length >= batchSize)) {
+      const batch: BufferedEvent[] = [];
+      while (batch.length < batchSize && pending.length > 0) batch.push(pending.shift()!);
+      const p: Promise<void> = sendNew(batch)
+        .catch((err: unknown) => logger.error({ err, producer: name }, 'analytics send failed'))
+        .finally(() => {
+          inFlight.delete(p);
+          pump(false);
+        });
+      inFlight.add(p);
+    }
+  }
+
+  let pumpScheduled = false;
+  function enqueue(entry: BufferedEvent): void {
+    m.received.inc({ ...label, kind: entry.kind });
+    if (closed) return drop('shutdown', 1);
+    pending.push(entry);
+    if (pending.length > maxBuffered) {
+      pending.shift();
+      drop('overflow', 1);
+    }
+    if (pending.length >= batchSize && !pumpScheduled) {
+      pumpScheduled = true;
+      setImmediate(() => {
+        pumpScheduled = false;
+        pump(false);
+      });
+    }
+  }
+
+  /** Drains the buffers (memory first, it is the fallback) while deliveries succeed. */
+  async function redeliver(): Promise<void> {
+    for (const buffer of durable ? [memory, durable] : [memory]) {
+      for (;;) {
+        if (breaker.opened) return;
+        let batch: BufferedEvent[];
+        try {
+          batch = await buffer.take(REDELIVER_BATCH);
+        } catch {
+          break; // Redis down: try again next tick.
+        }
+        if (batch.length === 0) break;
+        const groups = byKind(batch);
+        for (const [i, group] of groups.entries()) {
+          const outcome = await send(group);
+          if (outcome === 'ok') m.redelivered.inc({ ...label, kind: group[0]!.kind }, group.length);
+          else if (outcome === 'rejected') drop('rejected', group.length);
+          else {
+            const rest = groups.slice(i).flat();
+            drop('overflow', await buffer.putBack(rest).catch(() => memory.putBack(rest)));
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  async function updateGauges(): Promise<void> {
+    const sizes = await Promise.all([memory.size(), durable ? durable.size().catch(() => 0) : 0]);
+    m.bufferSize.set({ ...label, store: 'memory' }, sizes[0]);
+    if (durable) m.bufferSize.set({ ...label, store: 'redis' }, sizes[1]);
+    const oldest = await Promise.all([memory.oldestTime(), durable?.oldestTime().catch(() => undefined)]);
+    const times = oldest.filter((t): t is number => t !== undefined && t > 0);
+    m.lag.set(label, times.length ? Math.max(0, (Date.now() - Math.min(...times)) / 1000) : 0);
+  }
+
+  function redeliverOnce(): Promise<void> {
+    redelivering ??= redeliver()
+      .then(updateGauges)
+      .catch((err: unknown) => logger.warn({ err: String(err), producer: name }, 'redelivery failed'))
+      .finally(() => (redelivering = undefined));
+    return redelivering;
+  }
+
+  const flushTimer = setInterval(() => pump(true), options.flushIntervalMs ?? 250);
+  const redeliverTimer = setInterval(() => void redeliverOnce(), options.redeliverIntervalMs ?? 1_000);
+  flushTimer.unref();
+  redeliverTimer.unref();
+
+  function complete<T extends { eventId?: string; time?: unknown }>(init: T): T & { eventId: string } {
+    return { ...init, eventId: init.eventId || randomUUID(), time: init.time ?? timestampNow() };
+  }
+
+  async function flush(): Promise<void> {
+    while (pending.length > 0 || inFlight.size > 0) {
+      pump(true);
+      await Promise.all([...inFlight]);
+    }
+    await redeliverOnce();
+  }
+
+  return {
+    recordView(init) {
+      try {
+        const event = create(ViewEventSchema, complete(init));
+        if (!event.pasteId || event.eventId.length > 64) return drop('invalid', 1);
+        // The contract's limits, enforced here so one odd event cannot make analytics-svc refuse a batch.
+        event.viewerKey = event.viewerKey.slice(0, 64);
+        event.referrerHost = event.referrerHost.slice(0, 255);
+        enqueue({ kind: 'view', event });
+      } catch (err) {
+        logger.warn({ err: String(err), producer: name }, 'view event not recorded');
+        drop('invalid', 1);
+      }
+    },
+    recordPasteEvent(init) {
+      try {
+        const event = create(PasteEventSchema, complete(init));
+        if (!event.pasteId || event.eventId.length > 64 || event.kind === 0) return drop('invalid', 1);
+        event.language = event.language.slice(0, 64);
+        enqueue({ kind: 'paste', event });
+      } catch (err) {
+        logger.warn({ err: String(err), producer: name }, 'paste event not recorded');
+        drop('invalid', 1);
+      }
+    },
+    flush,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(flushTimer);
+      clearInterval(redeliverTimer);
+      await flush();
+      const left = await memory.take(maxBuffered);
+      if (left.length > 0 && durable) {
+        // Keep what only memory held (Redis was down earlier) where a restart finds it.
+        await durable.push(left).then((n) => drop('overflow', n), () => drop('shutdown', left.length));
+      } else drop('shutdown', left.length);
+      await updateGauges().catch(() => {});
+      breaker.shutdown();
+      owned?.close();
+    },
+  };
+}
+

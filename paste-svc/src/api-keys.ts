@@ -1,0 +1,25 @@
+import { Code, ConnectError, type Client } from '@connectrpc/connect';
+import { Role, type AuthService } from '@pastemesh/gen/auth';
+import { Reason, appError, type Principal } from '@pastemesh/kit';
+
+/** Codes with which auth-svc says "this key is not valid" (anything else means it could not tell). */
+const REFUSED = new Set([Code.Unauthenticated, Code.NotFound, Code.InvalidArgument, Code.PermissionDenied]);
+
+/**
+ * Resolves an API key through auth-svc's VerifyToken (the kit's authenticator
+ * caches the answer briefly). The principal carries the short-lived access
+ * token auth-svc minted for the key's user.
+ */
+export function apiKeyVerifier(auth: Client<typeof AuthService>): (key: string) => Promise<Principal> {
+  return async (key) => {
+    try {
+      const res = await auth.verifyToken({ token: key });
+      const roles = res.roles.includes(Role.ADMIN) ? ['user', 'admin'] : ['user'];
+      return { userId: res.userId, roles, isAdmin: roles.includes('admin'), kind: 'api_key', accessToken: res.accessToken };
+    } catch (err) {
+      const code = ConnectError.from(err).code;
+      if (REFUSED.has(code)) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid or revoked');
+      throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'API keys cannot be checked right now; try again or use an access token');
+    }
+  };
+}

@@ -1,0 +1,170 @@
+import path from 'node:path';
+import type { JSONWebKeySet } from 'jose';
+import { AuthService } from '@pastemesh/gen/auth';
+import { PasteService } from '@pastemesh/gen/paste';
+import {
+  bindService,
+  createAuthInterceptor,
+  createAuthenticator,
+  createByteCache,
+  createEventProducer,
+  createLogger,
+  createMetrics,
+  createPubSub,
+  createRedis,
+  createServiceClient,
+  createServiceHost,
+  openDatabase,
+  serviceDatabaseUrl,
+  type App,
+  type BoundPorts,
+  type Logger,
+  type Metrics,
+} from '@pastemesh/kit';
+import { Counter } from 'prom-client';
+import type { PasteConfig } from './config.js';
+import type { PasteDatabase } from './database.js';
+import { pasteMigrations } from './migrations/index.js';
+import { apiKeyVerifier } from './api-keys.js';
+import { createPasteCache } from './paste/paste.cache.js';
+import { createPasteEvents, type PasteEventSink } from './paste/paste.events.js';
+import { createPasteService } from './paste/paste.service.js';
+import { createSweeper, type SweepResult } from './paste/paste.sweeper.js';
+import { newPasteId } from './paste/paste-id.js';
+
+/** What tests (and embedders) may replace; production passes at most a logger. */
+export interface PasteAppOverrides {
+  logger?: Logger;
+  metrics?: Metrics;
+  /** The JWKS to verify access tokens with, instead of fetching AUTH_JWKS_URL. */
+  jwks?: () => Promise<JSONWebKeySet>;
+  /** Where lifecycle events go, instead of an event producer sending to ANALYTICS_SVC_URL. */
+  events?: PasteEventSink;
+  /** The clock, in epoch ms. */
+  now?: () => number;
+  /** The id generator (tests force collisions with it). */
+  newId?: () => string;
+}
+
+/** What start() resolves with: the bound ports plus handles for operators and tests. */
+export interface PasteAppStarted extends BoundPorts {
+  /** Runs one sweeper round now. */
+  sweepOnce(): Promise<SweepResult>;
+  metrics: Metrics;
+}
+
+/** paste-svc as one object: the same in production (main.ts) and tests. */
+export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}): App<PasteAppStarted> {
+  const logger = overrides.logger ?? createLogger('paste-svc', config.LOG_LEVEL);
+  const metrics = overrides.metrics ?? createMetrics('paste-svc');
+  const now = overrides.now ?? Date.now;
+  // Closed in reverse order by stop(), or by start() itself if it fails half-way.
+  const closers: (() => Promise<unknown> | unknown)[] = [];
+  const stopAll = async () => {
+    while (closers.length > 0) {
+      await Promise.resolve(closers.pop()!()).catch((err: unknown) => logger.warn({ err: String(err) }, 'close failed'));
+    }
+  };
+
+  return {
+    async start() {
+      try {
+        const database = await openDatabase<PasteDatabase>({
+          url: serviceDatabaseUrl(config.MYSQL_URL, 'pastemesh_paste'),
+          sqliteFile: path.join(config.DATA_DIR, 'paste-svc.db'),
+          migrations: pasteMigrations,
+          logger,
+          metrics,
+        });
+        closers.push(() => database.close());
+        const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'paste-svc') : undefined;
+        if (redis) closers.push(() => redis.disconnect());
+        const pubsub = createPubSub(redis, logger);
+        closers.push(() => pubsub.close());
+
+        const loads =
+          (metrics.registry.getSingleMetric('paste_cache_loads_total') as Counter | undefined) ??
+          new Counter({ name: 'paste_cache_loads_total', help: 'GetPaste database loads after a cache miss (single-flight shares one)', registers: [metrics.registry] });
+        const cache = createPasteCache({
+          cache: createByteCache({ name: 'paste', redis, maxBytes: config.CACHE_MAX_BYTES, metrics, logger }),
+          pubsub,
+          logger,
+          now,
+          maxTtlMs: config.CACHE_MAX_TTL_MS,
+          onLoad: () => loads.inc(),
+        });
+        closers.push(() => cache.close());
+        // Not awaited: with Redis down a subscription waits for it, and reads must not.
+        cache.listen().then(
+          (unlisten) => closers.push(unlisten),
+          (err: unknown) => logger.warn({ err: String(err) }, 'not listening for invalidations'),
+        );
+
+        const producer = overrides.events
+          ? undefined
+          : createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'paste-svc' });
+        if (producer) closers.push(() => producer.close());
+        const events = createPasteEvents(overrides.events ?? producer!, logger, now);
+
+        const auth = createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics });
+        closers.push(() => auth.close());
+        const authenticator = createAuthenticator({
+          jwks: overrides.jwks ?? config.AUTH_JWKS_URL,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          verifyApiKey: apiKeyVerifier(auth.client),
+          logger,
+        });
+        void authenticator.refresh(); // warm the key set; failures are logged and retried on first use
+
+        const service = createPasteService({
+          db: database.db,
+          dialect: database.dialect,
+          cache,
+          events,
+          limits: {
+            maxContentBytes: config.MAX_CONTENT_BYTES,
+            allowedExpiries: config.ALLOWED_EXPIRIES,
+            defaultExpiry: config.DEFAULT_EXPIRY,
+          },
+          logger,
+          now,
+          newId: overrides.newId ?? newPasteId,
+        });
+        const host = createServiceHost({
+          name: 'paste-svc',
+          logger,
+          metrics,
+          host: config.HOST,
+          services: [bindService(PasteService, service)],
+          interceptors: [createAuthInterceptor(authenticator)],
+          grpcPort: config.GRPC_PORT,
+          connectPort: config.CONNECT_PORT,
+          adminPort: config.ADMIN_PORT,
+          // Redis is only a cache: the service stays ready (and correct) without it.
+          readinessChecks: { database: () => database.ping() },
+        });
+        const sweeper = createSweeper({
+          db: database.db,
+          cache,
+          events,
+          logger,
+          metrics,
+          now,
+          intervalMs: config.SWEEP_INTERVAL_MS,
+          batchSize: config.SWEEP_BATCH_SIZE,
+          orphanGraceMs: config.ORPHAN_GRACE_MS,
+        });
+        const ports = await host.start();
+        closers.push(() => host.stop());
+        if (config.SWEEP_ENABLED) sweeper.start();
+        closers.push(() => sweeper.stop());
+        return { ...ports, sweepOnce: sweeper.sweepOnce, metrics };
+      } catch (err) {
+        await stopAll();
+        throw err;
+      }
+    },
+    stop: stopAll,
+  };
+}

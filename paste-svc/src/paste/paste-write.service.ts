@@ -1,0 +1,134 @@
+import type { ServiceImpl } from '@connectrpc/connect';
+import { Visibility, type PasteService } from '@pastemesh/gen/paste';
+import { Code, Reason, appError, callerOf, invalidArgument, requireCaller } from '@pastemesh/kit';
+import { inTransaction, isDuplicateKey } from '../database.js';
+import { isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
+import { toStoredPaste } from './paste.mapper.js';
+import { appendVersion, findPaste, insertPaste, removePastes, type PasteRecord } from './paste.repository.js';
+import type { PasteServiceDeps } from './paste.service.js';
+import { checkContent, checkExpiry, checkId, checkLanguage, checkTitle, checkVisibility } from './paste.validation.js';
+import { deleteTokenMatches, hashDeleteToken, newDeleteToken, sha256Hex } from './paste-id.js';
+
+type WriteHandlers = Pick<ServiceImpl<typeof PasteService>, 'createPaste' | 'updatePaste' | 'deletePaste'>;
+
+/** A fresh id collides with odds of about 2^-65 per paste; a handful of retries is plenty. */
+const ID_ATTEMPTS = 5;
+const UPDATE_ATTEMPTS = 5;
+const MAX_DELETE_TOKEN_LENGTH = 128;
+
+/** The write side: CreatePaste, UpdatePaste (new immutable versions), DeletePaste. */
+export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
+  const { db, dialect, cache, events, limits, now } = deps;
+
+  return {
+    async createPaste(req, ctx) {
+      const caller = callerOf(ctx);
+      // Every check runs before anything is stored.
+      const title = checkTitle(req.title);
+      const content = checkContent(req.content, limits.maxContentBytes);
+      const language = checkLanguage(req.language);
+      const visibility = checkVisibility(req.visibility, Visibility.PUBLIC);
+      const lifetime = checkExpiry(req.expiry, limits);
+      if (visibility === Visibility.PRIVATE && !caller) {
+        throw invalidArgument('visibility', 'visibility: PRIVATE needs a signed-in caller (an anonymous paste has no owner to show it to)');
+      }
+      const at = now();
+      const deleteToken = caller ? '' : newDeleteToken();
+      const row = {
+        owner_id: caller?.userId ?? null,
+        visibility,
+        burn_after_read: req.burnAfterRead ? 1 : 0,
+        title,
+        language,
+        size_bytes: content.length,
+        sha256: sha256Hex(content),
+        latest_version: 1,
+        delete_token_hash: deleteToken ? hashDeleteToken(deleteToken) : null,
+        created_at: at,
+        updated_at: at,
+        expires_at: lifetime === undefined ? null : at + lifetime,
+      };
+      for (let attempt = 1; ; attempt++) {
+        const id = deps.newId();
+        try {
+          // A taken id fails the INSERT (primary key): the existing paste is never overwritten.
+          await inTransaction(db, (trx) => insertPaste(trx, dialect, { id, ...row }, content));
+        } catch (err) {
+          if (isDuplicateKey(err) && attempt < ID_ATTEMPTS) {
+            deps.logger.warn({ attempt }, 'paste id collision; drawing another');
+            continue;
+          }
+          throw err;
+        }
+        events.created({ id, language, visibility, sizeBytes: content.length });
+        const record: PasteRecord = { ...row, id, version: 1, content: null };
+        return { paste: toStoredPaste(record).paste, deleteToken };
+      }
+    },
+
+    async updatePaste(req, ctx) {
+      const caller = requireCaller(ctx);
+      const id = checkId(req.id);
+      const content = checkContent(req.content, limits.maxContentBytes);
+      const title = req.title === undefined ? undefined : checkTitle(req.title);
+      const language = req.language === undefined ? undefined : checkLanguage(req.language);
+      const visibility = checkVisibility(req.visibility, Visibility.UNSPECIFIED);
+      const sha256 = sha256Hex(content);
+      for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+        const current = await findPaste(db, id, 0, false);
+        if (!current) throw pasteNotFound(id);
+        const paste = visibleOrThrow(toStoredPaste(current).paste, caller, now());
+        if (!isOwner(paste, caller)) throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner may update paste ${id}`, { field: 'id' });
+        const change = {
+          title: title ?? paste.title,
+          language: language ?? paste.language,
+          visibility: visibility === Visibility.UNSPECIFIED ? paste.visibility : visibility,
+          content,
+          sha256,
+          createdAt: now(),
+        };
+        // Conditional on the version we read: a concurrent update makes this false and we read again.
+        const made = await inTransaction(db, (trx) => appendVersion(trx, dialect, id, current.latest_version, change));
+        if (!made) continue;
+        const version = current.latest_version + 1;
+        await cache.invalidate(id, version);
+        events.updated({ id, language: change.language, visibility: change.visibility, sizeBytes: content.length });
+        const record: PasteRecord = {
+          ...current,
+          ...change,
+          visibility: change.visibility,
+          latest_version: version,
+          version,
+          updated_at: change.createdAt,
+          size_bytes: content.length,
+          content: null,
+        };
+        return { paste: toStoredPaste(record).paste };
+      }
+      throw appError(Code.Aborted, Reason.PASTE_UPDATE_CONFLICT, `paste ${id} is being updated concurrently; try again`, { field: 'id' });
+    },
+
+    async deletePaste(req, ctx) {
+      const id = checkId(req.id);
+      const caller = callerOf(ctx);
+      const token = req.deleteToken;
+      if (token.length > MAX_DELETE_TOKEN_LENGTH) throw invalidArgument('delete_token', `delete_token: at most ${MAX_DELETE_TOKEN_LENGTH} characters`);
+      const current = await findPaste(db, id, 0, false);
+      if (!current) throw pasteNotFound(id);
+      const stored = toStoredPaste(current);
+      const admin = caller?.isAdmin === true;
+      if (!admin) visibleOrThrow(stored.paste, caller, now());
+      const allowed = admin || isOwner(stored.paste, caller) || (token !== '' && deleteTokenMatches(token, stored.deleteTokenHash));
+      if (!allowed) {
+        if (token !== '') throw appError(Code.PermissionDenied, Reason.NOT_OWNER, 'delete_token: does not match this paste', { field: 'delete_token' });
+        if (!caller) throw appError(Code.Unauthenticated, Reason.UNAUTHENTICATED, 'delete_token: required unless you sign in as the owner', { field: 'delete_token' });
+        throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner or an admin may delete paste ${id}`, { field: 'id' });
+      }
+      const [removed] = await inTransaction(db, (trx) => removePastes(trx, [id]));
+      if (!removed) throw pasteNotFound(id);
+      await cache.invalidate(id, removed.latest_version);
+      events.deleted(removed);
+      return {};
+    },
+  };
+}

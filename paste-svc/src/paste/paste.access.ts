@@ -1,0 +1,52 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { PasteSchema, Visibility, type Paste } from '@pastemesh/gen/paste';
+import { Code, Reason, appError, type Principal } from '@pastemesh/kit';
+
+/** Who may see a paste: anyone unless it is PRIVATE, then only its owner (admins moderate by deleting, not reading). */
+export function canSee(paste: Paste, caller: Principal | undefined): boolean {
+  return paste.visibility !== Visibility.PRIVATE || isOwner(paste, caller);
+}
+
+/** True when the caller owns the paste (anonymous pastes have no owner). */
+export function isOwner(paste: Paste, caller: Principal | undefined): boolean {
+  return caller !== undefined && paste.ownerId !== '' && caller.userId === paste.ownerId;
+}
+
+/** True once the paste's expiry time has come, whether or not the sweeper has run. */
+export function isExpired(paste: Paste, now: number): boolean {
+  return paste.expireTime !== undefined && timestampMs(paste.expireTime) <= now;
+}
+
+/** NOT_FOUND for a paste that does not exist, or that the caller may not know exists. */
+export function pasteNotFound(id: string) {
+  return appError(Code.NotFound, Reason.PASTE_NOT_FOUND, `paste ${id} not found`, { field: 'id' });
+}
+
+export function pasteExpired(id: string) {
+  return appError(Code.NotFound, Reason.PASTE_EXPIRED, `paste ${id} has expired`, { field: 'id' });
+}
+
+export function versionNotFound(id: string, version: number, latest: number) {
+  return appError(Code.NotFound, Reason.VERSION_NOT_FOUND, `version: paste ${id} has no version ${version} (latest is ${latest})`, {
+    field: 'version',
+  });
+}
+
+/**
+ * The paste if `caller` may read it now; otherwise the NOT_FOUND that reveals
+ * no more than it should (a PRIVATE paste of someone else looks absent).
+ */
+export function visibleOrThrow(paste: Paste, caller: Principal | undefined, now: number): Paste {
+  if (!canSee(paste, caller)) throw pasteNotFound(paste.id);
+  if (isExpired(paste, now)) throw pasteExpired(paste.id);
+  return paste;
+}
+
+/** A copy without the content (shared and cached messages are never mutated). */
+export function withoutContent(paste: Paste): Paste {
+  if (!paste.contentIncluded && paste.content.length === 0) return paste;
+  // Not clone(): that would copy up to a MiB of content only to drop it.
+  const { $typeName: _type, content: _content, ...rest } = paste;
+  return create(PasteSchema, { ...rest, contentIncluded: false });
+}

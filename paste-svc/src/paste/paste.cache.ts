@@ -1,0 +1,134 @@
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { PasteSchema, type Paste } from '@pastemesh/gen/paste';
+import type { ByteCache, Logger, PubSub } from '@pastemesh/kit';
+
+/** The channel gateways listen on to drop their in-process copies; the message is a paste id. */
+export const INVALIDATE_CHANNEL = 'paste.invalidate';
+
+/** What a database load found. */
+export type PasteLookup =
+  | { kind: 'found'; paste: Paste }
+  | { kind: 'missing' }
+  /** The paste exists (its fields, without version fields) but not the asked version. */
+  | { kind: 'no-version'; paste: Paste };
+
+export interface PasteCacheOptions {
+  cache: ByteCache;
+  pubsub: PubSub;
+  logger: Logger;
+  now: () => number;
+  /** Entries never live longer than this (bounds staleness if an invalidation is lost). */
+  maxTtlMs: number;
+  /** Counts database loads (the single-flight proof). */
+  onLoad?: () => void;
+}
+
+interface Flight {
+  promise: Promise<PasteLookup>;
+  /** Set when the paste changed while loading: the result must not be cached. */
+  stale: boolean;
+}
+
+const key = (id: string, version: number) => `${id}@${version === 0 ? 'latest' : version}`;
+/** A second delete shortly after the first catches a load that read the old row just before the commit. */
+const REDELETE_MS = 500;
+const DELETE_CHUNK = 500;
+
+/**
+ * Cache-aside for GetPaste with single-flight: concurrent reads of one key share
+ * one cache lookup and at most one database load. Entries are serialized Paste
+ * messages keyed by id and version; burn-after-read pastes are never stored.
+ */
+export function createPasteCache(options: PasteCacheOptions) {
+  const flights = new Map<string, Map<string, Flight>>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  function forgetFlights(id: string): void {
+    for (const flight of flights.get(id)?.values() ?? []) flight.stale = true;
+    flights.delete(id);
+  }
+
+  async function lookup(id: string, k: string, flight: Flight, load: () => Promise<PasteLookup>): Promise<PasteLookup> {
+    const hit = await options.cache.get(k);
+    if (hit) {
+      try {
+        return { kind: 'found', paste: fromBinary(PasteSchema, hit) };
+      } catch (err) {
+        options.logger.warn({ err: String(err), key: k }, 'unreadable cache entry; reloading');
+      }
+    }
+    options.onLoad?.();
+    const found = await load();
+    if (found.kind === 'found' && !flight.stale) await store(k, found.paste);
+    return found;
+  }
+
+  async function store(k: string, paste: Paste): Promise<void> {
+    if (paste.burnAfterRead || !paste.contentIncluded) return;
+    const remaining = paste.expireTime ? timestampMs(paste.expireTime) - options.now() : Infinity;
+    const ttl = Math.min(options.maxTtlMs, remaining);
+    if (ttl > 0) await options.cache.set(k, Buffer.from(toBinary(PasteSchema, paste)), ttl);
+  }
+
+  async function deleteKeys(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
+      await options.cache.delete(...keys.slice(i, i + DELETE_CHUNK));
+    }
+  }
+
+  return {
+    /** The paste at `version` (0: latest) from the cache, or loaded once however many callers ask at the same time. */
+    read(id: string, version: number, load: () => Promise<PasteLookup>): Promise<PasteLookup> {
+      const k = key(id, version);
+      let perId = flights.get(id);
+      const joined = perId?.get(k);
+      if (joined) return joined.promise;
+      const flight: Flight = { stale: false, promise: Promise.resolve({ kind: 'missing' }) };
+      flight.promise = lookup(id, k, flight, load).finally(() => {
+        const current = flights.get(id);
+        if (current?.get(k) === flight) {
+          current.delete(k);
+          if (current.size === 0) flights.delete(id);
+        }
+      });
+      if (!perId) flights.set(id, (perId = new Map()));
+      perId.set(k, flight);
+      return flight.promise;
+    },
+
+    /**
+     * Drops every cached version of a paste after it changed (update, delete,
+     * burn, expiry) and tells other processes on INVALIDATE_CHANNEL. Never
+     * throws: the database change has happened; cache trouble is logged and
+     * bounded by the TTL.
+     */
+    async invalidate(id: string, latestVersion: number): Promise<void> {
+      forgetFlights(id);
+      const keys = [key(id, 0)];
+      for (let v = 1; v <= latestVersion; v++) keys.push(key(id, v));
+      const drop = () =>
+        deleteKeys(keys).catch((err: unknown) => options.logger.warn({ err: String(err), pasteId: id }, 'cache invalidation failed'));
+      await drop();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        void drop();
+      }, REDELETE_MS);
+      timer.unref();
+      timers.add(timer);
+      await options.pubsub.publish(INVALIDATE_CHANNEL, id).catch(() => {});
+    },
+
+    /** Listens for other replicas' invalidations so their in-flight loads are not cached here. */
+    async listen(): Promise<() => Promise<void>> {
+      return options.pubsub.subscribe(INVALIDATE_CHANNEL, (id) => forgetFlights(id));
+    },
+
+    close(): void {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
+
+export type PasteCache = ReturnType<typeof createPasteCache>;

@@ -1,0 +1,185 @@
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { SqlDialect } from '@pastemesh/kit';
+import type { Db, Trx } from '../database.js';
+import type { PasteTable } from './paste.table.js';
+
+/** A paste joined with one version (null fields when that version does not exist) and, if asked, its content. */
+export interface PasteRecord {
+  id: string;
+  owner_id: string | null;
+  visibility: number;
+  burn_after_read: number;
+  latest_version: number;
+  delete_token_hash: string | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
+  version: number | null;
+  title: string | null;
+  language: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  content: Buffer | null;
+}
+
+export type PasteRow = Selectable<PasteTable>;
+
+/** A version's new content and metadata. */
+export interface NewVersion {
+  title: string;
+  language: string;
+  content: Buffer;
+  sha256: string;
+  createdAt: number;
+}
+
+const HEAD = [
+  'p.id',
+  'p.owner_id',
+  'p.visibility',
+  'p.burn_after_read',
+  'p.latest_version',
+  'p.delete_token_hash',
+  'p.created_at',
+  'p.updated_at',
+  'p.expires_at',
+] as const;
+
+/** One paste at `version` (0: latest); the content too when `withContent`. One query. */
+export async function findPaste(db: Db | Trx, id: string, version: number, withContent: boolean): Promise<PasteRecord | undefined> {
+  const row = await db
+    .selectFrom('pastes as p')
+    .leftJoin('paste_versions as v', (join) =>
+      version === 0 ? join.onRef('v.paste_id', '=', 'p.id').onRef('v.version', '=', 'p.latest_version') : join.onRef('v.paste_id', '=', 'p.id').on('v.version', '=', version),
+    )
+    // Without content the join matches nothing, so the row shape stays the same and no blob is read.
+    .leftJoin('paste_contents as c', (join) => (withContent ? join.onRef('c.sha256', '=', 'v.sha256') : join.on(sql<boolean>`1 = 0`)))
+    .select([...HEAD, 'v.version', 'v.title', 'v.language', 'v.size_bytes', 'v.sha256', 'c.content'])
+    .where('p.id', '=', id)
+    .executeTakeFirst();
+  return row ? normalise(row) : undefined;
+}
+
+/** Many pastes at their latest version, in one query (the gateway's DataLoader). */
+export async function findPastesByIds(db: Db, ids: string[], withContent: boolean): Promise<PasteRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('pastes as p')
+    // Content of burn-after-read pastes is never read here: only GetPaste may burn them.
+    .leftJoin('paste_contents as c', (join) =>
+      withContent ? join.onRef('c.sha256', '=', 'p.sha256').on('p.burn_after_read', '=', 0) : join.on(sql<boolean>`1 = 0`),
+    )
+    .select([...HEAD, 'p.latest_version as version', 'p.title', 'p.language', 'p.size_bytes', 'p.sha256', 'c.content'])
+    .where('p.id', 'in', ids)
+    .execute();
+  return rows.map(normalise);
+}
+
+/** Where a page of a listing starts: after this (created_at, id). */
+export interface ListCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** A page of unexpired pastes, newest first, ordered by (created_at, id) so pages never skip or repeat. */
+export async function listPastes(
+  db: Db,
+  filter: { ownerId?: string; visibility?: number; after?: ListCursor; limit: number; now: number },
+): Promise<PasteRecord[]> {
+  let query = db
+    .selectFrom('pastes as p')
+    .select([...HEAD, 'p.latest_version as version', 'p.title', 'p.language', 'p.size_bytes', 'p.sha256', sql<Buffer | null>`null`.as('content')])
+    .where((eb) => eb.or([eb('p.expires_at', 'is', null), eb('p.expires_at', '>', filter.now)]));
+  if (filter.ownerId !== undefined) query = query.where('p.owner_id', '=', filter.ownerId);
+  if (filter.visibility !== undefined) query = query.where('p.visibility', '=', filter.visibility);
+  const after = filter.after;
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('p.created_at', '<', after.createdAt), eb.and([eb('p.created_at', '=', after.createdAt), eb('p.id', '<', after.id)])]),
+    );
+  }
+  const rows = await query.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(filter.limit).execute();
+  return rows.map(normalise);
+}
+
+/** Every version of a paste, newest first. */
+export async function listVersions(db: Db, id: string) {
+  return db.selectFrom('paste_versions').selectAll().where('paste_id', '=', id).orderBy('version', 'desc').execute();
+}
+
+/** Stores a new paste with its first version; a taken id throws a duplicate-key error and changes nothing. */
+export async function insertPaste(trx: Trx, dialect: SqlDialect, paste: Insertable<PasteTable>, content: Buffer): Promise<void> {
+  await trx.insertInto('pastes').values(paste).execute();
+  await trx
+    .insertInto('paste_versions')
+    .values({
+      paste_id: paste.id,
+      version: 1,
+      title: paste.title,
+      language: paste.language,
+      size_bytes: paste.size_bytes,
+      sha256: paste.sha256,
+      created_at: paste.created_at,
+    })
+    .execute();
+  await retainContent(trx, dialect, paste.sha256, content, paste.created_at);
+}
+
+/**
+ * Makes version `expectedLatest + 1`, but only if nobody else made it first
+ * (conditional UPDATE; false means re-read and try again).
+ */
+export async function appendVersion(
+  trx: Trx,
+  dialect: SqlDialect,
+  id: string,
+  expectedLatest: number,
+  change: NewVersion & { visibility: number },
+): Promise<boolean> {
+  const version = expectedLatest + 1;
+  const size = change.content.length;
+  const result = await trx
+    .updateTable('pastes')
+    .set({
+      latest_version: version,
+      title: change.title,
+      language: change.language,
+      visibility: change.visibility,
+      size_bytes: size,
+      sha256: change.sha256,
+      updated_at: change.createdAt,
+    })
+    .where('id', '=', id)
+    .where('latest_version', '=', expectedLatest)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await trx
+    .insertInto('paste_versions')
+    .values({ paste_id: id, version, title: change.title, language: change.language, size_bytes: size, sha256: change.sha256, created_at: change.createdAt })
+    .execute();
+  await retainContent(trx, dialect, change.sha256, change.content, change.createdAt);
+  return true;
+}
+
+/** Counts one more user of `sha256`, storing the bytes if they are new. Locks the content row, so it serialises with release. */
+async function retainContent(trx: Trx, dialect: SqlDialect, sha256: string, content: Buffer, now: number): Promise<void> {
+  const insert = trx.insertInto('paste_contents').values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now });
+  if (dialect === 'mysql') {
+    await insert.onDuplicateKeyUpdate({ refs: sql`refs + 1`, touched_at: now }).execute();
+  } else {
+    await insert.onConflict((oc) => oc.column('sha256').doUpdateSet({ refs: sql`refs + 1`, touched_at: now })).execute();
+  }
+}
+
+export { removePastes, findExpiredIds, removeOrphanContent } from './paste-removal.repository.js';
+
+function normalise<R extends Omit<PasteRecord, 'content'> & { content: Buffer | Uint8Array | null }>(row: R): PasteRecord {
+  return {
+    ...row,
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+    expires_at: row.expires_at === null ? null : Number(row.expires_at),
+    size_bytes: row.size_bytes === null ? null : Number(row.size_bytes),
+    content: row.content === null ? null : Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength),
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Row shapes of paste-svc's tables. Timestamps are epoch milliseconds (BIGINT);
+ * booleans are 0/1 so MySQL and SQLite agree. Row types stay in the data layer.
+ */
+
+/** One paste: the metadata of its latest version, denormalised so lists need no join. */
+export interface PasteTable {
+  id: string;
+  owner_id: string | null;
+  /** The Visibility enum value. */
+  visibility: number;
+  burn_after_read: number;
+  title: string;
+  language: string;
+  size_bytes: number;
+  sha256: string;
+  latest_version: number;
+  /** SHA-256 (hex) of the delete token of an anonymous paste. */
+  delete_token_hash: string | null;
+  created_at: number;
+  updated_at: number;
+  /** Null for pastes that never expire. */
+  expires_at: number | null;
+}
+
+/** One immutable version of a paste. */
+export interface PasteVersionTable {
+  paste_id: string;
+  version: number;
+  title: string;
+  language: string;
+  size_bytes: number;
+  sha256: string;
+  created_at: number;
+}
+
+/** Content, stored once per distinct SHA-256 however many versions share it. */
+export interface PasteContentTable {
+  sha256: string;
+  content: Buffer;
+  size_bytes: number;
+  /** How many versions point here; the row goes when it reaches 0. */
+  refs: number;
+  /** Last time a version started using it (the orphan sweep leaves recent rows alone). */
+  touched_at: number;
+}

@@ -1,0 +1,176 @@
+// Starts the whole mesh in one process: what `npm start`, the end-to-end tests, the benchmarks and the fault suite share.
+import { createApp as createAuthApp } from '@pastemesh/auth-svc';
+import { loadAuthConfig } from '@pastemesh/auth-svc/config';
+import { createApp as createPasteApp } from '@pastemesh/paste-svc';
+import { loadPasteConfig } from '@pastemesh/paste-svc/config';
+import { createApp as createAnalyticsApp } from '@pastemesh/analytics-svc';
+import { loadAnalyticsConfig } from '@pastemesh/analytics-svc/config';
+import { createApp as createGatewayApp } from '@pastemesh/gateway';
+import { loadGatewayConfig } from '@pastemesh/gateway/config';
+import { serviceDatabaseUrl } from '@pastemesh/kit';
+import { createTestStorage, type StorageMode, type TestStorage } from '@pastemesh/kit/testing';
+
+export type ServiceName = 'auth' | 'paste' | 'analytics' | 'gateway';
+
+export interface StackOptions {
+  /** Base environment (npm start passes process.env). */
+  env?: Record<string, string | undefined>;
+  /** Tests: fresh storage per service on the real MariaDB + Redis, or embedded SQLite. Unset: use `env` as given. */
+  mode?: StorageMode;
+  /** 'default' uses 5000–5003 (and their Connect/admin ports); 'random' asks the OS (tests). */
+  ports?: 'default' | 'random';
+  /** Extra variables for one service (e.g. { paste: { SWEEP_INTERVAL_MS: '100' } }). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+}
+
+interface Running {
+  app: { start(): Promise<Record<string, number>>; stop(): Promise<void> };
+  ports: Record<string, number>;
+}
+
+/** A running stack. */
+export interface Stack {
+  gatewayUrl: string;
+  /** gRPC addresses (host:port). */
+  grpc: Record<Exclude<ServiceName, 'gateway'>, string>;
+  /** Every bound port per service. */
+  ports: Record<ServiceName, Record<string, number>>;
+  /** The gateway app (tests read its metrics and services). */
+  gateway: ReturnType<typeof createGatewayApp>;
+  /** Stops one service (as a crash or a deploy would). */
+  stopService(name: ServiceName): Promise<void>;
+  /** Starts it again on the same ports. */
+  startService(name: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_PORTS: Record<ServiceName, Record<string, string>> = {
+  auth: { GRPC_PORT: '5001', CONNECT_PORT: '5101', ADMIN_PORT: '9001' },
+  paste: { GRPC_PORT: '5002', CONNECT_PORT: '5102', ADMIN_PORT: '9002' },
+  analytics: { GRPC_PORT: '5003', CONNECT_PORT: '5103', ADMIN_PORT: '9003' },
+  gateway: { HTTP_PORT: '5000', ADMIN_PORT: '9000' },
+};
+const RANDOM_PORTS: Record<ServiceName, Record<string, string>> = {
+  auth: { GRPC_PORT: '0', CONNECT_PORT: '0', ADMIN_PORT: '0' },
+  paste: { GRPC_PORT: '0', CONNECT_PORT: '0', ADMIN_PORT: '0' },
+  analytics: { GRPC_PORT: '0', CONNECT_PORT: '0', ADMIN_PORT: '0' },
+  gateway: { HTTP_PORT: '0', ADMIN_PORT: '0' },
+};
+// Tests share one Redis and one client IP; generous limits keep suites from throttling each other.
+// Suites that test a limit set it low themselves and send their own X-Forwarded-For address.
+const TEST_LIMITS: Partial<Record<ServiceName, Record<string, string>>> = {
+  gateway: { RATE_LIMIT_READS_PER_MIN: '1000000', RATE_LIMIT_CREATES_PER_MIN: '1000000', RATE_LIMIT_LOGINS_PER_MIN: '1000000' },
+  auth: { REGISTER_MAX_PER_IP: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000' },
+};
+
+const DATABASES: Record<Exclude<ServiceName, 'gateway'>, string> = {
+  auth: 'pastemesh_auth',
+  paste: 'pastemesh_paste',
+  analytics: 'pastemesh_analytics',
+};
+
+/** Starts auth, analytics, paste and gateway in dependency order, wiring each to the others' bound ports. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const base = { ...options.env };
+  const random = options.ports === 'random';
+  const host = '127.0.0.1';
+  const storages: TestStorage[] = [];
+  const envs = {} as Record<ServiceName, Record<string, string | undefined>>;
+  const running = {} as Record<ServiceName, Running | undefined>;
+  const ports = {} as Record<ServiceName, Record<string, number>>;
+
+  async function storageEnv(name: Exclude<ServiceName, 'gateway'>): Promise<Record<string, string | undefined>> {
+    if (!options.mode) return { MYSQL_URL: serviceDatabaseUrl(base['MYSQL_URL'], DATABASES[name]) };
+    const storage = await createTestStorage(options.mode, name);
+    storages.push(storage);
+    return storage.env;
+  }
+
+  const factories: Record<ServiceName, (env: Record<string, string | undefined>) => Running['app']> = {
+    auth: (env) => createAuthApp(loadAuthConfig(env)) as Running['app'],
+    analytics: (env) => createAnalyticsApp(loadAnalyticsConfig(env)) as Running['app'],
+    paste: (env) => createPasteApp(loadPasteConfig(env)) as Running['app'],
+    gateway: (env) => createGatewayApp(loadGatewayConfig(env)) as unknown as Running['app'],
+  };
+
+  async function start(name: ServiceName): Promise<void> {
+    const app = factories[name](envs[name]);
+    const bound = await app.start();
+    ports[name] = bound;
+    running[name] = { app, ports: bound };
+    // Restarts keep the ports, so peers and clients find the service where it was.
+    if (name === 'gateway') {
+      envs[name] = { ...envs[name], HTTP_PORT: String(bound['http']), ADMIN_PORT: String(bound['admin']) };
+    } else {
+      envs[name] = { ...envs[name], GRPC_PORT: String(bound['grpc']), CONNECT_PORT: String(bound['connect']), ADMIN_PORT: String(bound['admin']) };
+    }
+  }
+
+  const portsFor = (name: ServiceName) => (random ? RANDOM_PORTS : DEFAULT_PORTS)[name];
+  try {
+    const limits = (name: ServiceName) => (options.mode ? TEST_LIMITS[name] : undefined);
+    envs.auth = { ...base, HOST: host, ...portsFor('auth'), ...(await storageEnv('auth')), ...limits('auth'), ...options.serviceEnv?.auth };
+    await start('auth');
+    const peers = {
+      AUTH_SVC_URL: `${host}:${ports.auth['grpc']}`,
+      AUTH_JWKS_URL: `http://${host}:${ports.auth['admin']}/.well-known/jwks.json`,
+    };
+    envs.analytics = { ...base, HOST: host, ...portsFor('analytics'), ...(await storageEnv('analytics')), ...peers, ...options.serviceEnv?.analytics };
+    await start('analytics');
+    const analyticsUrl = `${host}:${ports.analytics['grpc']}`;
+    envs.paste = {
+      ...base,
+      HOST: host,
+      ...portsFor('paste'),
+      ...(await storageEnv('paste')),
+      ...peers,
+      ANALYTICS_SVC_URL: analyticsUrl,
+      ...options.serviceEnv?.paste,
+    };
+    await start('paste');
+    const gatewayPorts = portsFor('gateway');
+    const redisEnv = options.mode === 'mysql' ? { REDIS_URL: storages[0]!.redisUrl } : options.mode === 'embedded' ? { REDIS_URL: undefined } : {};
+    envs.gateway = {
+      ...base,
+      HOST: host,
+      ...gatewayPorts,
+      ...redisEnv,
+      ...limits('gateway'),
+      ...peers,
+      PASTE_SVC_URL: `${host}:${ports.paste['grpc']}`,
+      ANALYTICS_SVC_URL: analyticsUrl,
+      ...options.serviceEnv?.gateway,
+    };
+    await start('gateway');
+  } catch (err) {
+    for (const name of ['gateway', 'paste', 'analytics', 'auth'] as const) await running[name]?.app.stop().catch(() => {});
+    for (const s of storages) await s.cleanup().catch(() => {});
+    throw err;
+  }
+
+  const gatewayUrl = `http://${host}:${ports.gateway['http']}`;
+  return {
+    gatewayUrl,
+    grpc: {
+      auth: `${host}:${ports.auth['grpc']}`,
+      paste: `${host}:${ports.paste['grpc']}`,
+      analytics: `${host}:${ports.analytics['grpc']}`,
+    },
+    ports,
+    gateway: running.gateway!.app as unknown as ReturnType<typeof createGatewayApp>,
+    async stopService(name) {
+      await running[name]?.app.stop();
+      running[name] = undefined;
+    },
+    async startService(name) {
+      if (!running[name]) await start(name);
+    },
+    async stop() {
+      for (const name of ['gateway', 'paste', 'analytics', 'auth'] as const) {
+        await running[name]?.app.stop();
+        running[name] = undefined;
+      }
+      for (const s of storages) await s.cleanup();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startStack, type Stack } from '../../scripts/stack.js';
+import { gql, signUp } from '../support/graphql.js';
+
+let nextIp = 1;
+/** A fresh client address per test (the gateway trusts one proxy hop here), so each test starts with full buckets. */
+const freshIp = () => `203.0.113.${nextIp++}`;
+
+describe('gateway protection: rate limits, body cap, batching, CSRF, headers (mysql + redis)', () => {
+  let stack: Stack;
+  let url: string;
+  beforeAll(async () => {
+    stack = await startStack({
+      mode: 'mysql',
+      ports: 'random',
+      env: { LOG_LEVEL: 'error' },
+      serviceEnv: { gateway: { TRUST_PROXY_HOPS: '1', RATE_LIMIT_CREATES_PER_MIN: '3', RATE_LIMIT_LOGINS_PER_MIN: '3', RATE_LIMIT_READS_PER_MIN: '5' } },
+    });
+    url = stack.gatewayUrl;
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const create = (ip: string, token?: string) =>
+    gql(url, `mutation { createPaste(input: { content: "limited" }) { paste { id } } }`, {}, token, { 'x-forwarded-for': ip });
+
+  it('allows exactly the create limit per IP, then answers RATE_LIMITED with a retry time', async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 3; i++) expect((await create(ip)).errors).toBeUndefined();
+    const over = await create(ip);
+    expect(over.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    expect(over.errors?.[0]?.extensions?.['retryAfter']).toBeGreaterThan(0);
+    expect((await create(freshIp())).errors).toBeUndefined();
+  });
+
+  it('limits a signed-in user across IPs as well as per IP', async () => {
+    const user = await signUp(url, 'busy');
+    expect((await create(freshIp(), user.accessToken)).errors).toBeUndefined();
+    expect((await create(freshIp(), user.accessToken)).errors).toBeUndefined();
+    expect((await create(freshIp(), user.accessToken)).errors).toBeUndefined();
+    expect((await create(freshIp(), user.accessToken)).errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+  });
+
+  it('answers plain-HTTP creates over the limit with 429 and Retry-After', async () => {
+    const ip = freshIp();
+    const post = () => fetch(`${url}/`, { method: 'POST', body: 'curl paste', headers: { 'x-forwarded-for': ip } });
+    for (let i = 0; i < 3; i++) expect((await post()).status).toBe(201);
+    const over = await post();
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await over.text()).toMatch(/^error: too many create requests/);
+  });
+
+  it('limits reads per IP separately from creates', async () => {
+    const ip = freshIp();
+    const created = await create(ip);
+    const id = created.data?.['createPaste'].paste.id as string;
+    const read = () => fetch(`${url}/raw/${id}`, { headers: { 'x-forwarded-for': ip } });
+    for (let i = 0; i < 5; i++) expect((await read()).status).toBe(200);
+    expect((await read()).status).toBe(429);
+    const gqlRead = await gql(url, `query($id: ID!) { paste(id: $id) { id } }`, { id }, undefined, { 'x-forwarded-for': ip });
+    expect(gqlRead.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+  });
+
+  it('limits logins per IP', async () => {
+    const ip = freshIp();
+    const login = () => gql(url, `mutation { login(email: "nobody@example.test", password: "whatever123") { accessToken } }`, {}, undefined, { 'x-forwarded-for': ip });
+    for (let i = 0; i < 3; i++) expect((await login()).errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+    expect((await login()).errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+  });
+
+  it('refuses a body far above the paste limit with 413 before parsing it', async () => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+      body: JSON.stringify({ query: 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', variables: { c: 'x'.repeat(1_200_000) } }),
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it('refuses batched operations', async () => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+      body: JSON.stringify([{ query: '{ languages { id } }' }, { query: '{ languages { id } }' }]),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('blocks requests a browser could send cross-site without a preflight (CSRF prevention)', async () => {
+    const simpleGet = await fetch(`${url}/graphql?query=${encodeURIComponent('{ languages { id } }')}`);
+    expect(simpleGet.status).toBe(400);
+    const textPost = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ languages { id } }"}' });
+    expect(textPost.status).toBe(400);
+  });
+
+  it('sends security headers on every response', async () => {
+    const responses = [
+      await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ languages { id } }"}' }),
+      await fetch(`${url}/raw/AAAAAAAAAAA`),
+      await fetch(`${url}/healthz`),
+    ];
+    for (const res of responses) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('content-security-policy')).toMatch(/default-src/);
+      expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-inline/);
+    }
+  });
+
+  it('tags every error with the request id the caller sent', async () => {
+    const res = await gql(url, `{ myPastes { edges { cursor } } }`, {}, undefined, { 'x-request-id': 'req-abc-123' });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'req-abc-123' });
+  });
+});

@@ -1,0 +1,63 @@
+// Talking to the gateway the way a web client or a script does: GraphQL over HTTP and plain curl-style requests.
+
+/** A GraphQL response as the wire carries it. */
+export interface GraphQLResult<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+/** POSTs one GraphQL operation as JSON (what Apollo's CSRF prevention accepts). */
+export async function gql<T = Record<string, any>>(
+  gatewayUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResult<T>> {
+  const res = await fetch(`${gatewayUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Omit<GraphQLResult<T>, 'status'>;
+  return { status: res.status, ...body };
+}
+
+/** Like gql but fails the test on any error, returning data. */
+export async function gqlOk<T = Record<string, any>>(gatewayUrl: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const res = await gql<T>(gatewayUrl, query, variables, token);
+  if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+  return res.data as T;
+}
+
+let counter = 0;
+/** A unique, valid email for a test account. */
+export function uniqueEmail(label = 'user'): string {
+  counter += 1;
+  return `${label}.${Date.now().toString(36)}.${counter}.${Math.random().toString(36).slice(2, 8)}@example.test`;
+}
+
+/** Registers a fresh account through the gateway and returns its tokens. */
+export async function signUp(gatewayUrl: string, label = 'user'): Promise<{ email: string; password: string; accessToken: string; refreshToken: string; userId: string }> {
+  const email = uniqueEmail(label);
+  const password = 'correct horse battery staple';
+  const data = await gqlOk<{ register: { accessToken: string; refreshToken: string; account: { user: { id: string } } } }>(
+    gatewayUrl,
+    `mutation($email: String!, $password: String!, $name: String!) {
+      register(email: $email, password: $password, displayName: $name) { accessToken refreshToken account { user { id } } }
+    }`,
+    { email, password, name: label },
+  );
+  return { email, password, accessToken: data.register.accessToken, refreshToken: data.register.refreshToken, userId: data.register.account.user.id };
+}
+
+/** Reads one counter from a Prometheus text exposition (summing series whose labels include all of `labels`). */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
