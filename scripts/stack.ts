@@ -24,7 +24,7 @@ export interface StackOptions {
 }
 
 interface Running {
-  app: { start(): Promise<Record<string, number>>; stop(): Promise<void> };
+  app: { start(): Promise<object>; stop(): Promise<void> };
   ports: Record<string, number>;
 }
 
@@ -90,12 +90,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     auth: (env) => createAuthApp(loadAuthConfig(env)) as Running['app'],
     analytics: (env) => createAnalyticsApp(loadAnalyticsConfig(env)) as Running['app'],
     paste: (env) => createPasteApp(loadPasteConfig(env)) as Running['app'],
-    gateway: (env) => createGatewayApp(loadGatewayConfig(env)) as unknown as Running['app'],
+    gateway: (env) => createGatewayApp(loadGatewayConfig(env)) as Running['app'],
   };
 
   async function start(name: ServiceName): Promise<void> {
     const app = factories[name](envs[name]);
-    const bound = await app.start();
+    const bound = (await app.start()) as Record<string, number>;
     ports[name] = bound;
     running[name] = { app, ports: bound };
     // Restarts keep the ports, so peers and clients find the service where it was.

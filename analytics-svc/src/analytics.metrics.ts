@@ -24,7 +24,7 @@ export function createAnalyticsMetrics(metrics: Metrics): AnalyticsMetrics {
   const registers = [metrics.registry];
   const r = metrics.registry;
   return {
-    received: single(r, 'analytics_events_received_total', () => new Counter({ name: 'analytics_events_received_total', help: 'Events received, by kind (view, view_bot, paste)', labelNames: ['kind'], registers })),
+    received: single(r, 'analytics_events_received_total', () => new Counter({ name: 'analytics_events_received_total', help: 'Events received in Record* calls, by kind (view, paste)', labelNames: ['kind'], registers })),
     deduplicated: single(r, 'analytics_events_deduplicated_total', () => new Counter({ name: 'analytics_events_deduplicated_total', help: 'Events ignored because their event id was seen before', labelNames: ['kind'], registers })),
     tooOld: single(r, 'analytics_events_too_old_total', () => new Counter({ name: 'analytics_events_too_old_total', help: 'Events refused for being older than RETENTION_DAYS', labelNames: ['kind'], registers })),
     ingestLag: single(r, 'analytics_ingest_lag_seconds', () =>

@@ -83,7 +83,7 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
     // Redis only holds rate-limit counters, which fall back to memory: its absence is logged, not fatal.
     redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'auth-svc') : undefined;
     const accessTokens = createAccessTokenIssuer(keys, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
-    const apiKeys = createApiKeyVerifier({ db, accessTokens, accessTokenTtlSeconds: config.API_KEY_ACCESS_TOKEN_TTL_SECONDS, now, logger });
+    const apiKeys = createApiKeyVerifier({ db, accessTokens, accessTokenTtlSeconds: config.API_KEY_ACCESS_TOKEN_TTL_SECONDS, now });
     const credentials = createCredentialVerifier({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, apiKeys, logger });
     const deps: AuthDeps = {
       config,

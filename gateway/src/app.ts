@@ -25,6 +25,7 @@ import { createApollo } from './graphql/apollo.js';
 import { createContext, identifyCaller, type GatewayServices } from './graphql/context.js';
 import { registerRawRoutes } from './http/raw.routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { registerWebRoutes } from './http/web.routes.js';
 import { registerWellKnownRoutes } from './http/well-known.routes.js';
 
 /** Parts tests may replace (e.g. a producer pointed elsewhere). */
@@ -88,14 +89,19 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
   });
   registerSecurityHeaders(app);
 
-  const graphql = fastifyApolloHandler(apollo, {
-    context: async (req: FastifyRequest) => createContext(services, await identifyCaller(services, req)),
-  });
-  const graphqlRoute = function (this: unknown, req: FastifyRequest, reply: Parameters<typeof graphql>[1]) {
-    return runWithContext(contextFromHeaders((name) => req.headers[name] as string | undefined), () => graphql.call(this as never, req, reply));
+  // Apollo must be started before its handler is made: build it on the first request (start() runs before listen).
+  const makeHandler = () =>
+    fastifyApolloHandler(apollo, {
+      context: async (req: FastifyRequest) => createContext(services, await identifyCaller(services, req)),
+    });
+  let graphql: ReturnType<typeof makeHandler> | undefined;
+  const graphqlRoute = function (this: unknown, req: FastifyRequest, reply: Parameters<ReturnType<typeof makeHandler>>[1]) {
+    const handler = (graphql ??= makeHandler());
+    return runWithContext(contextFromHeaders((name) => req.headers[name] as string | undefined), () => handler.call(this as never, req, reply));
   };
   app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: graphqlRoute as never });
   registerRawRoutes(app, services);
+  registerWebRoutes(app);
   registerWellKnownRoutes(app, config, logger);
 
   let stopping = false;

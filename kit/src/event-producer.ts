@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import CircuitBreaker from 'opossum';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampNow } from '@bufbuild/protobuf/wkt';
-import { Code, ConnectError, type Client } from '@connectrpc/connect';
+import type { Client } from '@connectrpc/connect';
 import { AnalyticsService, PasteEventSchema, ViewEventSchema } from '@pastemesh/gen/analytics';
 import { createServiceClient, type ServiceClient } from './clients.js';
 import { contextFromHeaders, runWithContext } from './request-context.js';
 import { createMemoryBuffer, createRedisBuffer, Deque, type BufferedEvent, type EventBuffer } from './event-buffer.js';
 import { eventProducerMetrics, type DropReason } from './event-producer-metrics.js';
+import { createDeliveryBreaker, isRetryable } from './event-breaker.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Redis } from './redis.js';
@@ -51,24 +51,9 @@ export interface EventProducer {
   close(): Promise<void>;
 }
 
-/** Codes that say analytics-svc is unhealthy: they trip the breaker and keep events for redelivery. */
-const OUTAGE_CODES = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Internal]);
-/** Also worth retrying later, but not a sign of an unhealthy peer. */
-const TRANSIENT_CODES = new Set([Code.Unknown, Code.Aborted, Code.Canceled]);
 const MAX_IN_FLIGHT = 4;
 /** Redelivery uses the contract's largest batch to catch up quickly. */
 const REDELIVER_BATCH = 1_000;
-
-function isOutage(err: unknown): boolean {
-  return err instanceof ConnectError && OUTAGE_CODES.has(err.code);
-}
-
-/** Breaker rejections (open, shut down) and transient codes mean "try again later"; anything else will never succeed. */
-function isRetryable(err: unknown): boolean {
-  if (err instanceof ConnectError) return OUTAGE_CODES.has(err.code) || TRANSIENT_CODES.has(err.code);
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'EOPENBREAKER' || code === 'ESHUTDOWN';
-}
 
 /** Builds the producer: batches by count and time, sends through a breaker, buffers and redelivers. */
 export function createEventProducer(options: EventProducerOptions): EventProducer {
@@ -93,14 +78,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   let redelivering: Promise<void> | undefined;
   let redisFailing = false;
 
-  const breaker = new CircuitBreaker(deliver, {
-    name: `analytics-${name}`,
-    timeout: false, // the RPC deadline bounds each call
-    resetTimeout: options.resetTimeoutMs ?? 5_000,
-    errorThresholdPercentage: 50,
-    volumeThreshold: 3,
-    errorFilter: (err: unknown) => !isOutage(err),
-  });
+  const breaker = createDeliveryBreaker(`analytics-${name}`, deliver, options.resetTimeoutMs ?? 5_000);
   breaker.on('open', () => {
     m.breakerState.set(label, 2);
     logger.warn({ producer: name }, 'analytics unavailable: buffering events');

@@ -14,6 +14,8 @@ export function createRedis(url: string, logger: Logger, name = 'redis'): Redis 
     maxRetriesPerRequest: 1,
     commandTimeout: 1_000,
     connectTimeout: 2_000,
+    // disconnect() while Redis is unreachable would otherwise hold the process open for 2 s.
+    disconnectTimeout: 200,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     lazyConnect: false,
     connectionName: name,

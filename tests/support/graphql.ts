@@ -39,16 +39,20 @@ export function uniqueEmail(label = 'user'): string {
 }
 
 /** Registers a fresh account through the gateway and returns its tokens. */
-export async function signUp(gatewayUrl: string, label = 'user'): Promise<{ email: string; password: string; accessToken: string; refreshToken: string; userId: string }> {
-  const email = uniqueEmail(label);
+export async function signUp(gatewayUrl: string, label = 'user', ip?: string): Promise<{ email: string; password: string; accessToken: string; refreshToken: string; userId: string }> {
+  const email = uniqueEmail(label).toLowerCase();
   const password = 'correct horse battery staple';
-  const data = await gqlOk<{ register: { accessToken: string; refreshToken: string; account: { user: { id: string } } } }>(
+  const res = await gql<{ register: { accessToken: string; refreshToken: string; account: { user: { id: string } } } }>(
     gatewayUrl,
     `mutation($email: String!, $password: String!, $name: String!) {
       register(email: $email, password: $password, displayName: $name) { accessToken refreshToken account { user { id } } }
     }`,
     { email, password, name: label },
+    undefined,
+    ip ? { 'x-forwarded-for': ip } : {},
   );
+  if (res.errors?.length) throw new Error(`register failed: ${JSON.stringify(res.errors)}`);
+  const data = res.data!;
   return { email, password, accessToken: data.register.accessToken, refreshToken: data.register.refreshToken, userId: data.register.account.user.id };
 }
 

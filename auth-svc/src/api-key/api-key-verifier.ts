@@ -1,4 +1,4 @@
-import { API_KEY_PREFIX, Code, Reason, appError, type Logger, type Principal } from '@pastemesh/kit';
+import { API_KEY_PREFIX, Code, Reason, appError, type Principal } from '@pastemesh/kit';
 import type { AuthDb } from '../database.js';
 import type { AccessTokenIssuer } from '../token/access-token.js';
 import { sha256Hex } from '../token/secrets.js';
@@ -17,7 +17,6 @@ export function createApiKeyVerifier(options: {
   accessTokens: AccessTokenIssuer;
   accessTokenTtlSeconds: number;
   now: () => number;
-  logger: Logger;
 }): ApiKeyVerifier {
   return async (key) => {
     if (!key.startsWith(API_KEY_PREFIX)) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid');

@@ -45,6 +45,9 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
     const reasons = await Promise.all(results.filter((r) => r.status === 'rejected').map((r) => failure(Promise.reject(r.reason))));
     expect(reasons.every((r) => r.code === Code.Unauthenticated && (r.reason === 'TOKEN_REUSED' || r.reason === 'TOKEN_INVALID'))).toBe(true);
     expect(reasons.some((r) => r.reason === 'TOKEN_REUSED')).toBe(true);
+    // The losers count as reuse, so the winner's new session is revoked as well (no grace window).
+    const winner = (ok[0] as PromiseFulfilledResult<{ tokens?: { refreshToken: string } }>).value.tokens!.refreshToken;
+    expect(await failure(auth.client.refreshToken({ refreshToken: winner }))).toMatchObject({ reason: 'TOKEN_INVALID' });
   });
 
   it('does not let a second session suffer when one session is revoked for reuse', async () => {

@@ -70,7 +70,9 @@ describe('loadSigningKeys', () => {
     const pems = `${await exportSPKI(a.publicKey)}\n${await exportSPKI(b.publicKey)}`;
     const fromPem = await loadSigningKeys({ privateKey, previousPublicKeys: pems, dataDir, logger });
     const fromJwks = await loadSigningKeys({ privateKey, previousPublicKeys: JSON.stringify({ keys: [await exportJWK(b.publicKey)] }), dataDir, logger });
+    const fromArray = await loadSigningKeys({ privateKey, previousPublicKeys: JSON.stringify([await exportJWK(b.publicKey)]), dataDir, logger });
     expect(fromPem.jwks.keys).toHaveLength(2);
     expect(fromJwks.jwks.keys.map((k) => k.kid)).toEqual(fromPem.jwks.keys.map((k) => k.kid));
+    expect(fromArray.jwks.keys.map((k) => k.kid)).toEqual(fromPem.jwks.keys.map((k) => k.kid));
   });
 });

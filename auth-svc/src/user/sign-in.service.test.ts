@@ -139,4 +139,18 @@ describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
     const anonymous = await failure(auth.client.changePassword({ currentPassword: password, newPassword: 'a brand new secret' }));
     expect(anonymous).toMatchObject({ code: Code.Unauthenticated, reason: 'UNAUTHENTICATED' });
   });
+
+  it('upgrades a stored hash at the next login after the argon2 cost is raised', async () => {
+    const { email, password, userId } = await registerUser(auth.client);
+    await auth.restart({ ARGON2_ITERATIONS: '3' });
+    await auth.client.login({ email, password, clientIp: randomIp() });
+    const database = await auth.openDb();
+    try {
+      const row = await database.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=3,p=1\$/);
+    } finally {
+      await database.close();
+    }
+    await expect(auth.client.login({ email, password, clientIp: randomIp() })).resolves.toBeDefined();
+  });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Trx } from '../database.js';
+import { ConflictError, type Db, type Trx } from '../database.js';
 import type { PasteRow } from './paste.repository.js';
 
 /**
@@ -39,8 +39,8 @@ async function releaseVersions(trx: Trx, pasteIds: string[]): Promise<void> {
     .execute();
   const deleted = await trx.deleteFrom('paste_versions').where('paste_id', 'in', pasteIds).executeTakeFirst();
   const expected = uses.reduce((sum, u) => sum + Number(u.n), 0);
-  // The pastes rows are ours (deleted above), so no version can appear meanwhile; a mismatch means a bug, not a race.
-  if (Number(deleted.numDeletedRows) !== expected) throw new Error(`version count changed while deleting (${expected} vs ${deleted.numDeletedRows})`);
+  // The pastes rows are ours (deleted above), so no version can appear meanwhile; if counts still differ, start over.
+  if (Number(deleted.numDeletedRows) !== expected) throw new ConflictError(`versions changed while deleting (${expected} vs ${deleted.numDeletedRows})`);
   for (const use of uses) {
     await trx
       .updateTable('paste_contents')

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Client } from '@connectrpc/connect';
+import { ConnectError, type Client } from '@connectrpc/connect';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Kysely } from 'kysely';
 import type { PasteEventSchema } from '@pastemesh/gen/analytics';
@@ -33,6 +33,8 @@ export interface PasteHarness extends PasteNode {
   clock: { now(): number; advance(ms: number): void };
   /** Direct access to the same database, to check what is stored. */
   db(): Promise<Kysely<PasteDatabase>>;
+  /** Runs one sweeper round on the first node. */
+  sweepOnce(): ReturnType<PasteAppStarted['sweepOnce']>;
   /** Starts another replica on the same storage. */
   startNode(env?: Record<string, string>, overrides?: PasteAppOverrides): Promise<PasteNode>;
   /** Call options carrying a bearer token. */
@@ -105,6 +107,7 @@ export async function startPasteHarness(
     issuer,
     clock,
     startNode,
+    sweepOnce: () => first.ports.sweepOnce(),
     as: (token) => withBearer(token),
     async db() {
       database ??= await openDatabase<PasteDatabase>({
@@ -127,3 +130,13 @@ export async function startPasteHarness(
 export const bytes = (text: string) => new TextEncoder().encode(text);
 /** A paste's bytes as text. */
 export const text = (content: Uint8Array | undefined) => new TextDecoder().decode(content);
+
+/** The error a call failed with; fails the test if the call succeeded. */
+export async function rejection(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}

@@ -10,7 +10,7 @@ import { clearFieldErrors, errorNotice, markField, takeFlash } from '../ui/notic
 import { pasteFields } from './paste-form.js';
 
 const EXPIRIES: [Expiry | '', string][] = [
-  ['', 'Default (one week)'],
+  ['', 'Default'],
   ['TEN_MINUTES', '10 minutes'],
   ['ONE_HOUR', '1 hour'],
   ['ONE_DAY', '1 day'],

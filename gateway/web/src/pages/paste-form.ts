@@ -25,7 +25,7 @@ export function pasteFields(initial: { content?: string; title?: string; languag
     name: 'content',
     id: 'content',
     required: true,
-    rows: 18,
+    rows: 14,
     spellcheck: false,
     value: initial.content ?? '',
     placeholder: 'Paste text or code here',

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Code } from '@connectrpc/connect';
+import { Expiry, Visibility } from '@pastemesh/gen/paste';
+import { createLogger, createPubSub, createRedis, errorDetail, type PubSub, type Redis } from '@pastemesh/kit';
+import { STORAGE_MODES, eventually } from '@pastemesh/kit/testing';
+import { bytes, rejection, startPasteHarness, text, type PasteHarness } from '../testing/paste-harness.js';
+import { INVALIDATE_CHANNEL } from './paste.cache.js';
+
+const logger = createLogger('paste-cache-test', 'silent');
+
+describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
+  let h: PasteHarness;
+  let alice: string;
+  let bob: string;
+  let redis: Redis | undefined;
+  let pubsub: PubSub;
+  const invalidated: string[] = [];
+
+  beforeAll(async () => {
+    h = await startPasteHarness(mode, 'paste_cache', { CACHE_MAX_TTL_MS: '300000' });
+    [alice, bob] = await Promise.all([h.issuer.sign('alice'), h.issuer.sign('bob')]);
+    redis = h.storage.redisUrl ? createRedis(h.storage.redisUrl, logger, 'paste-cache-test') : undefined;
+    pubsub = createPubSub(redis, logger);
+    await pubsub.subscribe(INVALIDATE_CHANNEL, (id) => invalidated.push(id));
+  });
+  afterAll(async () => {
+    await pubsub.close();
+    redis?.disconnect();
+    await h.close();
+  });
+
+  it('loads a paste from the database once for 100 concurrent misses', async () => {
+    const { paste } = await h.client.createPaste({ content: bytes('popular') });
+    const before = await h.sample('paste_cache_loads_total');
+    const reads = await Promise.all(Array.from({ length: 100 }, () => h.client.getPaste({ id: paste!.id })));
+    expect(reads.every((r) => text(r.paste?.content) === 'popular')).toBe(true);
+    expect(await h.sample('paste_cache_loads_total')).toBe(before + 1);
+  });
+
+  it('serves a second read from the cache and counts the hit', async () => {
+    const { paste } = await h.client.createPaste({ content: bytes('hit me') });
+    await h.client.getPaste({ id: paste!.id });
+    const [loads, hits] = [await h.sample('paste_cache_loads_total'), await h.sample('cache_requests_total', { cache: 'paste', result: 'hit' })];
+    expect(text((await h.client.getPaste({ id: paste!.id, withoutContent: true })).paste?.content)).toBe('');
+    expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('hit me');
+    expect(await h.sample('paste_cache_loads_total')).toBe(loads);
+    expect(await h.sample('cache_requests_total', { cache: 'paste', result: 'hit' })).toBe(hits + 2);
+  });
+
+  it('serves the new version right after an update, and the old one at its version', async () => {
+    const { paste } = await h.client.createPaste({ content: bytes('old') }, h.as(alice));
+    const id = paste!.id;
+    await h.client.getPaste({ id });
+    await h.client.getPaste({ id, version: 1 });
+    await h.client.updatePaste({ id, content: bytes('new') }, h.as(alice));
+    const latest = await h.client.getPaste({ id });
+    expect([text(latest.paste?.content), latest.paste?.version]).toEqual(['new', 2]);
+    const v1 = await h.client.getPaste({ id, version: 1 });
+    expect([text(v1.paste?.content), v1.paste?.latestVersion]).toEqual(['old', 2]);
+  });
+
+  it('stops serving cached versions to others once the owner makes the paste PRIVATE', async () => {
+    const { paste } = await h.client.createPaste({ content: bytes('going private') }, h.as(alice));
+    const id = paste!.id;
+    await h.client.getPaste({ id }, h.as(bob));
+    await h.client.getPaste({ id, version: 1 }, h.as(bob));
+    await h.client.updatePaste({ id, content: bytes('private now'), visibility: Visibility.PRIVATE }, h.as(alice));
+    expect((await rejection(h.client.getPaste({ id }, h.as(bob)))).code).toBe(Code.NotFound);
+    expect((await rejection(h.client.getPaste({ id, version: 1 }, h.as(bob)))).code).toBe(Code.NotFound);
+  });
+
+  it('stops serving a cached paste as soon as it is deleted', async () => {
+    const { paste, deleteToken } = await h.client.createPaste({ content: bytes('doomed') });
+    await h.client.getPaste({ id: paste!.id });
+    await h.client.deletePaste({ id: paste!.id, deleteToken });
+    expect((await rejection(h.client.getPaste({ id: paste!.id }))).code).toBe(Code.NotFound);
+  });
+
+  it('stops serving a cached paste the moment it expires, before any sweep', async () => {
+    const { paste } = await h.client.createPaste({ content: bytes('short-lived'), expiry: Expiry.TEN_MINUTES });
+    await h.client.getPaste({ id: paste!.id });
+    h.clock.advance(10 * 60_000);
+    const err = await rejection(h.client.getPaste({ id: paste!.id }));
+    expect([err.code, errorDetail(err)?.reason]).toEqual([Code.NotFound, 'PASTE_EXPIRED']);
+  });
+
+  it('publishes the paste id on paste.invalidate for every update, delete and burn', async () => {
+    const a = await h.client.createPaste({ content: bytes('a') }, h.as(alice));
+    const b = await h.client.createPaste({ content: bytes('b'), burnAfterRead: true });
+    await h.client.updatePaste({ id: a.paste!.id, content: bytes('a2') }, h.as(alice));
+    await h.client.deletePaste({ id: a.paste!.id }, h.as(alice));
+    await h.client.getPaste({ id: b.paste!.id });
+    await eventually(() => invalidated.filter((id) => id === a.paste!.id).length >= 2 && invalidated.includes(b.paste!.id), 5_000);
+  });
+
+  if (mode === 'mysql') {
+    it('keeps a Redis entry no longer than the paste has left to live, nor than CACHE_MAX_TTL_MS', async () => {
+      const short = await h.client.createPaste({ content: bytes('ten minutes'), expiry: Expiry.TEN_MINUTES });
+      const long = await h.client.createPaste({ content: bytes('a year'), expiry: Expiry.ONE_YEAR });
+      await h.client.getPaste({ id: short.paste!.id });
+      await h.client.getPaste({ id: long.paste!.id });
+      h.clock.advance(8 * 60_000); // two minutes of life left
+      const fresh = await h.client.createPaste({ content: bytes('ten minutes') , expiry: Expiry.TEN_MINUTES });
+      await h.client.getPaste({ id: fresh.paste!.id });
+      // The clock moved, so a new read stores with the shorter remaining life.
+      await redis!.del(`pm:paste:${short.paste!.id}@latest`);
+      await h.client.getPaste({ id: short.paste!.id });
+      const ttl = (id: string) => redis!.pttl(`pm:paste:${id}@latest`);
+      expect(await ttl(short.paste!.id)).toBeLessThanOrEqual(2 * 60_000);
+      expect(await ttl(short.paste!.id)).toBeGreaterThan(0);
+      expect(await ttl(long.paste!.id)).toBeLessThanOrEqual(300_000);
+      expect(await ttl(fresh.paste!.id)).toBeLessThanOrEqual(300_000);
+    });
+
+    it('lets another replica see an update at once (shared Redis, invalidated by the writer)', async () => {
+      const other = await h.startNode();
+      const { paste } = await h.client.createPaste({ content: bytes('replicated') }, h.as(alice));
+      await other.client.getPaste({ id: paste!.id });
+      await h.client.updatePaste({ id: paste!.id, content: bytes('changed') }, h.as(alice));
+      expect(text((await other.client.getPaste({ id: paste!.id })).paste?.content)).toBe('changed');
+    });
+  }
+});
+
+describe('paste cache with Redis down', () => {
+  let h: PasteHarness;
+
+  beforeAll(async () => {
+    h = await startPasteHarness('mysql', 'paste_noredis', { REDIS_URL: 'redis://127.0.0.1:1' });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('serves every call from the database without errors', async () => {
+    const alice = await h.issuer.sign('alice');
+    const { paste } = await h.client.createPaste({ content: bytes('no redis') }, h.as(alice));
+    expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('no redis');
+    expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('no redis');
+    await h.client.updatePaste({ id: paste!.id, content: bytes('still no redis') }, h.as(alice));
+    expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('still no redis');
+    await h.client.deletePaste({ id: paste!.id }, h.as(alice));
+    expect((await rejection(h.client.getPaste({ id: paste!.id }))).code).toBe(Code.NotFound);
+    expect(await h.sample('cache_requests_total', { cache: 'paste', result: 'error' })).toBeGreaterThanOrEqual(3);
+  });
+});
