@@ -19,11 +19,15 @@ process.stdout.write(
   ].join('\n') + '\n',
 );
 
-let stopping = false;
+let stoppingSince = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    // Ctrl-C reaches us twice (from the terminal and relayed by npm/tsx); only a later one means "now".
+    if (stoppingSince) {
+      if (Date.now() - stoppingSince > 2_000) process.exit(1);
+      return;
+    }
+    stoppingSince = Date.now();
     logger.info({ signal }, 'stopping all services');
     stack.stop().then(
       () => process.exit(0),

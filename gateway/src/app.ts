@@ -132,6 +132,8 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     },
     async stop() {
       stopping = true;
+      // Keep serving while load balancers notice the failing /readyz; then close (in-flight requests finish).
+      if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
       await app.close();
       await apollo.stop();
       await producer.close();

@@ -36,6 +36,11 @@ export const gatewayConfigSchema = z.object({
   GRAPHQL_MAX_COST: positiveInt(5_000),
   /** How long a verified API key is trusted before asking auth-svc again (revocation takes at most this long), in ms. */
   API_KEY_CACHE_MS: positiveInt(30_000),
+  /**
+   * After SIGTERM, /readyz fails at once but requests are still served for this long, in ms, so load
+   * balancers stop sending here before the listener closes (in Kubernetes a preStop sleep does the same).
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(1_000),
   /** Trust X-Forwarded-For from this many proxies (Istio ingress = 1). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
 });

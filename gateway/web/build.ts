@@ -64,12 +64,20 @@ export async function buildWeb(options: { outdir?: string; minify?: boolean } = 
   return { outdir, files, bytes };
 }
 
-/** Builds only when dist has no index.html (tests call this so a fresh clone works). */
+/** Builds when dist has no index.html or a source is newer than it (tests call this, so a fresh clone works). */
 export async function ensureWebBuilt(): Promise<void> {
+  let builtAt = 0;
   try {
-    await fs.access(path.join(WEB_DIST, 'index.html'));
+    builtAt = (await fs.stat(path.join(WEB_DIST, 'index.html'))).mtimeMs;
   } catch {
-    await buildWeb();
+    // not built yet
+  }
+  const sources = [path.join(WEB_DIR, 'index.html'), ...(await fs.readdir(path.join(WEB_DIR, 'src'), { recursive: true })).map((f) => path.join(WEB_DIR, 'src', f))];
+  for (const file of sources) {
+    if ((await fs.stat(file)).mtimeMs > builtAt) {
+      await buildWeb();
+      return;
+    }
   }
 }
 

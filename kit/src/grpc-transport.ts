@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Transport, type UnaryResponse } from '@connectrpc/connect';
@@ -9,7 +10,11 @@ import { codeLabel } from './interceptors.js';
 
 /** How a process reaches one peer's gRPC port. */
 export interface GrpcTransportOptions {
-  /** `host:port`, optionally with an `http://` prefix. */
+  /**
+   * `host:port`, optionally with an `http://` prefix; or several replicas, comma-separated
+   * (`127.0.0.1:5002,127.0.0.1:5012`, or a grpc-js target such as `ipv4:…` / `dns:///…`),
+   * which the client balances round-robin, skipping replicas that are down or draining.
+   */
   address: string;
   /** HTTP/2 connections to open to the peer (round-robin); 1 is right for most peers. */
   connections?: number;
@@ -32,9 +37,10 @@ export interface GrpcTransport extends Transport {
  * current request are forwarded on every call; every call has a deadline.
  */
 export function createGrpcTransport(options: GrpcTransportOptions): GrpcTransport {
-  const address = options.address.replace(/^https?:\/\//, '');
+  const { target: address, balanced } = grpcTarget(options.address);
   const count = Math.max(1, options.connections ?? 1);
   const channelOptions: grpc.ChannelOptions = {
+    ...(balanced ? { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } : {}),
     // Separate subchannels per client, so N clients really are N connections.
     'grpc.use_local_subchannel_pool': 1,
     'grpc.keepalive_time_ms': 30_000,
@@ -104,6 +110,23 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       for (const c of clients) c.close();
     },
   };
+}
+
+/**
+ * The grpc-js target for an address: one `host:port` as it is; a comma-separated list of
+ * IP endpoints as an `ipv4:`/`ipv6:` target; an explicit grpc-js scheme as it is. Lists and
+ * schemes are balanced round-robin (pick-first would send everything to the first replica).
+ */
+export function grpcTarget(address: string): { target: string; balanced: boolean } {
+  const bare = address.trim().replace(/^https?:\/\//, '');
+  if (/^(ipv4|ipv6|dns):/.test(bare)) return { target: bare, balanced: true };
+  if (!bare.includes(',')) return { target: bare, balanced: false };
+  const endpoints = bare.split(',').map((a) => a.trim().replace(/^https?:\/\//, '')).filter(Boolean);
+  const hosts = endpoints.map((e) => e.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'));
+  const family = hosts.every((h) => isIP(h) === 4) ? 'ipv4' : hosts.every((h) => isIP(h) === 6) ? 'ipv6' : undefined;
+  // grpc-js lists only IP literals of one family; names need one DNS target (dns:///name:port).
+  if (!family) throw new Error(`gRPC address "${address}": a list must hold IPv4 or IPv6 host:port pairs only (use dns:///name:port for a name)`);
+  return { target: `${family}:${endpoints.join(',')}`, balanced: true };
 }
 
 /** grpc-js's error as a ConnectError, with the details from grpc-status-details-bin. */

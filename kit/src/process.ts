@@ -8,16 +8,18 @@ export interface App<Started = unknown> {
 
 /**
  * Starts `app` and stops it cleanly on SIGTERM or SIGINT (a second signal
- * exits at once). Exits non-zero if start-up fails.
+ * exits at once if it comes more than 2 s after the first). Exits non-zero if start-up fails.
  */
 export async function runUntilSignal(app: App, logger: Logger): Promise<void> {
-  let stopping = false;
+  let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    // Ctrl-C under npm or tsx arrives twice (terminal and relay); only a signal 2 s later means "exit now".
+    if (stoppingSince) {
+      if (Date.now() - stoppingSince < 2_000) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, 'signal received: stopping');
     app.stop().then(
       () => process.exit(0),

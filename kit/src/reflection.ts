@@ -1,13 +1,18 @@
 import type * as grpc from '@grpc/grpc-js';
-import { create, toBinary, type DescFile, type DescService } from '@bufbuild/protobuf';
-import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
+import { toBinary, type DescFile, type DescService } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
+import { Health } from '@pastemesh/gen/health';
 
 /**
- * Adds gRPC server reflection for the given services, built from the
- * descriptors protobuf-es already embeds, so grpcurl and `buf curl --reflect`
- * need no .proto files.
+ * Adds gRPC server reflection (v1 and v1alpha) for the given services and the
+ * health service, so grpcurl and `buf curl` need no .proto files.
+ *
+ * The descriptors are the exact ones protobuf-es embeds, handed to
+ * @grpc/reflection as serialized FileDescriptorProtos. (Going through
+ * proto-loader instead merges files and drops their `dependency` lists, and
+ * then clients cannot resolve imported types such as Timestamp.)
  */
 export function addReflection(server: grpc.Server, services: DescService[]): void {
   const files = new Map<string, DescFile>();
@@ -16,8 +21,10 @@ export function addReflection(server: grpc.Server, services: DescService[]): voi
     for (const dep of file.dependencies) visit(dep);
     files.set(file.name, file);
   };
-  for (const service of services) visit(service.file);
-  const set = create(FileDescriptorSetSchema, { file: [...files.values()].map((f) => f.proto) });
-  const pkg = loadFileDescriptorSetFromBuffer(Buffer.from(toBinary(FileDescriptorSetSchema, set)));
-  new ReflectionService(pkg, { services: services.map((s) => s.typeName) }).addToServer(server);
+  const all = [...services, Health];
+  for (const service of all) visit(service.file);
+  const encoded = [...files.values()].map((f) => Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)));
+  // @grpc/reflection reads only `fileDescriptorProtos` from each entry of the package definition.
+  const pkg = Object.fromEntries([...files.keys()].map((name) => [name, { fileDescriptorProtos: encoded }])) as unknown as PackageDefinition;
+  new ReflectionService(pkg, { services: all.map((s) => s.typeName) }).addToServer(server);
 }

@@ -63,7 +63,8 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
 
   const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
   for (const binding of options.services) addServiceToGrpcServer(grpcServer, binding, interceptors, shutdown.signal);
-  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  // '' and each service follow readiness (dependencies reachable); 'liveness' only says the process answers.
+  const health = new HealthImplementation({ '': 'NOT_SERVING', liveness: 'SERVING' });
   health.addToServer(grpcServer);
   addReflection(
     grpcServer,
@@ -144,6 +145,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       clearInterval(timer);
       ready = false;
       setServing(false);
+      health.setStatus('liveness', 'NOT_SERVING');
       options.logger.info('shutting down: draining in-flight calls');
       const grpcDrained = new Promise<void>((resolve) => {
         const force = setTimeout(() => {

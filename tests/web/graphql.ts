@@ -13,8 +13,8 @@ export async function gql<T>(gatewayUrl: string, query: string, variables: Recor
 }
 
 /** Registers a fresh account and returns its credentials and access token. */
-export async function registerUser(gatewayUrl: string, label: string) {
-  const email = `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
+export async function registerUser(gatewayUrl: string, label: string, givenEmail?: string) {
+  const email = givenEmail ?? `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
   const password = 'correct horse battery staple';
   const displayName = `${label} tester`;
   const data = await gql<{ register: { accessToken: string; refreshToken: string; account: { user: { id: string } } } }>(

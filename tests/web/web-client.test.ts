@@ -141,10 +141,15 @@ describe('web client', () => {
     expectClean(w);
   }, 30_000);
 
-  it('lets the owner edit a paste as a new version and open the older one', async () => {
-    const user = await registerUser(web.stack.gatewayUrl, 'editor');
+  it('registers from the form, then lets the owner edit a paste as a new version and open the older one', async () => {
     const w = await web.newPage();
-    await signIn(w.page, user.email, user.password);
+    await w.page.goto('/register');
+    await w.page.fill('#email', `editor-${Date.now()}@example.test`);
+    await w.page.fill('#displayName', 'Editor');
+    await w.page.fill('#password', 'a long enough password');
+    await w.page.click('#register-form button[type=submit]');
+    await w.page.waitForURL(/\/mine$/);
+    expect(await w.page.locator('[data-testid=signed-in-as]').textContent()).toBe('Editor');
     const id = await createFromForm(w.page, { content: 'first draft', title: 'draft' });
     await w.page.click('[data-testid=edit]');
     await w.page.fill('#content', 'second draft');

@@ -60,6 +60,8 @@ export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Lo
   return new ApolloServer<GatewayContext>({
     schema: createSchema(),
     csrfPrevention: true,
+    // The process owns shutdown (drain HTTP first, then Apollo); Apollo's own signal handlers would race it.
+    stopOnTerminationSignals: false,
     introspection: !production,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,

@@ -1,4 +1,4 @@
-import { Health, HealthCheckResponse_ServingStatus } from '../gen/grpc/health/v1/health_pb.js';
+import { Health, HealthCheckResponse_ServingStatus } from '@pastemesh/gen/health';
 import { CliError } from '../cli-error.js';
 import type { CommandContext, CommandResult, ServiceName } from '../context.js';
 import { ExitCode } from '../exit-codes.js';

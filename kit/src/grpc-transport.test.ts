@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AnalyticsService } from '@pastemesh/gen/analytics';
+import { createServiceHost, type ServiceHost } from './service-host.js';
+import { createMetrics } from './metrics.js';
+import { createLogger } from './logger.js';
+import { createServiceClient } from './clients.js';
+import { grpcTarget } from './grpc-transport.js';
+import { echoAnalyticsImpl } from './testing/echo-service.js';
+
+describe('grpc transport target', () => {
+  it('keeps one host:port as it is and turns a list of replicas into a balanced ipv4 target', () => {
+    expect(grpcTarget('http://127.0.0.1:5002')).toEqual({ target: '127.0.0.1:5002', balanced: false });
+    expect(grpcTarget('127.0.0.1:5002, 127.0.0.1:5012')).toEqual({ target: 'ipv4:127.0.0.1:5002,127.0.0.1:5012', balanced: true });
+    expect(grpcTarget('[::1]:5002,[::1]:5012')).toEqual({ target: 'ipv6:[::1]:5002,[::1]:5012', balanced: true });
+    expect(grpcTarget('dns:///paste-svc:5002')).toEqual({ target: 'dns:///paste-svc:5002', balanced: true });
+  });
+
+  it('refuses a list of host names, naming the DNS form instead', () => {
+    expect(() => grpcTarget('paste-a:5002,paste-b:5002')).toThrow(/dns:\/\/\/name:port/);
+  });
+});
+
+describe('grpc transport over two replicas', () => {
+  const logger = createLogger('kit-test', 'silent');
+  const seen: [string[], string[]] = [[], []];
+  let hosts: ServiceHost[];
+  let address: string;
+
+  beforeAll(async () => {
+    hosts = seen.map((ids, i) =>
+      createServiceHost({
+        name: `replica-${i}`,
+        logger,
+        metrics: createMetrics(`replica-${i}`),
+        host: '127.0.0.1',
+        services: [{ service: AnalyticsService, impl: echoAnalyticsImpl(ids) }],
+        grpcPort: 0,
+        connectPort: 0,
+        adminPort: 0,
+      }),
+    );
+    const ports = await Promise.all(hosts.map((h) => h.start()));
+    address = ports.map((p) => `127.0.0.1:${p.grpc}`).join(',');
+  });
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.stop()));
+  });
+
+  it('spreads calls over both replicas and keeps every call working while one shuts down', async () => {
+    const { client, close } = createServiceClient(AnalyticsService, { address, defaultTimeoutMs: 5_000 });
+    try {
+      for (let i = 0; i < 20; i++) await client.getPasteStats({ pasteId: `p${i}` });
+      expect(seen[0].length).toBeGreaterThan(0);
+      expect(seen[1].length).toBeGreaterThan(0);
+      // Calls keep coming (some slow, so they are in flight) while replica 0 drains and closes.
+      const calls = Array.from({ length: 60 }, (_, i) =>
+        new Promise((r) => setTimeout(r, i * 5)).then(() => client.getPasteStats({ pasteId: i % 3 === 0 ? 'slow100' : `q${i}` })),
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      await hosts[0]!.stop();
+      const results = await Promise.allSettled(calls);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    } finally {
+      close();
+    }
+  });
+});
