@@ -19,3 +19,4 @@ export * from './pubsub.js';
 export * from './auth.js';
 export * from './process.js';
 export * from './event-producer.js';
+export * from './expiry-words.js';

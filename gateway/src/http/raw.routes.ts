@@ -1,28 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Code } from '@connectrpc/connect';
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { appError, invalidArgument, isBotUserAgent, Reason, runWithContext, contextFromHeaders, withBearer } from '@pastemesh/kit';
+import { EXPIRY_NAMES, parseExpiryWord, appError, invalidArgument, isBotUserAgent, Reason, runWithContext, contextFromHeaders, withBearer } from '@pastemesh/kit';
 import { createContext, identifyCaller, recordView, type GatewayServices } from '../graphql/context.js';
 import { toPasteView, type PasteView } from '../paste/paste.view.js';
 import { RAW_CSP } from './security-headers.js';
 import { sendPlainError } from './http-errors.js';
 
-/** Expiry words curl users may pass as `?expiry=` (enum names work too). */
-const EXPIRY_WORDS: Record<string, Expiry> = {
-  '10m': Expiry.TEN_MINUTES,
-  '1h': Expiry.ONE_HOUR,
-  '1d': Expiry.ONE_DAY,
-  '1w': Expiry.ONE_WEEK,
-  '1mo': Expiry.ONE_MONTH,
-  '1y': Expiry.ONE_YEAR,
-  never: Expiry.NEVER,
-};
-
 function parseExpiry(value: string | undefined): Expiry {
   if (!value) return Expiry.UNSPECIFIED;
-  const word = EXPIRY_WORDS[value.toLowerCase()] ?? Expiry[value.toUpperCase() as keyof typeof Expiry];
-  if (word === undefined) throw invalidArgument('expiry', `expiry: one of ${Object.keys(EXPIRY_WORDS).join(', ')} (got "${value}")`);
-  return word;
+  const expiry = parseExpiryWord(value);
+  if (expiry === undefined) throw invalidArgument('expiry', `expiry: one of ${EXPIRY_NAMES.join(', ')} (got "${value}")`);
+  return expiry;
 }
 
 function parseVisibility(value: string | undefined): Visibility {

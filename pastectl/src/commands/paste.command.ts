@@ -1,22 +1,14 @@
 import fs from 'node:fs/promises';
 import { AuthService } from '@pastemesh/gen/auth';
 import { Expiry, PasteService, Visibility, type Paste } from '@pastemesh/gen/paste';
+// The kit's subpath, not its index: the CLI should not load database drivers to parse a flag.
+import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/kit/expiry-words';
 import { intFlag } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { bytes, printable, table, when } from '../output/format.js';
 import { pasteFields, pasteJson } from './paste-view.js';
 
-/** The expiry words the gateway's curl endpoint also accepts. */
-const EXPIRY_WORDS: Record<string, Expiry> = {
-  '10m': Expiry.TEN_MINUTES,
-  '1h': Expiry.ONE_HOUR,
-  '1d': Expiry.ONE_DAY,
-  '1w': Expiry.ONE_WEEK,
-  '1mo': Expiry.ONE_MONTH,
-  '1y': Expiry.ONE_YEAR,
-  never: Expiry.NEVER,
-};
 
 function parseVisibility(value: string | undefined): Visibility {
   if (value === undefined) return Visibility.PUBLIC;
@@ -27,8 +19,8 @@ function parseVisibility(value: string | undefined): Visibility {
 
 function parseExpiry(value: string | undefined): Expiry {
   if (value === undefined) return Expiry.UNSPECIFIED;
-  const e = EXPIRY_WORDS[value.toLowerCase()] ?? Expiry[value.toUpperCase().replace(/-/g, '_') as keyof typeof Expiry];
-  if (e === undefined || e === Expiry.UNSPECIFIED) throw CliError.usage(`--expiry: one of ${Object.keys(EXPIRY_WORDS).join(', ')} (got "${value}")`);
+  const e = parseExpiryWord(value);
+  if (e === undefined) throw CliError.usage(`--expiry: one of ${EXPIRY_NAMES.join(', ')} (got "${value}")`);
   return e;
 }
 

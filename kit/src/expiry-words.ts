@@ -1,0 +1,24 @@
+import { Expiry } from '@pastemesh/gen/paste';
+
+/** The short expiry words operators and curl users write (ALLOWED_EXPIRIES, `?expiry=`, `pastectl --expiry`), shortest first. */
+export const EXPIRY_NAMES = ['10m', '1h', '1d', '1w', '1mo', '1y', 'never'] as const;
+export type ExpiryName = (typeof EXPIRY_NAMES)[number];
+
+/** Each word's contract value. */
+export const EXPIRY_BY_NAME: Readonly<Record<ExpiryName, Expiry>> = Object.freeze({
+  '10m': Expiry.TEN_MINUTES,
+  '1h': Expiry.ONE_HOUR,
+  '1d': Expiry.ONE_DAY,
+  '1w': Expiry.ONE_WEEK,
+  '1mo': Expiry.ONE_MONTH,
+  '1y': Expiry.ONE_YEAR,
+  never: Expiry.NEVER,
+});
+
+/** Reads a word (`1d`) or an enum name (`ONE_DAY`, `one-day`); undefined if it is neither. */
+export function parseExpiryWord(value: string): Expiry | undefined {
+  const word = EXPIRY_BY_NAME[value.toLowerCase() as ExpiryName];
+  if (word !== undefined) return word;
+  const named = Expiry[value.toUpperCase().replace(/-/g, '_') as keyof typeof Expiry];
+  return named === undefined || named === Expiry.UNSPECIFIED ? undefined : named;
+}
