@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { AuthService, Role } from '@pastemesh/gen/auth';
+import { AuthService } from '@pastemesh/gen/auth';
 import {
+  apiKeyVerifier,
   createAuthInterceptor,
   createAuthenticator,
   createLogger,
@@ -71,11 +72,9 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
   }
 
   // API keys resolve through auth-svc (operators may call UsageSummary with one).
-  async function verifyApiKey(key: string): Promise<Principal> {
+  function verifyApiKey(key: string): Promise<Principal> {
     auth ??= createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics });
-    const res = await auth.client.verifyToken({ token: key });
-    const isAdmin = res.roles.includes(Role.ADMIN);
-    return { userId: res.userId, roles: isAdmin ? ['user', 'admin'] : ['user'], isAdmin, kind: 'api_key', accessToken: res.accessToken };
+    return apiKeyVerifier(auth.client)(key);
   }
 
   return {

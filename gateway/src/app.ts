@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import {
+  apiKeyVerifier,
   contextFromHeaders,
   createAdminServer,
   createAuthenticator,
@@ -49,11 +50,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
       audience: config.JWT_AUDIENCE,
       logger,
       apiKeyCacheMs: config.API_KEY_CACHE_MS,
-      verifyApiKey: async (key) => {
-        const res = await downstream.auth.verifyToken({ token: key });
-        const roles = res.roles.map((r) => (r === 2 ? 'admin' : 'user'));
-        return { userId: res.userId, roles, isAdmin: roles.includes('admin'), kind: 'api_key', accessToken: res.accessToken };
-      },
+      verifyApiKey: apiKeyVerifier(downstream.auth),
     });
   const producer =
     overrides.producer ?? createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'gateway-views' });

@@ -11,6 +11,8 @@ export const ACCESS_TOKEN = Object.freeze({
   alg: 'EdDSA',
   defaultIssuer: 'pastemesh-auth',
   defaultAudience: 'pastemesh',
+  /** Claim naming the credential a token stands for: absent for a sign-in, "api_key" for a token minted for an API key. */
+  credentialClaim: 'cred',
 });
 
 /** API keys start with this, so people and secret scanners recognise them. */
@@ -61,9 +63,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         };
   let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   let fetchedAt = 0;
+  let attemptedAt = 0;
   let inflight: Promise<void> | undefined;
   const refresh = () =>
-    (inflight ??= fetchJwks()
+    (inflight ??= (attemptedAt = Date.now(), fetchJwks())
       .then((jwks) => {
         keySet = createLocalJWKSet(jwks);
         fetchedAt = Date.now();
@@ -75,15 +78,29 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   const apiKeys = new LRUCache<string, Principal>({ max: 10_000, ttl: options.apiKeyCacheMs ?? 30_000 });
 
+  // At most one fetch attempt every 10 s, so an auth-svc outage never makes each request wait on a fetch.
+  const mayRefresh = () => Date.now() - attemptedAt > 10_000;
+
   async function verifyJwt(token: string, retried = false): Promise<Principal> {
-    if (!keySet || Date.now() - fetchedAt > 5 * 60_000) await refresh();
-    if (!keySet) throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'token keys are not available yet');
+    if (!keySet) {
+      if (mayRefresh() || inflight) await refresh();
+      if (!keySet) throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'token keys are not available yet');
+    } else if (Date.now() - fetchedAt > 5 * 60_000 && mayRefresh()) {
+      // Stale but usable: verify with what we have and refresh in the background.
+      void refresh();
+    }
     try {
-      const { payload } = await jwtVerify(token, keySet, { issuer, audience, algorithms: [ACCESS_TOKEN.alg], typ: ACCESS_TOKEN.typ });
+      const { payload } = await jwtVerify(token, keySet, {
+        issuer,
+        audience,
+        algorithms: [ACCESS_TOKEN.alg],
+        typ: ACCESS_TOKEN.typ,
+        requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+      });
       return principalFromClaims(payload, token);
     } catch (err) {
       // A new signing key we have not seen yet: fetch once more (rate-limited to every 10 s).
-      if (err instanceof joseErrors.JWKSNoMatchingKey && !retried && Date.now() - fetchedAt > 10_000) {
+      if (err instanceof joseErrors.JWKSNoMatchingKey && !retried && mayRefresh()) {
         await refresh();
         return verifyJwt(token, true);
       }
@@ -108,9 +125,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 }
 
-/** Reads a principal from verified claims. */
-export function principalFromClaims(payload: JWTPayload, token: string, kind: Principal['kind'] = 'access_token'): Principal {
+/**
+ * Reads a principal from verified claims. A token auth-svc minted for an API key
+ * carries `cred: "api_key"`, so it keeps the key's limits (it cannot create keys)
+ * wherever it is forwarded.
+ */
+export function principalFromClaims(payload: JWTPayload, token: string): Principal {
   const roles = Array.isArray(payload['roles']) ? (payload['roles'] as unknown[]).map(String) : ['user'];
+  const kind: Principal['kind'] = payload[ACCESS_TOKEN.credentialClaim] === 'api_key' ? 'api_key' : 'access_token';
   return { userId: String(payload.sub), roles, isAdmin: roles.includes('admin'), kind, accessToken: token };
 }
 

@@ -62,11 +62,17 @@ export function errorDetail(err: unknown): ErrorDetail | undefined {
 }
 
 /**
- * Turns anything thrown by a handler into what the caller may see: ConnectErrors pass
- * through; anything else becomes a generic Internal error (the cause is for logs only).
+ * Turns anything thrown by a handler into what the caller may see: errors made
+ * with `appError` (they carry an ErrorDetail) and deliberate non-internal codes
+ * pass through; anything else, including an Internal/Unknown ConnectError from a
+ * library or a downstream call, becomes a generic Internal error (the cause is for logs only).
  */
 export function toPublicError(err: unknown): { error: ConnectError; unexpected: boolean } {
-  if (err instanceof ConnectError) return { error: err, unexpected: err.code === Code.Internal && err.findDetails(ErrorDetailSchema).length === 0 };
+  if (err instanceof ConnectError) {
+    const internal = (err.code === Code.Internal || err.code === Code.Unknown) && err.findDetails(ErrorDetailSchema).length === 0;
+    if (!internal) return { error: err, unexpected: false };
+    return { error: appError(Code.Internal, Reason.INTERNAL, 'internal error', { cause: err }), unexpected: true };
+  }
   if (err instanceof Error && err.name === 'AbortError') {
     return { error: new ConnectError('the call was cancelled', Code.Canceled), unexpected: false };
   }

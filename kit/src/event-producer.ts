@@ -257,7 +257,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     recordView(init) {
       try {
         const event = create(ViewEventSchema, complete(init));
-        if (!event.pasteId || event.eventId.length > 64) return drop('invalid', 1);
+        if (!event.pasteId || event.pasteId.length > 64 || event.eventId.length > 64) return drop('invalid', 1);
         // The contract's limits, enforced here so one odd event cannot make analytics-svc refuse a batch.
         event.viewerKey = event.viewerKey.slice(0, 64);
         event.referrerHost = event.referrerHost.slice(0, 255);
@@ -270,7 +270,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     recordPasteEvent(init) {
       try {
         const event = create(PasteEventSchema, complete(init));
-        if (!event.pasteId || event.eventId.length > 64 || event.kind === 0) return drop('invalid', 1);
+        if (!event.pasteId || event.pasteId.length > 64 || event.eventId.length > 64 || event.kind === 0) return drop('invalid', 1);
         event.language = event.language.slice(0, 64);
         enqueue({ kind: 'paste', event });
       } catch (err) {

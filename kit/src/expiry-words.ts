@@ -17,8 +17,11 @@ export const EXPIRY_BY_NAME: Readonly<Record<ExpiryName, Expiry>> = Object.freez
 
 /** Reads a word (`1d`) or an enum name (`ONE_DAY`, `one-day`); undefined if it is neither. */
 export function parseExpiryWord(value: string): Expiry | undefined {
-  const word = EXPIRY_BY_NAME[value.toLowerCase() as ExpiryName];
-  if (word !== undefined) return word;
-  const named = Expiry[value.toUpperCase().replace(/-/g, '_') as keyof typeof Expiry];
-  return named === undefined || named === Expiry.UNSPECIFIED ? undefined : named;
+  const lower = value.toLowerCase();
+  // Own keys only: "constructor", "__proto__" or a bare number must not reach the enum.
+  if (Object.hasOwn(EXPIRY_BY_NAME, lower)) return EXPIRY_BY_NAME[lower as ExpiryName];
+  const name = value.toUpperCase().replace(/-/g, '_');
+  if (!/^[A-Z_]+$/.test(name) || !Object.hasOwn(Expiry, name)) return undefined;
+  const named = Expiry[name as keyof typeof Expiry];
+  return typeof named === 'number' && named !== Expiry.UNSPECIFIED ? named : undefined;
 }

@@ -51,6 +51,42 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   let turn = 0;
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 5_000;
 
+  /** Per-method constants and bound metric children, built on a method's first call. */
+  interface MethodInfo {
+    path: string;
+    serialize: (msg: never) => Buffer;
+    deserialize: (buf: Buffer) => unknown;
+    handling?: { observe(seconds: number): void };
+    handled: Map<number, { inc(): void }>;
+    labels: { grpc_service: string; grpc_method: string };
+  }
+  const methods = new Map<DescMethodUnary<DescMessage, DescMessage>, MethodInfo>();
+  function infoOf(method: DescMethodUnary<DescMessage, DescMessage>): MethodInfo {
+    let info = methods.get(method);
+    if (!info) {
+      const labels = { grpc_service: method.parent.typeName, grpc_method: method.name };
+      info = {
+        path: `/${method.parent.typeName}/${method.name}`,
+        serialize: (msg: never) => Buffer.from(toBinary(method.input, create(method.input, msg))),
+        deserialize: (buf: Buffer) => fromBinary(method.output, buf),
+        ...(options.metrics ? { handling: options.metrics.grpcClientHandling.labels(labels) } : {}),
+        handled: new Map(),
+        labels,
+      };
+      methods.set(method, info);
+    }
+    return info;
+  }
+  function countHandled(info: MethodInfo, code: number): void {
+    if (!options.metrics) return;
+    let child = info.handled.get(code);
+    if (!child) {
+      child = options.metrics.grpcClientHandled.labels({ ...info.labels, grpc_code: codeLabel(Code[code] ?? 'OK') });
+      info.handled.set(code, child);
+    }
+    child.inc();
+  }
+
   function unary<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     signal: AbortSignal | undefined,
@@ -59,43 +95,24 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     input: MessageInitShape<I>,
   ): Promise<UnaryResponse<I, O>> {
     const client = clients[turn++ % count]!;
+    const info = infoOf(method as unknown as DescMethodUnary<DescMessage, DescMessage>);
     const metadata = new grpc.Metadata();
     const ctx = currentContext();
-    if (ctx) for (const [k, v] of Object.entries(ctx.traceHeaders)) metadata.set(k, v);
-    if (header) new Headers(header).forEach((value, key) => metadata.set(key, value));
-    const path = `/${method.parent.typeName}/${method.name}`;
+    if (ctx) for (const k in ctx.traceHeaders) metadata.set(k, ctx.traceHeaders[k]!);
+    if (header) setHeaders(metadata, header);
     const deadline = Date.now() + (timeoutMs && timeoutMs > 0 ? timeoutMs : defaultTimeoutMs);
-    const started = process.hrtime.bigint();
-    const labels = { grpc_service: method.parent.typeName, grpc_method: method.name };
+    const started = info.handling ? process.hrtime.bigint() : 0n;
     return new Promise<UnaryResponse<I, O>>((resolve, reject) => {
       if (signal?.aborted) return reject(new ConnectError('the call was cancelled', Code.Canceled));
-      let responseHeader = new Headers();
-      const call = client.makeUnaryRequest(
-        path,
-        (msg: MessageInitShape<I>) => Buffer.from(toBinary(method.input, create(method.input, msg))),
-        (buf: Buffer) => fromBinary(method.output, buf),
-        input,
-        metadata,
-        { deadline },
-        (err, value) => {
-          signal?.removeEventListener('abort', onAbort);
-          const code = err ? (err.code as number) : 0;
-          if (options.metrics) {
-            options.metrics.grpcClientHandled.inc({ ...labels, grpc_code: codeLabel(Code[code] ?? 'OK') });
-            options.metrics.grpcClientHandling.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-          }
-          if (err) return reject(toConnectError(err));
-          resolve({
-            stream: false,
-            service: method.parent,
-            method,
-            header: responseHeader,
-            trailer: new Headers(),
-            message: value!,
-          });
-        },
-      );
-      call.on('metadata', (md) => (responseHeader = metadataToHeaders(md)));
+      let responseMetadata: grpc.Metadata | undefined;
+      const call = client.makeUnaryRequest(path(info), info.serialize, info.deserialize, input as never, metadata, { deadline }, (err, value) => {
+        signal?.removeEventListener('abort', onAbort);
+        countHandled(info, err ? (err.code as number) : 0);
+        info.handling?.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        if (err) return reject(toConnectError(err));
+        resolve(unaryResponse(method, value as never, responseMetadata));
+      });
+      call.on('metadata', (md: grpc.Metadata) => (responseMetadata = md));
       const onAbort = () => call.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -127,6 +144,42 @@ export function grpcTarget(address: string): { target: string; balanced: boolean
   // grpc-js lists only IP literals of one family; names need one DNS target (dns:///name:port).
   if (!family) throw new Error(`gRPC address "${address}": a list must hold IPv4 or IPv6 host:port pairs only (use dns:///name:port for a name)`);
   return { target: `${family}:${endpoints.join(',')}`, balanced: true };
+}
+
+const path = (info: { path: string }) => info.path;
+
+/** Copies call headers onto metadata without building a Fetch Headers for plain objects (the usual case). */
+function setHeaders(metadata: grpc.Metadata, header: ConstructorParameters<typeof Headers>[0]): void {
+  if (header instanceof Headers || Array.isArray(header)) {
+    new Headers(header).forEach((value, key) => metadata.set(key, value));
+    return;
+  }
+  for (const key in header) {
+    const value = (header as Record<string, string>)[key];
+    if (value !== undefined) metadata.set(key.toLowerCase(), value);
+  }
+}
+
+/** The response; its header and trailer are made only if a caller reads them (Connect's typed client rarely does). */
+function unaryResponse<I extends DescMessage, O extends DescMessage>(
+  method: DescMethodUnary<I, O>,
+  message: UnaryResponse<I, O>['message'],
+  metadata: grpc.Metadata | undefined,
+): UnaryResponse<I, O> {
+  let header: Headers | undefined;
+  let trailer: Headers | undefined;
+  return {
+    stream: false,
+    service: method.parent,
+    method,
+    message,
+    get header() {
+      return (header ??= metadata ? metadataToHeaders(metadata) : new Headers());
+    },
+    get trailer() {
+      return (trailer ??= new Headers());
+    },
+  };
 }
 
 /** grpc-js's error as a ConnectError, with the details from grpc-status-details-bin. */

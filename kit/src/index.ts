@@ -20,3 +20,4 @@ export * from './auth.js';
 export * from './process.js';
 export * from './event-producer.js';
 export * from './expiry-words.js';
+export * from './api-key-verifier.js';

@@ -13,6 +13,9 @@ import { closeGracefully, listen } from './listen.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
+/** Largest request either port accepts (content limits are far below it; this bounds memory per call). */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /** Everything a service process serves, described once. */
 export interface ServiceHostOptions {
   name: string;
@@ -61,7 +64,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   setMaxListeners(0, shutdown.signal);
   const interceptors = [createServerObservabilityInterceptor(options.metrics, options.logger), ...(options.interceptors ?? [])];
 
-  const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   for (const binding of options.services) addServiceToGrpcServer(grpcServer, binding, interceptors, shutdown.signal);
   // '' and each service follow readiness (dependencies reachable); 'liveness' only says the process answers.
   const health = new HealthImplementation({ '': 'NOT_SERVING', liveness: 'SERVING' });
@@ -80,6 +83,8 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       shutdownSignal: shutdown.signal,
       // Small pastes dominate: compression costs more CPU than it saves on these links.
       acceptCompression: [],
+      // The same cap as the gRPC port: a request is buffered before handlers see it.
+      readMaxBytes: MAX_MESSAGE_BYTES,
     }),
   );
 

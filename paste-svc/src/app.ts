@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import { AuthService } from '@pastemesh/gen/auth';
 import { PasteService } from '@pastemesh/gen/paste';
 import {
+  apiKeyVerifier,
   bindService,
   createAuthInterceptor,
   createAuthenticator,
@@ -25,7 +26,6 @@ import { Counter } from 'prom-client';
 import type { PasteConfig } from './config.js';
 import type { PasteDatabase } from './database.js';
 import { pasteMigrations } from './migrations/index.js';
-import { apiKeyVerifier } from './api-keys.js';
 import { createPasteCache } from './paste/paste.cache.js';
 import { createPasteEvents, type PasteEventSink } from './paste/paste.events.js';
 import { createPasteService } from './paste/paste.service.js';

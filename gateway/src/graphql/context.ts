@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { ConnectError } from '@connectrpc/connect';
 import { bearer, type Authenticator, type Logger, type Principal } from '@pastemesh/kit';
 import type { EventProducer } from '@pastemesh/kit';
-import { isBotUserAgent, viewerKey } from '@pastemesh/kit';
+import { isBotUserAgent, utcDay, viewerKey } from '@pastemesh/kit';
 import type { GatewayConfig } from '../config.js';
 import type { Downstream } from '../downstream.js';
 import type { RateLimits } from '../rate-limit.js';
@@ -77,26 +77,49 @@ export async function identifyCaller(services: GatewayServices, req: FastifyRequ
   };
 }
 
-/** Builds the context for one GraphQL request. */
+/** Builds the context for one GraphQL request; the user and stats loaders are made on first use (most queries need neither). */
 export function createContext(services: GatewayServices, caller: Caller): GatewayContext {
   const { downstream, hotCache } = services;
+  let user: ReturnType<typeof createUserLoader> | undefined;
+  let stats: ReturnType<typeof createStatsLoader> | undefined;
   return {
     services,
     caller,
     loaders: {
       paste: caller.token ? createPasteLoader(downstream.paste, hotCache, caller.token, false) : services.anonymousPasteLoader,
-      user: createUserLoader(downstream.auth),
-      stats: createStatsLoader(downstream.analytics),
+      get user() {
+        return (user ??= createUserLoader(downstream.auth));
+      },
+      get stats() {
+        return (stats ??= createStatsLoader(downstream.analytics));
+      },
     },
     viewed: new Set(),
   };
+}
+
+/** Viewer keys already computed today, by IP and user agent: two HMACs per view showed in profiles. */
+const viewerKeys = new Map<string, string>();
+let viewerKeysDay = '';
+const MAX_VIEWER_KEYS = 10_000;
+
+function cachedViewerKey(ip: string, userAgent: string, secret: string): string {
+  const day = utcDay();
+  if (day !== viewerKeysDay || viewerKeys.size >= MAX_VIEWER_KEYS) {
+    viewerKeys.clear();
+    viewerKeysDay = day;
+  }
+  const k = `${ip}\n${userAgent}`;
+  let key = viewerKeys.get(k);
+  if (key === undefined) viewerKeys.set(k, (key = viewerKey(ip, userAgent, secret, day)));
+  return key;
 }
 
 /** Records one view of a paste's content (never blocks: the producer buffers). */
 export function recordView(services: GatewayServices, caller: Caller, pasteId: string): void {
   services.producer.recordView({
     pasteId,
-    viewerKey: viewerKey(caller.ip, caller.userAgent, services.config.VIEWER_KEY_SECRET, new Date()),
+    viewerKey: cachedViewerKey(caller.ip, caller.userAgent, services.config.VIEWER_KEY_SECRET),
     referrerHost: caller.referrerHost,
     bot: isBotUserAgent(caller.userAgent),
   });

@@ -42,6 +42,9 @@ export function createHotCache(options: HotCacheOptions): HotCache {
     sizeCalculation: (v) => (v.content?.length ?? 0) * 2 + 512,
     ttl: options.ttlMs,
   });
+  // Bound children: prom-client would hash the label object on every lookup otherwise.
+  const hit = requests.labels({ result: 'hit' });
+  const miss = requests.labels({ result: 'miss' });
   let unsubscribe: (() => Promise<void>) | undefined;
   if (!options.enabled) {
     return { get: () => undefined, offer: () => {}, invalidate: () => {}, start: async () => {}, stop: async () => {} };
@@ -51,10 +54,10 @@ export function createHotCache(options: HotCacheOptions): HotCache {
       const view = lru.get(id);
       if (view && isExpired(view)) {
         lru.delete(id);
-        requests.inc({ result: 'miss' });
+        miss.inc();
         return undefined;
       }
-      requests.inc({ result: view ? 'hit' : 'miss' });
+      (view ? hit : miss).inc();
       return view;
     },
     offer(view) {

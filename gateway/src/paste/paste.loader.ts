@@ -18,7 +18,9 @@ const MAX_BATCH = 500;
 export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: HotCache, token: string | undefined, shared: boolean) {
   return new DataLoader<string, PasteView | null>(
     async (ids) => {
-      const misses = ids.filter((id) => !hotCache.get(id));
+      const cached = ids.map((id) => hotCache.get(id));
+      // The shared loader does not de-duplicate (it has no cache): many readers of one paste ask for it once.
+      const misses = [...new Set(ids.filter((_, i) => !cached[i]))];
       const found = new Map<string, PasteView>();
       if (misses.length > 0) {
         const res = await paste.batchGetPastes({ ids: misses, withContent: true }, withBearer(token));
@@ -28,13 +30,15 @@ export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: 
           hotCache.offer(view);
         }
       }
-      return ids.map((id) => {
-        const view = hotCache.get(id) ?? found.get(id) ?? null;
+      return ids.map((id, i) => {
+        const view = cached[i] ?? found.get(id) ?? null;
         return view && !isExpired(view) ? view : null;
       });
     },
     // A shared loader must not remember results across requests: the hot cache does that, with invalidation.
-    { maxBatchSize: MAX_BATCH, cache: !shared },
+    // Shared: dispatch in the check phase (setImmediate), after every request whose bytes arrived in this
+    // poll phase has asked; DataLoader's default (the next microtask) would send one call per request.
+    { maxBatchSize: MAX_BATCH, cache: !shared, ...(shared ? { batchScheduleFn: (run: () => void) => void setImmediate(run) } : {}) },
   );
 }
 

@@ -1,14 +1,16 @@
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import { Role, type AuthService } from '@pastemesh/gen/auth';
-import { Reason, appError, type Principal } from '@pastemesh/kit';
+import { Reason, appError } from './errors.js';
+import type { Principal } from './auth.js';
 
 /** Codes with which auth-svc says "this key is not valid" (anything else means it could not tell). */
 const REFUSED = new Set([Code.Unauthenticated, Code.NotFound, Code.InvalidArgument, Code.PermissionDenied]);
 
 /**
- * Resolves an API key through auth-svc's VerifyToken (the kit's authenticator
- * caches the answer briefly). The principal carries the short-lived access
- * token auth-svc minted for the key's user.
+ * Resolves an API key through auth-svc's VerifyToken, for `createAuthenticator`'s
+ * `verifyApiKey` (which caches the answer briefly). The principal carries the
+ * short-lived access token auth-svc minted for the key's user. A refused key is
+ * Unauthenticated; an unreachable auth-svc is Unavailable (never its raw error).
  */
 export function apiKeyVerifier(auth: Client<typeof AuthService>): (key: string) => Promise<Principal> {
   return async (key) => {
