@@ -17,7 +17,9 @@ function sign(claims: Record<string, unknown>, options: { exp?: boolean; sub?: s
 }
 
 describe('authenticator', () => {
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('verifies a sign-in token and marks a token minted for an API key as such', async () => {
     const auth = createAuthenticator({ jwks: async () => jwks, logger });

@@ -21,3 +21,4 @@ export * from './process.js';
 export * from './event-producer.js';
 export * from './expiry-words.js';
 export * from './api-key-verifier.js';
+export * from './transactions.js';
