@@ -21,6 +21,7 @@ import type { AuthDeps } from './auth-deps.js';
 import { createAuthService } from './auth.service.js';
 import { createPasswordHasher } from './password/password-hasher.js';
 import { createLoginLimiter } from './rate-limit/login-limiter.js';
+import { applyAdminEmails } from './user/admin-emails.js';
 import { createSessions } from './session/sessions.js';
 import { createApiKeyVerifier } from './api-key/api-key-verifier.js';
 import { createAccessTokenIssuer } from './token/access-token.js';
@@ -38,6 +39,8 @@ export interface AuthAppOverrides {
   metrics?: Metrics;
   /** Clock for stored timestamps (epoch ms). */
   now?: () => number;
+  /** The database a server-only MYSQL_URL is given (default pastemesh_auth), so tests need not share it. */
+  databaseName?: string;
 }
 
 /** The bound ports; the JWKS is at http://<host>:<admin>/.well-known/jwks.json. */
@@ -72,8 +75,10 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
   }
 
   async function start(): Promise<StartedAuthApp> {
-    database = await openAuthDatabase({ url: config.MYSQL_URL, sqliteFile: config.SQLITE_FILE, logger, metrics });
+    database = await openAuthDatabase({ mysqlUrl: config.MYSQL_URL, databaseName: overrides.databaseName, sqliteFile: config.SQLITE_FILE, logger, metrics });
     const db = database.db;
+    // Only accounts that exist now: registering a listed address later grants nothing (emails are unverified).
+    await applyAdminEmails(db, config.ADMIN_EMAILS, now(), logger);
     const keys = await loadSigningKeys({
       privateKey: config.JWT_PRIVATE_KEY,
       previousPublicKeys: config.JWT_PREVIOUS_PUBLIC_KEYS,
@@ -120,7 +125,12 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
       adminRoutes: { [JWKS_PATH]: jwksRoute(keys) },
     });
     const ports = await host.start();
-    sweeper = setInterval(() => void deps.sessions.sweep().catch((err: unknown) => logger.warn({ err }, 'refresh token sweep failed')), SWEEP_INTERVAL_MS);
+    const sweep = () =>
+      deps.sessions
+        .sweep()
+        .then((deleted) => logger.debug(deleted, 'refresh tokens swept'))
+        .catch((err: unknown) => logger.warn({ err }, 'refresh token sweep failed'));
+    sweeper = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
     sweeper.unref();
     return ports;
   }

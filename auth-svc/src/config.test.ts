@@ -46,6 +46,11 @@ describe('loadAuthConfig', () => {
     expect(config.JWT_PRIVATE_KEY).toBe('-----BEGIN PRIVATE KEY-----\nMC4C\n-----END PRIVATE KEY-----');
   });
 
+  it('keeps the token minted for an API key short: at most 15 minutes', () => {
+    expect(loadAuthConfig({}).API_KEY_ACCESS_TOKEN_TTL_SECONDS).toBe(300);
+    expect(() => loadAuthConfig({ API_KEY_ACCESS_TOKEN_TTL_SECONDS: '901' })).toThrow(/API_KEY_ACCESS_TOKEN_TTL_SECONDS: must be at most 900/);
+  });
+
   it('refuses a signing key that is neither PEM nor JWK', () => {
     expect(() => loadAuthConfig({ JWT_PRIVATE_KEY: 'hunter2' })).toThrow(/JWT_PRIVATE_KEY: must be a PKCS8 PEM/);
     expect(() => loadAuthConfig({ JWT_PREVIOUS_PUBLIC_KEYS: 'hunter2' })).toThrow(/JWT_PREVIOUS_PUBLIC_KEYS/);

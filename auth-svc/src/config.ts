@@ -44,11 +44,15 @@ const schema = z.object({
   JWT_PREVIOUS_PUBLIC_KEYS: publicKeysText,
   ACCESS_TOKEN_TTL_SECONDS: positiveInt(15 * 60),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 3600),
-  /** Life of the access token VerifyToken mints for an API key. */
-  API_KEY_ACCESS_TOKEN_TTL_SECONDS: positiveInt(5 * 60),
+  /**
+   * Life of the access token VerifyToken mints for an API key. It cannot be recalled, so it bounds
+   * how long a revoked key keeps working through tokens already forwarded: kept short, at most 15 min.
+   */
+  API_KEY_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().max(900, 'must be at most 900 (a minted token cannot be revoked)').default(5 * 60),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(ARGON2_FLOOR.memoryKib, `must be at least ${ARGON2_FLOOR.memoryKib} (OWASP floor)`).default(ARGON2_FLOOR.memoryKib),
   ARGON2_ITERATIONS: z.coerce.number().int().min(ARGON2_FLOOR.iterations, `must be at least ${ARGON2_FLOOR.iterations} (OWASP floor)`).default(ARGON2_FLOOR.iterations),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(ARGON2_FLOOR.parallelism),
+  /** Accounts made admin at start-up if they already exist (never at registration: emails are unverified). */
   ADMIN_EMAILS: emailList,
   LOGIN_MAX_FAILURES_PER_EMAIL_IP: positiveInt(10),
   LOGIN_BLOCK_SECONDS: positiveInt(3600),

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import { openDatabase, type Logger, type Metrics, type ServiceDatabase, type SqlDialect } from '@pastemesh/kit';
+import { openDatabase, serviceDatabaseUrl, type Logger, type Metrics, type ServiceDatabase, type SqlDialect } from '@pastemesh/kit';
 import type { UsersTable } from './user/user.table.js';
 import type { RefreshFamiliesTable, RefreshTokensTable } from './session/refresh-token.table.js';
 import type { ApiKeysTable } from './api-key/api-key.table.js';
@@ -23,18 +23,27 @@ export function authMigrations(dialect: SqlDialect): Record<string, Migration> {
   };
 }
 
-/** Opens auth-svc's database (MySQL when `url` is set, else the SQLite file) and migrates it. */
+/** The database auth-svc uses when MYSQL_URL names only the server (e.g. `mysql://root@127.0.0.1:3306/`). */
+export const AUTH_DATABASE = 'pastemesh_auth';
+
+/**
+ * Opens auth-svc's database and migrates it: on MySQL when `mysqlUrl` is set (a
+ * server URL gets `/pastemesh_auth`, or `databaseName`, through the kit's
+ * serviceDatabaseUrl, like every service), else the SQLite file.
+ */
 export function openAuthDatabase(options: {
-  url: string | undefined;
+  mysqlUrl: string | undefined;
+  /** Test seam: the database a server-only URL is given (default pastemesh_auth). */
+  databaseName?: string | undefined;
   sqliteFile: string;
   logger: Logger;
-  metrics?: Metrics;
+  metrics?: Metrics | undefined;
 }): Promise<ServiceDatabase<AuthDatabase>> {
-  return openDatabase<AuthDatabase>({ ...options, migrations: authMigrations });
-}
-
-/** True when `err` is a unique-constraint violation on either engine. */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return openDatabase<AuthDatabase>({
+    url: serviceDatabaseUrl(options.mysqlUrl, options.databaseName ?? AUTH_DATABASE),
+    sqliteFile: options.sqliteFile,
+    logger: options.logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    migrations: authMigrations,
+  });
 }

@@ -12,7 +12,7 @@ if (!email) {
   process.exit(2);
 }
 const config = loadAuthConfig(process.env);
-const database = await openAuthDatabase({ url: config.MYSQL_URL, sqliteFile: config.SQLITE_FILE, logger: createLogger('make-admin', 'warn') });
+const database = await openAuthDatabase({ mysqlUrl: config.MYSQL_URL, sqliteFile: config.SQLITE_FILE, logger: createLogger('make-admin', 'warn') });
 try {
   const user = await findUserByEmail(database.db, email);
   if (!user) {

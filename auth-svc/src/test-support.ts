@@ -57,7 +57,7 @@ export async function startAuth(mode: StorageMode, label: string, env: Record<st
     },
     openDb() {
       const config = loadAuthConfig(currentEnv);
-      return openAuthDatabase({ url: config.MYSQL_URL, sqliteFile: config.SQLITE_FILE, logger: createLogger('auth-test', 'silent') });
+      return openAuthDatabase({ mysqlUrl: config.MYSQL_URL, sqliteFile: config.SQLITE_FILE, logger: createLogger('auth-test', 'silent') });
     },
     async close() {
       service.close();

@@ -2,7 +2,7 @@ import { API_KEY_PREFIX, Code, Reason, appError, type Principal } from '@pasteme
 import type { AuthDb } from '../database.js';
 import type { AccessTokenIssuer } from '../token/access-token.js';
 import { sha256Hex } from '../token/secrets.js';
-import { roleNames } from '../user/user.mapper.js';
+import { roleNames } from '../user/user.js';
 import { findApiKeyByHash, touchApiKey } from './api-key.repository.js';
 
 /** `last_use_time` is written at most this often per key. */
@@ -11,28 +11,33 @@ export const LAST_USE_RESOLUTION_MS = 60_000;
 /** Resolves an API key straight from the database (auth-svc owns them, so revocation is immediate here). */
 export type ApiKeyVerifier = (key: string) => Promise<Principal & { accessTokenExpiresAtMs: number }>;
 
-/** Builds the verifier; each success mints a short-lived access token acting as the key's user. */
+/**
+ * Builds the verifier; each success mints a short-lived access token acting as
+ * the key's user, marked `cred: "api_key"` so it keeps the key's limits wherever
+ * it is forwarded. It cannot be recalled: after a revocation it works until it
+ * expires (API_KEY_ACCESS_TOKEN_TTL_SECONDS, 5 min).
+ */
 export function createApiKeyVerifier(options: {
   db: AuthDb;
   accessTokens: AccessTokenIssuer;
   accessTokenTtlSeconds: number;
   now: () => number;
 }): ApiKeyVerifier {
-  return async (key) => {
-    if (!key.startsWith(API_KEY_PREFIX)) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid');
-    const row = await findApiKeyByHash(options.db, sha256Hex(key));
-    if (!row) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid');
-    if (row.revoked_at !== null) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key revoked');
+  return async (secret) => {
+    if (!secret.startsWith(API_KEY_PREFIX)) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid');
+    const key = await findApiKeyByHash(options.db, sha256Hex(secret));
+    if (!key) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid');
+    if (key.revokedAtMs !== null) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key revoked');
     const now = options.now();
-    if (row.last_used_at === null || row.last_used_at <= now - LAST_USE_RESOLUTION_MS) {
-      await touchApiKey(options.db, row.id, now, LAST_USE_RESOLUTION_MS);
+    if (key.lastUsedAtMs === null || key.lastUsedAtMs <= now - LAST_USE_RESOLUTION_MS) {
+      await touchApiKey(options.db, key.id, now, LAST_USE_RESOLUTION_MS);
     }
-    const roles = roleNames(row);
-    const access = await options.accessTokens.issue(row.user_id, roles, options.accessTokenTtlSeconds);
+    const roles = roleNames({ isAdmin: key.ownerIsAdmin });
+    const access = await options.accessTokens.issue(key.userId, roles, { ttlSeconds: options.accessTokenTtlSeconds, credential: 'api_key' });
     return {
-      userId: row.user_id,
+      userId: key.userId,
       roles,
-      isAdmin: roles.includes('admin'),
+      isAdmin: key.ownerIsAdmin,
       kind: 'api_key',
       accessToken: access.token,
       accessTokenExpiresAtMs: access.expiresAtMs,

@@ -1,16 +1,16 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { ApiKeySchema } from '@pastemesh/gen/auth';
-import type { ApiKeyRow } from './api-key.table.js';
+import type { ApiKey } from './api-key.js';
 
 /** An API key's description; the secret and its hash never leave the data layer. */
-export function toApiKey(row: ApiKeyRow): MessageInitShape<typeof ApiKeySchema> {
+export function toApiKey(key: ApiKey): MessageInitShape<typeof ApiKeySchema> {
   return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    createTime: timestampFromMs(Number(row.created_at)),
-    ...(row.last_used_at === null ? {} : { lastUseTime: timestampFromMs(Number(row.last_used_at)) }),
-    ...(row.revoked_at === null ? {} : { revokeTime: timestampFromMs(Number(row.revoked_at)) }),
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    createTime: timestampFromMs(key.createdAtMs),
+    ...(key.lastUsedAtMs === null ? {} : { lastUseTime: timestampFromMs(key.lastUsedAtMs) }),
+    ...(key.revokedAtMs === null ? {} : { revokeTime: timestampFromMs(key.revokedAtMs) }),
   };
 }

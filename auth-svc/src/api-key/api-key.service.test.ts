@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code } from '@connectrpc/connect';
 import { toJsonString } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { decodeJwt } from 'jose';
 import { ApiKeySchema } from '@pastemesh/gen/auth';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../test-support.js';
@@ -58,6 +59,19 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
     expect(await failure(auth.client.createApiKey({ name: 'x' }))).toMatchObject({ code: Code.Unauthenticated });
   });
 
+  it('refuses CreateApiKey with the access token VerifyToken minted for a key, as a gateway would forward it', async () => {
+    const { accessToken, userId } = await registerUser(auth.client);
+    const { secret } = await auth.client.createApiKey({ name: 'cli' }, withBearer(accessToken));
+    const minted = (await auth.client.verifyToken({ token: secret })).accessToken;
+    const claims = decodeJwt(minted);
+    expect(claims['cred']).toBe('api_key');
+    expect(claims.exp! - claims.iat!).toBe(300);
+    const err = await failure(auth.client.createApiKey({ name: 'child' }, withBearer(minted)));
+    expect(err).toMatchObject({ code: Code.PermissionDenied, reason: 'ACCESS_TOKEN_REQUIRED' });
+    // It still acts as the key's user everywhere else.
+    expect((await auth.client.getCurrentUser({}, withBearer(minted))).account?.user?.id).toBe(userId);
+  });
+
   it('stops a revoked key at once and lists it with its revoke time', async () => {
     const { accessToken } = await registerUser(auth.client);
     const { apiKey, secret } = await auth.client.createApiKey({ name: 'leaked' }, withBearer(accessToken));
@@ -80,6 +94,17 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
     });
     expect(await failure(auth.client.revokeApiKey({ id: 'no-such-key' }, withBearer(owner.accessToken)))).toMatchObject({ code: Code.NotFound });
     await expect(auth.client.getCurrentUser({}, withBearer(secret))).resolves.toBeDefined();
+  });
+
+  it('refuses a RevokeApiKey id over 64 characters, naming the field and the limit', async () => {
+    const { accessToken } = await registerUser(auth.client);
+    expect(await failure(auth.client.revokeApiKey({ id: 'k'.repeat(65) }, withBearer(accessToken)))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'id',
+      limit: 64,
+      message: 'id: at most 64 characters (got 65)',
+    });
+    expect(await failure(auth.client.revokeApiKey({ id: '' }, withBearer(accessToken)))).toMatchObject({ code: Code.InvalidArgument, field: 'id' });
   });
 
   it('records the last use at most once a minute', async () => {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@pastemesh/gen/auth';
-import { API_KEY_PREFIX, Code, Reason, appError, invalidArgument, requireCaller } from '@pastemesh/kit';
+import { API_KEY_PREFIX, Code, Reason, appError, requireCaller } from '@pastemesh/kit';
 import type { AuthDeps } from '../auth-deps.js';
 import { randomBase62, sha256Hex } from '../token/secrets.js';
-import { LIMITS, validLabel } from '../user/user.validation.js';
+import { LIMITS, validId, validLabel } from '../user/user.validation.js';
 import { findUserApiKey, insertApiKey, listApiKeys, revokeApiKey } from './api-key.repository.js';
 import { toApiKey } from './api-key.mapper.js';
-import type { ApiKeyRow } from './api-key.table.js';
+import type { ApiKey } from './api-key.js';
 
 type ApiKeyRpcs = Pick<ServiceImpl<typeof AuthService>, 'createApiKey' | 'listApiKeys' | 'revokeApiKey'>;
 
@@ -22,25 +22,25 @@ export function createApiKeyRpcs(deps: AuthDeps): ApiKeyRpcs {
   return {
     async createApiKey(req, ctx) {
       const caller = requireCaller(ctx);
-      // A leaked key must not be able to mint more keys that outlive its revocation.
+      // A leaked key must not be able to mint more keys that outlive its revocation; nor may the
+      // short-lived token VerifyToken mints for a key (it carries cred: "api_key", so its kind is 'api_key').
       if (caller.kind !== 'access_token') {
-        throw appError(Code.PermissionDenied, Reason.ACCESS_TOKEN_REQUIRED, 'creating API keys needs an access token, not an API key');
+        throw appError(Code.PermissionDenied, Reason.ACCESS_TOKEN_REQUIRED, 'creating API keys needs a sign-in access token, not an API key or a token minted for one');
       }
       const name = validLabel(req.name, 'name', LIMITS.apiKeyNameMax);
       const secret = API_KEY_PREFIX + randomBase62(SECRET_LENGTH);
-      const row: ApiKeyRow = {
+      const key: ApiKey = {
         id: randomUUID(),
-        user_id: caller.userId,
+        userId: caller.userId,
         name,
         prefix: secret.slice(0, PREFIX_LENGTH),
-        key_hash: sha256Hex(secret),
-        created_at: deps.now(),
-        last_used_at: null,
-        revoked_at: null,
+        createdAtMs: deps.now(),
+        lastUsedAtMs: null,
+        revokedAtMs: null,
       };
-      await insertApiKey(db, row);
+      await insertApiKey(db, key, sha256Hex(secret));
       deps.events.inc({ event: 'api_key_created' });
-      return { apiKey: toApiKey(row), secret };
+      return { apiKey: toApiKey(key), secret };
     },
 
     async listApiKeys(_req, ctx) {
@@ -50,11 +50,11 @@ export function createApiKeyRpcs(deps: AuthDeps): ApiKeyRpcs {
 
     async revokeApiKey(req, ctx) {
       const caller = requireCaller(ctx);
-      if (!req.id) throw invalidArgument('id', 'id: required');
+      const id = validId(req.id);
       // Someone else's key is "not found" too, so ids cannot be probed.
-      const row = await findUserApiKey(db, caller.userId, req.id);
-      if (!row) throw appError(Code.NotFound, Reason.API_KEY_NOT_FOUND, `API key ${req.id} not found`, { field: 'id' });
-      await revokeApiKey(db, row.id, deps.now());
+      const key = await findUserApiKey(db, caller.userId, id);
+      if (!key) throw appError(Code.NotFound, Reason.API_KEY_NOT_FOUND, `API key ${id} not found`, { field: 'id' });
+      await revokeApiKey(db, key.id, deps.now());
       return {};
     },
   };

@@ -37,6 +37,24 @@ describe.each(STORAGE_MODES)('brute-force limits (%s)', (mode) => {
     await expect(login(email, password, randomIp())).resolves.toBeDefined();
   });
 
+  it('lets only 3 of 40 parallel wrong passwords be checked; the other 37 are RATE_LIMITED', async () => {
+    const { email, password } = await registerUser(auth.client);
+    const ip = randomIp();
+    const results = await Promise.all(Array.from({ length: 40 }, () => failure(login(email, 'wrong password', ip))));
+    const count = (reason: string) => results.filter((r) => r.reason === reason).length;
+    expect(count('INVALID_CREDENTIALS')).toBe(3);
+    expect(count('RATE_LIMITED')).toBe(37);
+    expect(await failure(login(email, password, ip))).toMatchObject({ reason: 'RATE_LIMITED' });
+  });
+
+  it('gives a right password its attempt back, so successful logins never add up to an IP block', async () => {
+    const { email, password } = await registerUser(auth.client);
+    const ip = randomIp();
+    for (let i = 0; i < 8; i++) await login(email, password, ip);
+    await failure(login(email, 'wrong password', ip));
+    await expect(login(email, password, ip)).resolves.toBeDefined();
+  });
+
   it('forgets consecutive failures after a successful login', async () => {
     const { email, password } = await registerUser(auth.client);
     const ip = randomIp();

@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code } from '@connectrpc/connect';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { CredentialKind, Role } from '@pastemesh/gen/auth';
-import { STORAGE_MODES } from '@pastemesh/kit/testing';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
+import { STORAGE_MODES, eventually } from '@pastemesh/kit/testing';
 import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../test-support.js';
+import { sha256Hex } from '../token/secrets.js';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -11,8 +15,16 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
   let auth: AuthHarness;
   // Shifts the clock stored timestamps use, so expiry is tested without waiting 30 days.
   let skewMs = 0;
+  // Runs once at the app's next clock read (a refresh reads it right after its lookup).
+  let onNextClockRead: (() => void) | undefined;
   beforeAll(async () => {
-    auth = await startAuth(mode, 'auth_session', {}, { now: () => Date.now() + skewMs });
+    const now = () => {
+      const hook = onNextClockRead;
+      onNextClockRead = undefined;
+      hook?.();
+      return Date.now() + skewMs;
+    };
+    auth = await startAuth(mode, 'auth_session', {}, { now });
   });
   afterAll(async () => auth?.close());
 
@@ -68,6 +80,47 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
     await expect(auth.client.logout({ refreshToken: next })).resolves.toBeDefined();
   });
 
+  it('refuses a refresh when a Logout commits after its lookup but before it spends the token', async () => {
+    const { refreshToken } = await registerUser(auth.client);
+    const database = await auth.openDb();
+    try {
+      const { family_id: familyId } = await database.db
+        .selectFrom('refresh_tokens')
+        .select('family_id')
+        .where('token_hash', '=', sha256Hex(refreshToken))
+        .executeTakeFirstOrThrow();
+      let refresh: Promise<unknown>;
+      if (mode === 'mysql') {
+        // Logout's UPDATE, held open on a connection of our own: the refresh's lookup does not see it,
+        // and the refresh must wait for it and then see it, not spend the token first.
+        await database.db.transaction().execute(async (trx) => {
+          await trx.updateTable('refresh_families').set({ revoked_at: Date.now() }).where('id', '=', familyId).execute();
+          refresh = auth.client.refreshToken({ refreshToken });
+          refresh.catch(() => {});
+          // Wait until it blocks on our lock; innodb_trx is refreshed only after 100 ms unread, so poll slower.
+          await eventually(async () => {
+            const { rows } = await sql<{ n: number }>`
+              select count(*) as n from information_schema.innodb_trx t
+              join information_schema.processlist p on p.id = t.trx_mysql_thread_id
+              where t.trx_state = 'LOCK WAIT' and p.db = database()`.execute(database.db);
+            return Number(rows[0]?.n) > 0;
+          }, 10_000, 250);
+        });
+      } else {
+        // A second SQLite connection commits the revocation synchronously between the lookup and the spend.
+        const other = new Database(path.join(auth.storage.dataDir, 'auth-svc.db'));
+        onNextClockRead = () => other.prepare('update refresh_families set revoked_at = ? where id = ?').run(Date.now(), familyId);
+        refresh = auth.client.refreshToken({ refreshToken });
+        await refresh.catch(() => {});
+        other.close();
+      }
+      expect(await failure(refresh!)).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID', message: 'refresh_token: the session has been ended' });
+    } finally {
+      onNextClockRead = undefined;
+      await database.close();
+    }
+  });
+
   it('rejects an unknown or empty refresh token', async () => {
     expect(await failure(auth.client.refreshToken({ refreshToken: 'x'.repeat(43) }))).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID' });
     expect(await failure(auth.client.refreshToken({ refreshToken: '' }))).toMatchObject({ code: Code.InvalidArgument, field: 'refresh_token' });
@@ -114,7 +167,7 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
     expect(verified).toMatchObject({ userId, roles: [Role.USER], kind: CredentialKind.API_KEY });
     expect(verified.expireTime).toBeUndefined();
     const minted = await auth.client.verifyToken({ token: verified.accessToken });
-    expect(minted.userId).toBe(userId);
+    expect(minted).toMatchObject({ userId, kind: CredentialKind.API_KEY });
     expect(timestampMs(minted.expireTime!) - Date.now()).toBeLessThanOrEqual(5 * 60_000);
   });
 

@@ -35,12 +35,13 @@ export function createSessionRpcs(deps: AuthDeps): SessionRpcs {
         };
       }
       // The same verifier as the interceptor's: algorithm, issuer, audience and typ are pinned there.
+      // A token minted for an API key (cred: "api_key") says so: it has the key's limits.
       const principal = await credentials.verify(token);
       const { exp } = decodeJwt(token);
       return {
         userId: principal.userId,
         roles: toProtoRoles(principal.roles),
-        kind: CredentialKind.ACCESS_TOKEN,
+        kind: principal.kind === 'api_key' ? CredentialKind.API_KEY : CredentialKind.ACCESS_TOKEN,
         ...(exp ? { expireTime: timestampFromMs(exp * 1000) } : {}),
       };
     },

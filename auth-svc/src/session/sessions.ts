@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { TokenPairSchema } from '@pastemesh/gen/auth';
-import { Code, Reason, appError, invalidArgument, type Logger } from '@pastemesh/kit';
+import { Code, Reason, appError, inTransaction, invalidArgument, type Logger } from '@pastemesh/kit';
 import type { AuthDb } from '../database.js';
 import type { AccessTokenIssuer } from '../token/access-token.js';
 import { randomRefreshToken, sha256Hex } from '../token/secrets.js';
 import { findUserById } from '../user/user.repository.js';
-import { roleNames } from '../user/user.mapper.js';
-import type { UserRow } from '../user/user.table.js';
+import { roleNames, type User } from '../user/user.js';
+import type { NewRefreshToken, StoredRefreshToken } from './refresh-token.js';
 import {
+  deleteEmptyFamilies,
   deleteExpiredRefreshTokens,
   findRefreshToken,
   insertFamily,
@@ -18,22 +19,21 @@ import {
   revokeUserFamilies,
   spendRefreshToken,
 } from './refresh-token.repository.js';
-import type { RefreshTokenRow } from './refresh-token.table.js';
 
 export type TokenPairInit = MessageInitShape<typeof TokenPairSchema>;
 
 /** Sign-in sessions: token pairs backed by rotating, single-use refresh tokens. */
 export interface Sessions {
   /** Starts a new session (a new refresh family) for `user`. */
-  start(user: UserRow): Promise<TokenPairInit>;
+  start(user: User): Promise<TokenPairInit>;
   /** Spends a refresh token and returns the next pair; a second use of a spent token ends the session. */
   rotate(refreshToken: string): Promise<TokenPairInit>;
   /** Ends the session a refresh token belongs to. */
   end(refreshToken: string): Promise<void>;
   /** Ends every session of a user. */
   endAll(userId: string): Promise<void>;
-  /** Deletes refresh tokens that expired more than a day ago. */
-  sweep(): Promise<number>;
+  /** Deletes refresh tokens that expired more than a day ago, then the sessions left without tokens. */
+  sweep(): Promise<{ tokens: number; families: number }>;
 }
 
 export interface SessionsOptions {
@@ -43,9 +43,9 @@ export interface SessionsOptions {
   logger: Logger;
   now: () => number;
   onReuse?: () => void;
+  /** Rows the sweep deletes per statement (default 500), so it never holds long locks. */
+  sweepBatchSize?: number;
 }
-
-type NewRefreshToken = Omit<RefreshTokenRow, 'spent_at'>;
 
 const invalid = (why: string) => appError(Code.Unauthenticated, Reason.TOKEN_INVALID, `refresh_token: ${why}`, { field: 'refresh_token' });
 
@@ -53,79 +53,95 @@ const invalid = (why: string) => appError(Code.Unauthenticated, Reason.TOKEN_INV
 export function createSessions(options: SessionsOptions): Sessions {
   const { db, accessTokens, logger, now } = options;
   const ttlMs = options.refreshTtlSeconds * 1000;
+  const batch = options.sweepBatchSize ?? 500;
 
-  // Makes a refresh token, lets `store` persist it (false: it lost a race), then mints the access token.
-  async function pair(user: UserRow, familyId: string, store: (row: NewRefreshToken) => Promise<boolean>): Promise<TokenPairInit | undefined> {
-    const refreshToken = randomRefreshToken();
-    const createdAt = now();
-    const expiresAt = createdAt + ttlMs;
-    const stored = await store({ id: randomUUID(), family_id: familyId, token_hash: sha256Hex(refreshToken), created_at: createdAt, expires_at: expiresAt });
-    if (!stored) return undefined;
+  function newRefreshToken(familyId: string): { value: string; token: NewRefreshToken } {
+    const value = randomRefreshToken();
+    const createdAtMs = now();
+    return { value, token: { id: randomUUID(), familyId, tokenHash: sha256Hex(value), createdAtMs, expiresAtMs: createdAtMs + ttlMs } };
+  }
+
+  // Called once the refresh token is stored: mints the access token with the user's current roles.
+  async function pair(user: User, refresh: { value: string; token: NewRefreshToken }): Promise<TokenPairInit> {
     const access = await accessTokens.issue(user.id, roleNames(user));
     return {
       accessToken: access.token,
       accessTokenExpireTime: timestampFromMs(access.expiresAtMs),
-      refreshToken,
-      refreshTokenExpireTime: timestampFromMs(expiresAt),
+      refreshToken: refresh.value,
+      refreshTokenExpireTime: timestampFromMs(refresh.token.expiresAtMs),
     };
   }
 
-  async function reused(familyId: string, userId: string): Promise<never> {
-    await revokeFamily(db, familyId, now());
+  async function reused(token: StoredRefreshToken): Promise<never> {
+    await revokeFamily(db, token.familyId, now());
     options.onReuse?.();
-    logger.warn({ familyId, userId }, 'spent refresh token reused: session revoked');
+    logger.warn({ familyId: token.familyId, userId: token.userId }, 'spent refresh token reused: session revoked');
     throw appError(Code.Unauthenticated, Reason.TOKEN_REUSED, 'refresh_token: already used; the session has been ended, sign in again', {
       field: 'refresh_token',
     });
   }
 
-  async function lookup(refreshToken: string) {
+  async function lookup(refreshToken: string): Promise<StoredRefreshToken> {
     if (!refreshToken) throw invalidArgument('refresh_token', 'refresh_token: required');
-    const row = await findRefreshToken(db, sha256Hex(refreshToken));
-    if (!row) throw invalid('unknown token');
-    return row;
+    const token = await findRefreshToken(db, sha256Hex(refreshToken));
+    if (!token) throw invalid('unknown token');
+    return token;
+  }
+
+  // Deletes in batches until a batch comes back short.
+  async function drain(step: () => Promise<number>): Promise<number> {
+    for (let total = 0; ; ) {
+      const n = await step();
+      total += n;
+      if (n < batch) return total;
+    }
   }
 
   return {
     async start(user) {
-      const familyId = randomUUID();
-      const tokens = await pair(user, familyId, async (row) => {
-        await db.transaction().execute(async (trx) => {
-          await insertFamily(trx, { id: familyId, user_id: user.id, created_at: row.created_at });
-          await insertRefreshToken(trx, row);
-        });
-        return true;
+      const refresh = newRefreshToken(randomUUID());
+      await inTransaction(db, async (trx) => {
+        await insertFamily(trx, { id: refresh.token.familyId, userId: user.id, createdAtMs: refresh.token.createdAtMs });
+        await insertRefreshToken(trx, refresh.token);
       });
-      return tokens!;
+      return pair(user, refresh);
     },
 
     async rotate(refreshToken) {
-      const row = await lookup(refreshToken);
-      if (row.family_revoked_at !== null) throw invalid('the session has been ended');
-      if (row.spent_at !== null) return reused(row.family_id, row.user_id);
-      if (row.expires_at <= now()) throw invalid('expired');
-      const user = await findUserById(db, row.user_id);
+      const token = await lookup(refreshToken);
+      // Fast paths; the spend below checks spent and revoked again, atomically.
+      if (token.familyRevoked) throw invalid('the session has been ended');
+      if (token.spentAtMs !== null) return reused(token);
+      if (token.expiresAtMs <= now()) throw invalid('expired');
+      const user = await findUserById(db, token.userId);
       if (!user) throw invalid('unknown user');
-      const next = await pair(user, row.family_id, (newRow) =>
-        db.transaction().execute(async (trx) => {
-          if (!(await spendRefreshToken(trx, row.id, newRow.created_at))) return false;
-          await insertRefreshToken(trx, newRow);
-          return true;
-        }),
-      );
-      // Lost the race to a concurrent use of the same token: that is reuse too.
-      return next ?? reused(row.family_id, row.user_id);
+      const next = newRefreshToken(token.familyId);
+      const spent = await inTransaction(db, async (trx) => {
+        if (!(await spendRefreshToken(trx, token.id, next.token.createdAtMs))) return false;
+        await insertRefreshToken(trx, next.token);
+        return true;
+      });
+      if (spent) return pair(user, next);
+      // Lost to a Logout/ChangePassword committed since the lookup, or to a concurrent use (reuse).
+      const latest = await findRefreshToken(db, sha256Hex(refreshToken));
+      if (!latest || latest.familyRevoked) throw invalid('the session has been ended');
+      return reused(token);
     },
 
     async end(refreshToken) {
-      const row = await lookup(refreshToken);
-      await revokeFamily(db, row.family_id, now());
+      const token = await lookup(refreshToken);
+      await revokeFamily(db, token.familyId, now());
     },
 
     async endAll(userId) {
       await revokeUserFamilies(db, userId, now());
     },
 
-    sweep: () => deleteExpiredRefreshTokens(db, now() - 24 * 3600_000),
+    async sweep() {
+      const before = now() - 24 * 3600_000;
+      const tokens = await drain(() => deleteExpiredRefreshTokens(db, before, batch));
+      const families = await drain(() => deleteEmptyFamilies(db, batch));
+      return { tokens, families };
+    },
   };
 }

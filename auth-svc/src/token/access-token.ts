@@ -9,9 +9,20 @@ export interface IssuedAccessToken {
   expiresAtMs: number;
 }
 
+/** How one token differs from a sign-in token. */
+export interface IssueOptions {
+  /** Life in seconds (default: the configured access-token life). */
+  ttlSeconds?: number;
+  /**
+   * "api_key" for a token minted for an API key: it carries `cred: "api_key"`, so
+   * every verifier (the kit's) reports kind 'api_key' and it cannot create keys.
+   */
+  credential?: 'api_key';
+}
+
 /** Mints access tokens (EdDSA JWTs, typ at+jwt) for a user. */
 export interface AccessTokenIssuer {
-  issue(userId: string, roles: readonly string[], ttlSeconds?: number): Promise<IssuedAccessToken>;
+  issue(userId: string, roles: readonly string[], options?: IssueOptions): Promise<IssuedAccessToken>;
 }
 
 /** Builds the issuer; every token carries iss, aud, sub, iat, exp, jti and roles, and the kid of the current key. */
@@ -20,10 +31,11 @@ export function createAccessTokenIssuer(
   options: { issuer: string; audience: string; ttlSeconds: number },
 ): AccessTokenIssuer {
   return {
-    async issue(userId, roles, ttlSeconds = options.ttlSeconds) {
+    async issue(userId, roles, { ttlSeconds = options.ttlSeconds, credential } = {}) {
       const iat = Math.floor(Date.now() / 1000);
       const exp = iat + ttlSeconds;
-      const token = await new SignJWT({ roles: [...roles] })
+      const claims = { roles: [...roles], ...(credential ? { [ACCESS_TOKEN.credentialClaim]: credential } : {}) };
+      const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: ACCESS_TOKEN.alg, typ: ACCESS_TOKEN.typ, kid: keys.kid })
         .setIssuer(options.issuer)
         .setAudience(options.audience)

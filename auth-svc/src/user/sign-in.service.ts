@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@pastemesh/gen/auth';
-import { Code, Reason, appError, requireCaller } from '@pastemesh/kit';
+import { Code, Reason, appError, isDuplicateKey, requireCaller } from '@pastemesh/kit';
 import type { AuthDeps } from '../auth-deps.js';
-import { isUniqueViolation } from '../database.js';
 import { clientIpOf } from '../client-ip.js';
-import { findUserByEmail, findUserById, insertUser, setAdmin, updatePasswordHash } from './user.repository.js';
+import { findUserByEmail, findUserById, insertUser, updatePasswordHash } from './user.repository.js';
 import { toAccount } from './user.mapper.js';
-import type { UserRow } from './user.table.js';
+import type { User } from './user.js';
 import { LIMITS, presentedPassword, validEmail, validLabel, validNewPassword } from './user.validation.js';
 
 type SignInRpcs = Pick<ServiceImpl<typeof AuthService>, 'register' | 'login' | 'changePassword'>;
@@ -16,10 +15,23 @@ const emailTaken = () => appError(Code.AlreadyExists, Reason.EMAIL_TAKEN, 'email
 // One message for "no such email" and "wrong password", so sign-in reveals nothing about accounts.
 const badCredentials = () => appError(Code.Unauthenticated, Reason.INVALID_CREDENTIALS, 'email or password is incorrect');
 
-/** Register, Login and ChangePassword: everything that handles a password. */
+/**
+ * Register, Login and ChangePassword: everything that handles a password.
+ * Registration never grants admin (emails are not verified); ADMIN_EMAILS is
+ * applied to existing accounts at start-up only (see admin-emails.ts).
+ */
 export function createSignInRpcs(deps: AuthDeps): SignInRpcs {
-  const { db, hasher, limiter, sessions, config, events, logger } = deps;
-  const isConfiguredAdmin = (email: string) => config.ADMIN_EMAILS.includes(email);
+  const { db, hasher, limiter, sessions, events } = deps;
+
+  // Takes a sign-in attempt before the password is checked, so parallel guesses are counted too.
+  async function attempt(email: string, ip: string) {
+    try {
+      await limiter.consumeAttempt(email, ip);
+    } catch (err) {
+      events.inc({ event: 'login_blocked' });
+      throw err;
+    }
+  }
 
   return {
     async register(req, ctx) {
@@ -30,54 +42,42 @@ export function createSignInRpcs(deps: AuthDeps): SignInRpcs {
       // Checked first to spare the hash; the unique index still decides races.
       if (await findUserByEmail(db, email)) throw emailTaken();
       const now = deps.now();
-      const row: UserRow = {
+      const user: User = {
         id: randomUUID(),
         email,
-        display_name: displayName,
-        password_hash: await hasher.hash(req.password),
-        is_admin: isConfiguredAdmin(email) ? 1 : 0,
-        created_at: now,
-        updated_at: now,
+        displayName,
+        passwordHash: await hasher.hash(req.password),
+        isAdmin: false,
+        createdAtMs: now,
+        updatedAtMs: now,
       };
       try {
-        await insertUser(db, row);
+        await insertUser(db, user);
       } catch (err) {
-        if (isUniqueViolation(err)) throw emailTaken();
+        if (isDuplicateKey(err)) throw emailTaken();
         throw err;
       }
       events.inc({ event: 'register' });
-      return { account: toAccount(row), tokens: await sessions.start(row) };
+      return { account: toAccount(user), tokens: await sessions.start(user) };
     },
 
     async login(req, ctx) {
       const email = validEmail(req.email);
       presentedPassword(req.password);
       const ip = clientIpOf(req.clientIp, ctx);
-      try {
-        await limiter.check(email, ip);
-      } catch (err) {
-        events.inc({ event: 'login_blocked' });
-        throw err;
-      }
+      await attempt(email, ip);
       let user = await findUserByEmail(db, email);
       // An unknown email still costs one argon2 verification, so timing does not tell them apart.
-      const ok = user ? await hasher.verify(user.password_hash, req.password) : (await hasher.verifyDummy(req.password), false);
+      const ok = user ? await hasher.verify(user.passwordHash, req.password) : (await hasher.verifyDummy(req.password), false);
       if (!user || !ok) {
-        await limiter.recordFailure(email, ip);
         events.inc({ event: 'login_failed' });
         throw badCredentials();
       }
       await limiter.recordSuccess(email, ip);
-      const now = deps.now();
-      if (hasher.needsRehash(user.password_hash)) {
+      if (hasher.needsRehash(user.passwordHash)) {
         const rehashed = await hasher.hash(req.password);
-        await updatePasswordHash(db, user.id, rehashed, now);
-        user = { ...user, password_hash: rehashed };
-      }
-      if (isConfiguredAdmin(email) && !user.is_admin) {
-        await setAdmin(db, user.id, true, now);
-        user = { ...user, is_admin: 1 };
-        logger.info({ userId: user.id }, 'admin granted by ADMIN_EMAILS');
+        await updatePasswordHash(db, user.id, rehashed, deps.now());
+        user = { ...user, passwordHash: rehashed };
       }
       events.inc({ event: 'login' });
       return { account: toAccount(user), tokens: await sessions.start(user) };
@@ -91,9 +91,8 @@ export function createSignInRpcs(deps: AuthDeps): SignInRpcs {
       if (!user) throw appError(Code.NotFound, Reason.USER_NOT_FOUND, `user ${caller.userId} not found`);
       // A stolen access token must not become a way to guess the password: same limits as Login.
       const ip = clientIpOf('', ctx);
-      await limiter.check(user.email, ip);
-      if (!(await hasher.verify(user.password_hash, req.currentPassword))) {
-        await limiter.recordFailure(user.email, ip);
+      await attempt(user.email, ip);
+      if (!(await hasher.verify(user.passwordHash, req.currentPassword))) {
         throw appError(Code.PermissionDenied, Reason.INVALID_CREDENTIALS, 'current_password: incorrect', { field: 'current_password' });
       }
       await limiter.recordSuccess(user.email, ip);

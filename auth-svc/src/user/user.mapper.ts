@@ -1,12 +1,9 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Role, type AccountSchema, type UserSchema } from '@pastemesh/gen/auth';
-import type { UserRow } from './user.table.js';
+import { roleNames, type User } from './user.js';
 
-/** The role names access tokens carry (`roles` claim). */
-export function roleNames(row: Pick<UserRow, 'is_admin'>): string[] {
-  return row.is_admin ? ['user', 'admin'] : ['user'];
-}
+export { roleNames };
 
 /** Role names as the contract's enum. */
 export function toProtoRoles(names: readonly string[]): Role[] {
@@ -14,11 +11,11 @@ export function toProtoRoles(names: readonly string[]): Role[] {
 }
 
 /** A user's public profile: no email, no roles. */
-export function toUser(row: UserRow): MessageInitShape<typeof UserSchema> {
-  return { id: row.id, displayName: row.display_name, createTime: timestampFromMs(Number(row.created_at)) };
+export function toUser(user: User): MessageInitShape<typeof UserSchema> {
+  return { id: user.id, displayName: user.displayName, createTime: timestampFromMs(user.createdAtMs) };
 }
 
 /** A user's own view of their account. */
-export function toAccount(row: UserRow): MessageInitShape<typeof AccountSchema> {
-  return { user: toUser(row), email: row.email, roles: toProtoRoles(roleNames(row)) };
+export function toAccount(user: User): MessageInitShape<typeof AccountSchema> {
+  return { user: toUser(user), email: user.email, roles: toProtoRoles(roleNames(user)) };
 }

@@ -17,8 +17,12 @@ describe.each(STORAGE_MODES)('users and roles (%s)', (mode) => {
   let admin: Awaited<ReturnType<typeof registerUser>>;
   const ADMIN = uniqueEmail('admin');
   beforeAll(async () => {
-    auth = await startAuth(mode, 'auth_users', { ADMIN_EMAILS: ADMIN });
-    admin = await registerUser(auth.client, { email: ADMIN });
+    // The documented way: register the account, list it in ADMIN_EMAILS, restart, sign in again.
+    auth = await startAuth(mode, 'auth_users');
+    const registered = await registerUser(auth.client, { email: ADMIN });
+    await auth.restart({ ADMIN_EMAILS: ADMIN });
+    const { tokens } = await auth.client.login({ email: ADMIN, password: registered.password });
+    admin = { ...registered, accessToken: tokens!.accessToken, refreshToken: tokens!.refreshToken };
   });
   afterAll(async () => auth?.close());
 
@@ -38,6 +42,23 @@ describe.each(STORAGE_MODES)('users and roles (%s)', (mode) => {
     const { users } = await auth.client.batchGetUsers({ ids: [a.userId, 'ghost', b.userId, a.userId] });
     expect(users.map((u) => u.id).sort()).toEqual([a.userId, b.userId].sort());
     expect((await auth.client.batchGetUsers({ ids: [] })).users).toEqual([]);
+  });
+
+  it('refuses ids over 64 characters in GetUser, BatchGetUsers and SetUserRole, naming the field and the limit', async () => {
+    const long = 'u'.repeat(65);
+    expect(await failure(auth.client.getUser({ id: long }))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'id',
+      limit: 64,
+      message: 'id: at most 64 characters (got 65)',
+    });
+    expect(await failure(auth.client.getUser({ id: 'x'.repeat(100_000) }))).toMatchObject({ code: Code.InvalidArgument, field: 'id', limit: 64 });
+    const batch = await failure(auth.client.batchGetUsers({ ids: [admin.userId, '', long] }));
+    expect(batch).toMatchObject({ code: Code.InvalidArgument, field: 'ids', limit: 64, message: 'ids: each at most 64 characters (ids[2] has 65)' });
+    const role = await failure(auth.client.setUserRole({ userId: long, admin: true }, withBearer(admin.accessToken)));
+    expect(role).toMatchObject({ code: Code.InvalidArgument, field: 'user_id', limit: 64 });
+    // 64 is still a (merely unknown) id.
+    expect(await failure(auth.client.getUser({ id: 'u'.repeat(64) }))).toMatchObject({ code: Code.NotFound });
   });
 
   it('refuses a batch of more than 500 ids, naming the limit', async () => {

@@ -9,6 +9,8 @@ export const LIMITS = Object.freeze({
   displayNameMax: 64,
   apiKeyNameMax: 64,
   batchGetMax: 500,
+  /** User and API-key ids are UUIDs (36); anything past 64 is not an id. */
+  idMax: 64,
 });
 
 // Pragmatic shape check (RFC 5321 lengths, one @, a dotted domain, no spaces or control characters);
@@ -65,4 +67,12 @@ export function validLabel(raw: string, field: string, max: number): string {
   if (length > max) throw invalidArgument(field, `${field}: at most ${max} characters (got ${length})`, max);
   if (CONTROL.test(value)) throw invalidArgument(field, `${field}: must not contain control characters`);
   return value;
+}
+
+/** A required id of at most 64 characters, e.g. `id: at most 64 characters (got 65)`. */
+export function validId(raw: string, field = 'id'): string {
+  if (raw.length === 0) throw invalidArgument(field, `${field}: required`);
+  const length = charCount(raw);
+  if (length > LIMITS.idMax) throw invalidArgument(field, `${field}: at most ${LIMITS.idMax} characters (got ${length})`, LIMITS.idMax);
+  return raw;
 }
