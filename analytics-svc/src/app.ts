@@ -18,7 +18,6 @@ import {
   type Principal,
   type ServiceClient,
   type ServiceDatabase,
-  type ServiceHost,
 } from '@pastemesh/kit';
 import type { AnalyticsConfig } from './config.js';
 import { analyticsMigrations, type AnalyticsDatabase } from './database.js';
@@ -52,11 +51,20 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
   const analyticsMetrics = createAnalyticsMetrics(metrics);
   const now = overrides.now ?? Date.now;
   let database: ServiceDatabase<AnalyticsDatabase> | undefined;
-  let host: ServiceHost | undefined;
   let auth: ServiceClient<typeof AuthService> | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   let pruning: Promise<PruneResult> | undefined;
   let stopping = false;
+  // Closed in reverse order by stop(), or by start() itself if it fails half-way:
+  // each resource is registered as soon as it exists, before the next step can fail.
+  const closers: (() => Promise<unknown> | unknown)[] = [];
+
+  async function stopAll(): Promise<void> {
+    stopping = true;
+    while (closers.length > 0) {
+      await Promise.resolve(closers.pop()!()).catch((err: unknown) => logger.warn({ err: String(err) }, 'close failed'));
+    }
+  }
 
   async function prune(): Promise<PruneResult> {
     if (!database) throw new Error('analytics-svc is not started');
@@ -81,53 +89,65 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
     prune,
     async start() {
       stopping = false;
-      database = await openDatabase<AnalyticsDatabase>({
-        url: serviceDatabaseUrl(config.MYSQL_URL, 'pastemesh_analytics'),
-        sqliteFile: path.join(config.DATA_DIR, 'analytics-svc.db'),
-        migrations: analyticsMigrations,
-        logger,
-        metrics,
-      });
-      const authenticator = createAuthenticator({
-        jwks: overrides.jwks ?? config.AUTH_JWKS_URL,
-        issuer: config.JWT_ISSUER,
-        audience: config.JWT_AUDIENCE,
-        verifyApiKey,
-        logger,
-      });
-      const db = database;
-      host = createServiceHost({
-        name: 'analytics-svc',
-        logger,
-        metrics,
-        services: [
-          {
-            service: AnalyticsService,
-            impl: createAnalyticsService({ db: db.db, dialect: db.dialect, metrics: analyticsMetrics, retentionDays: config.RETENTION_DAYS, now }),
-          },
-        ],
-        interceptors: [createAuthInterceptor(authenticator)],
-        host: config.HOST,
-        grpcPort: config.GRPC_PORT,
-        connectPort: config.CONNECT_PORT,
-        adminPort: config.ADMIN_PORT,
-        readinessChecks: { database: () => db.ping() },
-      });
-      const ports = await host.start();
-      pruneTimer = setInterval(() => void prune().catch((err: unknown) => logger.error({ err }, 'retention pruning failed')), config.PRUNE_INTERVAL_MS);
-      pruneTimer.unref();
-      void prune().catch((err: unknown) => logger.error({ err }, 'retention pruning failed'));
-      return ports;
+      try {
+        const db = await openDatabase<AnalyticsDatabase>({
+          url: serviceDatabaseUrl(config.MYSQL_URL, 'pastemesh_analytics'),
+          sqliteFile: path.join(config.DATA_DIR, 'analytics-svc.db'),
+          migrations: analyticsMigrations,
+          logger,
+          metrics,
+        });
+        database = db;
+        closers.push(async () => {
+          database = undefined;
+          await db.close();
+        });
+        // Created on first use by verifyApiKey; closed with the rest.
+        closers.push(() => {
+          auth?.close();
+          auth = undefined;
+        });
+        const authenticator = createAuthenticator({
+          jwks: overrides.jwks ?? config.AUTH_JWKS_URL,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          verifyApiKey,
+          logger,
+        });
+        const host = createServiceHost({
+          name: 'analytics-svc',
+          logger,
+          metrics,
+          services: [
+            {
+              service: AnalyticsService,
+              impl: createAnalyticsService({ db: db.db, dialect: db.dialect, metrics: analyticsMetrics, retentionDays: config.RETENTION_DAYS, now }),
+            },
+          ],
+          interceptors: [createAuthInterceptor(authenticator)],
+          host: config.HOST,
+          grpcPort: config.GRPC_PORT,
+          connectPort: config.CONNECT_PORT,
+          adminPort: config.ADMIN_PORT,
+          readinessChecks: { database: () => db.ping() },
+        });
+        // Before start(): a start that binds one port and fails on the next must close the first.
+        closers.push(() => host.stop());
+        const ports = await host.start();
+        // A pruning pass in progress finishes (it checks `stopping`) before the database closes.
+        closers.push(async () => {
+          clearInterval(pruneTimer);
+          await pruning?.catch(() => {});
+        });
+        pruneTimer = setInterval(() => void prune().catch((err: unknown) => logger.error({ err }, 'retention pruning failed')), config.PRUNE_INTERVAL_MS);
+        pruneTimer.unref();
+        void prune().catch((err: unknown) => logger.error({ err }, 'retention pruning failed'));
+        return ports;
+      } catch (err) {
+        await stopAll();
+        throw err;
+      }
     },
-    async stop() {
-      stopping = true;
-      clearInterval(pruneTimer);
-      await host?.stop();
-      await pruning?.catch(() => {});
-      auth?.close();
-      auth = undefined;
-      await database?.close();
-      database = undefined;
-    },
+    stop: stopAll,
   };
 }

@@ -62,21 +62,3 @@ function compareKeys(a: Row, b: Row, keys: string[]): number {
   }
   return 0;
 }
-
-/** MySQL deadlock (1213) and lock wait timeout (1205): the transaction can simply run again. */
-function isRetryableLockError(err: unknown): boolean {
-  const errno = (err as { errno?: unknown } | null)?.errno;
-  return errno === 1213 || errno === 1205;
-}
-
-/** Runs `fn` in a transaction, retrying a few times when MySQL picks it as a deadlock victim. */
-export async function inTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>, attempts = 4): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction().execute(fn);
-    } catch (err) {
-      if (attempt >= attempts || !isRetryableLockError(err)) throw err;
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
-    }
-  }
-}

@@ -1,6 +1,12 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { STORAGE_MODES } from '@pastemesh/kit/testing';
+import { STORAGE_MODES, createTestStorage } from '@pastemesh/kit/testing';
+import { createApp } from './app.js';
+import { loadPasteConfig } from './config.js';
+import { pasteMigrations } from './migrations/index.js';
 import { startPasteHarness, type PasteHarness } from './testing/paste-harness.js';
+import { expectSocketsClosedSince, expectStorageReleased, freePort, occupyPort, openSockets } from '@pastemesh/kit/testing';
+import { createTestIssuer } from './testing/test-issuer.js';
 
 describe.each(STORAGE_MODES)('paste-svc app (%s)', (mode) => {
   let h: PasteHarness;
@@ -37,5 +43,32 @@ describe.each(STORAGE_MODES)('paste-svc app (%s)', (mode) => {
     expect(text).toMatch(/^# TYPE cache_requests_total counter/m);
     expect(text).toMatch(/^# TYPE paste_cache_loads_total counter/m);
     expect(text).toMatch(/^# TYPE db_query_duration_seconds histogram/m);
+  });
+});
+
+describe.each(STORAGE_MODES)('paste-svc start-up (%s)', (mode) => {
+  it('closes every port and connection it opened when a later port is taken, so the next start can bind them', async () => {
+    const storage = await createTestStorage(mode, 'paste_start');
+    const taken = await occupyPort();
+    const issuer = await createTestIssuer();
+    const config = (env: Record<string, string>) =>
+      loadPasteConfig({ ...storage.env, HOST: '127.0.0.1', ADMIN_PORT: '0', LOG_LEVEL: 'silent', AUTH_SVC_URL: '127.0.0.1:1', ...env });
+    try {
+      const grpcPort = await freePort();
+      const before = openSockets();
+      // gRPC binds first and succeeds; the Connect port is taken, so start fails half-way.
+      const failed = createApp(config({ GRPC_PORT: String(grpcPort), CONNECT_PORT: String(taken.port) }), { jwks: issuer.jwks });
+      await expect(failed.start()).rejects.toThrow(/EADDRINUSE/);
+      await expectSocketsClosedSince(before);
+      await expectStorageReleased(storage, path.join(storage.dataDir, 'paste-svc.db'), pasteMigrations);
+
+      const app = createApp(config({ GRPC_PORT: String(grpcPort), CONNECT_PORT: '0' }), { jwks: issuer.jwks });
+      const ports = await app.start();
+      expect(ports.grpc).toBe(grpcPort);
+      await app.stop();
+    } finally {
+      await taken.close();
+      await storage.cleanup();
+    }
   });
 });

@@ -58,9 +58,13 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
   const logger = overrides.logger ?? createLogger('paste-svc', config.LOG_LEVEL);
   const metrics = overrides.metrics ?? createMetrics('paste-svc');
   const now = overrides.now ?? Date.now;
-  // Closed in reverse order by stop(), or by start() itself if it fails half-way.
+  // Closed in reverse order by stop(), or by start() itself if it fails half-way:
+  // each resource is registered as soon as it exists, before the next step can fail.
   const closers: (() => Promise<unknown> | unknown)[] = [];
+  // Counts stops, so a subscription that settles after one is undone at once rather than leaked.
+  let stops = 0;
   const stopAll = async () => {
+    stops++;
     while (closers.length > 0) {
       await Promise.resolve(closers.pop()!()).catch((err: unknown) => logger.warn({ err: String(err) }, 'close failed'));
     }
@@ -95,8 +99,9 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         });
         closers.push(() => cache.close());
         // Not awaited: with Redis down a subscription waits for it, and reads must not.
+        const run = stops;
         cache.listen().then(
-          (unlisten) => closers.push(unlisten),
+          (unlisten) => (run === stops ? closers.push(unlisten) : void unlisten().catch(() => {})),
           (err: unknown) => logger.warn({ err: String(err) }, 'not listening for invalidations'),
         );
 
@@ -146,6 +151,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         });
         const sweeper = createSweeper({
           db: database.db,
+          dialect: database.dialect,
           cache,
           events,
           logger,
@@ -155,10 +161,11 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
           batchSize: config.SWEEP_BATCH_SIZE,
           orphanGraceMs: config.ORPHAN_GRACE_MS,
         });
-        const ports = await host.start();
+        // Before start(): a start that binds one port and fails on the next must close the first.
         closers.push(() => host.stop());
-        if (config.SWEEP_ENABLED) sweeper.start();
+        const ports = await host.start();
         closers.push(() => sweeper.stop());
+        if (config.SWEEP_ENABLED) sweeper.start();
         return { ...ports, sweepOnce: sweeper.sweepOnce, metrics };
       } catch (err) {
         await stopAll();

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { SqlDialect } from '@pastemesh/kit';
+import { inTransaction, type SqlDialect } from '@pastemesh/kit';
 import { PasteEventKind } from '@pastemesh/gen/analytics';
 import { VisibilitySchema } from '@pastemesh/gen/paste';
 import type { AnalyticsDatabase } from '../database.js';
 import type { PasteTable } from '../stats/stats.table.js';
 import { dayOf } from '../days.js';
-import { inTransaction, upsertRows } from '../upsert.js';
+import { upsertRows } from '../upsert.js';
 import { uniqueById, type IngestResult } from './view-event.repository.js';
 
 /** A validated paste lifecycle event, ready to store. */

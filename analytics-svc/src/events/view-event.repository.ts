@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { SqlDialect } from '@pastemesh/kit';
+import { inTransaction, type SqlDialect } from '@pastemesh/kit';
 import type { AnalyticsDatabase } from '../database.js';
 import { dayOf } from '../days.js';
-import { inTransaction, upsertRows } from '../upsert.js';
+import { upsertRows } from '../upsert.js';
 
 /** A validated view event, ready to store. */
 export interface NewViewEvent {

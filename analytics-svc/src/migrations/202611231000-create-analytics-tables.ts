@@ -1,30 +1,36 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 // Frozen: later changes go in new migrations. Types are chosen to mean the same on MariaDB 10.11 and SQLite.
+// (The binary collation of id columns was added here before any deployment, not in a new migration.)
 
 /** Raw events, per-day viewers, daily rollups, paste state and usage tables. */
 export function createAnalyticsTables(dialect: 'mysql' | 'sqlite'): Migration {
+  const mysql = dialect === 'mysql';
+  // Ids and viewer keys compare byte for byte, whatever collation the database was created with:
+  // under an operator's *_general_ci default, 'AbC' and 'abc' would be one paste. SQLite compares bytes already.
+  const id = mysql ? sql`varchar(64) character set utf8mb4 collate utf8mb4_bin` : sql`varchar(64)`;
+  const batchId = mysql ? sql`char(36) character set ascii collate ascii_bin` : sql`char(36)`;
   return {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('view_events')
-        .addColumn('event_id', 'varchar(64)', (c) => c.primaryKey())
-        .addColumn('paste_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_id', id, (c) => c.primaryKey())
+        .addColumn('paste_id', id, (c) => c.notNull())
         .addColumn('time_ms', 'bigint', (c) => c.notNull())
         .addColumn('day', 'char(10)', (c) => c.notNull())
-        .addColumn('viewer_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('viewer_key', id, (c) => c.notNull())
         .addColumn('referrer_host', 'varchar(255)', (c) => c.notNull())
         .addColumn('bot', 'smallint', (c) => c.notNull())
         .addColumn('received_ms', 'bigint', (c) => c.notNull())
-        .addColumn('batch_id', 'char(36)', (c) => c.notNull())
+        .addColumn('batch_id', batchId, (c) => c.notNull())
         .execute();
       // Pruning deletes by age.
       await db.schema.createIndex('view_events_time').on('view_events').column('time_ms').execute();
 
       await db.schema
         .createTable('paste_events')
-        .addColumn('event_id', 'varchar(64)', (c) => c.primaryKey())
-        .addColumn('paste_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_id', id, (c) => c.primaryKey())
+        .addColumn('paste_id', id, (c) => c.notNull())
         .addColumn('kind', 'smallint', (c) => c.notNull())
         .addColumn('time_ms', 'bigint', (c) => c.notNull())
         .addColumn('day', 'char(10)', (c) => c.notNull())
@@ -32,23 +38,23 @@ export function createAnalyticsTables(dialect: 'mysql' | 'sqlite'): Migration {
         .addColumn('visibility', 'smallint', (c) => c.notNull())
         .addColumn('size_bytes', 'bigint', (c) => c.notNull())
         .addColumn('received_ms', 'bigint', (c) => c.notNull())
-        .addColumn('batch_id', 'char(36)', (c) => c.notNull())
+        .addColumn('batch_id', batchId, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('paste_events_time').on('paste_events').column('time_ms').execute();
 
       await db.schema
         .createTable('paste_day_viewers')
-        .addColumn('paste_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('paste_id', id, (c) => c.notNull())
         .addColumn('day', 'char(10)', (c) => c.notNull())
-        .addColumn('viewer_key', 'varchar(64)', (c) => c.notNull())
-        .addColumn('batch_id', 'char(36)', (c) => c.notNull())
+        .addColumn('viewer_key', id, (c) => c.notNull())
+        .addColumn('batch_id', batchId, (c) => c.notNull())
         .addPrimaryKeyConstraint('paste_day_viewers_pk', ['paste_id', 'day', 'viewer_key'])
         .execute();
       await db.schema.createIndex('paste_day_viewers_day').on('paste_day_viewers').column('day').execute();
 
       await db.schema
         .createTable('paste_daily_views')
-        .addColumn('paste_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('paste_id', id, (c) => c.notNull())
         .addColumn('day', 'char(10)', (c) => c.notNull())
         .addColumn('views', 'bigint', (c) => c.notNull())
         .addColumn('bot_views', 'bigint', (c) => c.notNull())
@@ -61,7 +67,7 @@ export function createAnalyticsTables(dialect: 'mysql' | 'sqlite'): Migration {
 
       await db.schema
         .createTable('pastes')
-        .addColumn('paste_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('paste_id', id, (c) => c.primaryKey())
         .addColumn('language', 'varchar(64)', (c) => c.notNull())
         .addColumn('visibility', 'smallint', (c) => c.notNull())
         .addColumn('size_bytes', 'bigint', (c) => c.notNull())
@@ -86,7 +92,6 @@ export function createAnalyticsTables(dialect: 'mysql' | 'sqlite'): Migration {
         .addColumn('pastes_created', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('creations_daily_pk', ['day', 'dimension', 'value'])
         .execute();
-      void dialect; // Same DDL on both engines today; kept so a later fix can branch.
     },
     async down(db: Kysely<any>) {
       for (const table of ['creations_daily', 'usage_daily', 'pastes', 'paste_daily_views', 'paste_day_viewers', 'paste_events', 'view_events']) {

@@ -112,3 +112,4 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
   }
 }
 export * from './echo-service.js';
+export * from './start-up.js';

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
-import { ConflictError, type Db, type Trx } from '../database.js';
+import { ConflictError, type SqlDialect } from '@pastemesh/kit';
+import type { Db, Trx } from '../database.js';
+import { toRemovedPaste, type RemovedPaste } from './paste.mapper.js';
 import type { PasteRow } from './paste.repository.js';
 
 /**
@@ -7,13 +9,19 @@ import type { PasteRow } from './paste.repository.js';
  * more, in the caller's transaction. Each paste is deleted by a conditional
  * DELETE and counts only if this call removed it, so concurrent deleters
  * (a user, a burn, several sweepers) never both "win" the same paste.
- * With `expiredAt`, only pastes expired by then are touched.
+ * With `expiredAt`, only pastes expired by then are touched. Resolves with
+ * each removed paste as it was when deleted (its latest version included).
  */
-export async function removePastes(trx: Trx, ids: string[], options: { expiredAt?: number } = {}): Promise<PasteRow[]> {
+export async function removePastes(trx: Trx, dialect: SqlDialect, ids: string[], options: { expiredAt?: number } = {}): Promise<RemovedPaste[]> {
   // Sorted, so two replicas sweeping the same list lock rows in the same order.
   const sorted = [...new Set(ids)].sort();
   if (sorted.length === 0) return [];
-  const before = await trx.selectFrom('pastes').selectAll().where('id', 'in', sorted).execute();
+  let read = trx.selectFrom('pastes').selectAll().where('id', 'in', sorted);
+  if (options.expiredAt !== undefined) read = read.where('expires_at', '<=', options.expiredAt);
+  // Locked before it is read (MySQL), so no update commits between this read and the DELETE:
+  // the latest_version we invalidate up to and the attributes we report are those we delete.
+  // SQLite needs no lock: a write committed since this read makes our DELETE fail busy and run again.
+  const before = await (dialect === 'mysql' ? read.orderBy('id').forUpdate() : read).execute();
   const byId = new Map(before.map((row) => [row.id, row]));
   const removed: PasteRow[] = [];
   for (const id of sorted) {
@@ -25,7 +33,7 @@ export async function removePastes(trx: Trx, ids: string[], options: { expiredAt
     if (Number(result.numDeletedRows) === 1) removed.push(row);
   }
   if (removed.length > 0) await releaseVersions(trx, removed.map((r) => r.id));
-  return removed;
+  return removed.map(toRemovedPaste);
 }
 
 /** Deletes the versions of pastes already deleted, and content whose last user they were. */

@@ -1,12 +1,11 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import { Visibility, type PasteService } from '@pastemesh/gen/paste';
-import { Code, Reason, appError, callerOf, invalidArgument, requireCaller } from '@pastemesh/kit';
-import { inTransaction, isDuplicateKey } from '../database.js';
+import { Code, Reason, appError, callerOf, inTransaction, invalidArgument, isDuplicateKey, requireCaller } from '@pastemesh/kit';
+import { READ_COMMITTED } from '../database.js';
 import { isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
-import { toStoredPaste } from './paste.mapper.js';
-import { appendVersion, findPaste, insertPaste, removePastes, type PasteRecord } from './paste.repository.js';
+import { appendVersion, findPaste, insertPaste, removePastes } from './paste.repository.js';
 import type { PasteServiceDeps } from './paste.service.js';
-import { checkContent, checkExpiry, checkId, checkLanguage, checkTitle, checkVisibility } from './paste.validation.js';
+import { checkContent, checkDeleteToken, checkExpiry, checkId, checkLanguage, checkTitle, checkVisibility } from './paste.validation.js';
 import { deleteTokenMatches, hashDeleteToken, newDeleteToken, sha256Hex } from './paste-id.js';
 
 type WriteHandlers = Pick<ServiceImpl<typeof PasteService>, 'createPaste' | 'updatePaste' | 'deletePaste'>;
@@ -14,7 +13,6 @@ type WriteHandlers = Pick<ServiceImpl<typeof PasteService>, 'createPaste' | 'upd
 /** A fresh id collides with odds of about 2^-65 per paste; a handful of retries is plenty. */
 const ID_ATTEMPTS = 5;
 const UPDATE_ATTEMPTS = 5;
-const MAX_DELETE_TOKEN_LENGTH = 128;
 
 /** The write side: CreatePaste, UpdatePaste (new immutable versions), DeletePaste. */
 export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
@@ -34,25 +32,24 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       }
       const at = now();
       const deleteToken = caller ? '' : newDeleteToken();
-      const row = {
-        owner_id: caller?.userId ?? null,
+      const draft = {
+        ownerId: caller?.userId ?? null,
         visibility,
-        burn_after_read: req.burnAfterRead ? 1 : 0,
+        burnAfterRead: req.burnAfterRead,
         title,
         language,
-        size_bytes: content.length,
         sha256: sha256Hex(content),
-        latest_version: 1,
-        delete_token_hash: deleteToken ? hashDeleteToken(deleteToken) : null,
-        created_at: at,
-        updated_at: at,
-        expires_at: lifetime === undefined ? null : at + lifetime,
+        deleteTokenHash: deleteToken ? hashDeleteToken(deleteToken) : null,
+        createdAt: at,
+        expiresAt: lifetime === undefined ? null : at + lifetime,
       };
       for (let attempt = 1; ; attempt++) {
         const id = deps.newId();
         try {
           // A taken id fails the INSERT (primary key): the existing paste is never overwritten.
-          await inTransaction(db, (trx) => insertPaste(trx, dialect, { id, ...row }, content));
+          const paste = await inTransaction(db, (trx) => insertPaste(trx, dialect, { id, ...draft }, content), READ_COMMITTED);
+          events.created({ id, language, visibility, sizeBytes: content.length });
+          return { paste, deleteToken };
         } catch (err) {
           if (isDuplicateKey(err) && attempt < ID_ATTEMPTS) {
             deps.logger.warn({ attempt }, 'paste id collision; drawing another');
@@ -60,9 +57,6 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
           }
           throw err;
         }
-        events.created({ id, language, visibility, sizeBytes: content.length });
-        const record: PasteRecord = { ...row, id, version: 1, content: null };
-        return { paste: toStoredPaste(record).paste, deleteToken };
       }
     },
 
@@ -77,7 +71,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
         const current = await findPaste(db, id, 0, false);
         if (!current) throw pasteNotFound(id);
-        const paste = visibleOrThrow(toStoredPaste(current).paste, caller, now());
+        const paste = visibleOrThrow(current.paste, caller, now());
         if (!isOwner(paste, caller)) throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner may update paste ${id}`, { field: 'id' });
         const change = {
           title: title ?? paste.title,
@@ -87,23 +81,12 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
           sha256,
           createdAt: now(),
         };
-        // Conditional on the version we read: a concurrent update makes this false and we read again.
-        const made = await inTransaction(db, (trx) => appendVersion(trx, dialect, id, current.latest_version, change));
-        if (!made) continue;
-        const version = current.latest_version + 1;
-        await cache.invalidate(id, version);
+        // Conditional on the version we read: a concurrent update makes this undefined and we read again.
+        const updated = await inTransaction(db, (trx) => appendVersion(trx, dialect, paste, change), READ_COMMITTED);
+        if (!updated) continue;
+        await cache.invalidate(id, updated.latestVersion);
         events.updated({ id, language: change.language, visibility: change.visibility, sizeBytes: content.length });
-        const record: PasteRecord = {
-          ...current,
-          ...change,
-          visibility: change.visibility,
-          latest_version: version,
-          version,
-          updated_at: change.createdAt,
-          size_bytes: content.length,
-          content: null,
-        };
-        return { paste: toStoredPaste(record).paste };
+        return { paste: updated };
       }
       throw appError(Code.Aborted, Reason.PASTE_UPDATE_CONFLICT, `paste ${id} is being updated concurrently; try again`, { field: 'id' });
     },
@@ -111,11 +94,9 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
     async deletePaste(req, ctx) {
       const id = checkId(req.id);
       const caller = callerOf(ctx);
-      const token = req.deleteToken;
-      if (token.length > MAX_DELETE_TOKEN_LENGTH) throw invalidArgument('delete_token', `delete_token: at most ${MAX_DELETE_TOKEN_LENGTH} characters`);
-      const current = await findPaste(db, id, 0, false);
-      if (!current) throw pasteNotFound(id);
-      const stored = toStoredPaste(current);
+      const token = checkDeleteToken(req.deleteToken);
+      const stored = await findPaste(db, id, 0, false);
+      if (!stored) throw pasteNotFound(id);
       const admin = caller?.isAdmin === true;
       if (!admin) visibleOrThrow(stored.paste, caller, now());
       const allowed = admin || isOwner(stored.paste, caller) || (token !== '' && deleteTokenMatches(token, stored.deleteTokenHash));
@@ -124,9 +105,10 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         if (!caller) throw appError(Code.Unauthenticated, Reason.UNAUTHENTICATED, 'delete_token: required unless you sign in as the owner', { field: 'delete_token' });
         throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner or an admin may delete paste ${id}`, { field: 'id' });
       }
-      const [removed] = await inTransaction(db, (trx) => removePastes(trx, [id]));
+      // The removed paste is read under its row lock: a concurrent update's version is invalidated too.
+      const [removed] = await inTransaction(db, (trx) => removePastes(trx, dialect, [id]), READ_COMMITTED);
       if (!removed) throw pasteNotFound(id);
-      await cache.invalidate(id, removed.latest_version);
+      await cache.invalidate(id, removed.latestVersion);
       events.deleted(removed);
       return {};
     },

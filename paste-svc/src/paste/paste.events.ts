@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { PasteEventSchema } from '@pastemesh/gen/analytics';
 import type { Logger } from '@pastemesh/kit';
-import { PasteEventKind, rowFacts, toPasteEvent } from './paste.mapper.js';
-import type { PasteRow } from './paste.repository.js';
+import { PasteEventKind, toPasteEvent, type PasteFacts, type RemovedPaste } from './paste.mapper.js';
 
 /**
  * What paste-svc needs from analytics: a non-blocking, fire-and-forget sink
@@ -18,7 +17,7 @@ export const discardPasteEvents: PasteEventSink = { recordPasteEvent() {} };
 
 /** Records lifecycle events with fresh UUIDs; a failing sink is logged, never thrown into a handler. */
 export function createPasteEvents(sink: PasteEventSink, logger: Logger, now: () => number) {
-  const record = (kind: PasteEventKind, facts: Parameters<typeof toPasteEvent>[1]) => {
+  const record = (kind: PasteEventKind, facts: PasteFacts) => {
     try {
       sink.recordPasteEvent(toPasteEvent(kind, facts, randomUUID(), now()));
     } catch (err) {
@@ -26,10 +25,10 @@ export function createPasteEvents(sink: PasteEventSink, logger: Logger, now: () 
     }
   };
   return {
-    created: (facts: Parameters<typeof toPasteEvent>[1]) => record(PasteEventKind.CREATED, facts),
-    updated: (facts: Parameters<typeof toPasteEvent>[1]) => record(PasteEventKind.UPDATED, facts),
-    /** Deletion by a user, a burn, or the sweeper. */
-    deleted: (row: PasteRow) => record(PasteEventKind.DELETED, rowFacts(row)),
+    created: (facts: PasteFacts) => record(PasteEventKind.CREATED, facts),
+    updated: (facts: PasteFacts) => record(PasteEventKind.UPDATED, facts),
+    /** Deletion by a user, a burn, or the sweeper: the paste as it was when deleted. */
+    deleted: (paste: RemovedPaste) => record(PasteEventKind.DELETED, paste),
   };
 }
 

@@ -7,15 +7,43 @@ import type { Selectable } from 'kysely';
 import type { PasteRecord, PasteRow } from './paste.repository.js';
 import type { PasteVersionTable } from './paste.table.js';
 
+// Rows become these domain objects here; services never see a row.
+
 /** A paste as the service reasons about it: the message, plus what never leaves the service. */
 export interface StoredPaste {
   paste: Paste;
+  /** False when the paste exists but the asked version does not (the message's version fields are then empty). */
+  hasVersion: boolean;
   /** Epoch ms, or null when it never expires. */
   expiresAt: number | null;
   deleteTokenHash: string | null;
 }
 
-/** A joined row as a Paste; `content` is set only when the row carries it. */
+/** What an analytics event says about a paste. */
+export interface PasteFacts {
+  id: string;
+  language: string;
+  visibility: number;
+  sizeBytes: number | bigint;
+}
+
+/** A paste this process just deleted, as it was when deleted. */
+export interface RemovedPaste extends PasteFacts {
+  /** Versions 1 to this one may be cached and must be invalidated. */
+  latestVersion: number;
+}
+
+/** A new version's metadata, as it is stored. */
+export interface VersionChange {
+  title: string;
+  language: string;
+  visibility: number;
+  sha256: string;
+  sizeBytes: number;
+  createdAt: number;
+}
+
+/** A joined row as a StoredPaste; `content` is set only when the row carries it. */
 export function toStoredPaste(row: PasteRecord): StoredPaste {
   const paste = create(PasteSchema, {
     id: row.id,
@@ -34,7 +62,29 @@ export function toStoredPaste(row: PasteRecord): StoredPaste {
     version: row.version ?? 0,
     latestVersion: row.latest_version,
   });
-  return { paste, expiresAt: row.expires_at, deleteTokenHash: row.delete_token_hash };
+  return { paste, hasVersion: row.version !== null, expiresAt: row.expires_at, deleteTokenHash: row.delete_token_hash };
+}
+
+/** `current` (read without content) as it is once `change` became its version `version`. */
+export function withNewVersion(current: Paste, change: VersionChange, version: number): Paste {
+  const { $typeName: _type, content: _content, ...rest } = current;
+  return create(PasteSchema, {
+    ...rest,
+    contentIncluded: false,
+    title: change.title,
+    language: change.language,
+    visibility: change.visibility as Visibility,
+    sizeBytes: BigInt(change.sizeBytes),
+    sha256: change.sha256,
+    updateTime: timestampFromMs(change.createdAt),
+    version,
+    latestVersion: version,
+  });
+}
+
+/** A deleted paste row, as invalidation and the DELETED event need it. */
+export function toRemovedPaste(row: PasteRow): RemovedPaste {
+  return { id: row.id, latestVersion: row.latest_version, language: row.language, visibility: row.visibility, sizeBytes: Number(row.size_bytes) };
 }
 
 /** A stored version as a PasteVersion. */
@@ -49,13 +99,8 @@ export function toPasteVersion(row: Selectable<PasteVersionTable>): PasteVersion
   });
 }
 
-/** The analytics event for a change to a paste (deleted rows come straight from the table). */
-export function toPasteEvent(
-  kind: PasteEventKind,
-  paste: { id: string; language: string; visibility: number; sizeBytes: number | bigint },
-  eventId: string,
-  now: number,
-): MessageInitShape<typeof PasteEventSchema> {
+/** The analytics event for a change to a paste. */
+export function toPasteEvent(kind: PasteEventKind, paste: PasteFacts, eventId: string, now: number): MessageInitShape<typeof PasteEventSchema> {
   return {
     eventId,
     pasteId: paste.id,
@@ -65,11 +110,6 @@ export function toPasteEvent(
     visibility: paste.visibility as Visibility,
     sizeBytes: BigInt(paste.sizeBytes),
   };
-}
-
-/** A deleted row in the shape toPasteEvent takes. */
-export function rowFacts(row: PasteRow) {
-  return { id: row.id, language: row.language, visibility: row.visibility, sizeBytes: Number(row.size_bytes) };
 }
 
 export { PasteEventKind };

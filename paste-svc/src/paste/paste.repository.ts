@@ -1,7 +1,11 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { Paste, PasteVersion } from '@pastemesh/gen/paste';
 import type { SqlDialect } from '@pastemesh/kit';
 import type { Db, Trx } from '../database.js';
+import { toPasteVersion, toStoredPaste, withNewVersion, type StoredPaste, type VersionChange } from './paste.mapper.js';
 import type { PasteTable } from './paste.table.js';
+
+// Row types stay in this layer (and the mapper): callers get StoredPaste, Paste or RemovedPaste.
 
 /** A paste joined with one version (null fields when that version does not exist) and, if asked, its content. */
 export interface PasteRecord {
@@ -24,10 +28,26 @@ export interface PasteRecord {
 
 export type PasteRow = Selectable<PasteTable>;
 
+/** A paste to store, with its first version's metadata (its size is the content's). */
+export interface NewPaste {
+  id: string;
+  ownerId: string | null;
+  visibility: number;
+  burnAfterRead: boolean;
+  title: string;
+  language: string;
+  sha256: string;
+  deleteTokenHash: string | null;
+  createdAt: number;
+  /** Null: never expires. */
+  expiresAt: number | null;
+}
+
 /** A version's new content and metadata. */
 export interface NewVersion {
   title: string;
   language: string;
+  visibility: number;
   content: Buffer;
   sha256: string;
   createdAt: number;
@@ -46,7 +66,7 @@ const HEAD = [
 ] as const;
 
 /** One paste at `version` (0: latest); the content too when `withContent`. One query. */
-export async function findPaste(db: Db | Trx, id: string, version: number, withContent: boolean): Promise<PasteRecord | undefined> {
+export async function findPaste(db: Db | Trx, id: string, version: number, withContent: boolean): Promise<StoredPaste | undefined> {
   const row = await db
     .selectFrom('pastes as p')
     .leftJoin('paste_versions as v', (join) =>
@@ -57,11 +77,11 @@ export async function findPaste(db: Db | Trx, id: string, version: number, withC
     .select([...HEAD, 'v.version', 'v.title', 'v.language', 'v.size_bytes', 'v.sha256', 'c.content'])
     .where('p.id', '=', id)
     .executeTakeFirst();
-  return row ? normalise(row) : undefined;
+  return row ? toStoredPaste(normalise(row)) : undefined;
 }
 
 /** Many pastes at their latest version, in one query (the gateway's DataLoader). */
-export async function findPastesByIds(db: Db, ids: string[], withContent: boolean): Promise<PasteRecord[]> {
+export async function findPastesByIds(db: Db, ids: string[], withContent: boolean): Promise<Paste[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom('pastes as p')
@@ -72,7 +92,7 @@ export async function findPastesByIds(db: Db, ids: string[], withContent: boolea
     .select([...HEAD, 'p.latest_version as version', 'p.title', 'p.language', 'p.size_bytes', 'p.sha256', 'c.content'])
     .where('p.id', 'in', ids)
     .execute();
-  return rows.map(normalise);
+  return rows.map((row) => toStoredPaste(normalise(row)).paste);
 }
 
 /** Where a page of a listing starts: after this (created_at, id). */
@@ -85,7 +105,7 @@ export interface ListCursor {
 export async function listPastes(
   db: Db,
   filter: { ownerId?: string; visibility?: number; after?: ListCursor; limit: number; now: number },
-): Promise<PasteRecord[]> {
+): Promise<Paste[]> {
   let query = db
     .selectFrom('pastes as p')
     .select([...HEAD, 'p.latest_version as version', 'p.title', 'p.language', 'p.size_bytes', 'p.sha256', sql<Buffer | null>`null`.as('content')])
@@ -99,16 +119,35 @@ export async function listPastes(
     );
   }
   const rows = await query.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(filter.limit).execute();
-  return rows.map(normalise);
+  return rows.map((row) => toStoredPaste(normalise(row)).paste);
 }
 
 /** Every version of a paste, newest first. */
-export async function listVersions(db: Db, id: string) {
-  return db.selectFrom('paste_versions').selectAll().where('paste_id', '=', id).orderBy('version', 'desc').execute();
+export async function listVersions(db: Db, id: string): Promise<PasteVersion[]> {
+  const rows = await db.selectFrom('paste_versions').selectAll().where('paste_id', '=', id).orderBy('version', 'desc').execute();
+  return rows.map(toPasteVersion);
 }
 
-/** Stores a new paste with its first version; a taken id throws a duplicate-key error and changes nothing. */
-export async function insertPaste(trx: Trx, dialect: SqlDialect, paste: Insertable<PasteTable>, content: Buffer): Promise<void> {
+/**
+ * Stores a new paste with its first version; a taken id throws a duplicate-key
+ * error and changes nothing. Resolves with the stored paste (without content).
+ */
+export async function insertPaste(trx: Trx, dialect: SqlDialect, draft: NewPaste, content: Buffer): Promise<Paste> {
+  const paste = {
+    id: draft.id,
+    owner_id: draft.ownerId,
+    visibility: draft.visibility,
+    burn_after_read: draft.burnAfterRead ? 1 : 0,
+    title: draft.title,
+    language: draft.language,
+    size_bytes: content.length,
+    sha256: draft.sha256,
+    latest_version: 1,
+    delete_token_hash: draft.deleteTokenHash,
+    created_at: draft.createdAt,
+    updated_at: draft.createdAt,
+    expires_at: draft.expiresAt,
+  } satisfies PasteRow;
   await trx.insertInto('pastes').values(paste).execute();
   await trx
     .insertInto('paste_versions')
@@ -123,19 +162,17 @@ export async function insertPaste(trx: Trx, dialect: SqlDialect, paste: Insertab
     })
     .execute();
   await retainContent(trx, dialect, paste.sha256, content, paste.created_at);
+  return toStoredPaste({ ...paste, version: 1, content: null }).paste;
 }
 
 /**
- * Makes version `expectedLatest + 1`, but only if nobody else made it first
- * (conditional UPDATE; false means re-read and try again).
+ * Makes version `current.latestVersion + 1`, but only if nobody else made it
+ * first (conditional UPDATE). Resolves with the paste at its new version
+ * (without content), or undefined: re-read and try again.
  */
-export async function appendVersion(
-  trx: Trx,
-  dialect: SqlDialect,
-  id: string,
-  expectedLatest: number,
-  change: NewVersion & { visibility: number },
-): Promise<boolean> {
+export async function appendVersion(trx: Trx, dialect: SqlDialect, current: Paste, change: NewVersion): Promise<Paste | undefined> {
+  const id = current.id;
+  const expectedLatest = current.latestVersion;
   const version = expectedLatest + 1;
   const size = change.content.length;
   const result = await trx
@@ -152,13 +189,14 @@ export async function appendVersion(
     .where('id', '=', id)
     .where('latest_version', '=', expectedLatest)
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) return false;
+  if (Number(result.numUpdatedRows) !== 1) return undefined;
   await trx
     .insertInto('paste_versions')
     .values({ paste_id: id, version, title: change.title, language: change.language, size_bytes: size, sha256: change.sha256, created_at: change.createdAt })
     .execute();
   await retainContent(trx, dialect, change.sha256, change.content, change.createdAt);
-  return true;
+  const stored: VersionChange = { ...change, sizeBytes: size };
+  return withNewVersion(current, stored, version);
 }
 
 /** Counts one more user of `sha256`, storing the bytes if they are new. Locks the content row, so it serialises with release. */

@@ -1,12 +1,13 @@
 import { Counter } from 'prom-client';
-import type { Logger, Metrics } from '@pastemesh/kit';
-import { inTransaction, type Db } from '../database.js';
+import { inTransaction, type Logger, type Metrics, type SqlDialect } from '@pastemesh/kit';
+import { READ_COMMITTED, type Db } from '../database.js';
 import type { PasteCache } from './paste.cache.js';
 import type { PasteEvents } from './paste.events.js';
 import { findExpiredIds, removeOrphanContent, removePastes } from './paste.repository.js';
 
 export interface SweeperOptions {
   db: Db;
+  dialect: SqlDialect;
   cache: PasteCache;
   events: PasteEvents;
   logger: Logger;
@@ -51,10 +52,11 @@ export function createSweeper(options: SweeperOptions) {
     const ids = await findExpiredIds(options.db, at, options.batchSize);
     let count = 0;
     for (let i = 0; i < ids.length; i += CHUNK) {
-      const removed = await inTransaction(options.db, (trx) => removePastes(trx, ids.slice(i, i + CHUNK), { expiredAt: at }));
-      for (const row of removed) {
-        await options.cache.invalidate(row.id, row.latest_version);
-        options.events.deleted(row);
+      const chunk = ids.slice(i, i + CHUNK);
+      const removed = await inTransaction(options.db, (trx) => removePastes(trx, options.dialect, chunk, { expiredAt: at }), READ_COMMITTED);
+      for (const paste of removed) {
+        await options.cache.invalidate(paste.id, paste.latestVersion);
+        options.events.deleted(paste);
       }
       count += removed.length;
     }

@@ -109,6 +109,15 @@ describe.each(STORAGE_MODES)('paste input checks (%s)', (mode) => {
     expect(text((await h.client.getPaste({ id: existing })).paste?.content)).toBe('existing');
   });
 
+  it('refuses a delete token over 128 characters and an owner id over 64, naming the limit and the length received', async () => {
+    const token = await expectRefused(() => h.client.deletePaste({ id: existing, deleteToken: 't'.repeat(129) }), 'delete_token');
+    expect(token.rawMessage).toBe('delete_token: at most 128 characters (got 129)');
+    expect(errorDetail(token)?.limit).toBe(128n);
+    const owner = await expectRefused(() => h.client.listPastes({ ownerId: 'o'.repeat(65) }), 'owner_id');
+    expect(owner.rawMessage).toBe('owner_id: at most 64 characters (got 65)');
+    expect(errorDetail(owner)?.limit).toBe(64n);
+  });
+
   it('refuses page sizes over 100 and batches over 500 ids', async () => {
     await expectRefused(() => h.client.listPastes({ pageSize: 101 }), 'page_size');
     await expectRefused(() => h.client.listPastes({ pageToken: 'garbage' }), 'page_token');

@@ -15,6 +15,10 @@ export const MAX_TITLE_CHARS = 200;
 export const MAX_BATCH_IDS = 500;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
+/** Delete tokens we issue are far shorter; the bound keeps hashing cheap. */
+export const MAX_DELETE_TOKEN_CHARS = 128;
+/** The owner_id column's width. */
+export const MAX_OWNER_ID_CHARS = 64;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -74,6 +78,22 @@ export function checkExpiry(expiry: Expiry, limits: PasteLimits): number | undef
     throw invalidArgument('expiry', `expiry: ${Expiry[expiry] ?? expiry} is not allowed here (allowed: ${allowed})`);
   }
   return EXPIRIES[name].ms;
+}
+
+/** A delete token (empty: none given) of at most 128 characters. */
+export function checkDeleteToken(token: string): string {
+  if (token.length > MAX_DELETE_TOKEN_CHARS) {
+    throw invalidArgument('delete_token', `delete_token: at most ${MAX_DELETE_TOKEN_CHARS} characters (got ${token.length})`, MAX_DELETE_TOKEN_CHARS);
+  }
+  return token;
+}
+
+/** A user id to list pastes of (empty: the public listing) of at most 64 characters. */
+export function checkOwnerId(ownerId: string): string {
+  if (ownerId.length > MAX_OWNER_ID_CHARS) {
+    throw invalidArgument('owner_id', `owner_id: at most ${MAX_OWNER_ID_CHARS} characters (got ${ownerId.length})`, MAX_OWNER_ID_CHARS);
+  }
+  return ownerId;
 }
 
 /** 1 to 100; 0 means 20. */
