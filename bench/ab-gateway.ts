@@ -1,0 +1,51 @@
+// `npx tsx bench/ab-gateway.ts <before-bundle> [scenario,...]`: before/after for gateway changes. Runs two gateway
+// builds against one mesh (MySQL + Redis), alternating after/before per scenario and round, and prints each
+// one's req/s and gateway CPU µs per request (the number least disturbed by other tenants of the machine).
+// Make the "before" bundle by building the old sources and copying gateway/dist to gateway/dist-before.
+import path from 'node:path';
+import { registerUsers } from './scenarios.js';
+import { scenarios } from './scenarios.js';
+import { startMesh } from './mesh.js';
+import { ROOT } from './procs.js';
+import { median } from './report.js';
+import { LoadRunner } from './runner.js';
+import { seedPastes } from './seed.js';
+
+const before = path.resolve(ROOT, process.argv[2] ?? 'gateway/dist-before/main.js');
+const only = (process.argv[3] ?? 'raw-hot,gql-hot,gql-grpc,gql-db,list50').split(',');
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const windows = { warmupS: 2, durationS: Number(process.env['BENCH_WINDOW_S'] ?? 5) };
+
+const mesh = await startMesh('mysql', console.log);
+const runner = new LoadRunner();
+try {
+  const owners = await registerUsers(mesh.gatewayUrl, 10);
+  await seedPastes(mesh.store, { from: 0, to: 1000, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
+  const old = await mesh.addGateway('gateway-before', before, {});
+  const oldCold = await mesh.addGateway('gateway-before-cold', before, { HOT_CACHE: 'false' });
+  const table: string[] = [];
+  for (const s of scenarios(1000).filter((x) => only.includes(x.name))) {
+    const after = { rps: [] as number[], us: [] as number[] };
+    const prev = { rps: [] as number[], us: [] as number[] };
+    const procName = { after: s.gateway === 'hot' ? 'gateway' : 'gateway-cold', before: s.gateway === 'hot' ? 'gateway-before' : 'gateway-before-cold' };
+    for (let round = 1; round <= rounds; round++) {
+      const urls = { after: s.gateway === 'hot' ? mesh.gatewayUrl : mesh.coldGatewayUrl, before: s.gateway === 'hot' ? old.url : oldCold.url };
+      for (const which of ['after', 'before'] as const) {
+        const m = await runner.measure({ scenario: s.name, target: which, round }, urls[which], s.load, s.connections, windows, mesh.procs());
+        const bucket = which === 'after' ? after : prev;
+        bucket.rps.push(m.rps);
+        bucket.us.push(m.cpuUsPerReq[procName[which]] ?? NaN);
+        console.log(`r${round} ${s.name} ${which}: ${m.rps.toFixed(0)} req/s, gateway ${m.cpuUsPerReq[procName[which]]?.toFixed(0)} µs/req, p99 ${m.p99} ms`);
+      }
+    }
+    table.push(
+      `| ${s.label} | ${median(prev.rps).toFixed(0)} | ${median(after.rps).toFixed(0)} | ${median(prev.us).toFixed(0)} | ${median(after.us).toFixed(0)} | ${((median(after.us) / median(prev.us) - 1) * 100).toFixed(0)}% |`,
+    );
+  }
+  console.log('\n| scenario | before req/s | after req/s | before gateway µs/req | after gateway µs/req | CPU change |\n|---|---|---|---|---|---|');
+  console.log(table.join('\n'));
+} finally {
+  runner.close();
+  await mesh.stop();
+}
+process.exit(0);

@@ -1,0 +1,124 @@
+// Starts the mesh as separate processes (the esbuild bundles from `npm run build`), in one of the two
+// storage set-ups, plus a second gateway with its hot cache off (reads forced through gRPC).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
+import { resetMysqlDatabases, type PasteStore } from './seed.js';
+
+export type Mode = 'mysql' | 'embedded';
+export const MYSQL_SERVER = process.env['MYSQL_BENCH_URL'] ?? 'mysql://root@127.0.0.1:3306/';
+/** Its own Redis database, so keys never meet the test suites' (pub/sub is server-wide, which is harmless). */
+export const REDIS_BENCH_URL = process.env['REDIS_BENCH_URL'] ?? 'redis://127.0.0.1:6379/7';
+const DATABASES = { auth: 'pmbench_auth', paste: 'pmbench_paste', analytics: 'pmbench_analytics' } as const;
+const NO_LIMIT = '1000000000';
+
+type Svc = 'auth' | 'analytics' | 'paste';
+export interface Mesh {
+  mode: Mode;
+  gatewayUrl: string;
+  /** The gateway with HOT_CACHE=false: every read goes to paste-svc. */
+  coldGatewayUrl: string;
+  gatewayAdminUrl: string;
+  coldGatewayAdminUrl: string;
+  store: PasteStore;
+  procs(): Proc[];
+  /** Starts one more gateway (e.g. an earlier build, for before/after) wired like the others; it is measured and stopped with them. */
+  addGateway(name: string, entry: string, extra: Record<string, string>): Promise<{ url: string; admin: string }>;
+  /** Restarts paste-svc with extra variables (e.g. the sweeper on), on the same ports. */
+  restartPaste(extra: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const bundle = (svc: string) => path.join(ROOT, svc, 'dist', 'main.js');
+/** BENCH_CPU_PROF=gateway,paste-svc writes V8 CPU profiles of those processes to bench/results/profiles. */
+const PROFILED = new Set((process.env['BENCH_CPU_PROF'] ?? '').split(',').filter(Boolean));
+const nodeArgs = (name: string, entry: string) =>
+  PROFILED.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`, entry] : [entry];
+
+export async function startMesh(mode: Mode, log: (line: string) => void): Promise<Mesh> {
+  for (const svc of ['auth-svc', 'paste-svc', 'analytics-svc', 'gateway']) {
+    if (!fs.existsSync(bundle(svc))) throw new Error(`${bundle(svc)} is missing: run npm run build`);
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `pmbench-${mode}-`));
+  if (mode === 'mysql') await resetMysqlDatabases(MYSQL_SERVER, Object.values(DATABASES));
+  const ports = async () => ({ GRPC_PORT: String(await freePort()), CONNECT_PORT: String(await freePort()), ADMIN_PORT: String(await freePort()) });
+  const env: Record<Svc, Record<string, string>> = {
+    auth: { ...(await ports()), REGISTER_MAX_PER_IP: NO_LIMIT, LOGIN_MAX_FAILURES_PER_IP: NO_LIMIT },
+    analytics: await ports(),
+    paste: { ...(await ports()), SWEEP_ENABLED: 'false' },
+  };
+  // BENCH_NODE_OPTIONS tries V8 flags (e.g. heap limits) on every mesh process.
+  const common: Record<string, string> = {
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+    ...(process.env['BENCH_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] } : {}),
+  };
+  const storage = (svc: Svc): Record<string, string> =>
+    mode === 'mysql' ? { MYSQL_URL: `${MYSQL_SERVER.replace(/\/?$/, '/')}${DATABASES[svc]}`, REDIS_URL: REDIS_BENCH_URL } : {};
+  const peers = {
+    AUTH_SVC_URL: `127.0.0.1:${env.auth.GRPC_PORT}`,
+    AUTH_JWKS_URL: `http://127.0.0.1:${env.auth.ADMIN_PORT}/.well-known/jwks.json`,
+    ANALYTICS_SVC_URL: `127.0.0.1:${env.analytics.GRPC_PORT}`,
+    PASTE_SVC_URL: `127.0.0.1:${env.paste.GRPC_PORT}`,
+  };
+  const procs = new Map<string, Proc>();
+  async function startSvc(svc: Svc, extra: Record<string, string> = {}): Promise<void> {
+    const name = `${svc}-svc`;
+    const proc = spawnNode(name, nodeArgs(name, bundle(name)), { ...common, ...storage(svc), ...peers, ...env[svc], ...extra });
+    procs.set(name, proc);
+    await waitReady(proc, `http://127.0.0.1:${env[svc].ADMIN_PORT}/readyz`);
+  }
+  async function startGateway(name: string, extra: Record<string, string>, entry = bundle('gateway')): Promise<{ url: string; admin: string }> {
+    const http = await freePort();
+    const admin = await freePort();
+    const proc = spawnNode(name, nodeArgs(name, entry), {
+      ...common,
+      ...(mode === 'mysql' ? { REDIS_URL: REDIS_BENCH_URL } : {}),
+      ...peers,
+      HTTP_PORT: String(http),
+      ADMIN_PORT: String(admin),
+      RATE_LIMIT_READS_PER_MIN: NO_LIMIT,
+      RATE_LIMIT_CREATES_PER_MIN: NO_LIMIT,
+      RATE_LIMIT_LOGINS_PER_MIN: NO_LIMIT,
+      ...extra,
+    });
+    procs.set(name, proc);
+    await waitReady(proc, `http://127.0.0.1:${http}/readyz`);
+    return { url: `http://127.0.0.1:${http}`, admin: `http://127.0.0.1:${admin}` };
+  }
+
+  try {
+    await startSvc('auth');
+    await startSvc('analytics');
+    await startSvc('paste');
+    const hot = await startGateway('gateway', {});
+    const cold = await startGateway('gateway-cold', { HOT_CACHE: 'false' });
+    log(`  mesh up (${mode}): gateway ${hot.url}, cold gateway ${cold.url}, data ${dataDir}`);
+    return {
+      mode,
+      gatewayUrl: hot.url,
+      coldGatewayUrl: cold.url,
+      gatewayAdminUrl: hot.admin,
+      coldGatewayAdminUrl: cold.admin,
+      store: mode === 'mysql' ? { kind: 'mysql', url: storage('paste')['MYSQL_URL']! } : { kind: 'sqlite', file: path.join(dataDir, 'paste-svc.db') },
+      procs: () => [...procs.values()],
+      addGateway: (name, entry, extra) => startGateway(name, extra, entry),
+      async restartPaste(extra) {
+        await procs.get('paste-svc')?.stop();
+        await startSvc('paste', extra);
+      },
+      async stop() {
+        const gateways = [...procs.keys()].filter((n) => n.startsWith('gateway'));
+        for (const name of [...gateways, 'paste-svc', 'analytics-svc', 'auth-svc']) await procs.get(name)?.stop();
+        if (mode === 'mysql' && !process.env['BENCH_KEEP_DB']) await resetMysqlDatabases(MYSQL_SERVER, Object.values(DATABASES), true);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    for (const p of procs.values()) await p.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,237 @@
+// `npm run bench` / `npm run bench:quick`: starts the mesh as separate processes (MySQL + Redis, then the
+// embedded default), seeds it, and runs every scenario alternating with its baseline (bare node:http or
+// Apollo alone, started here too) over several rounds; then the 1M-paste scale and the sweeper windows.
+// Prints the ratio table and target checks; writes every window's raw numbers to bench/results/*.json.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { HOT_ID, expiredId, readBody } from './data.js';
+import { startMesh, type Mesh, type Mode } from './mesh.js';
+import { freePort, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
+import { median, rows, rssTable, table, target, type Row } from './report.js';
+import { LoadRunner, type Measurement, type Windows } from './runner.js';
+import { baselineLoad, downstreamCalls, preflight, registerUsers, scenarios, type Scenario } from './scenarios.js';
+import { countExpired, seedPastes } from './seed.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const modeArg = [...args].find((a) => a.startsWith('--mode='))?.slice(7);
+const onlyArg = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const MODES: Mode[] = modeArg ? [modeArg as Mode] : ['mysql', 'embedded'];
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? (quick ? 1 : 3));
+const WINDOWS: Windows = {
+  warmupS: Number(process.env['BENCH_WARMUP_S'] ?? (quick ? 1 : 3)),
+  durationS: Number(process.env['BENCH_WINDOW_S'] ?? (quick ? 3 : 8)),
+};
+const SMALL = 1_000;
+const LARGE = Number(process.env['BENCH_LARGE'] ?? 1_000_000);
+const LARGE_TAG = LARGE >= 1e6 ? `@${LARGE / 1e6}M` : `@${LARGE / 1e3}k`;
+const EXPIRED = quick ? 10_000 : 100_000;
+const SWEEP_WINDOW_S = quick ? 5 : 15;
+const log = (line: string) => console.log(line);
+
+async function startBaselines(): Promise<{ procs: Proc[]; bare: string; apollo: string }> {
+  const barePort = await freePort();
+  const apolloPort = await freePort();
+  const bare = spawnNode('bare-http', ['bench/baselines/bare-http.ts'], { PORT: String(barePort) }, true);
+  const apollo = spawnNode('apollo-alone', ['bench/baselines/apollo-alone.ts'], { PORT: String(apolloPort), NODE_ENV: 'production' }, true);
+  await waitReady(bare, `http://127.0.0.1:${barePort}/`);
+  await waitReady(apollo, `http://127.0.0.1:${apolloPort}/`, 60_000, { method: 'POST', headers: { 'content-type': 'application/json' }, body: readBody(HOT_ID) });
+  return { procs: [bare, apollo], bare: `http://127.0.0.1:${barePort}`, apollo: `http://127.0.0.1:${apolloPort}` };
+}
+
+interface Ctx {
+  mesh: Mesh;
+  runner: LoadRunner;
+  baselines: Awaited<ReturnType<typeof startBaselines>>;
+  runs: Measurement[];
+}
+
+/** MariaDB and Redis are shared servers, not ours to start; their CPU is read by pid all the same. */
+function externalProcs(mode: Mode): Proc[] {
+  if (mode !== 'mysql') return [];
+  const found: Proc[] = [];
+  for (const [name, exe] of [['mariadbd', 'mariadbd'], ['redis', 'redis-server']] as const) {
+    try {
+      const pid = Number(execFileSync('pgrep', ['-o', '-x', exe]).toString().trim());
+      if (pid) found.push({ name, pid, child: undefined as never, tail: () => '', stop: async () => {} });
+    } catch {
+      // not running here (remote server): not measured
+    }
+  }
+  return found;
+}
+
+const procsOf = (ctx: Ctx) => [...ctx.mesh.procs(), ...ctx.baselines.procs, ...externalProcs(ctx.mesh.mode)];
+
+/** Scenario, then its baseline, round after round (A, B, A, B…). */
+async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const s of list) {
+      const url = s.gateway === 'hot' ? ctx.mesh.gatewayUrl : ctx.mesh.coldGatewayUrl;
+      const name = s.name + tag;
+      const admin = s.gateway === 'hot' ? ctx.mesh.gatewayAdminUrl : ctx.mesh.coldGatewayAdminUrl;
+      let before: Promise<Record<string, number>> | undefined;
+      const m = await ctx.runner.measure({ scenario: name, target: s.gateway, round }, url, s.load, s.connections, WINDOWS, procsOf(ctx), () => {
+        before = downstreamCalls(admin);
+      });
+      // Downstream calls per request in the measured window (batching shows as < 1).
+      const after = await downstreamCalls(admin);
+      const start = (await before) ?? {};
+      const delta = (k: string) => (after[k] ?? 0) - (start[k] ?? 0);
+      const methods = Object.keys(after).filter((k) => !k.endsWith(' s') && delta(k) / m.requests > 0.001);
+      m.extra = {
+        callsPerRequest: Object.fromEntries(methods.map((k) => [k, delta(k) / m.requests])),
+        meanCallMs: Object.fromEntries(methods.map((k) => [k, (1000 * delta(`${k} s`)) / delta(k)])),
+      };
+      const baseUrl = s.baseline === 'bare-http' ? ctx.baselines.bare : ctx.baselines.apollo;
+      const b = await ctx.runner.measure({ scenario: name, target: 'baseline', round }, baseUrl, baselineLoad(s), s.connections, WINDOWS, procsOf(ctx));
+      ctx.runs.push(m, b);
+      log(`  r${round} ${name.padEnd(18)} ${m.rps.toFixed(0).padStart(6)} req/s p99 ${m.p99.toFixed(1)} ms | ${s.baseline} ${b.rps.toFixed(0)} req/s → ${(m.rps / b.rps).toFixed(3)}×`);
+    }
+  }
+}
+
+/**
+ * Read p99 with the sweeper off, then while it works through `EXPIRED` expired pastes (seeded once; paste-svc
+ * is restarted with the sweeper off or on before each window). The sweeper is set to work flat out
+ * (every 500 ms, 2,000 per round) so every "on" window really overlaps deletions; its rate is reported.
+ */
+async function sweeperPhase(ctx: Ctx, seeded: number): Promise<void> {
+  const read: Scenario = scenarios(seeded).find((s) => s.name === 'gql-db')!;
+  const at = Date.now();
+  const secs = await seedPastes(ctx.mesh.store, {
+    from: 0,
+    to: EXPIRED,
+    id: expiredId,
+    contentBase: 100_000_000,
+    owners: [],
+    createdBase: at - 7 * 86_400_000,
+    expiresAt: at - 3_600_000,
+  });
+  log(`  seeded ${EXPIRED} expired pastes in ${secs.toFixed(1)} s`);
+  const window = { warmupS: WINDOWS.warmupS, durationS: SWEEP_WINDOW_S };
+  for (let round = 1; round <= ROUNDS; round++) {
+    await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'false' });
+    const off = await ctx.runner.measure({ scenario: 'sweep-off', target: 'cold', round }, ctx.mesh.coldGatewayUrl, read.load, 50, window, procsOf(ctx));
+    await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'true', SWEEP_INTERVAL_MS: '500', SWEEP_BATCH_SIZE: '2000' });
+    const before = await countExpired(ctx.mesh.store, Date.now());
+    const on = await ctx.runner.measure({ scenario: 'sweep-on', target: 'cold', round }, ctx.mesh.coldGatewayUrl, read.load, 50, window, procsOf(ctx));
+    const after = await countExpired(ctx.mesh.store, Date.now());
+    // Deleted during warm-up + window; the rate is over both.
+    on.extra = { backlogBefore: before, backlogAfter: after, deletedPerS: (before - after) / (window.warmupS + window.durationS) };
+    ctx.runs.push(off, on);
+    log(
+      `  r${round} read p99 sweeper off ${off.p99.toFixed(1)} ms, on ${on.p99.toFixed(1)} ms (${on.rps.toFixed(0)} vs ${off.rps.toFixed(0)} req/s); ` +
+        `sweeper deleted ${before - after} (${((before - after) / (window.warmupS + window.durationS)).toFixed(0)}/s), ${after} left`,
+    );
+  }
+  await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'false' });
+}
+
+async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines'], all: { rows: Row[]; runs: Measurement[]; checks: string[] }) {
+  log(`\n== ${mode} ==`);
+  const mesh = await startMesh(mode, log);
+  const ctx: Ctx = { mesh, runner, baselines, runs: [] };
+  try {
+    const owners = await registerUsers(mesh.gatewayUrl, 10);
+    const secs = await seedPastes(mesh.store, { from: 0, to: SMALL, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
+    log(`  seeded ${SMALL} pastes in ${secs.toFixed(1)} s`);
+    const listCalls = await preflight(mesh, baselines.apollo);
+    log(`  one list-of-50 query made these downstream calls: ${JSON.stringify(listCalls)}`);
+    const list = scenarios(SMALL).filter((s) => !onlyArg || onlyArg.includes(s.name));
+    await alternate(ctx, list);
+    const labels = Object.fromEntries(list.map((s) => [s.name, s.label]));
+    const baselineOf = Object.fromEntries(list.map((s) => [s.name, s.baseline]));
+    if (mode === 'mysql' && !quick && !onlyArg) {
+      log(`  seeding up to ${LARGE} pastes…`);
+      const big = await seedPastes(mesh.store, { from: SMALL, to: LARGE, owners, createdBase: Date.now() - 86_400_000 - LARGE, expiresAt: null }, log);
+      log(`  seeded ${LARGE - SMALL} more pastes in ${big.toFixed(0)} s`);
+      const scale = scenarios(LARGE).filter((s) => s.name === 'gql-hot' || s.name === 'gql-db');
+      await alternate(ctx, scale, LARGE_TAG);
+      for (const s of scale) {
+        labels[`${s.name}${LARGE_TAG}`] = `${s.label} @ ${LARGE_TAG.slice(1)} pastes`;
+        baselineOf[`${s.name}${LARGE_TAG}`] = s.baseline;
+      }
+    }
+    if (mode === 'mysql' && !onlyArg) await sweeperPhase(ctx, quick ? SMALL : LARGE);
+    const modeRows = rows(mode, labels, ctx.runs, baselineOf);
+    all.rows.push(...modeRows);
+    all.runs.push(...ctx.runs);
+    all.checks.push(...checks(mode, modeRows, ctx.runs, listCalls));
+    all.checks.push(rssTable(mode, ctx.runs));
+  } finally {
+    await mesh.stop();
+  }
+}
+
+function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<string, number>): string[] {
+  const get = (name: string) => r.find((x) => x.scenario === name);
+  const out: string[] = [];
+  const ratio = (name: string, min: number, what: string) => {
+    const row = get(name);
+    if (row) out.push(target(`${mode} ${what} ≥ ${min}×`, median(row.ratio) >= min, `${median(row.ratio).toFixed(3)}×`));
+  };
+  ratio('raw-hot', 0.35, 'GET /raw hot vs bare node:http');
+  ratio('gql-hot', 0.9, 'GraphQL hot vs Apollo alone');
+  ratio('gql-grpc', 0.5, 'GraphQL via gRPC vs Apollo alone');
+  const c10 = get('gql-hot-c10');
+  if (c10) out.push(target(`${mode} GraphQL hot p99 ≤ 5 ms at 10 connections`, median(c10.p99) <= 5, `${median(c10.p99).toFixed(1)} ms`));
+  const list = get('list50');
+  const single = get('gql-grpc');
+  if (list && single) {
+    const calls = Object.values(listCalls);
+    out.push(target(`${mode} list of 50: one call per downstream service`, calls.length === 3 && calls.every((n) => n === 1), JSON.stringify(listCalls)));
+    const k = median(list.p99) / median(single.p99);
+    out.push(target(`${mode} list of 50 p99 ≤ 3× single read p99 (via gRPC)`, k <= 3, `${median(list.p99).toFixed(1)} / ${median(single.p99).toFixed(1)} ms = ${k.toFixed(2)}×`));
+  }
+  for (const name of ['gql-hot', 'gql-db']) {
+    const small = get(name);
+    const large = get(`${name}${LARGE_TAG}`);
+    if (small && large) {
+      const k = median(large.ratio) / median(small.ratio);
+      out.push(target(`${mode} ${name} at ${LARGE_TAG.slice(1)} ≥ 0.9× at 1k (normalised by Apollo alone)`, k >= 0.9, `${k.toFixed(3)}× (raw ${median(large.rps).toFixed(0)} vs ${median(small.rps).toFixed(0)} req/s)`));
+    }
+  }
+  const off = runs.filter((m) => m.scenario === 'sweep-off');
+  const on = runs.filter((m) => m.scenario === 'sweep-on');
+  if (off.length && on.length) {
+    const k = median(on.map((m) => m.p99)) / median(off.map((m) => m.p99)) - 1;
+    out.push(target(`${mode} sweeper raises read p99 < 20%`, k < 0.2, `${(k * 100).toFixed(0)}% (${median(off.map((m) => m.p99)).toFixed(1)} → ${median(on.map((m) => m.p99)).toFixed(1)} ms)`));
+  }
+  const peak: Record<string, number> = {};
+  for (const m of runs) for (const [n, mib] of Object.entries(m.usage.peakRssMiB)) peak[n] = Math.max(peak[n] ?? 0, mib);
+  for (const svc of ['auth-svc', 'paste-svc', 'analytics-svc']) if (peak[svc]) out.push(target(`${mode} ${svc} RSS ≤ 150 MiB`, peak[svc]! <= 150, `${peak[svc]!.toFixed(0)} MiB`));
+  for (const gw of ['gateway', 'gateway-cold']) if (peak[gw]) out.push(target(`${mode} ${gw} RSS ≤ 200 MiB`, peak[gw]! <= 200, `${peak[gw]!.toFixed(0)} MiB`));
+  return out;
+}
+
+async function main(): Promise<void> {
+  log(`pastemesh bench (${quick ? 'quick' : 'full'}): ${ROUNDS} round(s), warm-up ${WINDOWS.warmupS} s, window ${WINDOWS.durationS} s, modes ${MODES.join(', ')}`);
+  if (!process.env['BENCH_SKIP_BUILD']) execFileSync(process.execPath, ['scripts/build-service.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  const baselines = await startBaselines();
+  const runner = new LoadRunner();
+  const all = { rows: [] as Row[], runs: [] as Measurement[], checks: [] as string[] };
+  try {
+    for (const mode of MODES) await runMode(mode, runner, baselines, all);
+  } finally {
+    runner.close();
+    for (const p of baselines.procs) await p.stop();
+  }
+  log(`\n${table(all.rows)}\n`);
+  for (const c of all.checks) log(c);
+  const dir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  const meta = { quick, rounds: ROUNDS, windows: WINDOWS, modes: MODES, node: process.version, hot: HOT_ID, at: new Date().toISOString() };
+  fs.writeFileSync(file, JSON.stringify({ meta, rows: all.rows, checks: all.checks, runs: all.runs }, null, 2));
+  log(`\nraw results: ${path.relative(ROOT, file)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

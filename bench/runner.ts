@@ -1,0 +1,78 @@
+// Drives the load-generator process and measures each window: throughput and latency from autocannon,
+// CPU and peak RSS of every process from /proc.
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, startUsage, type Proc, type WindowUsage } from './procs.js';
+import type { LoadJob, LoadKind, LoadResult } from './load.js';
+
+/** One measured window. */
+export interface Measurement extends LoadResult {
+  scenario: string;
+  target: string;
+  round: number;
+  connections: number;
+  usage: WindowUsage;
+  /** CPU µs per request, per process. */
+  cpuUsPerReq: Record<string, number>;
+  extra?: Record<string, unknown>;
+}
+
+export interface Windows {
+  warmupS: number;
+  durationS: number;
+}
+
+export class LoadRunner {
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<void>;
+  readonly proc: Proc;
+
+  constructor() {
+    this.child = fork(path.join(ROOT, 'bench', 'load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.ready = new Promise((resolve) => this.child.once('message', () => resolve()));
+    const child = this.child;
+    this.proc = { name: 'load', pid: child.pid!, child, tail: () => '', stop: async () => void child.kill() };
+  }
+
+  /** Runs one job against `url`; `procs` are measured from the end of the warm-up to the end of the window. */
+  async measure(
+    label: { scenario: string; target: string; round: number },
+    url: string,
+    load: LoadKind,
+    connections: number,
+    windows: Windows,
+    procs: Proc[],
+    onStart?: () => void,
+  ): Promise<Measurement> {
+    await this.ready;
+    const job: LoadJob = { url, load, connections, warmupS: windows.warmupS, durationS: windows.durationS };
+    let usage: ReturnType<typeof startUsage> | undefined;
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      const onMessage = (msg: { type: string; result?: LoadResult; message?: string }) => {
+        if (msg.type === 'measuring') {
+          usage = startUsage([...procs, this.proc]);
+          onStart?.();
+        } else if (msg.type === 'result') {
+          this.child.off('message', onMessage);
+          resolve(msg.result!);
+        } else if (msg.type === 'error') {
+          this.child.off('message', onMessage);
+          reject(new Error(msg.message));
+        }
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ type: 'run', job });
+    });
+    const u = usage!.stop();
+    const cpuUsPerReq: Record<string, number> = {};
+    for (const [name, ms] of Object.entries(u.cpuMs)) cpuUsPerReq[name] = result.requests > 0 ? (ms * 1000) / result.requests : 0;
+    if (result.errors + result.timeouts + result.non2xx > 0) {
+      console.warn(`    ! ${label.scenario} on ${label.target}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
+    }
+    return { ...label, connections, ...result, usage: u, cpuUsPerReq };
+  }
+
+  close(): void {
+    this.child.kill();
+  }
+}

@@ -1,0 +1,117 @@
+// The measured scenarios, each paired with the baseline it is divided by, and the checks run before load.
+import { HOT_ID, LIST_QUERY, readBody, CREATE_QUERY } from './data.js';
+import type { LoadKind } from './load.js';
+import type { Mesh } from './mesh.js';
+
+export type Baseline = 'bare-http' | 'apollo-alone';
+
+export interface Scenario {
+  name: string;
+  /** What the row of the table says. */
+  label: string;
+  /** The hot gateway, or the one with its cache off. */
+  gateway: 'hot' | 'cold';
+  load: LoadKind;
+  connections: number;
+  baseline: Baseline;
+}
+
+/** The seven scenarios of the issue plus the 10-connection latency check. */
+export function scenarios(seeded: number): Scenario[] {
+  return [
+    { name: 'raw-hot', label: 'GET /raw/:id hot (1 KiB)', gateway: 'hot', load: { kind: 'get', path: `/raw/${HOT_ID}` }, connections: 50, baseline: 'bare-http' },
+    { name: 'gql-hot', label: 'GraphQL paste(id){content} hot', gateway: 'hot', load: { kind: 'read' }, connections: 50, baseline: 'apollo-alone' },
+    { name: 'gql-hot-c10', label: 'GraphQL hot, 10 connections', gateway: 'hot', load: { kind: 'read' }, connections: 10, baseline: 'apollo-alone' },
+    { name: 'gql-grpc', label: 'GraphQL via gRPC (gateway cache off)', gateway: 'cold', load: { kind: 'read' }, connections: 50, baseline: 'apollo-alone' },
+    {
+      name: 'gql-db',
+      label: 'GraphQL via gRPC, random id (DB read)',
+      gateway: 'cold',
+      load: { kind: 'read-random', count: seeded },
+      connections: 50,
+      baseline: 'apollo-alone',
+    },
+    { name: 'create', label: 'createPaste (durable)', gateway: 'hot', load: { kind: 'create' }, connections: 50, baseline: 'apollo-alone' },
+    { name: 'list50', label: 'list of 50 with author + stats', gateway: 'hot', load: { kind: 'list' }, connections: 50, baseline: 'apollo-alone' },
+    {
+      name: 'mixed',
+      label: 'mixed 95% read / 5% create',
+      gateway: 'hot',
+      load: { kind: 'mixed', readPercent: 95, hotCount: Math.min(seeded, 1000) },
+      connections: 50,
+      baseline: 'apollo-alone',
+    },
+  ];
+}
+
+/** The baseline's own load: the same request shape at the same concurrency. */
+export function baselineLoad(s: Scenario): LoadKind {
+  return s.baseline === 'bare-http' ? { kind: 'get', path: '/' } : { kind: 'read' };
+}
+
+async function graphql(url: string, body: string): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+}
+
+/** Downstream calls the gateway made so far, per method (and `<method> s`: seconds spent waiting for them). */
+export async function downstreamCalls(adminUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const calls: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^grpc_client_(handled_total|handling_seconds_sum)\{([^}]*)\} ([\d.e+-]+)/.exec(line);
+    if (!m) continue;
+    const method = /grpc_method="([^"]+)"/.exec(m[2]!)?.[1] ?? '?';
+    const key = m[1] === 'handled_total' ? method : `${method} s`;
+    calls[key] = (calls[key] ?? 0) + Number(m[3]);
+  }
+  return calls;
+}
+
+/**
+ * One request of every scenario must succeed with no GraphQL errors before any load runs (autocannon only
+ * counts HTTP errors); returns the downstream calls one list query makes.
+ */
+export async function preflight(mesh: Mesh, apolloUrl: string): Promise<Record<string, number>> {
+  const fail = (what: string, got: unknown) => {
+    throw new Error(`preflight ${what} failed: ${JSON.stringify(got).slice(0, 500)}`);
+  };
+  const raw = await fetch(`${mesh.gatewayUrl}/raw/${HOT_ID}`);
+  if (raw.status !== 200 || (await raw.arrayBuffer()).byteLength !== 1024) fail('raw', raw.status);
+  for (const url of [mesh.gatewayUrl, mesh.coldGatewayUrl, apolloUrl.replace(/\/$/, '')]) {
+    const r = await graphql(url, readBody(HOT_ID));
+    if (r.errors || (r.data?.['paste'] as { content?: string })?.content?.length !== 1024) fail(`read at ${url}`, r);
+  }
+  const created = await graphql(
+    mesh.gatewayUrl,
+    JSON.stringify({ query: CREATE_QUERY, variables: { input: { content: 'preflight', visibility: 'UNLISTED', expiry: 'ONE_DAY' } } }),
+  );
+  if (created.errors) fail('create', created);
+  const before = await downstreamCalls(mesh.gatewayAdminUrl);
+  const list = await graphql(mesh.gatewayUrl, JSON.stringify({ query: LIST_QUERY }));
+  const after = await downstreamCalls(mesh.gatewayAdminUrl);
+  const edges = (list.data?.['pastes'] as { edges?: { node: { author: unknown } }[] })?.edges ?? [];
+  if (list.errors || edges.length !== 50 || edges.some((e) => !e.node.author)) fail('list', list);
+  const calls: Record<string, number> = {};
+  for (const [method, n] of Object.entries(after)) {
+    // RecordViews is the view producer flushing earlier reads on its own timer, not part of the list.
+    if (!method.endsWith(' s') && method !== 'RecordViews' && n - (before[method] ?? 0) > 0) calls[method] = n - (before[method] ?? 0);
+  }
+  return calls;
+}
+
+/** Signs up `n` users through the gateway; returns their ids (seeded pastes are theirs). */
+export async function registerUsers(gatewayUrl: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const body = JSON.stringify({
+      query: 'mutation R($e: String!) { register(email: $e, password: "bench-password-123", displayName: "Bench User") { account { user { id } } } }',
+      variables: { e: `bench${i}-${Date.now()}@example.com` },
+    });
+    const r = await graphql(gatewayUrl, body);
+    const id = (r.data?.['register'] as { account: { user: { id: string } } } | undefined)?.account.user.id;
+    if (!id) throw new Error(`register failed: ${JSON.stringify(r).slice(0, 300)}`);
+    ids.push(id);
+  }
+  return ids;
+}
