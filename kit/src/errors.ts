@@ -61,13 +61,35 @@ export function errorDetail(err: unknown): ErrorDetail | undefined {
   return connectErr.findDetails(ErrorDetailSchema)[0];
 }
 
+/** Driver error codes that mean "the database or cache is unreachable right now", not a bug. */
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'SQLITE_BUSY',
+]);
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (CONNECTION_ERRORS.has(code) || (err as { fatal?: unknown }).fatal === true);
+}
+
 /**
  * Turns anything thrown by a handler into what the caller may see: errors made
  * with `appError` (they carry an ErrorDetail) and deliberate non-internal codes
- * pass through; anything else, including an Internal/Unknown ConnectError from a
+ * pass through; a lost database or cache connection becomes Unavailable; anything else, including an Internal/Unknown ConnectError from a
  * library or a downstream call, becomes a generic Internal error (the cause is for logs only).
  */
 export function toPublicError(err: unknown): { error: ConnectError; unexpected: boolean } {
+  // A lost database connection is an outage the caller may retry, not an internal bug.
+  if (isConnectionError(err)) {
+    return { error: appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'storage is unavailable right now; retry shortly', { cause: err }), unexpected: false };
+  }
   if (err instanceof ConnectError) {
     const internal = (err.code === Code.Internal || err.code === Code.Unknown) && err.findDetails(ErrorDetailSchema).length === 0;
     if (!internal) return { error: err, unexpected: false };

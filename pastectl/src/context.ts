@@ -7,7 +7,7 @@ import { createProgress, type Progress } from './output/progress.js';
 
 export type ServiceName = 'auth' | 'paste' | 'analytics';
 
-/** The conventional defaults (docs/helpers-brief.md): every service on this machine. */
+/** The conventional defaults (the README ports table): every service on this machine. */
 export const DEFAULT_ADDRESSES: Record<ServiceName, string> = {
   auth: '127.0.0.1:5001',
   paste: '127.0.0.1:5002',

@@ -81,6 +81,15 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
     expect(res.status).toBe(413);
   });
 
+  it('answers a malformed document with 400 and a syntax error, not a server error', async () => {
+    for (const query of ['{ paste(id: ', '}}}', 'query { ' + '__typename '.repeat(2_000) + '}']) {
+      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    }
+  });
+
   it('refuses batched operations', async () => {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',

@@ -66,7 +66,9 @@ export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Lo
   const armor = new ApolloArmor({
     maxDepth: { n: config.GRAPHQL_MAX_DEPTH },
     maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
-    maxTokens: { n: config.GRAPHQL_MAX_TOKENS },
+    // Tokens are limited by graphql-js's own parser (parseOptions below): armor's plugin re-parses in a hook,
+    // which turns every syntax error into an HTTP 500.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: config.GRAPHQL_MAX_COST },
     maxDirectives: { n: 20 },
     blockFieldSuggestion: { enabled: production },
@@ -78,6 +80,7 @@ export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Lo
     stopOnTerminationSignals: false,
     introspection: !production,
     allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     includeStacktraceInErrorResponses: false,
     formatError,
     // Compact JSON: Apollo's default pretty-prints every response (measured in bench/README.md).

@@ -22,7 +22,7 @@ async function errorsFor(query: string, env: Record<string, string>): Promise<st
 }
 
 /** True when a message is one of graphql-armor's limit rejections. */
-const isLimit = (m: string) => /depth|alias|token|cost|directive/i.test(m) && /limit|exceed|max/i.test(m);
+const isLimit = (m: string) => /depth|alias|token|cost|directive/i.test(m) && /limit|exceed|max|more th/i.test(m);
 
 describe('GraphQL query limits', () => {
   it('accepts a query exactly at the depth limit and rejects one level deeper', async () => {

@@ -29,11 +29,25 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** Parses `host:port` (or a URL's host) into a target. */
+const DEFAULT_PORTS: Record<string, number> = { 'mysql:': 3306, 'redis:': 6379, 'http:': 80 };
+
+/** The target of `host:port` or of a URL such as `mysql://root@127.0.0.1:3306/db`. */
 export function targetOf(address: string): ProxyTarget {
-  const match = /^(.*):(\d+)$/.exec(address.replace(/^\w+:\/\//, '').replace(/\/.*$/, ''));
+  if (/^\w+:\/\//.test(address)) {
+    const url = new URL(address);
+    return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || DEFAULT_PORTS[url.protocol]) };
+  }
+  const match = /^(.*):(\d+)$/.exec(address);
   if (!match) throw new Error(`not a host:port address: ${address}`);
   return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
+}
+
+/** `url` with its host and port replaced by the proxy's (credentials, path and query kept). */
+export function viaProxy(url: string, proxy: FaultProxy): string {
+  const parsed = new URL(url);
+  parsed.hostname = '127.0.0.1';
+  parsed.port = String(proxy.port);
+  return parsed.toString();
 }
 
 /** Starts a proxy on 127.0.0.1 (port 0 unless given) forwarding to `target`. */
@@ -86,6 +100,15 @@ export async function createFaultProxy(target: ProxyTarget | string, options: { 
       });
     });
   const port = await listen(options.port ?? 0);
+  const dropConnections = () => {
+    const n = pairs.size;
+    for (const pair of [...pairs]) {
+      pair.client.destroy();
+      pair.server.destroy();
+    }
+    pairs.clear();
+    return n;
+  };
 
   return {
     port,
@@ -112,18 +135,10 @@ export async function createFaultProxy(target: ProxyTarget | string, options: { 
         }
       }
     },
-    dropConnections() {
-      const n = pairs.size;
-      for (const pair of [...pairs]) {
-        pair.client.destroy();
-        pair.server.destroy();
-      }
-      pairs.clear();
-      return n;
-    },
+    dropConnections,
     stats: () => ({ open: pairs.size, accepted }),
     async close() {
-      this.dropConnections();
+      dropConnections();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

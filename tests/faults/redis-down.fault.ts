@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PasteService } from '@pastemesh/gen/paste';
+import { createServiceClient } from '@pastemesh/kit';
+import { REDIS_TEST_URL } from '@pastemesh/kit/testing';
+import { createPastes, describeNetworkError, gqlData, gqlRequest, scrape } from './support/client.js';
+import { createFaultProxy, viaProxy, type FaultProxy } from './support/fault-proxy.js';
+import { startLoad, sleep, summarize, type Operation } from './support/load.js';
+import { startMesh, type Mesh } from './support/mesh.js';
+import { ms, recordRow } from './support/report.js';
+
+const RATE = 30;
+const FAULT_MS = 10_000;
+const READ_LIMIT = 300;
+const PROBE = READ_LIMIT + 20;
+// Client addresses of this run (the gateway trusts one proxy hop here); the probe has one of its own.
+const block = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+
+describe('fault: Redis stopped', () => {
+  let mesh: Mesh;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await createFaultProxy(REDIS_TEST_URL);
+    mesh = await startMesh({
+      label: 'redisdown',
+      redisDb: 14,
+      redisUrl: (url) => viaProxy(url, proxy),
+      env: { gateway: { HOT_CACHE: 'false', TRUST_PROXY_HOPS: '1', RATE_LIMIT_READS_PER_MIN: String(READ_LIMIT) } },
+    });
+  });
+  afterAll(async () => {
+    await mesh?.stop();
+    await proxy?.close();
+  });
+
+  it('serves every read from MySQL and rate-limits from memory while Redis is unreachable', async () => {
+    const url = mesh.gatewayUrls[0]!;
+    const ids = await createPastes(url, Array.from({ length: 10 }, (_, i) => `cached ${i}`));
+    const paste = createServiceClient(PasteService, { address: mesh.grpc.paste, defaultTimeoutMs: 5_000 });
+    const decoder = new TextDecoder();
+    const ip = (i: number) => ({ 'x-forwarded-for': `${block}.${i % 200}` });
+    const next = (i: number): Operation => {
+      const n = i % ids.length;
+      const expected = `cached ${n}`;
+      if (i % 3 === 0) {
+        return {
+          kind: 'GraphQL read',
+          run: async () => {
+            const data = await gqlData(url, `query($id: ID!) { paste(id: $id) { content } }`, { id: ids[n] }, { headers: ip(i) });
+            if (data['paste']?.content !== expected) throw new Error('wrong content');
+          },
+        };
+      }
+      if (i % 3 === 1) {
+        return {
+          kind: 'raw read',
+          run: async () => {
+            const res = await fetch(`${url}/raw/${ids[n]}`, { headers: ip(i), signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+              throw new Error(`network: ${describeNetworkError(err)}`);
+            });
+            const text = await res.text();
+            if (res.status !== 200 || text !== expected) throw new Error(`HTTP ${res.status}: ${text.slice(0, 80)}`);
+          },
+        };
+      }
+      // A direct gRPC reader (pastectl, grpcurl): GetPaste goes through paste-svc's Redis cache.
+      return {
+        kind: 'gRPC GetPaste',
+        run: async () => {
+          const res = await paste.client.getPaste({ id: ids[n]! });
+          if (decoder.decode(res.paste?.content) !== expected) throw new Error('wrong content');
+        },
+      };
+    };
+
+    const cacheResults = (result: string) => scrape(mesh.adminUrl('paste'), 'cache_requests_total', { cache: 'paste', result });
+    const load = startLoad(next, { ratePerSec: RATE });
+    try {
+      load.phase = 'before';
+      await sleep(3_000);
+      const errorsBefore = await cacheResults('error');
+      load.phase = 'outage';
+      const stopped = Date.now();
+      await proxy.refuse();
+      const dropped = proxy.dropConnections();
+
+      // One client over the read limit while Redis is down: the in-memory limiter must stop it.
+      await sleep(1_000);
+      const probeIp = `${block}.250`;
+      let allowed = 0;
+      let limited = 0;
+      let other = 0;
+      for (let batch = 0; batch < PROBE; batch += 10) {
+        await Promise.all(
+          Array.from({ length: Math.min(10, PROBE - batch) }, async () => {
+            const res = await gqlRequest(url, `query($id: ID!) { paste(id: $id) { id } }`, { id: ids[0] }, { headers: { 'x-forwarded-for': probeIp } });
+            const code = res.errors?.[0]?.extensions?.['code'];
+            if (!res.errors && res.data?.['paste']) allowed++;
+            else if (code === 'RATE_LIMITED') limited++;
+            else other++;
+          }),
+        );
+      }
+      await sleep(stopped + FAULT_MS - Date.now());
+      const cacheErrors = (await cacheResults('error')) - errorsBefore;
+      await proxy.accept();
+      load.phase = 'after';
+      const hitsBefore = await cacheResults('hit');
+      await sleep(5_000);
+      const hitsAfter = (await cacheResults('hit')) - hitsBefore;
+      const samples = await load.stop();
+
+      const outage = summarize(samples, (s) => s.phase === 'outage');
+      const after = summarize(samples, (s) => s.phase === 'after');
+      const rejections = await scrape(mesh.adminUrl('gateway'), 'rate_limit_rejections_total', { scope: 'read' });
+      recordRow({
+        scenario: 'Redis stopped',
+        load: `${RATE} req/s: GraphQL reads, /raw reads, gRPC GetPaste (200 client IPs); probe: ${PROBE} reads from one IP, limit ${READ_LIMIT}/min`,
+        fault: `proxy drops ${dropped} Redis connections and refuses new ones for ${ms(FAULT_MS)}`,
+        figure:
+          `read errors ${outage.failed}/${outage.count} during (p99 ${ms(outage.p99)}), ${after.failed}/${after.count} after; ` +
+          `paste cache errors → MySQL ${cacheErrors}; probe ${allowed} allowed, ${limited} RATE_LIMITED (memory), ${other} other; ` +
+          `cache hits again after: ${hitsAfter}`,
+      });
+
+      expect(outage.errors).toEqual([]);
+      expect(outage.count).toBeGreaterThan(200);
+      expect(cacheErrors).toBeGreaterThan(0);
+      expect(allowed).toBe(READ_LIMIT);
+      expect(limited).toBe(PROBE - READ_LIMIT);
+      expect(rejections).toBeGreaterThanOrEqual(limited);
+      expect(after.errors).toEqual([]);
+      expect(hitsAfter).toBeGreaterThan(0);
+    } finally {
+      await load.stop();
+      paste.close();
+    }
+  });
+});
