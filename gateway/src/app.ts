@@ -103,12 +103,16 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
   registerWellKnownRoutes(app, config, logger);
 
   let stopping = false;
-  const readiness = async () => ({ 'paste-svc': downstream.breakers.paste.opened ? 'circuit open' : 'ok' });
+  // Readiness is this process only: a downstream outage is the same for every replica, and taking all of them
+  // out of the load balancer would turn degraded answers (SERVICE_UNAVAILABLE, partial data) into none at all.
+  // Breaker state is reported here and in gateway_breaker_state for operators.
+  const readiness = async () => ({ listening: 'ok' });
+  const breakerStates = () => Object.fromEntries(Object.entries(downstream.breakers).map(([name, b]) => [name, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed']));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const checks = await readiness();
     const ready = !stopping && Object.values(checks).every((v) => v === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, breakers: breakerStates() });
   });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   const admin = createAdminServer({ registry: metrics.registry, readiness, isReady: () => !stopping });
