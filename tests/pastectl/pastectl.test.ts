@@ -26,6 +26,9 @@ beforeAll(async () => {
   stack = await startStack({ mode: 'mysql', ports: 'random', env: { LOG_LEVEL: 'warn' }, serviceEnv: { auth: { ADMIN_EMAILS: ADMIN_EMAIL } } });
   env = { AUTH_SVC_URL: stack.grpc.auth, PASTE_SVC_URL: stack.grpc.paste, ANALYTICS_SVC_URL: stack.grpc.analytics, PASTEMESH_PUBLIC_URL: stack.gatewayUrl };
   adminKey = (await userWithKey('ops', ADMIN_EMAIL)).key;
+  // ADMIN_EMAILS promotes accounts that exist when auth-svc starts (never at registration): restart it, as an operator would.
+  await stack.stopService('auth');
+  await stack.startService('auth');
   alice = await userWithKey('alice');
   bob = await userWithKey('bob');
 }, 90_000);
