@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { inTransaction, type SqlDialect } from '@pastemesh/kit';
 import { PasteEventKind } from '@pastemesh/gen/analytics';
@@ -7,7 +6,8 @@ import type { AnalyticsDatabase } from '../database.js';
 import type { PasteTable } from '../stats/stats.table.js';
 import { dayOf } from '../days.js';
 import { upsertRows } from '../upsert.js';
-import { uniqueById, type IngestResult } from './view-event.repository.js';
+import type { IngestResult } from './view-event.repository.js';
+import { insertNewEvents } from './event-insert.js';
 
 /** A validated paste lifecycle event, ready to store. */
 export interface NewPasteEvent {
@@ -39,38 +39,18 @@ export async function ingestPasteEvents(
 ): Promise<IngestResult> {
   if (events.length === 0) return { accepted: 0, duplicates: 0 };
   return inTransaction(db, async (trx) => {
-    const batchId = randomUUID();
-    const sorted = uniqueById(events).sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
-    await trx
-      .insertInto('paste_events')
-      .ignore()
-      .values(
-        sorted.map((e) => ({
-          event_id: e.eventId,
-          paste_id: e.pasteId,
-          kind: e.kind,
-          time_ms: e.timeMs,
-          day: dayOf(e.timeMs),
-          language: e.language,
-          visibility: e.visibility,
-          size_bytes: e.sizeBytes,
-          received_ms: receivedMs,
-          batch_id: batchId,
-        })),
-      )
-      .execute();
-    const inserted = await trx
-      .selectFrom('paste_events')
-      .select('event_id')
-      .where('batch_id', '=', batchId)
-      .where(
-        'event_id',
-        'in',
-        sorted.map((e) => e.eventId),
-      )
-      .execute();
-    const isNew = new Set(inserted.map((r) => r.event_id));
-    const fresh = sorted.filter((e) => isNew.has(e.eventId)).sort((a, b) => a.timeMs - b.timeMs);
+    const inserted = await insertNewEvents(trx, 'paste_events', events, (e) => ({
+      paste_id: e.pasteId,
+      kind: e.kind,
+      time_ms: e.timeMs,
+      day: dayOf(e.timeMs),
+      language: e.language,
+      visibility: e.visibility,
+      size_bytes: e.sizeBytes,
+      received_ms: receivedMs,
+    }));
+    // Oldest first, so the latest event by time decides each paste's attributes.
+    const fresh = inserted.fresh.sort((a, b) => a.timeMs - b.timeMs);
     if (fresh.length === 0) return { accepted: 0, duplicates: events.length };
 
     await applyToPastes(trx, dialect, fresh);

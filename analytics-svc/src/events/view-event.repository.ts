@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { inTransaction, type SqlDialect } from '@pastemesh/kit';
 import type { AnalyticsDatabase } from '../database.js';
 import { dayOf } from '../days.js';
 import { upsertRows } from '../upsert.js';
+import { insertNewEvents } from './event-insert.js';
 
 /** A validated view event, ready to store. */
 export interface NewViewEvent {
@@ -38,37 +38,15 @@ export async function ingestViewEvents(
 ): Promise<IngestResult> {
   if (events.length === 0) return { accepted: 0, duplicates: 0 };
   return inTransaction(db, async (trx) => {
-    const batchId = randomUUID();
-    const sorted = uniqueById(events).sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
-    await trx
-      .insertInto('view_events')
-      .ignore()
-      .values(
-        sorted.map((e) => ({
-          event_id: e.eventId,
-          paste_id: e.pasteId,
-          time_ms: e.timeMs,
-          day: dayOf(e.timeMs),
-          viewer_key: e.viewerKey,
-          referrer_host: e.referrerHost,
-          bot: e.bot ? 1 : 0,
-          received_ms: receivedMs,
-          batch_id: batchId,
-        })),
-      )
-      .execute();
-    const inserted = await trx
-      .selectFrom('view_events')
-      .select('event_id')
-      .where('batch_id', '=', batchId)
-      .where(
-        'event_id',
-        'in',
-        sorted.map((e) => e.eventId),
-      )
-      .execute();
-    const isNew = new Set(inserted.map((r) => r.event_id));
-    const fresh = sorted.filter((e) => isNew.has(e.eventId));
+    const { fresh, batchId } = await insertNewEvents(trx, 'view_events', events, (e) => ({
+      paste_id: e.pasteId,
+      time_ms: e.timeMs,
+      day: dayOf(e.timeMs),
+      viewer_key: e.viewerKey,
+      referrer_host: e.referrerHost,
+      bot: e.bot ? 1 : 0,
+      received_ms: receivedMs,
+    }));
     if (fresh.length === 0) return { accepted: 0, duplicates: events.length };
 
     const uniques = await insertViewers(trx, fresh, batchId);
@@ -133,9 +111,3 @@ async function insertViewers(trx: Kysely<AnalyticsDatabase>, fresh: NewViewEvent
   return counts;
 }
 
-/** The first event per id: a batch may repeat one, and only one copy can be new. */
-export function uniqueById<T extends { eventId: string }>(events: T[]): T[] {
-  const seen = new Map<string, T>();
-  for (const e of events) if (!seen.has(e.eventId)) seen.set(e.eventId, e);
-  return [...seen.values()];
-}
