@@ -1,3 +1,4 @@
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
 import { withBearer } from '@pastemesh/kit';
@@ -153,7 +154,7 @@ export const pasteResolvers = {
         language: v.language,
         sizeBytes: Number(v.sizeBytes),
         sha256: v.sha256,
-        createdAt: v.createTime ? new Date(Number(v.createTime.seconds) * 1000 + Math.floor(v.createTime.nanos / 1e6)) : new Date(0),
+        createdAt: v.createTime ? timestampDate(v.createTime) : new Date(0),
       }));
     },
     author: (paste: PasteView, _: unknown, ctx: GatewayContext) => (paste.ownerId ? ctx.loaders.user.load(paste.ownerId) : null),
