@@ -7,6 +7,8 @@ import type { Metrics } from './metrics.js';
 /** A byte cache with per-entry TTL. Failures never reach the caller: they count as misses. */
 export interface ByteCache {
   get(key: string): Promise<Buffer | undefined>;
+  /** Several keys in one round trip (Redis MGET); the answer is in the order asked. */
+  getMany(keys: string[]): Promise<(Buffer | undefined)[]>;
   set(key: string, value: Buffer, ttlMs: number): Promise<void>;
   delete(...keys: string[]): Promise<void>;
 }
@@ -74,6 +76,21 @@ export function createByteCache(options: ByteCacheOptions): ByteCache {
           return undefined;
         }
       },
+      async getMany(keys) {
+        if (keys.length === 0) return [];
+        try {
+          const values = await redis.mgetBuffer(...keys.map((k) => prefix + k));
+          let hits = 0;
+          const found = values.map((v) => (v ? (hits++, v) : undefined));
+          if (hits > 0) requests.inc({ cache: name, result: 'hit' }, hits);
+          if (hits < keys.length) requests.inc({ cache: name, result: 'miss' }, keys.length - hits);
+          return found;
+        } catch (err) {
+          requests.inc({ cache: name, result: 'error' }, keys.length);
+          failed('getMany', err);
+          return keys.map(() => undefined);
+        }
+      },
       async set(key, value, ttlMs) {
         if (ttlMs <= 0) return;
         try {
@@ -106,6 +123,13 @@ export function createByteCache(options: ByteCacheOptions): ByteCache {
       const value = lru.get(key);
       requests.inc({ cache: name, result: value ? 'hit' : 'miss' });
       return value;
+    },
+    async getMany(keys) {
+      return keys.map((key) => {
+        const value = lru.get(key);
+        requests.inc({ cache: name, result: value ? 'hit' : 'miss' });
+        return value;
+      });
     },
     async set(key, value, ttlMs) {
       if (ttlMs > 0) lru.set(key, value, { ttl: Math.ceil(ttlMs) });

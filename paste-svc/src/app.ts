@@ -88,7 +88,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
 
         const loads =
           (metrics.registry.getSingleMetric('paste_cache_loads_total') as Counter | undefined) ??
-          new Counter({ name: 'paste_cache_loads_total', help: 'GetPaste database loads after a cache miss (single-flight shares one)', registers: [metrics.registry] });
+          new Counter({ name: 'paste_cache_loads_total', help: 'Database loads after a cache miss: one per GetPaste miss (single-flight shares one), one per BatchGetPastes with misses', registers: [metrics.registry] });
         const cache = createPasteCache({
           cache: createByteCache({ name: 'paste', redis, maxBytes: config.CACHE_MAX_BYTES, metrics, logger }),
           pubsub,

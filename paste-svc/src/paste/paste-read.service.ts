@@ -63,8 +63,11 @@ export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
       const ids = checkBatchIds(req.ids);
       const caller = callerOf(ctx);
       const at = now();
-      const pastes = (await findPastesByIds(db, ids, req.withContent)).filter((p) => canSee(p, caller) && !isExpired(p, at));
-      return { pastes };
+      // Latest versions with content are GetPaste's cache entries: one multi-key lookup, SQL for the misses only.
+      const found = req.withContent
+        ? await cache.readLatestMany(ids, (missing) => findPastesByIds(db, missing, true))
+        : await findPastesByIds(db, ids, false);
+      return { pastes: found.filter((p) => canSee(p, caller) && !isExpired(p, at)) };
     },
 
     async listPasteVersions(req, ctx) {

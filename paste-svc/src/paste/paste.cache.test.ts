@@ -93,6 +93,56 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
     await eventually(() => invalidated.filter((id) => id === a.paste!.id).length >= 2 && invalidated.includes(b.paste!.id), 5_000);
   });
 
+  it('serves BatchGetPastes from the entries GetPaste cached, and loads only the misses, in one query', async () => {
+    const created = await Promise.all(['one', 'two', 'three'].map((c) => h.client.createPaste({ content: bytes(c) })));
+    const ids = created.map((c) => c.paste!.id);
+    await h.client.getPaste({ id: ids[0]! });
+    const loads = await h.sample('paste_cache_loads_total');
+    const first = await h.client.batchGetPastes({ ids, withContent: true });
+    expect(first.pastes.map((p) => text(p.content)).sort()).toEqual(['one', 'three', 'two']);
+    expect(await h.sample('paste_cache_loads_total')).toBe(loads + 1);
+    const hits = await h.sample('cache_requests_total', { cache: 'paste', result: 'hit' });
+    const again = await h.client.batchGetPastes({ ids, withContent: true });
+    expect(again.pastes.map((p) => text(p.content)).sort()).toEqual(['one', 'three', 'two']);
+    expect(await h.sample('paste_cache_loads_total')).toBe(loads + 1);
+    expect(await h.sample('cache_requests_total', { cache: 'paste', result: 'hit' })).toBe(hits + 3);
+  });
+
+  it('answers BatchGetPastes with the new version after an update and nothing after a delete', async () => {
+    const { paste } = await h.client.createPaste({ content: bytes('batch old') }, h.as(alice));
+    const id = paste!.id;
+    await h.client.batchGetPastes({ ids: [id], withContent: true });
+    await h.client.updatePaste({ id, content: bytes('batch new') }, h.as(alice));
+    const updated = await h.client.batchGetPastes({ ids: [id], withContent: true });
+    expect([text(updated.pastes[0]?.content), updated.pastes[0]?.version]).toEqual(['batch new', 2]);
+    await h.client.deletePaste({ id }, h.as(alice));
+    expect((await h.client.batchGetPastes({ ids: [id], withContent: true })).pastes).toHaveLength(0);
+  });
+
+  it('never lets a cached PRIVATE paste, or a burn-after-read one, out through BatchGetPastes', async () => {
+    const secret = await h.client.createPaste({ content: bytes('mine only'), visibility: Visibility.PRIVATE }, h.as(alice));
+    const burn = await h.client.createPaste({ content: bytes('read once'), burnAfterRead: true });
+    const secretId = secret.paste!.id;
+    await h.client.getPaste({ id: secretId }, h.as(alice)); // now cached, with content
+    const ids = [secretId, burn.paste!.id];
+    for (let round = 0; round < 2; round++) {
+      const seen = await h.client.batchGetPastes({ ids, withContent: true }, h.as(bob));
+      expect(seen.pastes.map((p) => p.id)).toEqual([burn.paste!.id]);
+      expect([seen.pastes[0]?.contentIncluded, text(seen.pastes[0]?.content)]).toEqual([false, '']);
+    }
+    const own = await h.client.batchGetPastes({ ids: [secretId], withContent: true }, h.as(alice));
+    expect(text(own.pastes[0]?.content)).toBe('mine only');
+    // The burn-after-read paste is still there for the one reader who may burn it.
+    expect(text((await h.client.getPaste({ id: burn.paste!.id })).paste?.content)).toBe('read once');
+  });
+
+  it('drops cached BatchGetPastes entries the moment they expire', async () => {
+    const { paste } = await h.client.createPaste({ content: bytes('batch short-lived'), expiry: Expiry.TEN_MINUTES });
+    expect((await h.client.batchGetPastes({ ids: [paste!.id], withContent: true })).pastes).toHaveLength(1);
+    h.clock.advance(10 * 60_000);
+    expect((await h.client.batchGetPastes({ ids: [paste!.id], withContent: true })).pastes).toHaveLength(0);
+  });
+
   if (mode === 'mysql') {
     it('keeps a Redis entry no longer than the paste has left to live, nor than CACHE_MAX_TTL_MS', async () => {
       const short = await h.client.createPaste({ content: bytes('ten minutes'), expiry: Expiry.TEN_MINUTES });
@@ -110,6 +160,17 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
       expect(await ttl(short.paste!.id)).toBeGreaterThan(0);
       expect(await ttl(long.paste!.id)).toBeLessThanOrEqual(300_000);
       expect(await ttl(fresh.paste!.id)).toBeLessThanOrEqual(300_000);
+    });
+
+    it('has the sweeper drop the cache entries of the pastes it deletes and publish each id', async () => {
+      const created = await Promise.all([1, 2, 3, 4].map((i) => h.client.createPaste({ content: bytes(`swept ${i}`), expiry: Expiry.TEN_MINUTES })));
+      const ids = created.map((c) => c.paste!.id);
+      await h.client.batchGetPastes({ ids, withContent: true });
+      expect(await redis!.exists(...ids.map((id) => `pm:paste:${id}@latest`))).toBe(4);
+      h.clock.advance(10 * 60_000);
+      while ((await h.sweepOnce()).pastes > 0);
+      expect(await redis!.exists(...ids.map((id) => `pm:paste:${id}@latest`))).toBe(0);
+      await eventually(() => ids.every((id) => invalidated.includes(id)), 5_000);
     });
 
     it('lets another replica see an update at once (shared Redis, invalidated by the writer)', async () => {
@@ -137,6 +198,7 @@ describe('paste cache with Redis down', () => {
     const { paste } = await h.client.createPaste({ content: bytes('no redis') }, h.as(alice));
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('no redis');
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('no redis');
+    expect(text((await h.client.batchGetPastes({ ids: [paste!.id], withContent: true })).pastes[0]?.content)).toBe('no redis');
     await h.client.updatePaste({ id: paste!.id, content: bytes('still no redis') }, h.as(alice));
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('still no redis');
     await h.client.deletePaste({ id: paste!.id }, h.as(alice));

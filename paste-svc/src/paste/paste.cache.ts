@@ -24,6 +24,10 @@ export interface PasteCacheOptions {
   onLoad?: () => void;
 }
 
+interface BatchLoad {
+  stale: Set<string>;
+}
+
 interface Flight {
   promise: Promise<PasteLookup>;
   /** Set when the paste changed while loading: the result must not be cached. */
@@ -37,27 +41,36 @@ const DELETE_CHUNK = 500;
 
 /**
  * Cache-aside for GetPaste with single-flight: concurrent reads of one key share
- * one cache lookup and at most one database load. Entries are serialized Paste
- * messages keyed by id and version; burn-after-read pastes are never stored.
+ * one cache lookup and at most one database load; BatchGetPastes reads the same
+ * entries (latest versions) with one multi-key lookup. Entries are serialized
+ * Paste messages keyed by id and version; burn-after-read pastes are never stored.
  */
 export function createPasteCache(options: PasteCacheOptions) {
   const flights = new Map<string, Map<string, Flight>>();
   const timers = new Set<NodeJS.Timeout>();
 
+  /** Batch loads in progress: a paste invalidated while one runs is not cached from it. */
+  const batchLoads = new Set<BatchLoad>();
+
   function forgetFlights(id: string): void {
     for (const flight of flights.get(id)?.values() ?? []) flight.stale = true;
     flights.delete(id);
+    for (const batch of batchLoads) batch.stale.add(id);
+  }
+
+  function decode(k: string, hit: Buffer): Paste | undefined {
+    try {
+      return fromBinary(PasteSchema, hit);
+    } catch (err) {
+      options.logger.warn({ err: String(err), key: k }, 'unreadable cache entry; reloading');
+      return undefined;
+    }
   }
 
   async function lookup(id: string, k: string, flight: Flight, load: () => Promise<PasteLookup>): Promise<PasteLookup> {
     const hit = await options.cache.get(k);
-    if (hit) {
-      try {
-        return { kind: 'found', paste: fromBinary(PasteSchema, hit) };
-      } catch (err) {
-        options.logger.warn({ err: String(err), key: k }, 'unreadable cache entry; reloading');
-      }
-    }
+    const cached = hit && decode(k, hit);
+    if (cached) return { kind: 'found', paste: cached };
     options.onLoad?.();
     const found = await load();
     if (found.kind === 'found' && !flight.stale) await store(k, found.paste);
@@ -75,6 +88,30 @@ export function createPasteCache(options: PasteCacheOptions) {
     for (let i = 0; i < keys.length; i += DELETE_CHUNK) {
       await options.cache.delete(...keys.slice(i, i + DELETE_CHUNK));
     }
+  }
+
+  /** `invalidate` for many pastes (the sweeper's chunks): one delete and one round of publishes. */
+  async function invalidateMany(pastes: { id: string; latestVersion: number }[]): Promise<void> {
+    if (pastes.length === 0) return;
+    const keys: string[] = [];
+    for (const { id, latestVersion } of pastes) {
+      forgetFlights(id);
+      keys.push(key(id, 0));
+      for (let v = 1; v <= latestVersion; v++) keys.push(key(id, v));
+    }
+    const drop = () =>
+      deleteKeys(keys).catch((err: unknown) =>
+        options.logger.warn({ err: String(err), pasteIds: pastes.slice(0, 10).map((p) => p.id) }, 'cache invalidation failed'),
+      );
+    await drop();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void drop();
+    }, REDELETE_MS);
+    timer.unref();
+    timers.add(timer);
+    // Issued together, so one Redis connection writes them in one go.
+    await Promise.all(pastes.map(({ id }) => options.pubsub.publish(INVALIDATE_CHANNEL, id).catch(() => {})));
   }
 
   return {
@@ -98,26 +135,44 @@ export function createPasteCache(options: PasteCacheOptions) {
     },
 
     /**
+     * The latest versions of `ids` (unique) from the cache in one lookup, and
+     * the misses from one `load` call, whose answers are then cached (unless
+     * invalidated meanwhile). Pastes that do not exist are left out.
+     */
+    async readLatestMany(ids: string[], load: (missing: string[]) => Promise<Paste[]>): Promise<Paste[]> {
+      const keys = ids.map((id) => key(id, 0));
+      const hits = await options.cache.getMany(keys);
+      const found: Paste[] = [];
+      const missing: string[] = [];
+      hits.forEach((hit, i) => {
+        const cached = hit && decode(keys[i]!, hit);
+        if (cached) found.push(cached);
+        else missing.push(ids[i]!);
+      });
+      if (missing.length === 0) return found;
+      const batch: BatchLoad = { stale: new Set() };
+      batchLoads.add(batch);
+      try {
+        options.onLoad?.();
+        const loaded = await load(missing);
+        await Promise.all(loaded.filter((p) => !batch.stale.has(p.id)).map((p) => store(key(p.id, 0), p)));
+        return found.concat(loaded);
+      } finally {
+        batchLoads.delete(batch);
+      }
+    },
+
+    /**
      * Drops every cached version of a paste after it changed (update, delete,
      * burn, expiry) and tells other processes on INVALIDATE_CHANNEL. Never
      * throws: the database change has happened; cache trouble is logged and
      * bounded by the TTL.
      */
-    async invalidate(id: string, latestVersion: number): Promise<void> {
-      forgetFlights(id);
-      const keys = [key(id, 0)];
-      for (let v = 1; v <= latestVersion; v++) keys.push(key(id, v));
-      const drop = () =>
-        deleteKeys(keys).catch((err: unknown) => options.logger.warn({ err: String(err), pasteId: id }, 'cache invalidation failed'));
-      await drop();
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        void drop();
-      }, REDELETE_MS);
-      timer.unref();
-      timers.add(timer);
-      await options.pubsub.publish(INVALIDATE_CHANNEL, id).catch(() => {});
+    invalidate(id: string, latestVersion: number): Promise<void> {
+      return invalidateMany([{ id, latestVersion }]);
     },
+
+    invalidateMany,
 
     /** Listens for other replicas' invalidations so their in-flight loads are not cached here. */
     async listen(): Promise<() => Promise<void>> {

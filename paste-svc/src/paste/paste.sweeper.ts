@@ -54,10 +54,8 @@ export function createSweeper(options: SweeperOptions) {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
       const removed = await inTransaction(options.db, (trx) => removePastes(trx, options.dialect, chunk, { expiredAt: at }), READ_COMMITTED);
-      for (const paste of removed) {
-        await options.cache.invalidate(paste.id, paste.latestVersion);
-        options.events.deleted(paste);
-      }
+      await options.cache.invalidateMany(removed);
+      for (const paste of removed) options.events.deleted(paste);
       count += removed.length;
     }
     return count;
