@@ -104,6 +104,22 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     expect(res.stats[1]!.viewsPerDay).toHaveLength(30);
   });
 
+  it('fills only the read_mask fields of BatchGetPasteStats (totals without the 30 days) and refuses unknown paths', async () => {
+    const p = randomUUID();
+    await svc.client.recordViews({ events: [view(p), view(p, { viewerKey: 'other' })] });
+    const full = (await svc.client.batchGetPasteStats({ pasteIds: [p] })).stats[0]!;
+    const totals = (await svc.client.batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['total_views', 'unique_viewers'] } })).stats[0]!;
+    expect([totals.pasteId, totals.totalViews, totals.uniqueViewers]).toEqual([p, full.totalViews, full.uniqueViewers]);
+    expect(full.totalViews).toBe(2n);
+    expect([totals.viewsPerDay, totals.lastViewTime]).toEqual([[], undefined]);
+    const days = (await svc.client.batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['views_per_day'] } })).stats[0]!;
+    expect([days.viewsPerDay, days.totalViews]).toEqual([full.viewsPerDay, 0n]);
+    const bad = await svc.client.batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['content'] } }).catch((e: unknown) => ConnectError.from(e));
+    expect((bad as ConnectError).code).toBe(Code.InvalidArgument);
+    expect(errorDetail(bad)?.field).toBe('read_mask');
+    expect((bad as ConnectError).rawMessage).toContain('unknown field "content"');
+  });
+
   it('ranks only public pastes that are not deleted, by window', async () => {
     const [pub1, pub2, unlisted, priv, deleted, unknown, madePrivate] = Array.from({ length: 7 }, () => `top-${randomUUID()}`);
     await createPaste(pub1!, Visibility.PUBLIC);

@@ -8,8 +8,8 @@ import { dayOf, dayRange, retentionCutoffMs, toBigInt } from './days.js';
 import { checkLength, MAX_ID_LENGTH, toNewPasteEvents, toNewViewEvents } from './events/event.validation.js';
 import { ingestViewEvents } from './events/view-event.repository.js';
 import { ingestPasteEvents } from './events/paste-event.repository.js';
-import { findPasteDays, findPasteTotals, findTopPastes, findUsage } from './stats/stats.repository.js';
-import { toPasteStats, toUsageSummary } from './stats/stats.mapper.js';
+import { findPasteDays, findPasteTotals, findTopPastes, findUsage, type PasteDayRow } from './stats/stats.repository.js';
+import { ALL_STATS_FIELDS, checkReadMask, toPasteStats, toUsageSummary, type StatsFields } from './stats/stats.mapper.js';
 
 /** What the handlers need. */
 export interface AnalyticsServiceDeps {
@@ -42,19 +42,22 @@ function withinRetention<T extends { timeMs: number }>(events: T[], cutoffMs: nu
 export function createAnalyticsService(deps: AnalyticsServiceDeps): ServiceImpl<typeof AnalyticsService> {
   const { db, dialect, metrics } = deps;
 
-  async function stats(pasteIds: string[]) {
+  async function stats(pasteIds: string[], fields: StatsFields = ALL_STATS_FIELDS) {
     const today = dayOf(deps.now());
-    const days = dayRange(today, STATS_DAYS);
-    const [totals, dayRows] = await Promise.all([findPasteTotals(db, pasteIds), findPasteDays(db, pasteIds, days[0]!, today)]);
+    const days = fields.has('views_per_day') ? dayRange(today, STATS_DAYS) : [];
+    const [totals, dayRows] = await Promise.all([
+      findPasteTotals(db, pasteIds),
+      days.length > 0 ? findPasteDays(db, pasteIds, days[0]!, today) : [],
+    ]);
     const totalsById = new Map(totals.map((t) => [t.paste_id, t]));
-    return pasteIds.map((id) =>
-      toPasteStats(
-        id,
-        totalsById.get(id),
-        dayRows.filter((r) => r.paste_id === id),
-        days,
-      ),
-    );
+    // Map.groupBy is Node 21+.
+    const daysById = new Map<string, PasteDayRow[]>();
+    for (const row of dayRows) {
+      const rows = daysById.get(row.paste_id);
+      if (rows) rows.push(row);
+      else daysById.set(row.paste_id, [row]);
+    }
+    return pasteIds.map((id) => toPasteStats(id, totalsById.get(id), daysById.get(id) ?? [], days, fields));
   }
 
   return {
@@ -95,7 +98,7 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps): ServiceImpl<
         throw invalidArgument('paste_ids', `paste_ids: at most ${MAX_BATCH_STATS} (got ${ids.length})`, MAX_BATCH_STATS);
       }
       ids.forEach((id, i) => checkLength(`paste_ids[${i}]`, id, MAX_ID_LENGTH));
-      return { stats: await stats(ids) };
+      return { stats: await stats(ids, checkReadMask(req.readMask?.paths ?? [])) };
     },
 
     async topPastes(req) {

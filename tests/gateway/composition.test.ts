@@ -44,6 +44,17 @@ describe('gateway composition over the real services (mysql + redis)', () => {
     }, 15_000, 200);
     const top = await gqlOk(url, `{ topPastes(window: DAY, limit: 5) { views paste { id } } }`);
     expect(top['topPastes'][0]).toEqual({ views: 4, paste: { id } });
+    // viewsPerDay is fetched only when selected, however it is selected (field, inline fragment, named fragment).
+    const today = new Date().toISOString().slice(0, 10);
+    const days = (r: any) => [r['paste'].stats.totalViews, r['paste'].stats.viewsPerDay?.length, r['paste'].stats.viewsPerDay?.at(-1)];
+    const direct = await gqlOk(url, `query($id: ID!) { paste(id: $id) { stats { totalViews viewsPerDay { day count } } } }`, { id });
+    expect(days(direct)).toEqual([4, 30, { day: today, count: 4 }]);
+    const inline = await gqlOk(url, `query($id: ID!) { paste(id: $id) { stats { totalViews ... on PasteStats { viewsPerDay { day count } } } } }`, { id });
+    expect(days(inline)).toEqual([4, 30, { day: today, count: 4 }]);
+    const named = await gqlOk(url, `query($id: ID!) { paste(id: $id) { stats { ...D totalViews } } } fragment D on PasteStats { viewsPerDay { day count } }`, { id });
+    expect(days(named)).toEqual([4, 30, { day: today, count: 4 }]);
+    const both = await gqlOk(url, `query($id: ID!) { a: paste(id: $id) { stats { totalViews } } b: paste(id: $id) { stats { viewsPerDay { count } } } }`, { id });
+    expect([both['a'].stats.totalViews, both['b'].stats.viewsPerDay.length]).toEqual([4, 30]);
   });
 
   it('returns the paste with stats null and an error at its path while analytics-svc is down', async () => {

@@ -44,6 +44,8 @@ export interface GatewayContext {
     paste: PasteLoader;
     user: ReturnType<typeof createUserLoader>;
     stats: ReturnType<typeof createStatsLoader>;
+    /** Totals without viewsPerDay, for queries that do not select it. */
+    statsTotals: ReturnType<typeof createStatsLoader>;
   };
   /** Pastes whose view this request already recorded (one view per paste per request). */
   viewed: Set<string>;
@@ -82,6 +84,7 @@ export function createContext(services: GatewayServices, caller: Caller): Gatewa
   const { downstream, hotCache } = services;
   let user: ReturnType<typeof createUserLoader> | undefined;
   let stats: ReturnType<typeof createStatsLoader> | undefined;
+  let statsTotals: ReturnType<typeof createStatsLoader> | undefined;
   return {
     services,
     caller,
@@ -92,6 +95,9 @@ export function createContext(services: GatewayServices, caller: Caller): Gatewa
       },
       get stats() {
         return (stats ??= createStatsLoader(downstream.analytics));
+      },
+      get statsTotals() {
+        return (statsTotals ??= createStatsLoader(downstream.analytics, true));
       },
     },
     viewed: new Set(),

@@ -2,7 +2,9 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
 import { withBearer } from '@pastemesh/kit';
+import type { GraphQLResolveInfo } from 'graphql';
 import { recordView, type GatewayContext } from '../graphql/context.js';
+import { selectsField } from '../graphql/selection.js';
 import { toPasteView, VISIBILITY_BY_NAME, type PasteView } from './paste.view.js';
 
 const encoder = new TextEncoder();
@@ -158,7 +160,9 @@ export const pasteResolvers = {
       }));
     },
     author: (paste: PasteView, _: unknown, ctx: GatewayContext) => (paste.ownerId ? ctx.loaders.user.load(paste.ownerId) : null),
-    stats: (paste: PasteView, _: unknown, ctx: GatewayContext) => ctx.loaders.stats.load(paste.id),
+    // A listing shows totals: without viewsPerDay, analytics-svc skips 30 days per paste.
+    stats: (paste: PasteView, _: unknown, ctx: GatewayContext, info: GraphQLResolveInfo) =>
+      (selectsField(info, 'viewsPerDay') ? ctx.loaders.stats : ctx.loaders.statsTotals).load(paste.id),
     url: (paste: PasteView, _: unknown, ctx: GatewayContext) => `${ctx.services.config.PUBLIC_URL}/p/${paste.id}`,
     rawUrl: (paste: PasteView, _: unknown, ctx: GatewayContext) => `${ctx.services.config.PUBLIC_URL}/raw/${paste.id}`,
   },

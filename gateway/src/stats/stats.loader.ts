@@ -22,11 +22,17 @@ function toStatsView(stats: PasteStats): StatsView {
 
 const ZERO: StatsView = { totalViews: 0, uniqueViewers: 0, viewsPerDay: [], lastViewedAt: null };
 
-/** One BatchGetPasteStats per request tick. */
-export function createStatsLoader(analytics: Client<typeof AnalyticsService>) {
+/** What a listing shows: BatchGetPasteStats then skips its per-day query and 30 entries per paste. */
+const TOTALS_MASK = { paths: ['total_views', 'unique_viewers', 'last_view_time'] };
+
+/**
+ * One BatchGetPasteStats per request tick. `totalsOnly` loaders leave
+ * viewsPerDay empty: the resolver picks one when the query does not select it.
+ */
+export function createStatsLoader(analytics: Client<typeof AnalyticsService>, totalsOnly = false) {
   return new DataLoader<string, StatsView>(
     async (ids) => {
-      const res = await analytics.batchGetPasteStats({ pasteIds: [...ids] });
+      const res = await analytics.batchGetPasteStats({ pasteIds: [...ids], ...(totalsOnly ? { readMask: TOTALS_MASK } : {}) });
       const byId = new Map(res.stats.map((s) => [s.pasteId, toStatsView(s)]));
       return ids.map((id) => byId.get(id) ?? ZERO);
     },

@@ -1,0 +1,20 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+
+/**
+ * True when the field being resolved selects `name` directly (through inline
+ * fragments and fragment spreads too), so a resolver can skip fetching what
+ * the query does not show.
+ */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const seen = new Set<string>();
+  const inSet = (set: SelectionSetNode | undefined): boolean =>
+    (set?.selections ?? []).some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === name;
+      if (s.kind === Kind.INLINE_FRAGMENT) return inSet(s.selectionSet);
+      const fragment = info.fragments[s.name.value];
+      if (!fragment || seen.has(s.name.value)) return false;
+      seen.add(s.name.value);
+      return inSet(fragment.selectionSet);
+    });
+  return info.fieldNodes.some((node) => inSet(node.selectionSet));
+}
