@@ -67,7 +67,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     downstream,
     hotCache,
     producer,
-    limits: createRateLimits(config, redis, metrics),
+    limits: createRateLimits(config, redis, metrics, logger),
     authenticator,
     logger,
     anonymousPasteLoader: createPasteLoader(downstream.paste, hotCache, undefined, true),
@@ -139,6 +139,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
       await app.close();
       await apollo.stop();
       await producer.close();
+      await services.limits.close();
       await hotCache.stop();
       await pubsub.close();
       downstream.close();

@@ -1,7 +1,8 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Counter } from 'prom-client';
-import { Code, Reason, appError, type Metrics, type Redis } from '@pastemesh/kit';
+import { Code, Reason, appError, type Logger, type Metrics, type Redis } from '@pastemesh/kit';
 import type { GatewayConfig } from './config.js';
+import { createSyncedWindowLimiter } from './synced-window-limiter.js';
 
 /** Limits are kept separately for reads, creates and sign-ins (logins and registrations). */
 export type RateScope = 'read' | 'create' | 'login';
@@ -10,14 +11,18 @@ export type RateScope = 'read' | 'create' | 'login';
 export interface RateLimits {
   /** Takes one point from each key (e.g. `ip:1.2.3.4`, `user:<id>`); throws RATE_LIMITED naming when to retry. */
   consume(scope: RateScope, keys: string[]): Promise<void>;
+  /** Shares the last read counts with the other replicas. */
+  close(): Promise<void>;
 }
 
 /**
- * Builds the limiters: Redis-backed (shared by every gateway replica) with an
- * in-memory insurance limiter that takes over while Redis is down, or memory
- * only in the embedded default.
+ * Builds the limiters. Reads, the gateway's volume, are decided in memory and
+ * their counts shared through Redis every 100 ms (a Redis round trip per read
+ * cost more than Apollo: bench/README.md). Creates and sign-ins are exact:
+ * Redis-backed with an in-memory insurance limiter while Redis is down. The
+ * embedded default counts in memory only.
  */
-export function createRateLimits(config: GatewayConfig, redis: Redis | undefined, metrics: Metrics): RateLimits {
+export function createRateLimits(config: GatewayConfig, redis: Redis | undefined, metrics: Metrics, logger: Logger): RateLimits {
   const rejections = new Counter({
     name: 'rate_limit_rejections_total',
     help: 'Requests refused by a rate limit, by scope',
@@ -30,7 +35,7 @@ export function createRateLimits(config: GatewayConfig, redis: Redis | undefined
     login: config.RATE_LIMIT_LOGINS_PER_MIN,
   };
   const limiters = Object.fromEntries(
-    (Object.keys(perMinute) as RateScope[]).map((scope) => {
+    (['create', 'login'] as const).map((scope) => {
       const base = { keyPrefix: `pm:rl:${scope}`, points: perMinute[scope], duration: 60 };
       const memory = new RateLimiterMemory(base);
       const limiter: RateLimiterAbstract = redis
@@ -38,23 +43,35 @@ export function createRateLimits(config: GatewayConfig, redis: Redis | undefined
         : memory;
       return [scope, limiter];
     }),
-  ) as Record<RateScope, RateLimiterAbstract>;
+  ) as Record<Exclude<RateScope, 'read'>, RateLimiterAbstract>;
+
+  const reads = createSyncedWindowLimiter({ redis, keyPrefix: 'pm:rl:read', points: perMinute.read, windowMs: 60_000, logger });
+
+  function limited(scope: RateScope, msBeforeNext: number) {
+    rejections.inc({ scope });
+    const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+    return appError(Code.ResourceExhausted, Reason.RATE_LIMITED, `too many ${scope} requests: retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+      limit: perMinute[scope],
+    });
+  }
 
   return {
     async consume(scope, keys) {
       for (const key of keys) {
+        if (scope === 'read') {
+          const decision = reads.consume(key);
+          if (!decision.allowed) throw limited(scope, decision.msBeforeNext);
+          continue;
+        }
         try {
           await limiters[scope].consume(key);
         } catch (err) {
           if (!(err instanceof RateLimiterRes)) throw err;
-          rejections.inc({ scope });
-          const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-          throw appError(Code.ResourceExhausted, Reason.RATE_LIMITED, `too many ${scope} requests: retry in ${retryAfterSeconds} s`, {
-            retryAfterSeconds,
-            limit: perMinute[scope],
-          });
+          throw limited(scope, err.msBeforeNext);
         }
       }
     },
+    close: () => reads.close(),
   };
 }
