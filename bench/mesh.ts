@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { freePort, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
 import { resetMysqlDatabases, type PasteStore } from './seed.js';
 
@@ -36,6 +37,18 @@ const PROFILED = new Set((process.env['BENCH_CPU_PROF'] ?? '').split(',').filter
 const nodeArgs = (name: string, entry: string) =>
   PROFILED.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`, entry] : [entry];
 
+/**
+ * The NODE_OPTIONS a process runs with when deployed (its ConfigMap in istio/base/config.yaml), so the
+ * bench measures the heap bounds production uses. BENCH_NODE_OPTIONS replaces them ('' for V8's defaults).
+ */
+function nodeOptions(name: string): Record<string, string> {
+  const override = process.env['BENCH_NODE_OPTIONS'];
+  if (override !== undefined) return { NODE_OPTIONS: override };
+  const docs = parseAllDocuments(fs.readFileSync(path.join(ROOT, 'istio', 'base', 'config.yaml'), 'utf8')).map((d) => d.toJS());
+  const configMap = docs.find((d) => d?.kind === 'ConfigMap' && d.metadata?.name === `${name.replace(/-cold$/, '')}-config`);
+  return { NODE_OPTIONS: String(configMap?.data?.NODE_OPTIONS ?? '') };
+}
+
 export async function startMesh(mode: Mode, log: (line: string) => void): Promise<Mesh> {
   for (const svc of ['auth-svc', 'paste-svc', 'analytics-svc', 'gateway']) {
     if (!fs.existsSync(bundle(svc))) throw new Error(`${bundle(svc)} is missing: run npm run build`);
@@ -48,13 +61,11 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
     analytics: await ports(),
     paste: { ...(await ports()), SWEEP_ENABLED: 'false' },
   };
-  // BENCH_NODE_OPTIONS tries V8 flags (e.g. heap limits) on every mesh process.
   const common: Record<string, string> = {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     DATA_DIR: dataDir,
-    ...(process.env['BENCH_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] } : {}),
   };
   const storage = (svc: Svc): Record<string, string> =>
     mode === 'mysql' ? { MYSQL_URL: `${MYSQL_SERVER.replace(/\/?$/, '/')}${DATABASES[svc]}`, REDIS_URL: REDIS_BENCH_URL } : {};
@@ -67,7 +78,7 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
   const procs = new Map<string, Proc>();
   async function startSvc(svc: Svc, extra: Record<string, string> = {}): Promise<void> {
     const name = `${svc}-svc`;
-    const proc = spawnNode(name, nodeArgs(name, bundle(name)), { ...common, ...storage(svc), ...peers, ...env[svc], ...extra });
+    const proc = spawnNode(name, nodeArgs(name, bundle(name)), { ...common, ...nodeOptions(name), ...storage(svc), ...peers, ...env[svc], ...extra });
     procs.set(name, proc);
     await waitReady(proc, `http://127.0.0.1:${env[svc].ADMIN_PORT}/readyz`);
   }
@@ -76,6 +87,7 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
     const admin = await freePort();
     const proc = spawnNode(name, nodeArgs(name, entry), {
       ...common,
+      ...nodeOptions(name),
       ...(mode === 'mysql' ? { REDIS_URL: REDIS_BENCH_URL } : {}),
       ...peers,
       HTTP_PORT: String(http),
@@ -83,6 +95,7 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
       RATE_LIMIT_READS_PER_MIN: NO_LIMIT,
       RATE_LIMIT_CREATES_PER_MIN: NO_LIMIT,
       RATE_LIMIT_LOGINS_PER_MIN: NO_LIMIT,
+      RATE_LIMIT_BAD_REQUESTS_PER_MIN: NO_LIMIT,
       ...extra,
     });
     procs.set(name, proc);

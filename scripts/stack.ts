@@ -59,7 +59,7 @@ const RANDOM_PORTS: Record<ServiceName, Record<string, string>> = {
 // Tests share one Redis and one client IP; generous limits keep suites from throttling each other.
 // Suites that test a limit set it low themselves and send their own X-Forwarded-For address.
 const TEST_LIMITS: Partial<Record<ServiceName, Record<string, string>>> = {
-  gateway: { RATE_LIMIT_READS_PER_MIN: '1000000', RATE_LIMIT_CREATES_PER_MIN: '1000000', RATE_LIMIT_LOGINS_PER_MIN: '1000000' },
+  gateway: { RATE_LIMIT_READS_PER_MIN: '1000000', RATE_LIMIT_CREATES_PER_MIN: '1000000', RATE_LIMIT_LOGINS_PER_MIN: '1000000', RATE_LIMIT_BAD_REQUESTS_PER_MIN: '1000000' },
   auth: { REGISTER_MAX_PER_IP: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000' },
 };
 

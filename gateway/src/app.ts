@@ -24,6 +24,7 @@ import { createHotCache } from './paste/hot-cache.js';
 import { createPasteLoader } from './paste/paste.loader.js';
 import { createApollo } from './graphql/apollo.js';
 import { createContext, identifyCaller, type GatewayServices } from './graphql/context.js';
+import { registerBadRequestLimit } from './http/bad-request-limit.js';
 import { registerRawRoutes } from './http/raw.routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebRoutes } from './http/web.routes.js';
@@ -86,6 +87,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     trustProxy: (_address: string, hop: number) => hop < config.TRUST_PROXY_HOPS,
   });
   registerSecurityHeaders(app);
+  registerBadRequestLimit(app, services.limits, logger);
 
   // Apollo must be started before its handler is made: build it on the first request (start() runs before listen).
   const makeHandler = () =>

@@ -22,7 +22,7 @@ export const gatewayConfigSchema = z.object({
   MAX_CONTENT_BYTES: positiveInt(1_048_576),
   /** In-process cache of PUBLIC/UNLISTED pastes; off sends every read to paste-svc. */
   HOT_CACHE: bool(true),
-  HOT_CACHE_MAX_BYTES: positiveInt(64 * 1024 * 1024),
+  HOT_CACHE_MAX_BYTES: positiveInt(32 * 1024 * 1024),
   HOT_CACHE_TTL_MS: positiveInt(60_000),
   /** Secret for the viewer key (keyed hash of IP and user agent); set it in production. */
   VIEWER_KEY_SECRET: z.string().min(16).default('pastemesh-dev-viewer-secret'),
@@ -30,6 +30,8 @@ export const gatewayConfigSchema = z.object({
   RATE_LIMIT_READS_PER_MIN: positiveInt(1_200),
   RATE_LIMIT_CREATES_PER_MIN: positiveInt(30),
   RATE_LIMIT_LOGINS_PER_MIN: positiveInt(20),
+  /** Requests per minute per IP refused before any resolver ran (400, 413, 414, 415, 431); past it every request from that IP gets 429 for the rest of the minute. */
+  RATE_LIMIT_BAD_REQUESTS_PER_MIN: positiveInt(60),
   GRAPHQL_MAX_DEPTH: positiveInt(8),
   GRAPHQL_MAX_ALIASES: positiveInt(15),
   GRAPHQL_MAX_TOKENS: positiveInt(1_000),

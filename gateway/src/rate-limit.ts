@@ -11,7 +11,11 @@ export type RateScope = 'read' | 'create' | 'login';
 export interface RateLimits {
   /** Takes one point from each key (e.g. `ip:1.2.3.4`, `user:<id>`); throws RATE_LIMITED naming when to retry. */
   consume(scope: RateScope, keys: string[]): Promise<void>;
-  /** Shares the last read counts with the other replicas. */
+  /** Counts a request refused before any resolver ran (malformed, oversized) against its IP. */
+  penalise(ip: string): void;
+  /** RATE_LIMITED when `ip` sent too many such requests this minute (every request is refused, cheaply, until it ends). */
+  checkPenalty(ip: string): void;
+  /** Shares the last counts with the other replicas. */
   close(): Promise<void>;
 }
 
@@ -25,7 +29,7 @@ export interface RateLimits {
 export function createRateLimits(config: GatewayConfig, redis: Redis | undefined, metrics: Metrics, logger: Logger): RateLimits {
   const rejections = new Counter({
     name: 'rate_limit_rejections_total',
-    help: 'Requests refused by a rate limit, by scope',
+    help: 'Requests refused by a rate limit, by scope (read, create, login; bad: an IP that sent too many malformed or oversized requests)',
     labelNames: ['scope'],
     registers: [metrics.registry],
   });
@@ -46,13 +50,15 @@ export function createRateLimits(config: GatewayConfig, redis: Redis | undefined
   ) as Record<Exclude<RateScope, 'read'>, RateLimiterAbstract>;
 
   const reads = createSyncedWindowLimiter({ redis, keyPrefix: 'pm:rl:read', points: perMinute.read, windowMs: 60_000, logger });
+  const badRequests = createSyncedWindowLimiter({ redis, keyPrefix: 'pm:rl:bad', points: config.RATE_LIMIT_BAD_REQUESTS_PER_MIN, windowMs: 60_000, logger });
 
-  function limited(scope: RateScope, msBeforeNext: number) {
+  function limited(scope: RateScope | 'bad', msBeforeNext: number) {
     rejections.inc({ scope });
     const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-    return appError(Code.ResourceExhausted, Reason.RATE_LIMITED, `too many ${scope} requests: retry in ${retryAfterSeconds} s`, {
+    const what = scope === 'bad' ? 'malformed or oversized' : scope;
+    return appError(Code.ResourceExhausted, Reason.RATE_LIMITED, `too many ${what} requests: retry in ${retryAfterSeconds} s`, {
       retryAfterSeconds,
-      limit: perMinute[scope],
+      limit: scope === 'bad' ? config.RATE_LIMIT_BAD_REQUESTS_PER_MIN : perMinute[scope],
     });
   }
 
@@ -72,6 +78,15 @@ export function createRateLimits(config: GatewayConfig, redis: Redis | undefined
         }
       }
     },
-    close: () => reads.close(),
+    penalise(ip) {
+      badRequests.consume(`ip:${ip}`);
+    },
+    checkPenalty(ip) {
+      const decision = badRequests.check(`ip:${ip}`);
+      if (!decision.allowed) throw limited('bad', decision.msBeforeNext);
+    },
+    close: async () => {
+      await Promise.all([reads.close(), badRequests.close()]);
+    },
   };
 }

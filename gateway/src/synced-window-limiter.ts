@@ -132,6 +132,14 @@ export function createSyncedWindowLimiter(options: SyncedWindowLimiterOptions) {
       }
       return { allowed: true };
     },
+    /** Whether `key` has points left, without taking one. */
+    check(key: string): LimitDecision {
+      const at = now();
+      const window = Math.floor(at / windowMs);
+      const state = states.get(key);
+      if (state?.window !== window || state.total + state.unsent < points) return { allowed: true };
+      return { allowed: false, msBeforeNext: (window + 1) * windowMs - at };
+    },
     /** Shares the counts now (tests, shutdown). */
     sync,
     /** Keys currently remembered (tests). */

@@ -9,6 +9,10 @@ const MALFORMED = 10_000;
 const ATTACKERS = 8;
 const VALID_RATE = 20;
 const MiB = 1024 * 1024;
+/** Malformed or oversized requests one IP may send per minute before all its requests get 429. */
+const BAD_LIMIT = 100;
+/** The attacker's address (the gateway trusts one proxy hop here, as behind the Istio ingress). */
+const ATTACKER_IP = '203.0.113.66';
 
 /** The attack, in a fixed order: 10,000 malformed documents with the other kinds mixed in. */
 function* attack(): Generator<BadRequest> {
@@ -28,7 +32,11 @@ const mb = (bytes: number) => `${Math.round(bytes / MiB)} MB`;
 describe('fault: bad input at volume', () => {
   let mesh: Mesh;
   beforeAll(async () => {
-    mesh = await startMesh({ label: 'badinput', redisDb: 9 });
+    mesh = await startMesh({
+      label: 'badinput',
+      redisDb: 9,
+      env: { gateway: { TRUST_PROXY_HOPS: '1', RATE_LIMIT_BAD_REQUESTS_PER_MIN: String(BAD_LIMIT) } },
+    });
   });
   afterAll(async () => {
     await mesh?.stop();
@@ -73,7 +81,7 @@ describe('fault: bad input at volume', () => {
             try {
               const res = await fetch(`${url}${req.path}`, {
                 method: 'POST',
-                headers: req.headers,
+                headers: { ...req.headers, 'x-forwarded-for': ATTACKER_IP },
                 body: typeof req.body === 'function' ? req.body() : req.body,
                 ...(streamed ? { duplex: 'half' } : {}),
                 signal: AbortSignal.timeout(15_000),
@@ -119,6 +127,10 @@ describe('fault: bad input at volume', () => {
       expect(mesh.replica('gateway').pid).toBeDefined();
       expect(byKind.get('malformed GraphQL')).toBe(MALFORMED);
       expect(bad).toEqual([]);
+      // Past BAD_LIMIT bad requests a minute (the attack spans at most two windows) the attacker only gets 429s.
+      expect(outcomes.get('HTTP 429') ?? 0).toBeGreaterThanOrEqual(
+        total - 2 * BAD_LIMIT - (outcomes.get('HTTP 200') ?? 0) - (outcomes.get('connection closed (oversized)') ?? 0),
+      );
       expect(peak - baseline).toBeLessThan(256 * MiB);
       expect(after - baseline).toBeLessThan(128 * MiB);
       expect(summarize(load.samples).errors).toEqual([]);

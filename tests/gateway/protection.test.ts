@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../../scripts/stack.js';
-import { gql, signUp } from '../support/graphql.js';
+import { gql, metricValue, signUp } from '../support/graphql.js';
 
 // Limits live in Redis for a minute; a random block per run keeps reruns from inheriting empty buckets.
 const block = `100.${64 + Math.floor(Math.random() * 64)}.${Math.floor(Math.random() * 256)}`;
@@ -16,7 +16,7 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
       mode: 'mysql',
       ports: 'random',
       env: { LOG_LEVEL: 'error' },
-      serviceEnv: { gateway: { TRUST_PROXY_HOPS: '1', RATE_LIMIT_CREATES_PER_MIN: '3', RATE_LIMIT_LOGINS_PER_MIN: '3', RATE_LIMIT_READS_PER_MIN: '5' } },
+      serviceEnv: { gateway: { TRUST_PROXY_HOPS: '1', RATE_LIMIT_CREATES_PER_MIN: '3', RATE_LIMIT_LOGINS_PER_MIN: '3', RATE_LIMIT_READS_PER_MIN: '5', RATE_LIMIT_BAD_REQUESTS_PER_MIN: '20' } },
     });
     url = stack.gatewayUrl;
   });
@@ -88,6 +88,26 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
       const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
       expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
     }
+  });
+
+  it('answers every request from an IP that sent too many malformed or oversized ones 429, until the minute ends', async () => {
+    const ip = freshIp();
+    const malformed = () => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: '{"query": "{ paste(id: "}' });
+    for (let i = 0; i < 15; i++) expect((await malformed()).status).toBe(400);
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: '{"query": ' });
+      expect(res.status).toBe(400);
+    }
+    const read = await gql(url, `{ languages { id } }`, {}, undefined, { 'x-forwarded-for': ip });
+    expect(read.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    expect(read.errors?.[0]?.message).toMatch(/^too many malformed or oversized requests: retry in \d+ s$/);
+    const raw = await fetch(`${url}/raw/abcdefgh`, { headers: { 'x-forwarded-for': ip } });
+    expect([raw.status, Number(raw.headers.get('retry-after')) > 0]).toEqual([429, true]);
+    expect(await raw.text()).toMatch(/^error: too many malformed or oversized requests/);
+    // Other clients are unaffected, and so are the health checks.
+    expect((await gql(url, `{ languages { id } }`, {}, undefined, { 'x-forwarded-for': freshIp() })).errors).toBeUndefined();
+    expect((await fetch(`${url}/healthz`, { headers: { 'x-forwarded-for': ip } })).status).toBe(200);
+    expect(metricValue(await stack.gateway.metrics.registry.metrics(), 'rate_limit_rejections_total', { scope: 'bad' })).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses batched operations', async () => {

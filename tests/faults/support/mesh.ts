@@ -29,7 +29,7 @@ const PORT_VARS: Record<MeshService, Record<string, string>> = {
 };
 // One client IP for all load: limits far above it, except where a scenario sets its own.
 const GENEROUS_LIMITS: Partial<Record<MeshService, Record<string, string>>> = {
-  gateway: { RATE_LIMIT_READS_PER_MIN: '1000000', RATE_LIMIT_CREATES_PER_MIN: '1000000', RATE_LIMIT_LOGINS_PER_MIN: '1000000' },
+  gateway: { RATE_LIMIT_READS_PER_MIN: '1000000', RATE_LIMIT_CREATES_PER_MIN: '1000000', RATE_LIMIT_LOGINS_PER_MIN: '1000000', RATE_LIMIT_BAD_REQUESTS_PER_MIN: '1000000' },
   auth: { REGISTER_MAX_PER_IP: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000' },
 };
 

@@ -1,0 +1,13 @@
+import { PasteService } from '@pastemesh/gen/paste';
+import { createServiceClient } from '@pastemesh/kit';
+import { startStack } from './stack.js';
+const stack = await startStack({ mode: 'mysql', ports: 'random', env: { LOG_LEVEL: 'warn' } });
+const paste = createServiceClient(PasteService, { address: stack.grpc.paste }).client;
+const n = Number(process.env.N ?? 5000);
+for (let i = 0; i < 500; i++) await paste.listLanguages({});
+const c0 = process.cpuUsage(); const t0 = performance.now();
+for (let i = 0; i < n; i += 10) await Promise.all(Array.from({ length: 10 }, () => paste.listLanguages({})));
+const c = process.cpuUsage(c0);
+console.log('listLanguages', ((c.user + c.system) / n).toFixed(0), 'µs cpu/call', ((performance.now() - t0) * 1000 / n).toFixed(0), 'µs wall');
+await stack.stop();
+process.exit(0);

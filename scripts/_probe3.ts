@@ -1,0 +1,16 @@
+import { startStack } from './stack.js';
+const stack = await startStack({ mode: 'mysql', ports: 'random', env: { LOG_LEVEL: 'warn', NODE_ENV: 'production' }, serviceEnv: { gateway: { RATE_LIMIT_READS_PER_MIN: '100000000', RATE_LIMIT_CREATES_PER_MIN: '100000000' } } as never });
+const url = stack.gatewayUrl;
+const post = (query: string, variables = {}) => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) }).then((r) => r.json() as Promise<any>);
+for (let i = 0; i < 60; i++) await post('mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', { c: `paste ${i} `.repeat(50) });
+const LIST = 'query List { pastes(first: 50) { edges { node { id title language createdAt author { id displayName } stats { totalViews uniqueViewers } } } } }';
+const first = await post(LIST);
+if (first.errors) throw new Error(JSON.stringify(first.errors));
+const n = Number(process.env.N ?? 500);
+for (let i = 0; i < 50; i++) await post(LIST);
+const c0 = process.cpuUsage(); const t0 = performance.now();
+for (let i = 0; i < n; i += 5) await Promise.all(Array.from({ length: 5 }, () => post(LIST)));
+const c = process.cpuUsage(c0);
+console.log('list50', ((c.user + c.system) / n).toFixed(0), 'µs cpu/list (whole mesh + client)', ((performance.now() - t0) * 1000 / n).toFixed(0), 'µs wall');
+await stack.stop();
+process.exit(0);
