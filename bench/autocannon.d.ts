@@ -14,6 +14,8 @@ declare module 'autocannon' {
       duration?: number;
       pipelining?: number;
       timeout?: number;
+      /** Requests per second over all connections. */
+      overallRate?: number;
       requests?: Request[];
     }
     interface Histogram {

@@ -17,6 +17,8 @@ export interface LoadJob {
   url: string;
   load: LoadKind;
   connections: number;
+  /** Requests per second over all connections (open pacing); unset: as fast as answers come back. */
+  rate?: number;
   warmupS: number;
   durationS: number;
 }
@@ -67,6 +69,7 @@ function run(job: LoadJob, durationS: number): Promise<autocannon.Result> {
     duration: durationS,
     pipelining: 1,
     timeout: 10,
+    ...(job.rate ? { overallRate: job.rate } : {}),
     ...(typeof reqs === 'function' ? { requests: [{ setupRequest: reqs as never }] } : { requests: reqs as never }),
   };
   return new Promise((resolve, reject) => {

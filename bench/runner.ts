@@ -43,9 +43,10 @@ export class LoadRunner {
     windows: Windows,
     procs: Proc[],
     onStart?: () => void,
+    rate?: number,
   ): Promise<Measurement> {
     await this.ready;
-    const job: LoadJob = { url, load, connections, warmupS: windows.warmupS, durationS: windows.durationS };
+    const job: LoadJob = { url, load, connections, ...(rate ? { rate } : {}), warmupS: windows.warmupS, durationS: windows.durationS };
     let usage: ReturnType<typeof startUsage> | undefined;
     const result = await new Promise<LoadResult>((resolve, reject) => {
       const onMessage = (msg: { type: string; result?: LoadResult; message?: string }) => {
