@@ -103,8 +103,9 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
 
 /**
  * Read p99 with the sweeper off, then while it works through `EXPIRED` expired pastes (seeded once; paste-svc
- * is restarted with the sweeper off or on before each window). The sweeper is set to work flat out
- * (every 500 ms, 2,000 per round) so every "on" window really overlaps deletions; its rate is reported.
+ * is restarted with the sweeper off or on before each window). The sweeper runs rounds back to back (every
+ * 500 ms, 2,000 per round) at its default duty cycle, so every "on" window really overlaps deletions; its
+ * rate is reported.
  */
 async function sweeperPhase(ctx: Ctx, seeded: number): Promise<void> {
   const read: Scenario = scenarios(seeded).find((s) => s.name === 'gql-db')!;

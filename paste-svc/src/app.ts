@@ -159,6 +159,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
           now,
           intervalMs: config.SWEEP_INTERVAL_MS,
           batchSize: config.SWEEP_BATCH_SIZE,
+          dutyCycle: config.SWEEP_DUTY_CYCLE,
           orphanGraceMs: config.ORPHAN_GRACE_MS,
         });
         // Before start(): a start that binds one port and fails on the next must close the first.

@@ -40,6 +40,11 @@ const schema = z.object({
   SWEEP_INTERVAL_MS: positiveInt(60_000),
   /** Pastes deleted per sweep round; each round is a few short transactions. */
   SWEEP_BATCH_SIZE: positiveInt(500),
+  /**
+   * Share of the time a round spends deleting (0 to 1): after each transaction the sweeper pauses so
+   * deletes never crowd out reads in the database. 1 sweeps flat out.
+   */
+  SWEEP_DUTY_CYCLE: z.coerce.number().gt(0).max(1).default(0.25),
   /** Unreferenced content younger than this is left alone (a create may be about to use it). */
   ORPHAN_GRACE_MS: positiveInt(60 * 60_000),
 });

@@ -93,6 +93,29 @@ describe.each(STORAGE_MODES)('expiry and the sweeper (%s)', (mode) => {
     expect(await h.sample('paste_sweeper_deleted_total', { kind: 'content' })).toBe(before + 1);
   });
 
+  it('rests between transactions by SWEEP_DUTY_CYCLE, and not at all at 1', async () => {
+    const gentle = await h.startNode({ SWEEP_BATCH_SIZE: '200', SWEEP_DUTY_CYCLE: '0.5' });
+    const flatOut = await h.startNode({ SWEEP_BATCH_SIZE: '200', SWEEP_DUTY_CYCLE: '1' });
+    try {
+      // 120 pastes: three transactions of 50, 50 and 20, so two pauses.
+      await Promise.all(Array.from({ length: 4 }, (_, i) => shortLived(30, `duty ${i}`)));
+      h.clock.advance(TEN_MINUTES);
+      expect(await gentle.ports.sweepOnce()).toMatchObject({ pastes: 120 });
+      expect(await gentle.sample('paste_sweeper_paused_seconds_total')).toBeGreaterThan(0);
+      await Promise.all(Array.from({ length: 4 }, (_, i) => shortLived(30, `flat ${i}`)));
+      h.clock.advance(TEN_MINUTES);
+      expect(await flatOut.ports.sweepOnce()).toMatchObject({ pastes: 120 });
+      expect(await flatOut.sample('paste_sweeper_paused_seconds_total')).toBe(0);
+    } finally {
+      await Promise.all([gentle.stop(), flatOut.stop()]);
+    }
+  });
+
+  it('refuses a duty cycle outside (0, 1], naming the variable', async () => {
+    await expect(h.startNode({ SWEEP_DUTY_CYCLE: '0' })).rejects.toThrow(/SWEEP_DUTY_CYCLE/);
+    await expect(h.startNode({ SWEEP_DUTY_CYCLE: '1.5' })).rejects.toThrow(/SWEEP_DUTY_CYCLE/);
+  });
+
   it('runs on its own timer when enabled', async () => {
     const node = await h.startNode({ SWEEP_ENABLED: 'true', SWEEP_INTERVAL_MS: '50' });
     const [id] = await shortLived(1, 'timer');

@@ -18,6 +18,8 @@ export interface SweeperOptions {
   batchSize: number;
   /** Content unreferenced for less than this is left alone. */
   orphanGraceMs: number;
+  /** Share of a round's time spent in transactions; the rest is pauses between them. 1: no pauses. */
+  dutyCycle?: number;
 }
 
 /** What one round removed. */
@@ -28,10 +30,14 @@ export interface SweepResult {
 
 /** Ids per transaction: short transactions keep row locks brief on a busy table. */
 const CHUNK = 50;
+/** A pause never exceeds this, so stop() and the next chunk are never far off. */
+const MAX_PAUSE_MS = 1_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * Deletes expired pastes and orphaned content in the background, in bounded
- * batches of short transactions. Every delete names ids and re-checks the
+ * batches of short transactions with pauses between them (the duty cycle). Every delete names ids and re-checks the
  * condition, so replicas sweeping at once just skip what another removed.
  * Reads never rely on it: they check expiry themselves.
  */
@@ -46,17 +52,36 @@ export function createSweeper(options: SweeperOptions) {
     });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepResult> | undefined;
+  let stopping = false;
+  let lastChunkMs = 0;
+  const dutyCycle = options.dutyCycle ?? 1;
+  const restFactor = (1 - dutyCycle) / dutyCycle;
+  const paused =
+    (options.metrics.registry.getSingleMetric('paste_sweeper_paused_seconds_total') as Counter | undefined) ??
+    new Counter({
+      name: 'paste_sweeper_paused_seconds_total',
+      help: 'Time the expiry sweeper rested between transactions (SWEEP_DUTY_CYCLE) so reads keep the database',
+      registers: [options.metrics.registry],
+    });
+  async function pause(ms: number): Promise<void> {
+    await sleep(ms);
+    paused.inc(ms / 1000);
+  }
 
   async function sweepPastes(): Promise<number> {
     const at = options.now();
     const ids = await findExpiredIds(options.db, at, options.batchSize);
     let count = 0;
     for (let i = 0; i < ids.length; i += CHUNK) {
+      // Duty cycle: after a chunk that took t ms, rest t × (1 − d) / d, so reads keep the database.
+      if (i > 0 && restFactor > 0 && !stopping) await pause(Math.min(MAX_PAUSE_MS, lastChunkMs * restFactor));
+      const started = performance.now();
       const chunk = ids.slice(i, i + CHUNK);
       const removed = await inTransaction(options.db, (trx) => removePastes(trx, options.dialect, chunk, { expiredAt: at }), READ_COMMITTED);
       await options.cache.invalidateMany(removed);
       for (const paste of removed) options.events.deleted(paste);
       count += removed.length;
+      lastChunkMs = performance.now() - started;
     }
     return count;
   }
@@ -86,6 +111,7 @@ export function createSweeper(options: SweeperOptions) {
     },
     /** Stops the timer and waits for a round in progress. */
     async stop(): Promise<void> {
+      stopping = true;
       clearInterval(timer);
       await running?.catch(() => undefined);
     },
