@@ -9,8 +9,8 @@ import type { Downstream } from '../downstream.js';
 import type { RateLimits } from '../rate-limit.js';
 import type { HotCache } from '../paste/hot-cache.js';
 import { createPasteLoader, type PasteLoader } from '../paste/paste.loader.js';
-import { createUserLoader, type UserView } from '../user/user.loader.js';
-import { createStatsLoader, type StatsView } from '../stats/stats.loader.js';
+import { createUserLoader } from '../user/user.loader.js';
+import { createStatsLoader } from '../stats/stats.loader.js';
 
 /** Long-lived parts every request uses. */
 export interface GatewayServices {
@@ -49,15 +49,6 @@ export interface GatewayContext {
   };
   /** Pastes whose view this request already recorded (one view per paste per request). */
   viewed: Set<string>;
-  /**
-   * Authors and stats a listing loaded before returning its page, so the fields of its 50 nodes resolve
-   * without a promise each (an Error where a load failed: the field then fails alone).
-   */
-  prefetched?: {
-    users: Map<string, UserView | null | Error>;
-    stats: Map<string, StatsView | Error>;
-    statsTotals: Map<string, StatsView | Error>;
-  };
 }
 
 /** Verifies the caller's credential (if any) and reads IP, user agent and referrer. */

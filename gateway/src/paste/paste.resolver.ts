@@ -4,7 +4,7 @@ import { Expiry, Visibility } from '@pastemesh/gen/paste';
 import { withBearer } from '@pastemesh/kit';
 import type { GraphQLResolveInfo } from 'graphql';
 import { recordView, type GatewayContext } from '../graphql/context.js';
-import { selectsField, selectsPath } from '../graphql/selection.js';
+import { selectsField } from '../graphql/selection.js';
 import { toPasteView, VISIBILITY_BY_NAME, type PasteView } from './paste.view.js';
 
 const encoder = new TextEncoder();
@@ -49,34 +49,6 @@ async function loadPaste(ctx: GatewayContext, id: string, version: number | null
   return full?.paste ? toPasteView(full.paste) : null;
 }
 
-/**
- * Loads what the page's nodes select of author and stats (one BatchGetUsers, one BatchGetPasteStats, at
- * once) before the page is returned: the 50 nodes then resolve those fields without a promise each,
- * which was most of the gateway's work (and garbage) per listing.
- */
-async function prefetch(ctx: GatewayContext, info: GraphQLResolveInfo, views: PasteView[]): Promise<void> {
-  const node = ['edges', 'node'];
-  const authors = selectsPath(info, [...node, 'author']) ? [...new Set(views.flatMap((v) => (v.ownerId ? [v.ownerId] : [])))] : [];
-  const stats = selectsPath(info, [...node, 'stats']);
-  const daily = stats && selectsPath(info, [...node, 'stats', 'viewsPerDay']);
-  if (authors.length === 0 && !stats) return;
-  const ids = views.map((v) => v.id);
-  const [users, found] = await Promise.all([
-    authors.length > 0 ? ctx.loaders.user.loadMany(authors) : [],
-    stats ? (daily ? ctx.loaders.stats : ctx.loaders.statsTotals).loadMany(ids) : [],
-  ]);
-  const into = (ctx.prefetched ??= { users: new Map(), stats: new Map(), statsTotals: new Map() });
-  authors.forEach((id, i) => into.users.set(id, users[i]!));
-  const statsInto = daily ? into.stats : into.statsTotals;
-  if (stats) ids.forEach((id, i) => statsInto.set(id, found[i]!));
-}
-
-/** A prefetched value (an Error fails the field), or undefined when none was loaded. */
-function prefetched<T>(value: T | Error | undefined): T | undefined {
-  if (value instanceof Error) throw value;
-  return value;
-}
-
 /** The page of a connection, as Relay expects it; `after` takes `pageInfo.endCursor`. */
 function connection(pastes: PasteView[], nextPageToken: string) {
   return {
@@ -89,23 +61,19 @@ export const pasteResolvers = {
   Query: {
     paste: (_: unknown, args: { id: string; version?: number | null }, ctx: GatewayContext) => loadPaste(ctx, args.id, args.version),
 
-    async pastes(_: unknown, args: { first: number; after?: string | null }, ctx: GatewayContext, info: GraphQLResolveInfo) {
+    async pastes(_: unknown, args: { first: number; after?: string | null }, ctx: GatewayContext) {
       await ctx.services.limits.consume('read', [`ip:${ctx.caller.ip}`]);
       const res = await ctx.services.downstream.paste.listPastes({ pageSize: args.first, pageToken: args.after ?? '' }, withBearer(ctx.caller.token));
-      const views = res.pastes.map(toPasteView);
-      await prefetch(ctx, info, views);
-      return connection(views, res.nextPageToken);
+      return connection(res.pastes.map(toPasteView), res.nextPageToken);
     },
 
-    async myPastes(_: unknown, args: { first: number; after?: string | null }, ctx: GatewayContext, info: GraphQLResolveInfo) {
+    async myPastes(_: unknown, args: { first: number; after?: string | null }, ctx: GatewayContext) {
       const me = requireSignedIn(ctx);
       const res = await ctx.services.downstream.paste.listPastes(
         { ownerId: me, pageSize: args.first, pageToken: args.after ?? '' },
         withBearer(ctx.caller.token),
       );
-      const views = res.pastes.map(toPasteView);
-      await prefetch(ctx, info, views);
-      return connection(views, res.nextPageToken);
+      return connection(res.pastes.map(toPasteView), res.nextPageToken);
     },
 
     async languages(_: unknown, __: unknown, ctx: GatewayContext) {
@@ -191,17 +159,10 @@ export const pasteResolvers = {
         createdAt: v.createTime ? timestampDate(v.createTime) : new Date(0),
       }));
     },
-    author: (paste: PasteView, _: unknown, ctx: GatewayContext) => {
-      if (!paste.ownerId) return null;
-      const users = ctx.prefetched?.users;
-      // null is a prefetched answer too (an unknown author).
-      return users?.has(paste.ownerId) ? prefetched(users.get(paste.ownerId)) : ctx.loaders.user.load(paste.ownerId);
-    },
+    author: (paste: PasteView, _: unknown, ctx: GatewayContext) => (paste.ownerId ? ctx.loaders.user.load(paste.ownerId) : null),
     // A listing shows totals: without viewsPerDay, analytics-svc skips 30 days per paste.
-    stats: (paste: PasteView, _: unknown, ctx: GatewayContext, info: GraphQLResolveInfo) => {
-      const daily = selectsField(info, 'viewsPerDay');
-      return prefetched((daily ? ctx.prefetched?.stats : ctx.prefetched?.statsTotals)?.get(paste.id)) ?? (daily ? ctx.loaders.stats : ctx.loaders.statsTotals).load(paste.id);
-    },
+    stats: (paste: PasteView, _: unknown, ctx: GatewayContext, info: GraphQLResolveInfo) =>
+      (selectsField(info, 'viewsPerDay') ? ctx.loaders.stats : ctx.loaders.statsTotals).load(paste.id),
     url: (paste: PasteView, _: unknown, ctx: GatewayContext) => `${ctx.services.config.PUBLIC_URL}/p/${paste.id}`,
     rawUrl: (paste: PasteView, _: unknown, ctx: GatewayContext) => `${ctx.services.config.PUBLIC_URL}/raw/${paste.id}`,
   },
