@@ -72,6 +72,21 @@ describe('gateway composition over the real services (mysql + redis)', () => {
     }
   });
 
+  it('lists pastes with each stats field failing alone while analytics-svc is down (authors still shown)', async () => {
+    const author = await signUp(url, 'listdown');
+    for (let i = 0; i < 3; i++) await gqlOk(url, `mutation { createPaste(input: { content: "listed ${i}" }) { paste { id } } }`, {}, author.accessToken);
+    await stack.stopService('analytics');
+    try {
+      const res = await gql(url, `{ pastes(first: 3) { edges { node { id author { displayName } stats { totalViews } } } } }`);
+      const edges = (res.data as any)?.pastes.edges as any[];
+      expect(edges.map((e) => [e.node.author?.displayName, e.node.stats])).toEqual([0, 1, 2].map(() => ['listdown', null]));
+      expect(res.errors?.map((e) => e.path)).toEqual([0, 1, 2].map((i) => ['pastes', 'edges', i, 'node', 'stats']));
+      expect(res.errors?.every((e) => e.extensions?.['code'] === 'SERVICE_UNAVAILABLE')).toBe(true);
+    } finally {
+      await stack.startService('analytics');
+    }
+  });
+
   it('keeps anonymous reads and token verification working while auth-svc is down; logins fail as SERVICE_UNAVAILABLE', async () => {
     const user = await signUp(url, 'authdown');
     const created = await gqlOk(url, `mutation { createPaste(input: { content: "mine", visibility: PRIVATE }) { paste { id } } }`, {}, user.accessToken);
