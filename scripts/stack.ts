@@ -8,7 +8,7 @@ import { loadAnalyticsConfig } from '@pastemesh/analytics-svc/config';
 import { createApp as createGatewayApp } from '@pastemesh/gateway';
 import { loadGatewayConfig } from '@pastemesh/gateway/config';
 import { serviceDatabaseUrl } from '@pastemesh/kit';
-import { createTestStorage, type StorageMode, type TestStorage } from '@pastemesh/kit/testing';
+import { GENEROUS_TEST_LIMITS, createTestStorage, type StorageMode, type TestStorage } from '@pastemesh/kit/testing';
 
 export type ServiceName = 'auth' | 'paste' | 'analytics' | 'gateway';
 
@@ -56,12 +56,6 @@ const RANDOM_PORTS: Record<ServiceName, Record<string, string>> = {
   analytics: { GRPC_PORT: '0', CONNECT_PORT: '0', ADMIN_PORT: '0' },
   gateway: { HTTP_PORT: '0', ADMIN_PORT: '0' },
 };
-// Tests share one Redis and one client IP; generous limits keep suites from throttling each other.
-// Suites that test a limit set it low themselves and send their own X-Forwarded-For address.
-const TEST_LIMITS: Partial<Record<ServiceName, Record<string, string>>> = {
-  gateway: { RATE_LIMIT_READS_PER_MIN: '1000000', RATE_LIMIT_CREATES_PER_MIN: '1000000', RATE_LIMIT_LOGINS_PER_MIN: '1000000', RATE_LIMIT_BAD_REQUESTS_PER_MIN: '1000000' },
-  auth: { REGISTER_MAX_PER_IP: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000' },
-};
 
 const DATABASES: Record<Exclude<ServiceName, 'gateway'>, string> = {
   auth: 'pastemesh_auth',
@@ -108,7 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const portsFor = (name: ServiceName) => (random ? RANDOM_PORTS : DEFAULT_PORTS)[name];
   try {
-    const limits = (name: ServiceName) => (options.mode ? TEST_LIMITS[name] : undefined);
+    const limits = (name: ServiceName) => (options.mode ? GENEROUS_TEST_LIMITS[name] : undefined);
     envs.auth = { ...base, HOST: host, ...portsFor('auth'), ...(await storageEnv('auth')), ...limits('auth'), ...options.serviceEnv?.auth };
     await start('auth');
     const peers = {

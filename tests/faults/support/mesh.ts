@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REDIS_TEST_URL, createTestStorage, type TestStorage } from '@pastemesh/kit/testing';
+import { GENEROUS_TEST_LIMITS, REDIS_TEST_URL, createTestStorage, type TestStorage } from '@pastemesh/kit/testing';
 
 export type MeshService = 'auth' | 'paste' | 'analytics' | 'gateway';
 export type GrpcService = Exclude<MeshService, 'gateway'>;
@@ -26,11 +26,6 @@ const PORT_VARS: Record<MeshService, Record<string, string>> = {
   paste: { grpc: 'GRPC_PORT', connect: 'CONNECT_PORT', admin: 'ADMIN_PORT' },
   analytics: { grpc: 'GRPC_PORT', connect: 'CONNECT_PORT', admin: 'ADMIN_PORT' },
   gateway: { http: 'HTTP_PORT', admin: 'ADMIN_PORT' },
-};
-// One client IP for all load: limits far above it, except where a scenario sets its own.
-const GENEROUS_LIMITS: Partial<Record<MeshService, Record<string, string>>> = {
-  gateway: { RATE_LIMIT_READS_PER_MIN: '1000000', RATE_LIMIT_CREATES_PER_MIN: '1000000', RATE_LIMIT_LOGINS_PER_MIN: '1000000', RATE_LIMIT_BAD_REQUESTS_PER_MIN: '1000000' },
-  auth: { REGISTER_MAX_PER_IP: '1000000', LOGIN_MAX_FAILURES_PER_IP: '1000000' },
 };
 
 export interface MeshOptions {
@@ -230,7 +225,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const [auth, analytics, paste] = await Promise.all([storageEnv('auth'), storageEnv('analytics'), storageEnv('paste')]);
   const envs: Record<MeshService, Record<string, string>> = { auth, analytics, paste, gateway: {} };
   for (const service of services) {
-    for (const proc of procs[service]) proc.env = { ...common, ...peers, ...GENEROUS_LIMITS[service], ...envs[service], ...options.env?.[service] };
+    for (const proc of procs[service]) proc.env = { ...common, ...peers, ...GENEROUS_TEST_LIMITS[service], ...envs[service], ...options.env?.[service] };
   }
 
   const mesh: Mesh = {
