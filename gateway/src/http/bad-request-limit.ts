@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ConnectError } from '@connectrpc/connect';
 import { errorDetail, type Logger } from '@pastemesh/kit';
+import { GRAPHQL_CODE_BY_GRPC } from '../graphql/error-codes.js';
 import type { RateLimits } from '../rate-limit.js';
 import { sendPlainError } from './http-errors.js';
 
@@ -28,7 +29,7 @@ export function registerBadRequestLimit(app: FastifyInstance, limits: RateLimits
       return void reply
         .code(429)
         .header('retry-after', String(retryAfter))
-        .send({ errors: [{ message: error.rawMessage, extensions: { code: 'RATE_LIMITED', retryAfter } }] });
+        .send({ errors: [{ message: error.rawMessage, extensions: { code: GRAPHQL_CODE_BY_GRPC[error.code], retryAfter } }] });
     }
     done();
   });

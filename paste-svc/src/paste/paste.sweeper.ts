@@ -37,8 +37,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Deletes expired pastes and orphaned content in the background, in bounded
- * batches of short transactions with pauses between them (the duty cycle). Every delete names ids and re-checks the
- * condition, so replicas sweeping at once just skip what another removed.
+ * batches of short transactions with pauses between them (the duty cycle).
+ * Every delete names ids and re-checks the condition, so replicas sweeping at
+ * once just skip what another removed.
  * Reads never rely on it: they check expiry themselves.
  */
 export function createSweeper(options: SweeperOptions) {
@@ -53,7 +54,6 @@ export function createSweeper(options: SweeperOptions) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepResult> | undefined;
   let stopping = false;
-  let lastChunkMs = 0;
   const dutyCycle = options.dutyCycle ?? 1;
   const restFactor = (1 - dutyCycle) / dutyCycle;
   const paused =
@@ -72,6 +72,7 @@ export function createSweeper(options: SweeperOptions) {
     const at = options.now();
     const ids = await findExpiredIds(options.db, at, options.batchSize);
     let count = 0;
+    let lastChunkMs = 0;
     for (let i = 0; i < ids.length; i += CHUNK) {
       // Duty cycle: after a chunk that took t ms, rest t × (1 − d) / d, so reads keep the database.
       if (i > 0 && restFactor > 0 && !stopping) await pause(Math.min(MAX_PAUSE_MS, lastChunkMs * restFactor));
