@@ -58,6 +58,20 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     expect(await totalViews(p)).toBe(50n);
   });
 
+  it('counts an event that stands for several views (count) as that many, once, and one viewer', async () => {
+    const p = randomUUID();
+    const merged = { ...view(p, { viewerKey: 'alice', at: NOON + 5_000 }), count: 250 };
+    const bots = { ...view(p, { viewerKey: 'crawler', bot: true }), count: 7 };
+    expect(await svc.client.recordViews({ events: [merged, view(p, { viewerKey: 'bob' }), bots] })).toMatchObject({ accepted: 3, duplicates: 0 });
+    // A redelivery of the merged event adds nothing.
+    expect(await svc.client.recordViews({ events: [merged] })).toMatchObject({ accepted: 0, duplicates: 1 });
+    const stats = (await svc.client.getPasteStats({ pasteId: p })).stats!;
+    expect(stats.totalViews).toBe(251n);
+    expect(stats.uniqueViewers).toBe(2n);
+    expect(stats.viewsPerDay.at(-1)).toMatchObject({ day: '2026-11-20', count: 251n });
+    expect(timestampMs(stats.lastViewTime!)).toBe(NOON + 5_000);
+  });
+
   it('records bot views without counting them as views or viewers', async () => {
     const p = randomUUID();
     await svc.client.recordViews({ events: [view(p), view(p), view(p), view(p, { bot: true }), view(p, { bot: true })] });
@@ -172,7 +186,11 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     expect((user as ConnectError).code).toBe(Code.PermissionDenied);
     expect(errorDetail(user)?.reason).toBe('ADMIN_REQUIRED');
 
-    const report = await svc.client.usageSummary({ days: 7 }, withBearer(await tokens.sign(['user', 'admin'])));
+    const admin = withBearer(await tokens.sign(['user', 'admin']));
+    const botsSoFar = (await svc.client.usageSummary({ days: 7 }, admin)).days.reduce((n, d) => n + d.botViews, 0n);
+    const p = randomUUID();
+    await svc.client.recordViews({ events: [view(p), view(p, { bot: true }), { ...view(p, { bot: true }), count: 3 }] });
+    const report = await svc.client.usageSummary({ days: 7 }, admin);
     expect(report.days.map((d) => d.day)).toEqual(['2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20']);
     const today = report.breakdown.filter((b) => b.day === '2026-11-20').map((b) => [b.dimension, b.value, b.pastesCreated]);
     expect(today).toEqual([
@@ -184,7 +202,7 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     expect(report.days.at(-1)!.pastesCreated).toBe(3n);
     const views = report.days.reduce((n, d) => n + d.views, 0n);
     const bots = report.days.reduce((n, d) => n + d.botViews, 0n);
-    expect(bots).toBe(2n);
+    expect(bots - botsSoFar).toBe(4n);
     expect(report.botShare).toBeCloseTo(Number(bots) / Number(views + bots), 10);
   });
 
@@ -195,6 +213,9 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     expect(errorDetail(long)?.field).toBe('events[0].viewer_key');
     const many = await svc.client.recordViews({ events: Array.from({ length: 1001 }, () => view('p')) }).catch((e: unknown) => ConnectError.from(e));
     expect((many as ConnectError).rawMessage).toBe('events: 1 to 1000 per call (got 1001)');
+    const count = await svc.client.recordViews({ events: [view('p'), { ...view('p'), count: 1_000_001 }] }).catch((e: unknown) => ConnectError.from(e));
+    expect((count as ConnectError).rawMessage).toBe('events[1].count: at most 1000000 (got 1000001)');
+    expect(errorDetail(count)?.field).toBe('events[1].count');
     const limit = await svc.client.topPastes({ limit: 101 }).catch((e: unknown) => ConnectError.from(e));
     expect((limit as ConnectError).rawMessage).toBe('limit: 1 to 100 (got 101)');
   });

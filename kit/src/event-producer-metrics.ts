@@ -6,9 +6,9 @@ export type DropReason = 'overflow' | 'rejected' | 'invalid' | 'shutdown';
 
 /** The producer's metrics, labelled by producer name so several can share a registry. */
 export interface EventProducerMetrics {
-  /** Events handed to recordView/recordPasteEvent. */
+  /** Events handed to recordView/recordPasteEvent (views before they are merged into counted events). */
   received: Counter<'producer' | 'kind'>;
-  /** Events delivered on the first attempt. */
+  /** Events delivered on the first attempt (a view event may stand for several views). */
   sent: Counter<'producer' | 'kind'>;
   /** Events moved to the buffer because analytics-svc was unavailable. */
   buffered: Counter<'producer' | 'kind'>;
@@ -36,7 +36,7 @@ function gauge<L extends string>(registry: Registry, name: string, help: string,
 export function eventProducerMetrics(metrics: Metrics): EventProducerMetrics {
   const r = metrics.registry;
   return {
-    received: counter(r, 'analytics_producer_events_received_total', 'Events recorded by this producer', ['producer', 'kind']),
+    received: counter(r, 'analytics_producer_events_received_total', 'Views and paste events recorded by this producer (alike views are then sent as one counted event)', ['producer', 'kind']),
     sent: counter(r, 'analytics_producer_events_sent_total', 'Events delivered to analytics-svc on the first attempt', ['producer', 'kind']),
     buffered: counter(r, 'analytics_producer_events_buffered_total', 'Events buffered because analytics-svc was unavailable', ['producer', 'kind']),
     redelivered: counter(r, 'analytics_producer_events_redelivered_total', 'Buffered events delivered later', ['producer', 'kind']),

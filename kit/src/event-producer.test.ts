@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll, afterAll, afterEach } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Code, type ServiceImpl } from '@connectrpc/connect';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
 import { createServiceHost, type ServiceHost } from './service-host.js';
@@ -13,8 +13,11 @@ import { REDIS_TEST_URL, eventually, requireRedis } from './testing/index.js';
 
 const logger = createLogger('producer-test', 'silent');
 
+/** What the fake stored per event id: the paste, the event time and how many views the event stands for. */
+type SeenEvent = { pasteId: string; timeMs: number; count: number; viewerKey?: string; bot?: boolean; referrerHost?: string };
+
 /** A real AnalyticsService that dedupes by event id like analytics-svc, and can be told to fail. */
-function countingImpl(state: { mode: 'ok' | 'unavailable' | 'invalid'; calls: number[]; seen: Map<string, { pasteId: string; timeMs: number }> }) {
+function countingImpl(state: { mode: 'ok' | 'unavailable' | 'invalid'; calls: number[]; seen: Map<string, SeenEvent> }) {
   const impl: ServiceImpl<typeof AnalyticsService> = {
     async recordViews(req) {
       if (state.mode === 'unavailable') throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'down for the test');
@@ -23,13 +26,13 @@ function countingImpl(state: { mode: 'ok' | 'unavailable' | 'invalid'; calls: nu
       let accepted = 0;
       for (const e of req.events) {
         if (state.seen.has(e.eventId)) continue;
-        state.seen.set(e.eventId, { pasteId: e.pasteId, timeMs: e.time ? timestampMs(e.time) : 0 });
+        state.seen.set(e.eventId, { pasteId: e.pasteId, timeMs: e.time ? timestampMs(e.time) : 0, count: e.count || 1, viewerKey: e.viewerKey, bot: e.bot, referrerHost: e.referrerHost });
         accepted++;
       }
       return { accepted, duplicates: req.events.length - accepted };
     },
     async recordPasteEvents(req) {
-      for (const e of req.events) state.seen.set(e.eventId, { pasteId: e.pasteId, timeMs: 0 });
+      for (const e of req.events) state.seen.set(e.eventId, { pasteId: e.pasteId, timeMs: 0, count: 1 });
       return { accepted: req.events.length, duplicates: 0 };
     },
     // The producer calls only the Record* RPCs.
@@ -63,7 +66,7 @@ function startHost(state: Parameters<typeof countingImpl>[0], metrics: Metrics, 
 }
 
 describe('event producer', () => {
-  const state = { mode: 'ok' as 'ok' | 'unavailable' | 'invalid', calls: [] as number[], seen: new Map<string, { pasteId: string; timeMs: number }>() };
+  const state = { mode: 'ok' as 'ok' | 'unavailable' | 'invalid', calls: [] as number[], seen: new Map<string, SeenEvent>() };
   let host: ServiceHost;
   let address: string;
   let producer: EventProducer | undefined;
@@ -89,12 +92,14 @@ describe('event producer', () => {
     producer = createEventProducer({ analytics: address, logger, metrics, flushIntervalMs: 30, redeliverIntervalMs: 40, resetTimeoutMs: 100, ...options });
     return producer;
   };
-  const seenFor = (pasteId: string) => [...state.seen.values()].filter((e) => e.pasteId === pasteId).length;
+  /** Views stored for a paste (an event may stand for several). */
+  const seenFor = (pasteId: string) => [...state.seen.values()].filter((e) => e.pasteId === pasteId).reduce((n, e) => n + e.count, 0);
+  const eventsFor = (pasteId: string) => [...state.seen.values()].filter((e) => e.pasteId === pasteId);
 
   it('sends full batches at once and a partial batch after the flush interval', async () => {
     const p = make({ batchSize: 100, flushIntervalMs: 400 });
     const started = Date.now();
-    for (let i = 0; i < 250; i++) p.recordView({ pasteId: 'batched' });
+    for (let i = 0; i < 250; i++) p.recordView({ pasteId: 'batched', viewerKey: `v${i}` });
     await eventually(() => state.calls.length === 2, 2_000, 5);
     expect(state.calls).toEqual([100, 100]);
     // Full batches did not wait for the timer.
@@ -116,6 +121,57 @@ describe('event producer', () => {
     expect(state.seen.get('my-id')?.pasteId).toBe('given');
   });
 
+  it('sends alike views as one counted event, and keeps apart views that differ or carry their own id', async () => {
+    const p = make();
+    const day = Date.UTC(2026, 10, 23);
+    for (let i = 0; i < 1_000; i++) p.recordView({ pasteId: 'hot', viewerKey: 'a', time: timestampFromMs(day + 1_000 + i) });
+    for (let i = 0; i < 10; i++) p.recordView({ pasteId: 'hot', viewerKey: 'b', time: timestampFromMs(day + 2_000) });
+    for (let i = 0; i < 5; i++) p.recordView({ pasteId: 'hot', viewerKey: 'a', bot: true, time: timestampFromMs(day + 2_000) });
+    for (let i = 0; i < 3; i++) p.recordView({ pasteId: 'hot', viewerKey: 'a', referrerHost: 'example.org', time: timestampFromMs(day + 2_000) });
+    // The next UTC day is another event: rollups are per day.
+    for (let i = 0; i < 4; i++) p.recordView({ pasteId: 'hot', viewerKey: 'a', time: timestampFromMs(day + 86_400_000 + i) });
+    // A caller's own id is a delivery unit: a repeat is a duplicate, not a second view.
+    p.recordView({ pasteId: 'hot', viewerKey: 'a', eventId: 'own-1', time: timestampFromMs(day + 3_000) });
+    p.recordView({ pasteId: 'hot', viewerKey: 'a', eventId: 'own-1', time: timestampFromMs(day + 3_000) });
+    await p.flush();
+
+    const events = eventsFor('hot');
+    const summary = events.map((e) => `${e.viewerKey}/${e.bot ? 'bot' : 'human'}/${e.referrerHost || '-'}/${new Date(e.timeMs).toISOString().slice(0, 10)}:${e.count}`).sort();
+    expect(summary).toEqual([
+      'a/bot/-/2026-11-23:5',
+      'a/human/-/2026-11-23:1',
+      'a/human/-/2026-11-23:1000',
+      'a/human/-/2026-11-24:4',
+      'a/human/example.org/2026-11-23:3',
+      'b/human/-/2026-11-23:10',
+    ]);
+    // The merged event carries its latest view's time (last_view_time stays exact).
+    expect(events.find((e) => e.count === 1_000)?.timeMs).toBe(day + 1_999);
+    expect(seenFor('hot')).toBe(1_023);
+    expect(await metricValue(metrics, 'analytics_producer_events_received_total', { kind: 'view' })).toBe(1_024);
+    expect(await metricValue(metrics, 'analytics_producer_events_sent_total', { kind: 'view' })).toBe(7);
+  });
+
+  it('counts every view exactly once while batches leave, fail, buffer and are redelivered', async () => {
+    const p = make({ batchSize: 3 });
+    let recorded = 0;
+    for (let round = 0; round < 40; round++) {
+      // An outage in the middle: merged events must neither lose nor double views when they are buffered.
+      state.mode = round >= 10 && round < 25 ? 'unavailable' : 'ok';
+      for (let i = 0; i < 25; i++) {
+        p.recordView({ pasteId: 'exact', viewerKey: `v${i % 4}` });
+        recorded++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, round % 3 === 0 ? 0 : 15));
+    }
+    state.mode = 'ok';
+    await eventually(() => seenFor('exact') === recorded, 5_000, 10);
+    await p.flush();
+    expect(seenFor('exact')).toBe(recorded);
+    expect(await metricValue(metrics, 'analytics_producer_events_dropped_total', {})).toBe(0);
+    expect(eventsFor('exact').length).toBeLessThan(recorded / 5);
+  });
+
   it('returns from recordView at once, without waiting, while analytics is down', async () => {
     state.mode = 'unavailable';
     const p = make();
@@ -130,7 +186,7 @@ describe('event producer', () => {
   it('buffers while analytics is unavailable, opens the breaker, and redelivers every event once', async () => {
     state.mode = 'unavailable';
     const p = make({ batchSize: 50 });
-    for (let i = 0; i < 500; i++) p.recordView({ pasteId: 'outage' });
+    for (let i = 0; i < 500; i++) p.recordView({ pasteId: 'outage', viewerKey: `v${i}` });
     await p.flush();
     expect(await metricValue(metrics, 'analytics_producer_events_buffered_total', {})).toBe(500);
     expect(await metricValue(metrics, 'analytics_producer_breaker_state', {})).toBe(2);
@@ -145,7 +201,7 @@ describe('event producer', () => {
   it('does not open the breaker on InvalidArgument and counts the refused events as dropped', async () => {
     state.mode = 'invalid';
     const p = make({ batchSize: 10 });
-    for (let i = 0; i < 60; i++) p.recordView({ pasteId: 'refused' });
+    for (let i = 0; i < 60; i++) p.recordView({ pasteId: 'refused', viewerKey: `v${i}` });
     await p.flush();
     expect(await metricValue(metrics, 'analytics_producer_events_dropped_total', { reason: 'rejected' })).toBe(60);
     expect(await metricValue(metrics, 'analytics_producer_breaker_state', {})).toBe(0);
@@ -187,7 +243,7 @@ describe('event producer', () => {
       const port = (await down.start()).grpc;
       await down.stop();
       const first = make({ analytics: `127.0.0.1:${port}`, redis, name, batchSize: 100 });
-      for (let i = 0; i < 300; i++) first.recordView({ pasteId: 'restart' });
+      for (let i = 0; i < 300; i++) first.recordView({ pasteId: 'restart', viewerKey: `v${i}` });
       await first.close();
       producer = undefined;
       expect(await redis.llen(eventBufferKey(name))).toBe(300);
@@ -208,7 +264,7 @@ describe('event producer', () => {
     it('bounds the Redis list with LTRIM and counts what it drops', async () => {
       state.mode = 'unavailable';
       const p = make({ redis, name, batchSize: 20, maxBuffered: 50 });
-      for (let i = 0; i < 120; i++) p.recordView({ pasteId: 'redis-bounded' });
+      for (let i = 0; i < 120; i++) p.recordView({ pasteId: 'redis-bounded', viewerKey: `v${i}` });
       await p.flush();
       expect(await redis.llen(eventBufferKey(name))).toBe(50);
       expect(await metricValue(metrics, 'analytics_producer_events_dropped_total', { reason: 'overflow' })).toBe(70);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { timestampNow } from '@bufbuild/protobuf/wkt';
+import { timestampMs, timestampNow } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
-import { AnalyticsService, PasteEventSchema, ViewEventSchema } from '@pastemesh/gen/analytics';
+import { AnalyticsService, PasteEventSchema, ViewEventSchema, type ViewEvent } from '@pastemesh/gen/analytics';
 import { createServiceClient, type ServiceClient } from './clients.js';
 import { contextFromHeaders, runWithContext } from './request-context.js';
 import { createMemoryBuffer, createRedisBuffer, Deque, type BufferedEvent, type EventBuffer } from './event-buffer.js';
@@ -41,7 +41,10 @@ export interface EventProducerOptions {
 
 /** Fire-and-forget analytics events: recording never waits and never throws. */
 export interface EventProducer {
-  /** Queues a view (fills eventId and time when missing). Synchronous, O(1). */
+  /**
+   * Queues a view (fills eventId and time when missing), or counts it on a queued
+   * view alike in all but time when both ids were made here. Synchronous, O(1).
+   */
   recordView(init: MessageInitShape<typeof ViewEventSchema>): void;
   /** Queues a paste lifecycle event (fills eventId and time when missing). Synchronous, O(1). */
   recordPasteEvent(init: MessageInitShape<typeof PasteEventSchema>): void;
@@ -52,6 +55,9 @@ export interface EventProducer {
 }
 
 const MAX_IN_FLIGHT = 4;
+/** The contract's bound on ViewEvent.count. */
+const MAX_VIEWS_PER_EVENT = 1_000_000;
+const DAY_SECONDS = 86_400n;
 /** Redelivery uses the contract's largest batch to catch up quickly. */
 const REDELIVER_BATCH = 1_000;
 
@@ -73,6 +79,14 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   const memory = createMemoryBuffer(maxBuffered);
   const durable: EventBuffer | undefined = options.redis ? createRedisBuffer(options.redis, name, maxBuffered) : undefined;
   const pending = new Deque<BufferedEvent>();
+  /**
+   * Views this producer made that still wait in `pending`, by what makes two
+   * views alike (paste, viewer, referrer, bot flag, UTC day): a new view adds
+   * to one instead of queueing, so a hot paste costs analytics one event per
+   * batch. Cleared whenever events leave `pending`, so no event changes once
+   * it may have been sent or buffered.
+   */
+  const coalescable = new Map<string, ViewEvent>();
   const inFlight = new Set<Promise<void>>();
   let closed = false;
   let redelivering: Promise<void> | undefined;
@@ -162,6 +176,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   /** Starts sends while there is room; partial batches wait for the timer unless `all`. */
   function pump(all: boolean): void {
     while (pending.length > 0 && inFlight.size < MAX_IN_FLIGHT && (all || pending.length >= batchSize)) {
+      coalescable.clear();
       const batch: BufferedEvent[] = [];
       while (batch.length < batchSize && pending.length > 0) batch.push(pending.shift()!);
       const p: Promise<void> = sendNew(batch)
@@ -180,6 +195,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     if (closed) return drop('shutdown', 1);
     pending.push(entry);
     if (pending.length > maxBuffered) {
+      coalescable.clear();
       pending.shift();
       drop('overflow', 1);
     }
@@ -261,6 +277,18 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
         // The contract's limits, enforced here so one odd event cannot make analytics-svc refuse a batch.
         event.viewerKey = event.viewerKey.slice(0, 64);
         event.referrerHost = event.referrerHost.slice(0, 255);
+        // A caller's own event id may be a retry of one sent before: only ids made here are safe to merge.
+        if (init.eventId || (init.count ?? 0) > 1 || closed) return enqueue({ kind: 'view', event });
+        const key = `${event.pasteId}\n${event.viewerKey}\n${event.referrerHost}\n${event.bot ? 1 : 0}\n${event.time!.seconds / DAY_SECONDS}`;
+        const same = coalescable.get(key);
+        if (same && same.count < MAX_VIEWS_PER_EVENT) {
+          m.received.inc({ ...label, kind: 'view' });
+          same.count++;
+          if (timestampMs(event.time!) > timestampMs(same.time!)) same.time = event.time;
+          return;
+        }
+        event.count = 1;
+        coalescable.set(key, event);
         enqueue({ kind: 'view', event });
       } catch (err) {
         logger.warn({ err: String(err), producer: name }, 'view event not recorded');

@@ -4,7 +4,7 @@
  * ingestion inserted, so it can tell new events from duplicates exactly.
  */
 
-/** One view as received (bots included, flagged). */
+/** One view event as received (bots included, flagged); it may stand for several reads. */
 export interface ViewEventTable {
   event_id: string;
   paste_id: string;
@@ -16,6 +16,8 @@ export interface ViewEventTable {
   referrer_host: string;
   /** 1 for bots and link-preview fetchers. */
   bot: number;
+  /** Reads this event stands for (ViewEvent.count, at least 1). */
+  view_count: number;
   /** When analytics-svc stored it, epoch ms. */
   received_ms: number;
   batch_id: string;

@@ -10,6 +10,8 @@ export const MAX_EVENTS_PER_CALL = 1_000;
 export const MAX_ID_LENGTH = 64;
 export const MAX_REFERRER_LENGTH = 255;
 export const MAX_LANGUAGE_LENGTH = 64;
+/** Reads one view event may stand for (ViewEvent.count). */
+export const MAX_VIEWS_PER_EVENT = 1_000_000;
 /** Producer clocks may run ahead a little; beyond this an event time is taken as the ingestion time. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -39,6 +41,9 @@ export function toNewViewEvents(events: ViewEvent[], nowMs: number): NewViewEven
     checkLength(`events[${i}].paste_id`, e.pasteId, MAX_ID_LENGTH);
     checkLength(`events[${i}].viewer_key`, e.viewerKey, MAX_ID_LENGTH, false);
     checkLength(`events[${i}].referrer_host`, e.referrerHost, MAX_REFERRER_LENGTH, false);
+    if (e.count > MAX_VIEWS_PER_EVENT) {
+      throw invalidArgument(`events[${i}].count`, `events[${i}].count: at most ${MAX_VIEWS_PER_EVENT} (got ${e.count})`, MAX_VIEWS_PER_EVENT);
+    }
     return {
       eventId: e.eventId,
       pasteId: e.pasteId,
@@ -46,6 +51,7 @@ export function toNewViewEvents(events: ViewEvent[], nowMs: number): NewViewEven
       viewerKey: e.viewerKey,
       referrerHost: e.referrerHost.toLowerCase(),
       bot: e.bot,
+      count: e.count === 0 ? 1 : e.count,
     };
   });
 }

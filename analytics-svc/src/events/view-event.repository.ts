@@ -13,6 +13,8 @@ export interface NewViewEvent {
   viewerKey: string;
   referrerHost: string;
   bot: boolean;
+  /** Reads this event stands for (at least 1). */
+  count: number;
 }
 
 /** What one ingestion changed. */
@@ -24,7 +26,7 @@ export interface IngestResult {
 }
 
 /**
- * Stores view events once each and folds the new ones into the daily rollups,
+ * Stores view events once each (an event may stand for several reads) and folds the new ones into the daily rollups,
  * all in one transaction: INSERT IGNORE by event id, then read back the rows
  * tagged with this call's batch id, so only events this call inserted count,
  * even when the same batch arrives twice at once. Unique viewers are exact:
@@ -45,6 +47,7 @@ export async function ingestViewEvents(
       viewer_key: e.viewerKey,
       referrer_host: e.referrerHost,
       bot: e.bot ? 1 : 0,
+      view_count: e.count,
       received_ms: receivedMs,
     }));
     if (fresh.length === 0) return { accepted: 0, duplicates: events.length };
@@ -58,11 +61,11 @@ export async function ingestViewEvents(
       const row = perPasteDay.get(key) ?? { paste_id: e.pasteId, day, views: 0, bot_views: 0, unique_viewers: uniques.get(key) ?? 0, last_view_ms: 0 };
       const usage = perDay.get(day) ?? { day, pastes_created: 0, views: 0, bot_views: 0 };
       if (e.bot) {
-        row.bot_views++;
-        usage.bot_views++;
+        row.bot_views += e.count;
+        usage.bot_views += e.count;
       } else {
-        row.views++;
-        usage.views++;
+        row.views += e.count;
+        usage.views += e.count;
         row.last_view_ms = Math.max(row.last_view_ms, e.timeMs);
       }
       perPasteDay.set(key, row);
