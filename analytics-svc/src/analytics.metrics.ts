@@ -1,5 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Metrics } from '@pastemesh/kit';
+import type { Counter, Histogram } from 'prom-client';
+import { counterOnce, histogramOnce, type Metrics } from '@pastemesh/kit';
 
 /** analytics-svc's own metrics, beside the kit's RPC and SQL metrics. */
 export interface AnalyticsMetrics {
@@ -15,27 +15,18 @@ export interface AnalyticsMetrics {
   pruned: Counter<'table'>;
 }
 
-function single<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
-
 /** Registers (once per registry) and returns analytics-svc's metrics. */
-export function createAnalyticsMetrics(metrics: Metrics): AnalyticsMetrics {
-  const registers = [metrics.registry];
-  const r = metrics.registry;
+export function createAnalyticsMetrics({ registry }: Metrics): AnalyticsMetrics {
   return {
-    received: single(r, 'analytics_events_received_total', () => new Counter({ name: 'analytics_events_received_total', help: 'Events received in Record* calls, by kind (view, paste)', labelNames: ['kind'], registers })),
-    deduplicated: single(r, 'analytics_events_deduplicated_total', () => new Counter({ name: 'analytics_events_deduplicated_total', help: 'Events ignored because their event id was seen before', labelNames: ['kind'], registers })),
-    tooOld: single(r, 'analytics_events_too_old_total', () => new Counter({ name: 'analytics_events_too_old_total', help: 'Events refused for being older than RETENTION_DAYS', labelNames: ['kind'], registers })),
-    ingestLag: single(r, 'analytics_ingest_lag_seconds', () =>
-      new Histogram({
-        name: 'analytics_ingest_lag_seconds',
-        help: 'Time from an event to its ingestion (includes producer batching and any outage buffering)',
-        labelNames: ['kind'],
-        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
-        registers,
-      }),
-    ),
-    pruned: single(r, 'analytics_pruned_rows_total', () => new Counter({ name: 'analytics_pruned_rows_total', help: 'Raw rows deleted by retention pruning', labelNames: ['table'], registers })),
+    received: counterOnce(registry, { name: 'analytics_events_received_total', help: 'Events received in Record* calls, by kind (view, paste)', labelNames: ['kind'] }),
+    deduplicated: counterOnce(registry, { name: 'analytics_events_deduplicated_total', help: 'Events ignored because their event id was seen before', labelNames: ['kind'] }),
+    tooOld: counterOnce(registry, { name: 'analytics_events_too_old_total', help: 'Events refused for being older than RETENTION_DAYS', labelNames: ['kind'] }),
+    ingestLag: histogramOnce(registry, {
+      name: 'analytics_ingest_lag_seconds',
+      help: 'Time from an event to its ingestion (includes producer batching and any outage buffering)',
+      labelNames: ['kind'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
+    }),
+    pruned: counterOnce(registry, { name: 'analytics_pruned_rows_total', help: 'Raw rows deleted by retention pruning', labelNames: ['table'] }),
   };
 }

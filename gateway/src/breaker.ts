@@ -1,8 +1,7 @@
 import CircuitBreaker from 'opossum';
-import { Gauge } from 'prom-client';
 import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { Reason, appError, type Logger, type Metrics } from '@pastemesh/kit';
+import { Reason, appError, gaugeOnce, type Logger, type Metrics } from '@pastemesh/kit';
 
 /** Codes that say the dependency is unhealthy; a caller's mistake (NotFound, InvalidArgument…) never trips a breaker. */
 const UNHEALTHY = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Internal]);
@@ -39,14 +38,11 @@ export function guardClient<S extends DescService>(
     rollingCountTimeout: 10_000,
     errorFilter: (err: unknown) => !UNHEALTHY.has(ConnectError.from(err).code),
   });
-  const gauge =
-    (metrics.registry.getSingleMetric('gateway_breaker_state') as Gauge<'service'> | undefined) ??
-    new Gauge({
-      name: 'gateway_breaker_state',
-      help: 'Circuit breaker per downstream service: 0 closed, 1 half-open, 2 open',
-      labelNames: ['service'],
-      registers: [metrics.registry],
-    });
+  const gauge = gaugeOnce(metrics.registry, {
+    name: 'gateway_breaker_state',
+    help: 'Circuit breaker per downstream service: 0 closed, 1 half-open, 2 open',
+    labelNames: ['service'],
+  });
   gauge.set({ service: name }, BREAKER_STATE.closed);
   breaker.on('open', () => {
     gauge.set({ service: name }, BREAKER_STATE.open);

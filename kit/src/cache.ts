@@ -1,8 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { Counter } from 'prom-client';
 import type { Redis } from './redis.js';
 import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import { counterOnce, type Metrics } from './metrics.js';
 
 /** A byte cache with per-entry TTL. Failures never reach the caller: they count as misses. */
 export interface ByteCache {
@@ -24,33 +23,12 @@ export interface ByteCacheOptions {
   logger: Logger;
 }
 
-function cacheCounters(metrics: Metrics) {
-  const existing = metrics.registry.getSingleMetric('cache_requests_total') as Counter<'cache' | 'result'> | undefined;
-  const requests =
-    existing ??
-    new Counter({
-      name: 'cache_requests_total',
-      help: 'Cache lookups by result (hit, miss, error)',
-      labelNames: ['cache', 'result'],
-      registers: [metrics.registry],
-    });
-  const evictions =
-    (metrics.registry.getSingleMetric('cache_evictions_total') as Counter<'cache'> | undefined) ??
-    new Counter({
-      name: 'cache_evictions_total',
-      help: 'Entries evicted from an in-process cache to stay within its bound',
-      labelNames: ['cache'],
-      registers: [metrics.registry],
-    });
-  const errors =
-    (metrics.registry.getSingleMetric('cache_errors_total') as Counter<'cache' | 'op'> | undefined) ??
-    new Counter({
-      name: 'cache_errors_total',
-      help: 'Cache operations that failed (Redis down or slow); the caller fell back',
-      labelNames: ['cache', 'op'],
-      registers: [metrics.registry],
-    });
-  return { requests, evictions, errors };
+function cacheCounters({ registry }: Metrics) {
+  return {
+    requests: counterOnce(registry, { name: 'cache_requests_total', help: 'Cache lookups by result (hit, miss, error)', labelNames: ['cache', 'result'] }),
+    evictions: counterOnce(registry, { name: 'cache_evictions_total', help: 'Entries evicted from an in-process cache to stay within its bound', labelNames: ['cache'] }),
+    errors: counterOnce(registry, { name: 'cache_errors_total', help: 'Cache operations that failed (Redis down or slow); the caller fell back', labelNames: ['cache', 'op'] }),
+  };
 }
 
 /** Builds a ByteCache on Redis or, without Redis, an LRU bounded by bytes. */

@@ -1,5 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Metrics } from './metrics.js';
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { counterOnce, gaugeOnce, type Metrics } from './metrics.js';
 
 /** Why the producer gave up on events; every loss is counted under one of these. */
 export type DropReason = 'overflow' | 'rejected' | 'invalid' | 'shutdown';
@@ -25,11 +25,11 @@ export interface EventProducerMetrics {
 }
 
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
-  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  return counterOnce(registry, { name, help, labelNames });
 }
 
 function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Gauge<L> {
-  return (registry.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge({ name, help, labelNames, registers: [registry] });
+  return gaugeOnce(registry, { name, help, labelNames });
 }
 
 /** Registers (once per registry) and returns the producer metrics. */

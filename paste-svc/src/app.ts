@@ -5,6 +5,7 @@ import { PasteService } from '@pastemesh/gen/paste';
 import {
   apiKeyVerifier,
   bindService,
+  counterOnce,
   createAuthInterceptor,
   createAuthenticator,
   createByteCache,
@@ -22,7 +23,6 @@ import {
   type Logger,
   type Metrics,
 } from '@pastemesh/kit';
-import { Counter } from 'prom-client';
 import type { PasteConfig } from './config.js';
 import type { PasteDatabase } from './database.js';
 import { pasteMigrations } from './migrations/index.js';
@@ -86,9 +86,10 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         const pubsub = createPubSub(redis, logger);
         closers.push(() => pubsub.close());
 
-        const loads =
-          (metrics.registry.getSingleMetric('paste_cache_loads_total') as Counter | undefined) ??
-          new Counter({ name: 'paste_cache_loads_total', help: 'Database loads after a cache miss: one per GetPaste miss (single-flight shares one), one per BatchGetPastes with misses', registers: [metrics.registry] });
+        const loads = counterOnce(metrics.registry, {
+          name: 'paste_cache_loads_total',
+          help: 'Database loads after a cache miss: one per GetPaste miss (single-flight shares one), one per BatchGetPastes with misses',
+        });
         const cache = createPasteCache({
           cache: createByteCache({ name: 'paste', redis, maxBytes: config.CACHE_MAX_BYTES, metrics, logger }),
           pubsub,

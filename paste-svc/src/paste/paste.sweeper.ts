@@ -1,5 +1,4 @@
-import { Counter } from 'prom-client';
-import { inTransaction, type Logger, type Metrics, type SqlDialect } from '@pastemesh/kit';
+import { counterOnce, inTransaction, type Logger, type Metrics, type SqlDialect } from '@pastemesh/kit';
 import { READ_COMMITTED, type Db } from '../database.js';
 import type { PasteCache } from './paste.cache.js';
 import type { PasteEvents } from './paste.events.js';
@@ -43,26 +42,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Reads never rely on it: they check expiry themselves.
  */
 export function createSweeper(options: SweeperOptions) {
-  const deleted =
-    (options.metrics.registry.getSingleMetric('paste_sweeper_deleted_total') as Counter<'kind'> | undefined) ??
-    new Counter({
-      name: 'paste_sweeper_deleted_total',
-      help: 'Rows deleted by the expiry sweeper, by kind (paste, content)',
-      labelNames: ['kind'],
-      registers: [options.metrics.registry],
-    });
+  const deleted = counterOnce(options.metrics.registry, {
+    name: 'paste_sweeper_deleted_total',
+    help: 'Rows deleted by the expiry sweeper, by kind (paste, content)',
+    labelNames: ['kind'],
+  });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepResult> | undefined;
   let stopping = false;
   const dutyCycle = options.dutyCycle ?? 1;
   const restFactor = (1 - dutyCycle) / dutyCycle;
-  const paused =
-    (options.metrics.registry.getSingleMetric('paste_sweeper_paused_seconds_total') as Counter | undefined) ??
-    new Counter({
-      name: 'paste_sweeper_paused_seconds_total',
-      help: 'Time the expiry sweeper rested between transactions (SWEEP_DUTY_CYCLE) so reads keep the database',
-      registers: [options.metrics.registry],
-    });
+  const paused = counterOnce(options.metrics.registry, {
+    name: 'paste_sweeper_paused_seconds_total',
+    help: 'Time the expiry sweeper rested between transactions (SWEEP_DUTY_CYCLE) so reads keep the database',
+  });
   async function pause(ms: number): Promise<void> {
     await sleep(ms);
     paused.inc(ms / 1000);
