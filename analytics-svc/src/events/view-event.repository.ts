@@ -26,9 +26,10 @@ export interface IngestResult {
 }
 
 /**
- * Stores view events once each (an event may stand for several reads) and folds the new ones into the daily rollups,
- * all in one transaction: INSERT IGNORE by event id, then read back the rows
- * tagged with this call's batch id, so only events this call inserted count,
+ * Stores view events once each (an event may stand for several reads, its
+ * count) and folds the new ones into the daily rollups, all in one
+ * transaction: INSERT IGNORE by event id, then read back the rows tagged
+ * with this call's batch id, so only events this call inserted count,
  * even when the same batch arrives twice at once. Unique viewers are exact:
  * a (paste, day, viewer key) row is inserted the same way and only new rows add.
  */
