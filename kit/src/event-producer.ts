@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { timestampMs, timestampNow } from '@bufbuild/protobuf/wkt';
+import { TimestampSchema, timestampMs, timestampNow } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
 import { AnalyticsService, PasteEventSchema, ViewEventSchema, type ViewEvent } from '@pastemesh/gen/analytics';
 import { createServiceClient, type ServiceClient } from './clients.js';
@@ -57,9 +57,18 @@ export interface EventProducer {
 const MAX_IN_FLIGHT = 4;
 /** The contract's bound on ViewEvent.count. */
 const MAX_VIEWS_PER_EVENT = 1_000_000;
-const DAY_SECONDS = 86_400n;
+const DAY_MS = 86_400_000;
 /** Redelivery uses the contract's largest batch to catch up quickly. */
 const REDELIVER_BATCH = 1_000;
+
+/**
+ * What makes two views alike: paste, viewer key and referrer (as the contract
+ * clips them), bot flag and UTC day. Only valid views are ever stored under a
+ * key, so a view that finds one is valid too.
+ */
+function mergeKey(init: MessageInitShape<typeof ViewEventSchema>, ms: number): string {
+  return `${init.pasteId}\n${(init.viewerKey ?? '').slice(0, 64)}\n${(init.referrerHost ?? '').slice(0, 255)}\n${init.bot ? 1 : 0}\n${Math.floor(ms / DAY_MS)}`;
+}
 
 /** Builds the producer: batches by count and time, sends through a breaker, buffers and redelivers. */
 export function createEventProducer(options: EventProducerOptions): EventProducer {
@@ -272,23 +281,26 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   return {
     recordView(init) {
       try {
-        const event = create(ViewEventSchema, complete(init));
+        const time = init.time ? create(TimestampSchema, init.time) : timestampNow();
+        // A caller's own event id may be a retry of one sent before: only ids made here are safe to merge.
+        const key = init.eventId || (init.count ?? 0) > 1 || closed ? undefined : mergeKey(init, timestampMs(time));
+        const same = key === undefined ? undefined : coalescable.get(key);
+        if (same && same.count < MAX_VIEWS_PER_EVENT) {
+          // The common case on a hot paste: no message or event id is made.
+          m.received.inc({ ...label, kind: 'view' });
+          same.count++;
+          if (timestampMs(time) > timestampMs(same.time!)) same.time = time;
+          return;
+        }
+        const event = create(ViewEventSchema, complete({ ...init, time }));
         if (!event.pasteId || event.pasteId.length > 64 || event.eventId.length > 64) return drop('invalid', 1);
         // The contract's limits, enforced here so one odd event cannot make analytics-svc refuse a batch.
         event.viewerKey = event.viewerKey.slice(0, 64);
         event.referrerHost = event.referrerHost.slice(0, 255);
-        // A caller's own event id may be a retry of one sent before: only ids made here are safe to merge.
-        if (init.eventId || (init.count ?? 0) > 1 || closed) return enqueue({ kind: 'view', event });
-        const key = `${event.pasteId}\n${event.viewerKey}\n${event.referrerHost}\n${event.bot ? 1 : 0}\n${event.time!.seconds / DAY_SECONDS}`;
-        const same = coalescable.get(key);
-        if (same && same.count < MAX_VIEWS_PER_EVENT) {
-          m.received.inc({ ...label, kind: 'view' });
-          same.count++;
-          if (timestampMs(event.time!) > timestampMs(same.time!)) same.time = event.time;
-          return;
+        if (key !== undefined) {
+          event.count = 1;
+          coalescable.set(key, event);
         }
-        event.count = 1;
-        coalescable.set(key, event);
         enqueue({ kind: 'view', event });
       } catch (err) {
         logger.warn({ err: String(err), producer: name }, 'view event not recorded');
