@@ -3,9 +3,19 @@ import { createHmac } from 'node:crypto';
 /** Length of a viewer key: 22 base64url characters = 128 bits of the HMAC, far below the contract's 64. */
 export const VIEWER_KEY_LENGTH = 22;
 
+const DAY_MS = 86_400_000;
+/** The last day formatted, from its first millisecond. */
+let today = { start: Number.POSITIVE_INFINITY, day: '' };
+
 /** A UTC day as YYYY-MM-DD. */
 export function utcDay(at: Date | number = Date.now()): string {
-  return new Date(at).toISOString().slice(0, 10);
+  const ms = typeof at === 'number' ? at : at.getTime();
+  // Every read asks for today: format a date once per day, not per call.
+  if (ms < today.start || ms >= today.start + DAY_MS) {
+    const start = Math.floor(ms / DAY_MS) * DAY_MS;
+    today = { start, day: new Date(start).toISOString().slice(0, 10) };
+  }
+  return today.day;
 }
 
 /**
