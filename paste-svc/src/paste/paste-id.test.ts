@@ -27,4 +27,8 @@ describe('delete tokens', () => {
     expect(deleteTokenMatches('', hash)).toBe(false);
     expect(deleteTokenMatches(token, null)).toBe(false);
   });
+
+  it('never start with a dash, so a command line takes them as a value (`--delete-token "$TOKEN"`)', () => {
+    for (let i = 0; i < 2_000; i++) expect(newDeleteToken()).toMatch(/^dt_[A-Za-z0-9_-]{43}$/);
+  });
 });

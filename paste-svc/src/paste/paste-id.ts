@@ -20,9 +20,13 @@ export function newPasteId(): string {
   return id;
 }
 
-/** A delete token for an anonymous paste: 256 random bits, URL-safe. */
+/**
+ * A delete token for an anonymous paste: `dt_` and 256 random bits, URL-safe. The prefix keeps a token from
+ * starting with `-` (1 in 64 base64url strings do), which command-line parsers read as a flag:
+ * `pastectl paste delete ID --delete-token "$TOKEN"` failed as a usage error for those.
+ */
 export function newDeleteToken(): string {
-  return randomBytes(32).toString('base64url');
+  return `dt_${randomBytes(32).toString('base64url')}`;
 }
 
 /** Tokens are high-entropy, so a plain SHA-256 is a safe way to store them. */
