@@ -167,17 +167,31 @@ async function waitReady(adminUrl: string, timeoutMs = 20_000): Promise<void> {
   throw new Error(`${adminUrl}/readyz did not answer 200 within ${timeoutMs} ms`);
 }
 
-/** Ports the OS calls free right now (held together, so they are distinct). */
+/**
+ * Ports free right now, distinct, chosen below Linux's ephemeral range (32768+): the processes bind them
+ * only later, and a port the OS handed out for listen(0) can meanwhile become the local end of any
+ * outgoing connection (a MySQL pool, the load's HTTP clients), which failed a start with EADDRINUSE.
+ * Each jest worker draws from its own band: a replica that is down for a restart leaves its port free,
+ * and another worker's mesh once took it in that moment (EADDRINUSE on the restart).
+ */
+const PORT_BAND = 3_000;
+const PORT_BAND_BASE = 20_000 + ((Number(process.env['JEST_WORKER_ID'] ?? 1) - 1) % 4) * PORT_BAND;
+
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+  const held: net.Server[] = [];
+  const hold = (port: number) =>
+    new Promise<net.Server | undefined>((resolve) => {
       const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  for (let tries = 0; held.length < count; tries++) {
+    if (tries > count * 50) throw new Error(`no ${count} free ports in ${PORT_BAND_BASE}-${PORT_BAND_BASE + PORT_BAND - 1} on 127.0.0.1`);
+    const server = await hold(PORT_BAND_BASE + Math.floor(Math.random() * PORT_BAND));
+    if (server) held.push(server);
+  }
+  const ports = held.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
   return ports;
 }
 
