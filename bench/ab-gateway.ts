@@ -2,6 +2,8 @@
 // builds against one mesh (MySQL + Redis), alternating after/before per scenario and round, and prints each
 // one's req/s and gateway CPU µs per request (the number least disturbed by other tenants of the machine).
 // Make the "before" bundle by building the old sources and copying gateway/dist to gateway/dist-before.
+// Both run with the gateway's deployed NODE_OPTIONS; BENCH_BEFORE_NODE_OPTIONS replaces the before builds' (to
+// compare flags, pass the same bundle twice).
 import path from 'node:path';
 import { registerUsers } from './scenarios.js';
 import { scenarios } from './scenarios.js';
@@ -21,8 +23,9 @@ const runner = new LoadRunner();
 try {
   const owners = await registerUsers(mesh.gatewayUrl, 10);
   await seedPastes(mesh.store, { from: 0, to: 1000, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
-  const old = await mesh.addGateway('gateway-before', before, {});
-  const oldCold = await mesh.addGateway('gateway-before-cold', before, { HOT_CACHE: 'false' });
+  const flags: Record<string, string> = process.env['BENCH_BEFORE_NODE_OPTIONS'] === undefined ? {} : { NODE_OPTIONS: process.env['BENCH_BEFORE_NODE_OPTIONS'] };
+  const old = await mesh.addGateway('gateway-before', before, flags);
+  const oldCold = await mesh.addGateway('gateway-before-cold', before, { HOT_CACHE: 'false', ...flags });
   const table: string[] = [];
   for (const s of scenarios(1000).filter((x) => only.includes(x.name))) {
     const after = { rps: [] as number[], us: [] as number[] };

@@ -45,7 +45,7 @@ function nodeOptions(name: string): Record<string, string> {
   const override = process.env['BENCH_NODE_OPTIONS'];
   if (override !== undefined) return { NODE_OPTIONS: override };
   const docs = parseAllDocuments(fs.readFileSync(path.join(ROOT, 'istio', 'base', 'config.yaml'), 'utf8')).map((d) => d.toJS());
-  const configMap = docs.find((d) => d?.kind === 'ConfigMap' && d.metadata?.name === `${name.replace(/-cold$/, '')}-config`);
+  const configMap = docs.find((d) => d?.kind === 'ConfigMap' && d.metadata?.name === `${name.replace(/(-before)?(-cold)?$/, '')}-config`);
   return { NODE_OPTIONS: String(configMap?.data?.NODE_OPTIONS ?? '') };
 }
 
