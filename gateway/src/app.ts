@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   apiKeyVerifier,
-  contextFromHeaders,
   createAdminServer,
   createAuthenticator,
   createEventProducer,
@@ -13,7 +11,6 @@ import {
   createRedis,
   closeGracefully,
   listen,
-  runWithContext,
   type Authenticator,
   type EventProducer,
 } from '@pastemesh/kit';
@@ -23,12 +20,17 @@ import { createRateLimits } from './rate-limit.js';
 import { createHotCache } from './paste/hot-cache.js';
 import { createPasteLoader } from './paste/paste.loader.js';
 import { createApollo } from './graphql/apollo.js';
+import { apolloRoute } from './graphql/http.js';
+import { createReadThroughCache } from './graphql/read-through.js';
 import { createContext, identifyCaller, type GatewayServices } from './graphql/context.js';
 import { registerBadRequestLimit } from './http/bad-request-limit.js';
 import { registerRawRoutes } from './http/raw.routes.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebRoutes } from './http/web.routes.js';
 import { registerWellKnownRoutes } from './http/well-known.routes.js';
+
+/** How long past STATS_CACHE_TTL_MS stats totals may be answered while they are refreshed in the background. */
+const STATS_STALE_MS = 5_000;
 
 /** Parts tests may replace (e.g. a producer pointed elsewhere). */
 export interface GatewayOverrides {
@@ -71,7 +73,20 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     limits: createRateLimits(config, redis, metrics, logger),
     authenticator,
     logger,
-    anonymousPasteLoader: createPasteLoader(downstream.paste, hotCache, undefined, true),
+    anonymousPasteLoader: createPasteLoader(downstream.paste, hotCache, {}, true),
+    caches: {
+      // A ten-minute bound all the same: a rename RPC added later must not leave old names forever.
+      profiles: createReadThroughCache({ name: 'profiles', enabled: config.HOT_CACHE, max: config.PROFILE_CACHE_MAX, ttlMs: 600_000, staleMs: 600_000, metrics, logger }),
+      statsTotals: createReadThroughCache({
+        name: 'stats_totals',
+        enabled: config.HOT_CACHE,
+        max: 10_000,
+        ttlMs: config.STATS_CACHE_TTL_MS,
+        staleMs: STATS_STALE_MS,
+        metrics,
+        logger,
+      }),
+    },
   };
   const apollo = createApollo(config, metrics, logger);
 
@@ -89,17 +104,11 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
   registerSecurityHeaders(app);
   registerBadRequestLimit(app, services.limits, logger);
 
-  // Apollo must be started before its handler is made: build it on the first request (start() runs before listen).
-  const makeHandler = () =>
-    fastifyApolloHandler(apollo, {
-      context: async (req: FastifyRequest) => createContext(services, await identifyCaller(services, req)),
-    });
-  let graphql: ReturnType<typeof makeHandler> | undefined;
-  const graphqlRoute = function (this: unknown, req: FastifyRequest, reply: Parameters<ReturnType<typeof makeHandler>>[1]) {
-    const handler = (graphql ??= makeHandler());
-    return runWithContext(contextFromHeaders((name) => req.headers[name] as string | undefined), () => handler.call(this as never, req, reply));
-  };
-  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: graphqlRoute as never });
+  app.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: apolloRoute(apollo, async (req) => createContext(services, await identifyCaller(services, req))),
+  });
   registerRawRoutes(app, services);
   registerWebRoutes(app);
   registerWellKnownRoutes(app, config, logger);

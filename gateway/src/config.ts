@@ -24,6 +24,13 @@ export const gatewayConfigSchema = z.object({
   HOT_CACHE: bool(true),
   HOT_CACHE_MAX_BYTES: positiveInt(32 * 1024 * 1024),
   HOT_CACHE_TTL_MS: positiveInt(60_000),
+  /**
+   * How long stats totals (views, unique viewers, last view) are reused across requests, in ms; 0 turns it off.
+   * Listings then skip analytics-svc; counts may lag by this much on top of analytics' own delay. Off with HOT_CACHE.
+   */
+  STATS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  /** Public profiles kept in-process (they never change); off with HOT_CACHE. */
+  PROFILE_CACHE_MAX: positiveInt(10_000),
   /** Secret for the viewer key (keyed hash of IP and user agent); set it in production. */
   VIEWER_KEY_SECRET: z.string().min(16).default('pastemesh-dev-viewer-secret'),
   /** Requests per minute per IP (and per user) for each scope. */

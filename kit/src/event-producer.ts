@@ -4,7 +4,7 @@ import { TimestampSchema, timestampMs, timestampNow } from '@bufbuild/protobuf/w
 import type { Client } from '@connectrpc/connect';
 import { AnalyticsService, PasteEventSchema, ViewEventSchema, type ViewEvent } from '@pastemesh/gen/analytics';
 import { createServiceClient, type ServiceClient } from './clients.js';
-import { contextFromHeaders, runWithContext } from './request-context.js';
+import { callOptions, contextFromHeaders } from './request-context.js';
 import { createMemoryBuffer, createRedisBuffer, Deque, type BufferedEvent, type EventBuffer } from './event-buffer.js';
 import { eventProducerMetrics, type DropReason } from './event-producer-metrics.js';
 import { createDeliveryBreaker, isRetryable } from './event-breaker.js';
@@ -123,11 +123,10 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   m.breakerState.set(label, 0);
 
   async function deliver(batch: BufferedEvent[]): Promise<void> {
-    // A batch serves many requests: give it its own request id instead of inheriting one.
-    await runWithContext(contextFromHeaders(() => undefined), async () => {
-      if (batch[0]?.kind === 'view') await client.recordViews({ events: batch.map((e) => e.event) as never }, { timeoutMs: callTimeoutMs });
-      else await client.recordPasteEvents({ events: batch.map((e) => e.event) as never }, { timeoutMs: callTimeoutMs });
-    });
+    // A batch serves many requests: it carries a request id of its own.
+    const options = callOptions({ trace: contextFromHeaders(() => undefined), timeoutMs: callTimeoutMs });
+    if (batch[0]?.kind === 'view') await client.recordViews({ events: batch.map((e) => e.event) as never }, options);
+    else await client.recordPasteEvents({ events: batch.map((e) => e.event) as never }, options);
   }
 
   function drop(reason: DropReason, count: number): void {

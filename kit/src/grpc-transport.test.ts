@@ -6,6 +6,7 @@ import { createLogger } from './logger.js';
 import { createServiceClient } from './clients.js';
 import { grpcTarget } from './grpc-transport.js';
 import { echoAnalyticsImpl } from './testing/echo-service.js';
+import type { RequestContext } from './request-context.js';
 
 describe('grpc transport target', () => {
   it('keeps one host:port as it is and turns a list of replicas into a balanced ipv4 target', () => {
@@ -22,7 +23,7 @@ describe('grpc transport target', () => {
 
 describe('grpc transport over two replicas', () => {
   const logger = createLogger('kit-test', 'silent');
-  const seen: [string[], string[]] = [[], []];
+  const seen: [RequestContext[], RequestContext[]] = [[], []];
   let hosts: ServiceHost[];
   let address: string;
 

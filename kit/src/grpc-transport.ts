@@ -4,7 +4,6 @@ import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, t
 import { Code, ConnectError, type Transport, type UnaryResponse } from '@connectrpc/connect';
 import { findTrailerError } from '@connectrpc/connect/protocol-grpc';
 import { headersToMetadata, metadataToHeaders } from './grpc-server.js';
-import { currentContext } from './request-context.js';
 import type { Metrics } from './metrics.js';
 import { codeLabel } from './interceptors.js';
 
@@ -97,8 +96,6 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     const client = clients[turn++ % count]!;
     const info = infoOf(method as unknown as DescMethodUnary<DescMessage, DescMessage>);
     const metadata = new grpc.Metadata();
-    const ctx = currentContext();
-    if (ctx) for (const k in ctx.traceHeaders) metadata.set(k, ctx.traceHeaders[k]!);
     if (header) setHeaders(metadata, header);
     const deadline = Date.now() + (timeoutMs && timeoutMs > 0 ? timeoutMs : defaultTimeoutMs);
     const started = info.handling ? process.hrtime.bigint() : 0n;

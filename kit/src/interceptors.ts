@@ -1,7 +1,7 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from '@connectrpc/connect';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { contextFromHeaders, runWithContext } from './request-context.js';
+import { contextFromHeaders, logFields, requestContextKey } from './request-context.js';
 import { toPublicError } from './errors.js';
 
 /** Which wire protocol a call arrived on; the grpc-js adapter sets it, Connect calls infer it. */
@@ -16,7 +16,7 @@ function protocolOf(contentType: string | null): string {
 
 /**
  * The first interceptor on every server: puts the request context (request id,
- * trace headers) in scope, records RED metrics, logs failures, and hides the
+ * trace headers) in the call's context values, records RED metrics, logs failures, and hides the
  * cause of unexpected errors from the caller.
  */
 export function createServerObservabilityInterceptor(metrics: Metrics, logger: Logger): Interceptor {
@@ -25,25 +25,25 @@ export function createServerObservabilityInterceptor(metrics: Metrics, logger: L
     const protocol = req.contextValues.get(protocolKey) ?? protocolOf(req.header.get('content-type'));
     const labels = { grpc_service: req.service.typeName, grpc_method: req.method.name, protocol };
     const started = process.hrtime.bigint();
-    return runWithContext(ctx, async () => {
-      let code = 'OK';
-      try {
-        return await next(req);
-      } catch (err) {
-        const { error, unexpected } = toPublicError(err);
-        code = Code[error.code] ?? 'Unknown';
-        if (unexpected) {
-          logger.error({ err: err instanceof ConnectError && err.cause ? err.cause : err, method: req.method.name }, 'unexpected error');
-        } else if (error.code === Code.Internal || error.code === Code.Unknown) {
-          logger.error({ err: error, method: req.method.name }, 'rpc failed');
-        }
-        throw error;
-      } finally {
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        metrics.grpcServerHandled.inc({ ...labels, grpc_code: codeLabel(code) });
-        metrics.grpcServerHandling.observe(labels, seconds);
+    req.contextValues.set(requestContextKey, ctx);
+    let code = 'OK';
+    try {
+      return await next(req);
+    } catch (err) {
+      const { error, unexpected } = toPublicError(err);
+      code = Code[error.code] ?? 'Unknown';
+      const scope = { method: req.method.name, ...logFields(ctx) };
+      if (unexpected) {
+        logger.error({ err: err instanceof ConnectError && err.cause ? err.cause : err, ...scope }, 'unexpected error');
+      } else if (error.code === Code.Internal || error.code === Code.Unknown) {
+        logger.error({ err: error, ...scope }, 'rpc failed');
       }
-    });
+      throw error;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.grpcServerHandled.inc({ ...labels, grpc_code: codeLabel(code) });
+      metrics.grpcServerHandling.observe(labels, seconds);
+    }
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { createLogger } from './logger.js';
-import { contextFromHeaders, runWithContext } from './request-context.js';
+import { contextFromHeaders, logFields } from './request-context.js';
 
 function capture() {
   const lines: Record<string, any>[] = [];
@@ -19,8 +19,10 @@ describe('logger', () => {
     const { lines, stream } = capture();
     const logger = createLogger('paste-svc', 'info', stream);
     const ctx = contextFromHeaders((h) => ({ 'x-request-id': 'req-7', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })[h]);
-    runWithContext(ctx, () => logger.info('hello'));
+    logger.info(logFields(ctx), 'hello');
+    logger.info(logFields(undefined), 'outside any request');
     expect(lines[0]).toMatchObject({ service: 'paste-svc', requestId: 'req-7', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', msg: 'hello' });
+    expect(lines[1]).not.toHaveProperty('requestId');
   });
 
   it('never logs the SQL of a failed query, which carries bound values', () => {

@@ -1,5 +1,4 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { currentContext } from './request-context.js';
 
 export type { Logger };
 
@@ -19,9 +18,9 @@ function serializeError(err: unknown): unknown {
 }
 
 /**
- * One JSON logger per process; every line carries the service, request id and
- * trace id. Errors are logged without the SQL text (it carries bound values:
- * hashes, tokens, paste content).
+ * One JSON logger per process; every line carries the service, and a
+ * request-scoped line its request and trace ids (`logFields`). Errors are logged
+ * without the SQL text (it carries bound values: hashes, tokens, paste content).
  */
 export function createLogger(service: string, level: string = 'info', destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
@@ -29,10 +28,6 @@ export function createLogger(service: string, level: string = 'info', destinatio
     base: { service },
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
-    mixin() {
-      const ctx = currentContext();
-      return ctx ? { requestId: ctx.requestId, traceId: ctx.traceId } : {};
-    },
   };
   return destination ? pino(options, destination) : pino(options);
 }

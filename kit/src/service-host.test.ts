@@ -12,12 +12,13 @@ import { createMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { createServiceClient } from './clients.js';
 import { errorDetail } from './errors.js';
+import type { RequestContext } from './request-context.js';
 import { echoAnalyticsImpl as echoImpl } from './testing/echo-service.js';
 
 describe('service host', () => {
   const metrics = createMetrics('kit-test');
   const logger = createLogger('kit-test', 'silent');
-  const seen: string[] = [];
+  const seen: RequestContext[] = [];
   let host: ServiceHost;
   let ports: { grpc: number; connect: number; admin: number };
 
@@ -45,7 +46,7 @@ describe('service host', () => {
       const res = await client.getPasteStats({ pasteId: 'abc' }, { headers: { 'x-views': '42', 'x-request-id': 'req-1' } });
       expect(res.stats?.pasteId).toBe('abc');
       expect(res.stats?.totalViews).toBe(42n);
-      expect(seen).toContain('req-1');
+      expect(seen.map((c) => c.requestId)).toContain('req-1');
     } finally {
       close();
     }

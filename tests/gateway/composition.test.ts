@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp as createGatewayApp } from '@pastemesh/gateway';
 import { loadGatewayConfig } from '@pastemesh/gateway/config';
-import { REDIS_TEST_URL, eventually } from '@pastemesh/kit/testing';
+import { createLogger, createMetrics, createServiceClient, createServiceHost, type RequestContext } from '@pastemesh/kit';
+import { REDIS_TEST_URL, echoAnalyticsImpl, eventually } from '@pastemesh/kit/testing';
+import { AnalyticsService } from '@pastemesh/gen/analytics';
 import { startStack, type Stack } from '../../scripts/stack.js';
 import { gql, gqlOk, metricValue, signUp } from '../support/graphql.js';
 
@@ -14,6 +16,20 @@ describe('gateway composition over the real services (mysql + redis)', () => {
   });
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  /** Environment for another gateway replica on the same services. */
+  const replicaEnv = (overrides: Record<string, string> = {}) => ({
+    HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    ADMIN_PORT: '0',
+    LOG_LEVEL: 'error',
+    REDIS_URL: REDIS_TEST_URL,
+    AUTH_SVC_URL: stack.grpc.auth,
+    AUTH_JWKS_URL: `http://127.0.0.1:${stack.ports.auth['admin']}/.well-known/jwks.json`,
+    PASTE_SVC_URL: stack.grpc.paste,
+    ANALYTICS_SVC_URL: stack.grpc.analytics,
+    ...overrides,
   });
 
   const clientCalls = async (method: string) => metricValue(await stack.gateway.metrics.registry.metrics(), 'grpc_client_handled_total', { grpc_method: method });
@@ -30,6 +46,41 @@ describe('gateway composition over the real services (mysql + redis)', () => {
     expect(list['pastes'].edges.every((e: any) => e.node.stats.totalViews === 0)).toBe(true);
     expect((await clientCalls('BatchGetUsers')) - users).toBe(1);
     expect((await clientCalls('BatchGetPasteStats')) - stats).toBe(1);
+
+    // Again at once: profiles never change and totals are reused for STATS_CACHE_TTL_MS, so no second hop.
+    const again = await gqlOk(url, `{ pastes(first: 50) { edges { node { id author { displayName } stats { totalViews uniqueViewers } } } } }`);
+    expect(again).toEqual(list);
+    expect((await clientCalls('BatchGetUsers')) - users).toBe(1);
+    expect((await clientCalls('BatchGetPasteStats')) - stats).toBe(1);
+    // A new author's paste: one call each, for what the caches do not hold.
+    const newcomer = await signUp(url, 'newcomer');
+    await gqlOk(url, `mutation { createPaste(input: { content: "newest" }) { paste { id } } }`, {}, newcomer.accessToken);
+    const third = await gqlOk(url, `{ pastes(first: 50) { edges { node { id author { displayName } stats { totalViews } } } } }`);
+    expect(third['pastes'].edges[0].node.author.displayName).toBe('newcomer');
+    expect((await clientCalls('BatchGetUsers')) - users).toBe(2);
+    expect((await clientCalls('BatchGetPasteStats')) - stats).toBe(2);
+  });
+
+  it('reuses stats totals for STATS_CACHE_TTL_MS, then shows the new count', async () => {
+    const id = (await gqlOk(url, `mutation { createPaste(input: { content: "counted" }) { paste { id } } }`))['createPaste'].paste.id;
+    const longTtl = createGatewayApp(loadGatewayConfig(replicaEnv({ STATS_CACHE_TTL_MS: '60000' })));
+    const other = `http://127.0.0.1:${(await longTtl.start()).http}`;
+    const analytics = createServiceClient(AnalyticsService, { address: stack.grpc.analytics });
+    try {
+      const totals = async (gateway: string) => (await gqlOk(gateway, `query($id: ID!) { paste(id: $id) { stats { totalViews } } }`, { id }))['paste'].stats.totalViews;
+      const before = Date.now();
+      expect([await totals(url), await totals(other)]).toEqual([0, 0]);
+      await gqlOk(url, `query($id: ID!) { paste(id: $id) { content } }`, { id });
+      await eventually(async () => (await analytics.client.getPasteStats({ pasteId: id })).stats?.totalViews === 1n, 10_000, 50);
+      // analytics-svc has counted the view; the replica keeping totals for a minute still shows its copy.
+      expect(await totals(other)).toBe(0);
+      await eventually(async () => (await totals(url)) === 1, 10_000, 50);
+      // The default TTL is 1 s: the count cannot have been fresh before the cached entry was that old.
+      expect(Date.now() - before).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      analytics.close();
+      await longTtl.stop();
+    }
   });
 
   it('records each content read as a view, visible in stats and topPastes', async () => {
@@ -105,18 +156,7 @@ describe('gateway composition over the real services (mysql + redis)', () => {
   });
 
   it('stops serving a deleted paste at once on the gateway that deleted it and within a second on another replica', async () => {
-    const env = {
-      HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      ADMIN_PORT: '0',
-      LOG_LEVEL: 'error',
-      REDIS_URL: REDIS_TEST_URL,
-      AUTH_SVC_URL: stack.grpc.auth,
-      AUTH_JWKS_URL: `http://127.0.0.1:${stack.ports.auth['admin']}/.well-known/jwks.json`,
-      PASTE_SVC_URL: stack.grpc.paste,
-      ANALYTICS_SVC_URL: stack.grpc.analytics,
-    };
-    const replica = createGatewayApp(loadGatewayConfig(env));
+    const replica = createGatewayApp(loadGatewayConfig(replicaEnv()));
     const { http } = await replica.start();
     const other = `http://127.0.0.1:${http}`;
     try {
@@ -131,6 +171,44 @@ describe('gateway composition over the real services (mysql + redis)', () => {
       expect(Date.now() - deletedAt).toBeLessThan(1_000);
     } finally {
       await replica.stop();
+    }
+  });
+
+  it("forwards each request's id and trace headers to the services it calls, and no other request's", async () => {
+    // A real gRPC server standing in for analytics-svc records the request context each call arrived with.
+    const seen: RequestContext[] = [];
+    const echo = createServiceHost({
+      name: 'trace-echo',
+      logger: createLogger('trace-echo', 'silent'),
+      metrics: createMetrics('trace-echo'),
+      host: '127.0.0.1',
+      services: [{ service: AnalyticsService, impl: echoAnalyticsImpl(seen) }],
+      grpcPort: 0,
+      connectPort: 0,
+      adminPort: 0,
+      readinessChecks: {},
+    });
+    const { grpc } = await echo.start();
+    const gateway = createGatewayApp(loadGatewayConfig(replicaEnv({ ANALYTICS_SVC_URL: `127.0.0.1:${grpc}` })));
+    const { http } = await gateway.start();
+    const other = `http://127.0.0.1:${http}`;
+    try {
+      const id = (await gqlOk(url, `mutation { createPaste(input: { content: "traced" }) { paste { id } } }`))['createPaste'].paste.id;
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const statsRead = await gql(other, `query($id: ID!) { paste(id: $id) { stats { totalViews } } }`, { id }, undefined, { 'x-request-id': 'trace-req-1', traceparent });
+      expect(statsRead.errors).toBeUndefined();
+      const top = await gql(other, `{ topPastes(window: DAY, limit: 1) { views } }`, {}, undefined, { 'x-request-id': 'trace-req-2' });
+      expect(top.errors).toBeUndefined();
+      await gql(other, `{ topPastes(window: DAY, limit: 1) { views } }`);
+      expect(seen.map((c) => [c.requestId, c.traceId])).toEqual([
+        ['trace-req-1', '4bf92f3577b34da6a3ce929d0e0e4736'],
+        ['trace-req-2', undefined],
+        [expect.stringMatching(/^[0-9a-f-]{36}$/), undefined],
+      ]);
+      expect(seen[0]!.traceHeaders['traceparent']).toBe(traceparent);
+    } finally {
+      await gateway.stop();
+      await echo.stop();
     }
   });
 });

@@ -126,6 +126,18 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
     expect(textPost.status).toBe(400);
   });
 
+  it('answers a GET query (query string read by the gateway) once the preflight header says it is not a simple request', async () => {
+    const search = new URLSearchParams({ query: 'query L($n: Int!) { pastes(first: $n) { edges { cursor } } }', variables: JSON.stringify({ n: 1 }), operationName: 'L' });
+    const res = await fetch(`${url}/graphql?${search}`, { headers: { 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp() } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data?: { pastes: { edges: unknown[] } }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(Array.isArray(body.data?.pastes.edges)).toBe(true);
+    // Without a query string there is nothing to run: a clear 400, not a crash.
+    const empty = await fetch(`${url}/graphql?`, { headers: { 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp() } });
+    expect(empty.status).toBe(400);
+  });
+
   it('sends security headers on every response', async () => {
     const responses = [
       await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ languages { id } }"}' }),

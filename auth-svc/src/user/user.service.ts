@@ -1,6 +1,6 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@pastemesh/gen/auth';
-import { Code, Reason, appError, invalidArgument, requireCaller } from '@pastemesh/kit';
+import { Code, Reason, appError, invalidArgument, logFields, requestContextOf, requireCaller } from '@pastemesh/kit';
 import type { AuthDeps } from '../auth-deps.js';
 import { findUserByEmail, findUserById, findUsersByIds, setAdmin } from './user.repository.js';
 import { toAccount, toUser } from './user.mapper.js';
@@ -53,7 +53,7 @@ export function createUserRpcs(deps: AuthDeps): UserRpcs {
       else throw invalidArgument('user_id', 'user_id or email: one is required');
       if (!target) throw notFound(req.userId || req.email);
       await setAdmin(db, target.id, req.admin, deps.now());
-      logger.info({ by: caller.userId, userId: target.id, admin: req.admin }, 'role changed');
+      logger.info({ by: caller.userId, userId: target.id, admin: req.admin, ...logFields(requestContextOf(ctx)) }, 'role changed');
       return { account: toAccount({ ...target, isAdmin: req.admin }) };
     },
   };

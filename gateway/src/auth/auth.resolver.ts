@@ -1,7 +1,6 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Role, type Account, type ApiKey, type TokenPair } from '@pastemesh/gen/auth';
-import { withBearer } from '@pastemesh/kit';
-import type { GatewayContext } from '../graphql/context.js';
+import { asCaller, traced, type GatewayContext } from '../graphql/context.js';
 import { requireSignedIn } from '../paste/paste.resolver.js';
 import { toUserView } from '../user/user.loader.js';
 
@@ -39,43 +38,43 @@ export const authResolvers = {
   Query: {
     async me(_: unknown, __: unknown, ctx: GatewayContext) {
       if (!ctx.caller.principal) return null;
-      const res = await ctx.services.downstream.auth.getCurrentUser({}, withBearer(ctx.caller.token));
+      const res = await ctx.services.downstream.auth.getCurrentUser({}, asCaller(ctx.caller));
       return toAccountView(res.account!);
     },
     async myApiKeys(_: unknown, __: unknown, ctx: GatewayContext) {
       requireSignedIn(ctx);
-      const res = await ctx.services.downstream.auth.listApiKeys({}, withBearer(ctx.caller.token));
+      const res = await ctx.services.downstream.auth.listApiKeys({}, asCaller(ctx.caller));
       return res.apiKeys.map(toApiKeyView);
     },
   },
   Mutation: {
     async register(_: unknown, args: { email: string; password: string; displayName: string }, ctx: GatewayContext) {
       await ctx.services.limits.consume('login', [`ip:${ctx.caller.ip}`]);
-      const res = await ctx.services.downstream.auth.register({ ...args, clientIp: ctx.caller.ip });
+      const res = await ctx.services.downstream.auth.register({ ...args, clientIp: ctx.caller.ip }, traced(ctx.caller));
       return { account: toAccountView(res.account!), ...toTokenView(res.tokens!) };
     },
     async login(_: unknown, args: { email: string; password: string }, ctx: GatewayContext) {
       await ctx.services.limits.consume('login', [`ip:${ctx.caller.ip}`]);
-      const res = await ctx.services.downstream.auth.login({ ...args, clientIp: ctx.caller.ip });
+      const res = await ctx.services.downstream.auth.login({ ...args, clientIp: ctx.caller.ip }, traced(ctx.caller));
       return { account: toAccountView(res.account!), ...toTokenView(res.tokens!) };
     },
     async refreshToken(_: unknown, args: { refreshToken: string }, ctx: GatewayContext) {
       await ctx.services.limits.consume('login', [`ip:${ctx.caller.ip}`]);
-      const res = await ctx.services.downstream.auth.refreshToken({ refreshToken: args.refreshToken });
+      const res = await ctx.services.downstream.auth.refreshToken({ refreshToken: args.refreshToken }, traced(ctx.caller));
       return toTokenView(res.tokens!);
     },
     async logout(_: unknown, args: { refreshToken: string }, ctx: GatewayContext) {
-      await ctx.services.downstream.auth.logout({ refreshToken: args.refreshToken });
+      await ctx.services.downstream.auth.logout({ refreshToken: args.refreshToken }, traced(ctx.caller));
       return true;
     },
     async createApiKey(_: unknown, args: { name: string }, ctx: GatewayContext) {
       requireSignedIn(ctx);
-      const res = await ctx.services.downstream.auth.createApiKey({ name: args.name }, withBearer(ctx.caller.token));
+      const res = await ctx.services.downstream.auth.createApiKey({ name: args.name }, asCaller(ctx.caller));
       return { apiKey: toApiKeyView(res.apiKey!), secret: res.secret };
     },
     async revokeApiKey(_: unknown, args: { id: string }, ctx: GatewayContext) {
       requireSignedIn(ctx);
-      await ctx.services.downstream.auth.revokeApiKey({ id: args.id }, withBearer(ctx.caller.token));
+      await ctx.services.downstream.auth.revokeApiKey({ id: args.id }, asCaller(ctx.caller));
       return true;
     },
   },

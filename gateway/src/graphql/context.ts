@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { ConnectError } from '@connectrpc/connect';
-import { bearer, type Authenticator, type Logger, type Principal } from '@pastemesh/kit';
+import { bearer, callOptions, contextFromHeaders, type Authenticator, type Logger, type Principal, type RequestContext } from '@pastemesh/kit';
 import type { EventProducer } from '@pastemesh/kit';
 import { isBotUserAgent, utcDay, viewerKey } from '@pastemesh/kit';
 import type { GatewayConfig } from '../config.js';
@@ -9,8 +9,9 @@ import type { Downstream } from '../downstream.js';
 import type { RateLimits } from '../rate-limit.js';
 import type { HotCache } from '../paste/hot-cache.js';
 import { createPasteLoader, type PasteLoader } from '../paste/paste.loader.js';
-import { createUserLoader } from '../user/user.loader.js';
-import { createStatsLoader } from '../stats/stats.loader.js';
+import { createUserLoader, type UserView } from '../user/user.loader.js';
+import { createStatsLoader, type StatsView } from '../stats/stats.loader.js';
+import type { ReadThroughCache } from './read-through.js';
 
 /** Long-lived parts every request uses. */
 export interface GatewayServices {
@@ -23,11 +24,14 @@ export interface GatewayServices {
   logger: Logger;
   /** Coalesces anonymous readers across requests (one BatchGetPastes per tick). */
   anonymousPasteLoader: PasteLoader;
+  /** Public profiles (immutable) and stats totals (eventually consistent), shared by every request. */
+  caches: { profiles: ReadThroughCache<UserView>; statsTotals: ReadThroughCache<StatsView> };
 }
 
 /** Who is asking and from where, read once from the HTTP request. */
 export interface Caller {
-  requestId: string;
+  /** Request id and trace headers: forwarded on every downstream call made for this request. */
+  trace: RequestContext;
   ip: string;
   userAgent: string;
   referrerHost: string;
@@ -70,13 +74,24 @@ export async function identifyCaller(services: GatewayServices, req: FastifyRequ
     // an unparsable Referer is simply not recorded
   }
   return {
-    requestId: String(req.id),
+    // Fastify's id is the inbound x-request-id, or one it minted.
+    trace: contextFromHeaders((name) => (name === 'x-request-id' ? String(req.id) : (req.headers[name] as string | undefined))),
     ip: req.ip,
     userAgent: String(req.headers['user-agent'] ?? ''),
     referrerHost,
     principal,
     token: principal?.accessToken,
   };
+}
+
+/** Options for a downstream call made on the caller's behalf: its credential and its trace. */
+export function asCaller(caller: Caller) {
+  return callOptions({ trace: caller.trace, token: caller.token });
+}
+
+/** Options for a downstream call made for the request but not as the caller (public data, logins). */
+export function traced(caller: Caller) {
+  return callOptions({ trace: caller.trace });
 }
 
 /** Builds the context for one GraphQL request; the user and stats loaders are made on first use (most queries need neither). */
@@ -89,15 +104,15 @@ export function createContext(services: GatewayServices, caller: Caller): Gatewa
     services,
     caller,
     loaders: {
-      paste: caller.token ? createPasteLoader(downstream.paste, hotCache, caller.token, false) : services.anonymousPasteLoader,
+      paste: caller.token ? createPasteLoader(downstream.paste, hotCache, asCaller(caller), false) : services.anonymousPasteLoader,
       get user() {
-        return (user ??= createUserLoader(downstream.auth));
+        return (user ??= createUserLoader(downstream.auth, traced(caller), services.caches.profiles));
       },
       get stats() {
-        return (stats ??= createStatsLoader(downstream.analytics));
+        return (stats ??= createStatsLoader(downstream.analytics, traced(caller)));
       },
       get statsTotals() {
-        return (statsTotals ??= createStatsLoader(downstream.analytics, true));
+        return (statsTotals ??= createStatsLoader(downstream.analytics, traced(caller), services.caches.statsTotals));
       },
     },
     viewed: new Set(),

@@ -10,7 +10,7 @@ async function errorsFor(query: string, env: Record<string, string>): Promise<st
   const apollo = createApollo(loadGatewayConfig({ NODE_ENV: 'test', ...env }), createMetrics('limits-test'), logger);
   await apollo.start();
   try {
-    const res = await apollo.executeOperation({ query }, { contextValue: { caller: { requestId: 'test' } } as never });
+    const res = await apollo.executeOperation({ query }, { contextValue: { caller: { trace: { requestId: 'test', traceId: undefined, traceHeaders: {} } } } as never });
     if (res.body.kind !== 'single') throw new Error('unexpected incremental response');
     return (res.body.singleResult.errors ?? []).map((e) => e.message);
   } catch (err) {

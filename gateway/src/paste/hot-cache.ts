@@ -42,7 +42,7 @@ export function createHotCache(options: HotCacheOptions): HotCache {
     sizeCalculation: (v) => (v.content?.length ?? 0) * 2 + 512,
     ttl: options.ttlMs,
   });
-  // Bound children: prom-client would hash the label object on every lookup otherwise.
+  // Bound children: label objects built once per result (prom-client 15 still hashes them on every call).
   const hit = requests.labels({ result: 'hit' });
   const miss = requests.labels({ result: 'miss' });
   let unsubscribe: (() => Promise<void>) | undefined;

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
-import type { Client } from '@connectrpc/connect';
+import type { CallOptions, Client } from '@connectrpc/connect';
 import type { PasteService } from '@pastemesh/gen/paste';
-import { withBearer } from '@pastemesh/kit';
 import type { HotCache } from './hot-cache.js';
 import { isExpired, toPasteView, type PasteView } from './paste.view.js';
 
@@ -12,10 +11,11 @@ const MAX_BATCH = 500;
  * Loads latest versions with content (never burning: burn-after-read pastes come
  * back without content), one BatchGetPastes per tick. Anonymous requests share
  * one process-wide loader, so concurrent readers of the same or different
- * pastes coalesce into one call; signed-in requests get their own (their
- * credential decides what they may see).
+ * pastes coalesce into one call (made for many requests, it forwards no one's
+ * trace); signed-in requests get their own (their credential decides what they
+ * may see).
  */
-export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: HotCache, token: string | undefined, shared: boolean) {
+export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: HotCache, options: CallOptions, shared: boolean) {
   return new DataLoader<string, PasteView | null>(
     async (ids) => {
       const cached = ids.map((id) => hotCache.get(id));
@@ -23,7 +23,7 @@ export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: 
       const misses = [...new Set(ids.filter((_, i) => !cached[i]))];
       const found = new Map<string, PasteView>();
       if (misses.length > 0) {
-        const res = await paste.batchGetPastes({ ids: misses, withContent: true }, withBearer(token));
+        const res = await paste.batchGetPastes({ ids: misses, withContent: true }, options);
         for (const p of res.pastes) {
           const view = toPasteView(p);
           found.set(view.id, view);

@@ -1,9 +1,8 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { withBearer } from '@pastemesh/kit';
 import type { GraphQLResolveInfo } from 'graphql';
-import { recordView, type GatewayContext } from '../graphql/context.js';
+import { asCaller, recordView, traced, type GatewayContext } from '../graphql/context.js';
 import { selectsField } from '../graphql/selection.js';
 import { toPasteView, VISIBILITY_BY_NAME, type PasteView } from './paste.view.js';
 
@@ -40,7 +39,7 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
 async function loadPaste(ctx: GatewayContext, id: string, version: number | null | undefined): Promise<PasteView | null> {
   await ctx.services.limits.consume('read', [`ip:${ctx.caller.ip}`]);
   if (!version) return ctx.loaders.paste.load(id);
-  const opts = withBearer(ctx.caller.token);
+  const opts = asCaller(ctx.caller);
   const meta = await orNull(ctx.services.downstream.paste.getPaste({ id, version, withoutContent: true }, opts));
   if (!meta?.paste) return null;
   // Never burn through a query: burn-after-read content needs revealPaste.
@@ -63,7 +62,7 @@ export const pasteResolvers = {
 
     async pastes(_: unknown, args: { first: number; after?: string | null }, ctx: GatewayContext) {
       await ctx.services.limits.consume('read', [`ip:${ctx.caller.ip}`]);
-      const res = await ctx.services.downstream.paste.listPastes({ pageSize: args.first, pageToken: args.after ?? '' }, withBearer(ctx.caller.token));
+      const res = await ctx.services.downstream.paste.listPastes({ pageSize: args.first, pageToken: args.after ?? '' }, asCaller(ctx.caller));
       return connection(res.pastes.map(toPasteView), res.nextPageToken);
     },
 
@@ -71,13 +70,13 @@ export const pasteResolvers = {
       const me = requireSignedIn(ctx);
       const res = await ctx.services.downstream.paste.listPastes(
         { ownerId: me, pageSize: args.first, pageToken: args.after ?? '' },
-        withBearer(ctx.caller.token),
+        asCaller(ctx.caller),
       );
       return connection(res.pastes.map(toPasteView), res.nextPageToken);
     },
 
     async languages(_: unknown, __: unknown, ctx: GatewayContext) {
-      const res = await ctx.services.downstream.paste.listLanguages({});
+      const res = await ctx.services.downstream.paste.listLanguages({}, traced(ctx.caller));
       return res.languages.map((l) => ({ id: l.id, name: l.name }));
     },
   },
@@ -95,7 +94,7 @@ export const pasteResolvers = {
           expiry: input.expiry ? Expiry[input.expiry] : Expiry.UNSPECIFIED,
           burnAfterRead: input.burnAfterRead ?? false,
         },
-        withBearer(caller.token),
+        asCaller(caller),
       );
       return { paste: toPasteView(res.paste!), deleteToken: res.deleteToken || null };
     },
@@ -111,21 +110,21 @@ export const pasteResolvers = {
           ...(input.language != null ? { language: input.language } : {}),
           visibility: input.visibility ? VISIBILITY_BY_NAME[input.visibility] : Visibility.UNSPECIFIED,
         },
-        withBearer(ctx.caller.token),
+        asCaller(ctx.caller),
       );
       ctx.services.hotCache.invalidate(input.id);
       return toPasteView(res.paste!);
     },
 
     async deletePaste(_: unknown, args: { id: string; deleteToken?: string | null }, ctx: GatewayContext) {
-      await ctx.services.downstream.paste.deletePaste({ id: args.id, deleteToken: args.deleteToken ?? '' }, withBearer(ctx.caller.token));
+      await ctx.services.downstream.paste.deletePaste({ id: args.id, deleteToken: args.deleteToken ?? '' }, asCaller(ctx.caller));
       ctx.services.hotCache.invalidate(args.id);
       return true;
     },
 
     async revealPaste(_: unknown, args: { id: string }, ctx: GatewayContext) {
       await ctx.services.limits.consume('read', [`ip:${ctx.caller.ip}`]);
-      const res = await orNull(ctx.services.downstream.paste.getPaste({ id: args.id }, withBearer(ctx.caller.token)));
+      const res = await orNull(ctx.services.downstream.paste.getPaste({ id: args.id }, asCaller(ctx.caller)));
       if (!res?.paste) return null;
       const view = toPasteView(res.paste);
       if (view.burnAfterRead) ctx.services.hotCache.invalidate(view.id);
@@ -149,7 +148,7 @@ export const pasteResolvers = {
     },
     title: (p: PasteView) => p.title,
     async versions(paste: PasteView, _: unknown, ctx: GatewayContext) {
-      const res = await ctx.services.downstream.paste.listPasteVersions({ id: paste.id }, withBearer(ctx.caller.token));
+      const res = await ctx.services.downstream.paste.listPasteVersions({ id: paste.id }, asCaller(ctx.caller));
       return res.versions.map((v) => ({
         version: v.version,
         title: v.title || null,

@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import type { Client } from '@connectrpc/connect';
+import type { CallOptions, Client } from '@connectrpc/connect';
 import type { AnalyticsService, PasteStats } from '@pastemesh/gen/analytics';
+import type { ReadThroughCache } from '../graphql/read-through.js';
 
 /** A paste's statistics as GraphQL shows them. */
 export interface StatsView {
@@ -26,14 +27,18 @@ const ZERO: StatsView = { totalViews: 0, uniqueViewers: 0, viewsPerDay: [], last
 const TOTALS_MASK = { paths: ['total_views', 'unique_viewers', 'last_view_time'] };
 
 /**
- * One BatchGetPasteStats per request tick. `totalsOnly` loaders leave
- * viewsPerDay empty: the resolver picks one when the query does not select it.
+ * At most one BatchGetPasteStats per request tick. A `totals` loader leaves viewsPerDay empty (the resolver
+ * picks one when the query does not select it) and answers from the totals cache when it can: statistics are
+ * eventually consistent anyway, and a hot listing then skips its second hop.
  */
-export function createStatsLoader(analytics: Client<typeof AnalyticsService>, totalsOnly = false) {
+export function createStatsLoader(analytics: Client<typeof AnalyticsService>, options: CallOptions, totals?: ReadThroughCache<StatsView>) {
+  const fetch = async (pasteIds: string[]) => {
+    const res = await analytics.batchGetPasteStats({ pasteIds, ...(totals ? { readMask: TOTALS_MASK } : {}) }, options);
+    return new Map(res.stats.map((s) => [s.pasteId, toStatsView(s)]));
+  };
   return new DataLoader<string, StatsView>(
     async (ids) => {
-      const res = await analytics.batchGetPasteStats({ pasteIds: [...ids], ...(totalsOnly ? { readMask: TOTALS_MASK } : {}) });
-      const byId = new Map(res.stats.map((s) => [s.pasteId, toStatsView(s)]));
+      const byId = totals ? await totals.load(ids, fetch) : await fetch([...ids]);
       return ids.map((id) => byId.get(id) ?? ZERO);
     },
     { maxBatchSize: 500 },
