@@ -12,6 +12,8 @@ const RATE = 30;
 const FAULT_MS = 10_000;
 const READ_LIMIT = 300;
 const PROBE = READ_LIMIT + 20;
+// Time the probe may take after the outage starts (1 s pause, then 32 batches of 10 reads), with room to spare.
+const PROBE_MARGIN_MS = 30_000;
 // Client addresses of this run (the gateway trusts one proxy hop here); the probe has one of its own.
 const block = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
 
@@ -77,6 +79,10 @@ describe('fault: Redis stopped', () => {
     try {
       load.phase = 'before';
       await sleep(3_000);
+      // The read limit counts per wall-clock minute: a probe that straddled a minute's end would spread its
+      // reads over two windows and never meet the limit. Start the outage early enough in a minute.
+      const leftInMinute = 60_000 - (Date.now() % 60_000);
+      if (leftInMinute < PROBE_MARGIN_MS) await sleep(leftInMinute + 200);
       const errorsBefore = await cacheResults('error');
       load.phase = 'outage';
       const stopped = Date.now();
