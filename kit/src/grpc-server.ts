@@ -65,14 +65,17 @@ export function addServiceToGrpcServer(
 
 type Handler = (call: grpc.ServerUnaryCall<unknown, unknown>, shutdownSignal: AbortSignal) => Promise<{ message: unknown; trailer: grpc.Metadata }>;
 
+/**
+ * Why a finished call's context signal is aborted (it releases the deadline timer and the signal's listeners).
+ * One shared reason: aborting without one builds a DOMException, stack trace included, on every call.
+ */
+const CALL_FINISHED = new ConnectError('the call has finished', Code.Canceled);
+
 function chain(method: DescMethodUnary, service: DescService, impl: (req: unknown, ctx: unknown) => unknown, interceptors: Interceptor[]): Handler {
   return async (call, shutdownSignal) => {
-    const header = metadataToHeaders(call.metadata);
     const deadline = call.getDeadline();
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
     const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
-    const abort = new AbortController();
-    call.once('cancelled', () => abort.abort(new ConnectError('the call was cancelled', Code.Canceled)));
     const contextValues = createContextValues().set(protocolKey, 'grpc');
     const ctx = createHandlerContext({
       service,
@@ -80,11 +83,16 @@ function chain(method: DescMethodUnary, service: DescService, impl: (req: unknow
       protocolName: 'grpc',
       requestMethod: 'POST',
       url: call.getPath(),
-      requestHeader: header,
-      requestSignal: abort.signal,
+      // createHandlerContext copies it into a Headers: pairs spare building one more.
+      requestHeader: metadataToPairs(call.metadata),
       shutdownSignal,
       contextValues,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    let finished = false;
+    // grpc-js 1.14 also emits 'cancelled' after every status it sends; only a call still running is cancelled.
+    call.once('cancelled', () => {
+      if (!finished) ctx.abort(new ConnectError('the call was cancelled', Code.Canceled));
     });
     const last = async (req: UnaryRequest): Promise<UnaryResponse> => {
       const out = await impl(req.message, ctx);
@@ -109,24 +117,30 @@ function chain(method: DescMethodUnary, service: DescService, impl: (req: unknow
         requestMethod: 'POST',
         url: call.getPath(),
         signal: ctx.signal,
-        header,
+        header: ctx.requestHeader,
         contextValues,
         message: call.request as UnaryRequest["message"],
       });
       return { message: res.message, trailer: headersToMetadata(res.trailer) };
     } finally {
-      ctx.abort();
+      finished = true;
+      ctx.abort(CALL_FINISHED);
     }
   };
 }
 
+/** grpc-js metadata as header pairs (binary values base64, as gRPC sends them). */
+function metadataToPairs(metadata: grpc.Metadata): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [key, values] of Object.entries(metadata.toJSON())) {
+    for (const value of values) pairs.push([key, typeof value === 'string' ? value : Buffer.from(value).toString('base64')]);
+  }
+  return pairs;
+}
+
 /** grpc-js metadata as Fetch Headers (binary values base64, as gRPC sends them). */
 export function metadataToHeaders(metadata: grpc.Metadata): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(metadata.getMap())) {
-    headers.append(key, typeof value === 'string' ? value : Buffer.from(value).toString('base64'));
-  }
-  return headers;
+  return new Headers(metadataToPairs(metadata));
 }
 
 /** Fetch Headers as grpc-js metadata; `-bin` values are base64-decoded. */

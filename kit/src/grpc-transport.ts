@@ -145,15 +145,19 @@ export function grpcTarget(address: string): { target: string; balanced: boolean
 
 const path = (info: { path: string }) => info.path;
 
-/** Copies call headers onto metadata without building a Fetch Headers for plain objects (the usual case). */
+/**
+ * Copies call headers onto metadata without building a Fetch Headers for plain objects (the usual case).
+ * `-bin` values are base64 (Connect's convention for binary headers); grpc-js sends them as bytes.
+ */
 function setHeaders(metadata: grpc.Metadata, header: ConstructorParameters<typeof Headers>[0]): void {
+  const set = (key: string, value: string) => metadata.set(key, key.endsWith('-bin') ? Buffer.from(value, 'base64') : value);
   if (header instanceof Headers || Array.isArray(header)) {
-    new Headers(header).forEach((value, key) => metadata.set(key, value));
+    new Headers(header).forEach((value, key) => set(key, value));
     return;
   }
   for (const key in header) {
     const value = (header as Record<string, string>)[key];
-    if (value !== undefined) metadata.set(key.toLowerCase(), value);
+    if (value !== undefined) set(key.toLowerCase(), value);
   }
 }
 
