@@ -28,8 +28,8 @@ try {
   const oldCold = await mesh.addGateway('gateway-before-cold', before, { HOT_CACHE: 'false', ...flags });
   const table: string[] = [];
   for (const s of scenarios(1000).filter((x) => only.includes(x.name))) {
-    const after = { rps: [] as number[], us: [] as number[] };
-    const prev = { rps: [] as number[], us: [] as number[] };
+    const after = { rps: [] as number[], us: [] as number[], rss: 0 };
+    const prev = { rps: [] as number[], us: [] as number[], rss: 0 };
     const procName = { after: s.gateway === 'hot' ? 'gateway' : 'gateway-cold', before: s.gateway === 'hot' ? 'gateway-before' : 'gateway-before-cold' };
     for (let round = 1; round <= rounds; round++) {
       const urls = { after: s.gateway === 'hot' ? mesh.gatewayUrl : mesh.coldGatewayUrl, before: s.gateway === 'hot' ? old.url : oldCold.url };
@@ -38,14 +38,16 @@ try {
         const bucket = which === 'after' ? after : prev;
         bucket.rps.push(m.rps);
         bucket.us.push(m.cpuUsPerReq[procName[which]] ?? NaN);
-        console.log(`r${round} ${s.name} ${which}: ${m.rps.toFixed(0)} req/s, gateway ${m.cpuUsPerReq[procName[which]]?.toFixed(0)} µs/req, p99 ${m.p99} ms`);
+        const rss = m.usage.peakRssMiB[procName[which]];
+        bucket.rss = Math.max(bucket.rss, rss ?? 0);
+        console.log(`r${round} ${s.name} ${which}: ${m.rps.toFixed(0)} req/s, gateway ${m.cpuUsPerReq[procName[which]]?.toFixed(0)} µs/req, p99 ${m.p99} ms, RSS ${rss?.toFixed(0)} MiB`);
       }
     }
     table.push(
-      `| ${s.label} | ${median(prev.rps).toFixed(0)} | ${median(after.rps).toFixed(0)} | ${median(prev.us).toFixed(0)} | ${median(after.us).toFixed(0)} | ${((median(after.us) / median(prev.us) - 1) * 100).toFixed(0)}% |`,
+      `| ${s.label} | ${median(prev.rps).toFixed(0)} | ${median(after.rps).toFixed(0)} | ${median(prev.us).toFixed(0)} | ${median(after.us).toFixed(0)} | ${((median(after.us) / median(prev.us) - 1) * 100).toFixed(0)}% | ${prev.rss.toFixed(0)} | ${after.rss.toFixed(0)} |`,
     );
   }
-  console.log('\n| scenario | before req/s | after req/s | before gateway µs/req | after gateway µs/req | CPU change |\n|---|---|---|---|---|---|');
+  console.log('\n| scenario | before req/s | after req/s | before gateway µs/req | after gateway µs/req | CPU change | before peak RSS MiB | after peak RSS MiB |\n|---|---|---|---|---|---|---|---|');
   console.log(table.join('\n'));
 } finally {
   runner.close();
