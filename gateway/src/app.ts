@@ -25,6 +25,7 @@ import { createReadThroughCache } from './graphql/read-through.js';
 import { createContext, identifyCaller, type GatewayServices } from './graphql/context.js';
 import { registerBadRequestLimit } from './http/bad-request-limit.js';
 import { registerRawRoutes } from './http/raw.routes.js';
+import { lazyRequestLogger } from './http/request-logger.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebRoutes } from './http/web.routes.js';
 import { registerWellKnownRoutes } from './http/well-known.routes.js';
@@ -94,6 +95,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request log lines cost CPU on every read; errors are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     // Just above the paste limit: room for the GraphQL envelope, not for abuse.
     bodyLimit: config.MAX_CONTENT_BYTES + 64 * 1024,
     requestIdHeader: 'x-request-id',
