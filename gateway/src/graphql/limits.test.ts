@@ -60,5 +60,6 @@ describe('GraphQL query limits', () => {
     expect(dev.join(' ')).toMatch(/Did you mean/);
     const prod = await errorsFor('{ pastez { edges { cursor } } }', { NODE_ENV: 'production' });
     expect(prod.join(' ')).not.toMatch(/Did you mean/);
+    expect(prod).toContain('Cannot query field "pastez" on type "Query".');
   });
 });
