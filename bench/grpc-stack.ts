@@ -13,7 +13,7 @@ import { connectNodeAdapter, createGrpcTransport as createConnectTransport } fro
 import { PasteService, Visibility } from '@pastemesh/gen/paste';
 import { addServiceToGrpcServer, createGrpcTransport } from '@pastemesh/kit';
 import { pasteContent } from './data.js';
-import { cpuMs, freePort, ROOT, spawnNode } from './procs.js';
+import { cpuMs, freePorts, ROOT, spawnNode } from './procs.js';
 import { median } from './report.js';
 
 type Stack = 'grpc-js' | 'connect';
@@ -77,7 +77,8 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const rounds = quick ? 1 : 5;
   const seconds = quick ? 3 : 6;
-  const ports: Record<Stack, number> = { 'grpc-js': await freePort(), connect: await freePort() };
+  const [grpcPort, connectPort] = await freePorts(2);
+  const ports: Record<Stack, number> = { 'grpc-js': grpcPort!, connect: connectPort! };
   const servers = Object.fromEntries(
     (['grpc-js', 'connect'] as Stack[]).map((s) => [s, spawnNode(`server-${s}`, ['bench/grpc-stack.ts', 'serve', s, String(ports[s])], {}, true)]),
   ) as Record<Stack, ReturnType<typeof spawnNode>>;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { freePort, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
+import { freePorts, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
 import { resetMysqlDatabases, type PasteStore } from './seed.js';
 
 export type Mode = 'mysql' | 'embedded';
@@ -55,7 +55,10 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `pmbench-${mode}-`));
   if (mode === 'mysql') await resetMysqlDatabases(MYSQL_SERVER, Object.values(DATABASES));
-  const ports = async () => ({ GRPC_PORT: String(await freePort()), CONNECT_PORT: String(await freePort()), ADMIN_PORT: String(await freePort()) });
+  const ports = async () => {
+    const [grpc, connect, admin] = await freePorts(3);
+    return { GRPC_PORT: String(grpc), CONNECT_PORT: String(connect), ADMIN_PORT: String(admin) };
+  };
   const env: Record<Svc, Record<string, string>> = {
     auth: { ...(await ports()), REGISTER_MAX_PER_IP: NO_LIMIT, LOGIN_MAX_FAILURES_PER_IP: NO_LIMIT },
     analytics: await ports(),
@@ -83,8 +86,7 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
     await waitReady(proc, `http://127.0.0.1:${env[svc].ADMIN_PORT}/readyz`);
   }
   async function startGateway(name: string, extra: Record<string, string>, entry = bundle('gateway')): Promise<{ url: string; admin: string }> {
-    const http = await freePort();
-    const admin = await freePort();
+    const [http, admin] = await freePorts(2);
     const proc = spawnNode(name, nodeArgs(name, entry), {
       ...common,
       ...nodeOptions(name),

@@ -2,9 +2,9 @@
 // process, so CPU time and RSS can be read per process from /proc (Linux only).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePortsBelowEphemeral } from '@pastemesh/kit/testing';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
@@ -50,16 +50,12 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
   };
 }
 
-/** A port the OS just handed out (and released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/** The bench's ports: below the ephemeral range and apart from the fault suite's (see freePortsBelowEphemeral). */
+const BENCH_PORTS = { from: 12_000, size: 8_000 };
+
+/** `count` distinct ports free right now, for processes that bind them later. */
+export function freePorts(count: number): Promise<number[]> {
+  return freePortsBelowEphemeral(count, BENCH_PORTS);
 }
 
 /** Waits until `url` answers 200, or fails naming the process and its last output. */

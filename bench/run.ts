@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { HOT_ID, expiredId, readBody } from './data.js';
 import { startMesh, type Mesh, type Mode } from './mesh.js';
-import { freePort, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
+import { freePorts, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
 import { median, rows, rssTable, table, target, type Row } from './report.js';
 import { LoadRunner, type Measurement, type Windows } from './runner.js';
 import { baselineLoad, downstreamCalls, PACED_RATE, preflight, registerUsers, scenarios, type Scenario } from './scenarios.js';
@@ -31,8 +31,7 @@ const SWEEP_WINDOW_S = quick ? 5 : 15;
 const log = (line: string) => console.log(line);
 
 async function startBaselines(): Promise<{ procs: Proc[]; bare: string; apollo: string }> {
-  const barePort = await freePort();
-  const apolloPort = await freePort();
+  const [barePort, apolloPort] = await freePorts(2);
   const bare = spawnNode('bare-http', ['bench/baselines/bare-http.ts'], { PORT: String(barePort) }, true);
   const apollo = spawnNode('apollo-alone', ['bench/baselines/apollo-alone.ts'], { PORT: String(apolloPort), NODE_ENV: 'production' }, true);
   await waitReady(bare, `http://127.0.0.1:${barePort}/`);

@@ -6,10 +6,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GENEROUS_TEST_LIMITS, REDIS_TEST_URL, createTestStorage, type TestStorage } from '@pastemesh/kit/testing';
+import { GENEROUS_TEST_LIMITS, REDIS_TEST_URL, createTestStorage, freePortsBelowEphemeral, type TestStorage } from '@pastemesh/kit/testing';
 
 export type MeshService = 'auth' | 'paste' | 'analytics' | 'gateway';
 export type GrpcService = Exclude<MeshService, 'gateway'>;
@@ -168,32 +167,10 @@ async function waitReady(adminUrl: string, timeoutMs = 20_000): Promise<void> {
 }
 
 /**
- * Ports free right now, distinct, chosen below Linux's ephemeral range (32768+): the processes bind them
- * only later, and a port the OS handed out for listen(0) can meanwhile become the local end of any
- * outgoing connection (a MySQL pool, the load's HTTP clients), which failed a start with EADDRINUSE.
- * Each jest worker draws from its own band: a replica that is down for a restart leaves its port free,
- * and another worker's mesh once took it in that moment (EADDRINUSE on the restart).
+ * Each jest worker draws the mesh's ports from its own band: a replica that is down for a restart leaves its
+ * port free, and another worker's mesh once took it in that moment (EADDRINUSE on the restart).
  */
-const PORT_BAND = 3_000;
-const PORT_BAND_BASE = 20_000 + ((Number(process.env['JEST_WORKER_ID'] ?? 1) - 1) % 4) * PORT_BAND;
-
-async function freePorts(count: number): Promise<number[]> {
-  const held: net.Server[] = [];
-  const hold = (port: number) =>
-    new Promise<net.Server | undefined>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(undefined));
-      server.listen(port, '127.0.0.1', () => resolve(server));
-    });
-  for (let tries = 0; held.length < count; tries++) {
-    if (tries > count * 50) throw new Error(`no ${count} free ports in ${PORT_BAND_BASE}-${PORT_BAND_BASE + PORT_BAND - 1} on 127.0.0.1`);
-    const server = await hold(PORT_BAND_BASE + Math.floor(Math.random() * PORT_BAND));
-    if (server) held.push(server);
-  }
-  const ports = held.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+const PORT_BAND = { from: 20_000 + ((Number(process.env['JEST_WORKER_ID'] ?? 1) - 1) % 4) * 3_000, size: 3_000 };
 
 /**
  * Starts auth-svc, analytics-svc, paste-svc and the gateway, `replicas` of each, all at once: ports
@@ -208,7 +185,7 @@ export async function startMesh(options: MeshOptions): Promise<Mesh> {
   const common = { HOST: '127.0.0.1', LOG_LEVEL: 'info', REDIS_URL: redisUrl, JWT_PRIVATE_KEY: sharedSigningKey() };
   const services: MeshService[] = ['auth', 'analytics', 'paste', 'gateway'];
 
-  const free = await freePorts(services.reduce((n, s) => n + Object.keys(PORT_VARS[s]).length * replicas, 0));
+  const free = await freePortsBelowEphemeral(services.reduce((n, s) => n + Object.keys(PORT_VARS[s]).length * replicas, 0), PORT_BAND);
   for (const service of services) {
     procs[service] = Array.from({ length: replicas }, (_, index) => ({
       service,
