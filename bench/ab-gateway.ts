@@ -33,7 +33,8 @@ try {
     const procName = { after: s.gateway === 'hot' ? 'gateway' : 'gateway-cold', before: s.gateway === 'hot' ? 'gateway-before' : 'gateway-before-cold' };
     for (let round = 1; round <= rounds; round++) {
       const urls = { after: s.gateway === 'hot' ? mesh.gatewayUrl : mesh.coldGatewayUrl, before: s.gateway === 'hot' ? old.url : oldCold.url };
-      for (const which of ['after', 'before'] as const) {
+      // Which build goes first swaps every round: an identical-bundle A/B showed the first of a pair up to 10% off.
+      for (const which of round % 2 === 1 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
         const m = await runner.measure({ scenario: s.name, target: which, round }, urls[which], s.load, s.connections, windows, mesh.procs());
         const bucket = which === 'after' ? after : prev;
         bucket.rps.push(m.rps);
