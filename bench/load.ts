@@ -1,5 +1,6 @@
 // The load generator: a child process of the benchmark (so its CPU never counts as a server's) that runs
-// autocannon jobs sent over IPC: a warm-up, then a message, then the measured window.
+// jobs sent over IPC (autocannon closed loops, or its own paced open loop): a warm-up, then a message, then the
+// measured window.
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { CREATE_QUERY, HOT_ID, LIST_QUERY, pasteId, readBody } from './data.js';
@@ -17,7 +18,10 @@ export interface LoadJob {
   url: string;
   load: LoadKind;
   connections: number;
-  /** Requests per second over all connections (open pacing); unset: as fast as answers come back. */
+  /**
+   * Requests per second, open loop: one request every 1000/rate ms whatever is still in flight (`connections`
+   * is then unused); unset: `connections` closed loops, each sending as soon as its answer is back.
+   */
   rate?: number;
   warmupS: number;
   durationS: number;
@@ -77,27 +81,90 @@ function run(job: LoadJob, durationS: number): Promise<autocannon.Result> {
   });
 }
 
+/** Nearest-rank percentile of ascending `sorted`. */
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0);
+
+/**
+ * Paced load: one request every 1000/rate ms, each timed from the moment it was due, until the window ends and
+ * the last answer is in. Not autocannon's overallRate: that sends each connection's quota for the second back to
+ * back when the second starts (every connection at once), and fills in latencies as if one request per
+ * millisecond had been due, so a "20 req/s" p99 measured the queue of a burst.
+ */
+async function runPaced(job: LoadJob, durationS: number): Promise<LoadResult> {
+  const reqs = requestsFor(job.load);
+  const next = (): Req => (typeof reqs === 'function' ? reqs({}) : reqs[0]!);
+  const interval = 1000 / job.rate!;
+  const count = Math.max(1, Math.round(durationS * job.rate!));
+  const latencies: number[] = [];
+  let errors = 0;
+  let timeouts = 0;
+  let non2xx = 0;
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const req = next();
+    const init: RequestInit = { method: req.method ?? 'GET', signal: AbortSignal.timeout(10_000), ...(req.headers ? { headers: req.headers } : {}), ...(req.body ? { body: req.body } : {}) };
+    inFlight.push(
+      fetch(job.url + (req.path ?? '/'), init).then(
+        async (res) => {
+          await res.arrayBuffer();
+          // As autocannon does: latencies of 2xx answers only.
+          if (res.status >= 200 && res.status < 300) latencies.push(performance.now() - due);
+          else non2xx++;
+        },
+        (err: unknown) => {
+          if (err instanceof Error && err.name === 'TimeoutError') timeouts++;
+          else errors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const elapsedS = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const ms = (v: number) => Math.round(v * 10) / 10;
+  return {
+    requests: latencies.length + non2xx,
+    durationS: elapsedS,
+    rps: (latencies.length + non2xx) / elapsedS,
+    p50: ms(percentile(latencies, 50)),
+    p90: ms(percentile(latencies, 90)),
+    p99: ms(percentile(latencies, 99)),
+    max: ms(latencies[latencies.length - 1] ?? 0),
+    errors,
+    timeouts,
+    non2xx,
+  };
+}
+
+async function measured(job: LoadJob): Promise<LoadResult> {
+  if (job.rate) return runPaced(job, job.durationS);
+  const r = await run(job, job.durationS);
+  return {
+    requests: r.requests.total,
+    durationS: r.duration,
+    rps: r.requests.total / r.duration,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
 process.on('message', (msg: { type: string; job?: LoadJob }) => {
   if (msg.type !== 'run' || !msg.job) return;
   const job = msg.job;
   void (async () => {
     try {
-      if (job.warmupS > 0) await run(job, job.warmupS);
+      if (job.warmupS > 0) await (job.rate ? runPaced(job, job.warmupS) : run(job, job.warmupS));
       process.send!({ type: 'measuring' });
-      const r = await run(job, job.durationS);
-      const result: LoadResult = {
-        requests: r.requests.total,
-        durationS: r.duration,
-        rps: r.requests.total / r.duration,
-        p50: r.latency.p50,
-        p90: r.latency.p90,
-        p99: r.latency.p99,
-        max: r.latency.max,
-        errors: r.errors,
-        timeouts: r.timeouts,
-        non2xx: r.non2xx,
-      };
-      process.send!({ type: 'result', result });
+      process.send!({ type: 'result', result: await measured(job) });
     } catch (err) {
       process.send!({ type: 'error', message: String(err) });
     }

@@ -23,6 +23,10 @@ const WINDOWS: Windows = {
   warmupS: Number(process.env['BENCH_WARMUP_S'] ?? (quick ? 1 : 3)),
   durationS: Number(process.env['BENCH_WINDOW_S'] ?? (quick ? 3 : 8)),
 };
+/** A paced window holds at least this many requests, so its p99 is not simply its slowest answer. */
+const PACED_MIN_REQUESTS = quick ? 300 : 600;
+const windowsFor = (s: Scenario): Windows =>
+  s.rate ? { ...WINDOWS, durationS: Math.max(WINDOWS.durationS, PACED_MIN_REQUESTS / s.rate) } : WINDOWS;
 const SMALL = 1_000;
 const LARGE = Number(process.env['BENCH_LARGE'] ?? 1_000_000);
 const LARGE_TAG = LARGE >= 1e6 ? `@${LARGE / 1e6}M` : `@${LARGE / 1e3}k`;
@@ -76,7 +80,7 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
         url,
         s.load,
         s.connections,
-        WINDOWS,
+        windowsFor(s),
         procsOf(ctx),
         () => {
           before = downstreamCalls(admin);
@@ -93,7 +97,7 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
         meanCallMs: Object.fromEntries(methods.map((k) => [k, (1000 * delta(`${k} s`)) / delta(k)])),
       };
       const baseUrl = s.baseline === 'bare-http' ? ctx.baselines.bare : ctx.baselines.apollo;
-      const b = await ctx.runner.measure({ scenario: name, target: 'baseline', round }, baseUrl, baselineLoad(s), s.connections, WINDOWS, procsOf(ctx), undefined, s.rate);
+      const b = await ctx.runner.measure({ scenario: name, target: 'baseline', round }, baseUrl, baselineLoad(s), s.connections, windowsFor(s), procsOf(ctx), undefined, s.rate);
       ctx.runs.push(m, b);
       log(`  r${round} ${name.padEnd(18)} ${m.rps.toFixed(0).padStart(6)} req/s p99 ${m.p99.toFixed(1)} ms | ${s.baseline} ${b.rps.toFixed(0)} req/s → ${(m.rps / b.rps).toFixed(3)}×`);
     }
