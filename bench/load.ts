@@ -41,8 +41,9 @@ export interface LoadResult {
 }
 
 type Req = { method?: string; path?: string; body?: string; headers?: Record<string, string> };
-const JSON_HEADERS = { 'content-type': 'application/json' };
-const gql = (body: string): Req => ({ method: 'POST', path: '/graphql', headers: JSON_HEADERS, body });
+// A fresh headers object per request: autocannon writes content-length into the one it is given, and a shared
+// object then carried one body's length into every other request (the paced loop's fetch refused them).
+const gql = (body: string): Req => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body });
 // UNLISTED: created pastes must not push the seeded, authored ones out of the public list.
 const createBody = () =>
   JSON.stringify({ query: CREATE_QUERY, operationName: 'Create', variables: { input: { content: randomBytes(768).toString('base64'), visibility: 'UNLISTED', expiry: 'ONE_DAY' } } });
@@ -117,7 +118,7 @@ async function runPaced(job: LoadJob, durationS: number): Promise<LoadResult> {
         },
         (err: unknown) => {
           if (err instanceof Error && err.name === 'TimeoutError') timeouts++;
-          else errors++;
+          else if (errors++ === 0) console.error(`    paced load: first failure: ${String(err)} ${String((err as { cause?: unknown }).cause ?? '')}`);
         },
       ),
     );
