@@ -141,9 +141,10 @@ async function runPaced(job: LoadJob, durationS: number): Promise<LoadResult> {
   };
 }
 
-async function measured(job: LoadJob): Promise<LoadResult> {
-  if (job.rate) return runPaced(job, job.durationS);
-  const r = await run(job, job.durationS);
+/** One window of `job` lasting `durationS`: paced when it has a rate, autocannon otherwise. */
+async function measured(job: LoadJob, durationS: number): Promise<LoadResult> {
+  if (job.rate) return runPaced(job, durationS);
+  const r = await run(job, durationS);
   return {
     requests: r.requests.total,
     durationS: r.duration,
@@ -163,9 +164,9 @@ process.on('message', (msg: { type: string; job?: LoadJob }) => {
   const job = msg.job;
   void (async () => {
     try {
-      if (job.warmupS > 0) await (job.rate ? runPaced(job, job.warmupS) : run(job, job.warmupS));
+      if (job.warmupS > 0) await measured(job, job.warmupS);
       process.send!({ type: 'measuring' });
-      process.send!({ type: 'result', result: await measured(job) });
+      process.send!({ type: 'result', result: await measured(job, job.durationS) });
     } catch (err) {
       process.send!({ type: 'error', message: String(err) });
     }
