@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { TimestampSchema, timestampMs, timestampNow } from '@bufbuild/protobuf/wkt';
+import { TimestampSchema, timestampFromMs, timestampMs, timestampNow } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
 import { AnalyticsService, PasteEventSchema, ViewEventSchema, type ViewEvent } from '@pastemesh/gen/analytics';
 import { createServiceClient, type ServiceClient } from './clients.js';
@@ -79,6 +79,8 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   const { logger } = options;
   const m = eventProducerMetrics(options.metrics);
   const label = { producer: name };
+  // Bound once: prom-client hashes a label object on every inc, and every view is counted.
+  const receivedView = m.received.labels({ ...label, kind: 'view' });
 
   let owned: ServiceClient<typeof AnalyticsService> | undefined;
   const connect = (address: string) => createServiceClient(AnalyticsService, { address, metrics: options.metrics, defaultTimeoutMs: callTimeoutMs });
@@ -280,18 +282,19 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   return {
     recordView(init) {
       try {
-        const time = init.time ? create(TimestampSchema, init.time) : timestampNow();
+        const given = init.time ? create(TimestampSchema, init.time) : undefined;
+        const ms = given ? timestampMs(given) : Date.now();
         // A caller's own event id may be a retry of one sent before: only ids made here are safe to merge.
-        const key = init.eventId || (init.count ?? 0) > 1 || closed ? undefined : mergeKey(init, timestampMs(time));
+        const key = init.eventId || (init.count ?? 0) > 1 || closed ? undefined : mergeKey(init, ms);
         const same = key === undefined ? undefined : coalescable.get(key);
         if (same && same.count < MAX_VIEWS_PER_EVENT) {
-          // The common case on a hot paste: no message or event id is made.
-          m.received.inc({ ...label, kind: 'view' });
+          // The common case on a hot paste: no message, timestamp or event id is made.
+          receivedView.inc();
           same.count++;
-          if (timestampMs(time) > timestampMs(same.time!)) same.time = time;
+          if (ms > timestampMs(same.time!)) same.time = given ?? timestampFromMs(ms);
           return;
         }
-        const event = create(ViewEventSchema, complete({ ...init, time }));
+        const event = create(ViewEventSchema, complete({ ...init, time: given ?? timestampFromMs(ms) }));
         if (!event.pasteId || event.pasteId.length > 64 || event.eventId.length > 64) return drop('invalid', 1);
         // The contract's limits, enforced here so one odd event cannot make analytics-svc refuse a batch.
         event.viewerKey = event.viewerKey.slice(0, 64);
