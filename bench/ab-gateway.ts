@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { registerUsers } from './scenarios.js';
 import { scenarios } from './scenarios.js';
-import { startMesh } from './mesh.js';
+import { GATEWAY_PROC, startMesh, type GatewayKind } from './mesh.js';
 import { ROOT } from './procs.js';
 import { median } from './report.js';
 import { LoadRunner } from './runner.js';
@@ -21,18 +21,22 @@ const windows = { warmupS: 2, durationS: Number(process.env['BENCH_WINDOW_S'] ??
 const mesh = await startMesh('mysql', console.log);
 const runner = new LoadRunner();
 try {
-  const owners = await registerUsers(mesh.gatewayUrl, 10);
+  const owners = await registerUsers(mesh.gateways.hot.url, 10);
   await seedPastes(mesh.store, { from: 0, to: 1000, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
   const flags: Record<string, string> = process.env['BENCH_BEFORE_NODE_OPTIONS'] === undefined ? {} : { NODE_OPTIONS: process.env['BENCH_BEFORE_NODE_OPTIONS'] };
-  const old = await mesh.addGateway('gateway-before', before, flags);
-  const oldCold = await mesh.addGateway('gateway-before-cold', before, { HOT_CACHE: 'false', ...flags });
+  const list = scenarios(1000).filter((x) => only.includes(x.name));
+  // The before build, wired as each kind of gateway the chosen scenarios load.
+  const old = new Map<GatewayKind, { url: string }>();
+  for (const kind of new Set(list.map((s) => s.gateway))) {
+    old.set(kind, await mesh.addGateway(GATEWAY_PROC[kind].replace('gateway', 'gateway-before'), before, { ...mesh.gatewayEnv[kind], ...flags }));
+  }
   const table: string[] = [];
-  for (const s of scenarios(1000).filter((x) => only.includes(x.name))) {
+  for (const s of list) {
     const after = { rps: [] as number[], us: [] as number[], rss: 0 };
     const prev = { rps: [] as number[], us: [] as number[], rss: 0 };
-    const procName = { after: s.gateway === 'hot' ? 'gateway' : 'gateway-cold', before: s.gateway === 'hot' ? 'gateway-before' : 'gateway-before-cold' };
+    const procName = { after: GATEWAY_PROC[s.gateway], before: GATEWAY_PROC[s.gateway].replace('gateway', 'gateway-before') };
+    const urls = { after: mesh.gateways[s.gateway].url, before: old.get(s.gateway)!.url };
     for (let round = 1; round <= rounds; round++) {
-      const urls = { after: s.gateway === 'hot' ? mesh.gatewayUrl : mesh.coldGatewayUrl, before: s.gateway === 'hot' ? old.url : oldCold.url };
       // Which build goes first swaps every round: an identical-bundle A/B showed the first of a pair up to 10% off.
       for (const which of round % 2 === 1 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
         const m = await runner.measure({ scenario: s.name, target: which, round }, urls[which], s.load, s.connections, windows, mesh.procs());

@@ -64,7 +64,9 @@ export function rows(mode: string, labels: Record<string, string>, runs: Measure
 const SHORT: Record<string, string> = {
   gateway: 'gw',
   'gateway-cold': 'gw-cold',
+  'gateway-miss': 'gw-miss',
   'paste-svc': 'paste',
+  'paste-svc-miss': 'paste-miss',
   'auth-svc': 'auth',
   'analytics-svc': 'analytics',
   load: 'load',

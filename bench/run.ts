@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { HOT_ID, expiredId, readBody } from './data.js';
-import { startMesh, type Mesh, type Mode } from './mesh.js';
+import { GATEWAY_PROC, startMesh, type Mesh, type Mode } from './mesh.js';
 import { freePorts, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
 import { median, rows, rssTable, table, target, type Row } from './report.js';
 import { LoadRunner, type Measurement, type Windows } from './runner.js';
@@ -71,9 +71,8 @@ const procsOf = (ctx: Ctx) => [...ctx.mesh.procs(), ...ctx.baselines.procs, ...e
 async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of list) {
-      const url = s.gateway === 'hot' ? ctx.mesh.gatewayUrl : ctx.mesh.coldGatewayUrl;
+      const { url, admin } = ctx.mesh.gateways[s.gateway];
       const name = s.name + tag;
-      const admin = s.gateway === 'hot' ? ctx.mesh.gatewayAdminUrl : ctx.mesh.coldGatewayAdminUrl;
       let before: Promise<Record<string, number>> | undefined;
       const m = await ctx.runner.measure(
         { scenario: name, target: s.gateway, round },
@@ -126,10 +125,10 @@ async function sweeperPhase(ctx: Ctx, seeded: number): Promise<void> {
   const window = { warmupS: WINDOWS.warmupS, durationS: SWEEP_WINDOW_S };
   for (let round = 1; round <= ROUNDS; round++) {
     await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'false' });
-    const off = await ctx.runner.measure({ scenario: 'sweep-off', target: 'cold', round }, ctx.mesh.coldGatewayUrl, read.load, 50, window, procsOf(ctx));
+    const off = await ctx.runner.measure({ scenario: 'sweep-off', target: read.gateway, round }, ctx.mesh.gateways[read.gateway].url, read.load, 50, window, procsOf(ctx));
     await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'true', SWEEP_INTERVAL_MS: '500', SWEEP_BATCH_SIZE: '2000' });
     const before = await countExpired(ctx.mesh.store, Date.now());
-    const on = await ctx.runner.measure({ scenario: 'sweep-on', target: 'cold', round }, ctx.mesh.coldGatewayUrl, read.load, 50, window, procsOf(ctx));
+    const on = await ctx.runner.measure({ scenario: 'sweep-on', target: read.gateway, round }, ctx.mesh.gateways[read.gateway].url, read.load, 50, window, procsOf(ctx));
     const after = await countExpired(ctx.mesh.store, Date.now());
     // Deleted during warm-up + window; the rate is over both.
     on.extra = { backlogBefore: before, backlogAfter: after, deletedPerS: (before - after) / (window.warmupS + window.durationS) };
@@ -147,7 +146,7 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
   const mesh = await startMesh(mode, log);
   const ctx: Ctx = { mesh, runner, baselines, runs: [] };
   try {
-    const owners = await registerUsers(mesh.gatewayUrl, 10);
+    const owners = await registerUsers(mesh.gateways.hot.url, 10);
     const secs = await seedPastes(mesh.store, { from: 0, to: SMALL, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
     log(`  seeded ${SMALL} pastes in ${secs.toFixed(1)} s`);
     const listCalls = await preflight(mesh, baselines.apollo);
@@ -231,8 +230,8 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
   }
   const peak: Record<string, number> = {};
   for (const m of runs) for (const [n, mib] of Object.entries(m.usage.peakRssMiB)) peak[n] = Math.max(peak[n] ?? 0, mib);
-  for (const svc of ['auth-svc', 'paste-svc', 'analytics-svc']) if (peak[svc]) out.push(target(`${mode} ${svc} RSS ≤ 150 MiB`, peak[svc]! <= 150, `${peak[svc]!.toFixed(0)} MiB`));
-  for (const gw of ['gateway', 'gateway-cold']) if (peak[gw]) out.push(target(`${mode} ${gw} RSS ≤ 200 MiB`, peak[gw]! <= 200, `${peak[gw]!.toFixed(0)} MiB`));
+  for (const svc of ['auth-svc', 'paste-svc', 'paste-svc-miss', 'analytics-svc']) if (peak[svc]) out.push(target(`${mode} ${svc} RSS ≤ 150 MiB`, peak[svc]! <= 150, `${peak[svc]!.toFixed(0)} MiB`));
+  for (const gw of Object.values(GATEWAY_PROC)) if (peak[gw]) out.push(target(`${mode} ${gw} RSS ≤ 200 MiB`, peak[gw]! <= 200, `${peak[gw]!.toFixed(0)} MiB`));
   return out;
 }
 

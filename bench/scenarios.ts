@@ -1,7 +1,7 @@
 // The measured scenarios, each paired with the baseline it is divided by, and the checks run before load.
 import { HOT_ID, LIST_QUERY, readBody, CREATE_QUERY } from './data.js';
 import type { LoadKind } from './load.js';
-import type { Mesh } from './mesh.js';
+import type { GatewayKind, Mesh } from './mesh.js';
 
 export type Baseline = 'bare-http' | 'apollo-alone';
 
@@ -9,8 +9,8 @@ export interface Scenario {
   name: string;
   /** What the row of the table says. */
   label: string;
-  /** The hot gateway, or the one with its cache off. */
-  gateway: 'hot' | 'cold';
+  /** Which gateway it loads (see GatewayKind). */
+  gateway: GatewayKind;
   load: LoadKind;
   connections: number;
   /** Paced load (requests per second over all connections): latency without queueing. */
@@ -31,7 +31,7 @@ export function scenarios(seeded: number): Scenario[] {
     {
       name: 'gql-db',
       label: 'GraphQL via gRPC, random id (DB read)',
-      gateway: 'cold',
+      gateway: 'miss',
       load: { kind: 'read-random', count: seeded },
       connections: 50,
       baseline: 'apollo-alone',
@@ -76,6 +76,12 @@ export async function downstreamCalls(adminUrl: string): Promise<Record<string, 
   return calls;
 }
 
+/** paste-svc's database loads after cache misses, from its metrics. */
+async function databaseLoads(adminUrl: string): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  return Number(/^paste_cache_loads_total(?:\{[^}]*\})? ([\d.e+-]+)/m.exec(text)?.[1] ?? NaN);
+}
+
 /**
  * One request of every scenario must succeed with no GraphQL errors before any load runs (autocannon only
  * counts HTTP errors); returns the downstream calls one list query makes.
@@ -84,20 +90,25 @@ export async function preflight(mesh: Mesh, apolloUrl: string): Promise<Record<s
   const fail = (what: string, got: unknown) => {
     throw new Error(`preflight ${what} failed: ${JSON.stringify(got).slice(0, 500)}`);
   };
-  const raw = await fetch(`${mesh.gatewayUrl}/raw/${HOT_ID}`);
+  const { hot, cold, miss } = mesh.gateways;
+  const raw = await fetch(`${hot.url}/raw/${HOT_ID}`);
   if (raw.status !== 200 || (await raw.arrayBuffer()).byteLength !== 1024) fail('raw', raw.status);
-  for (const url of [mesh.gatewayUrl, mesh.coldGatewayUrl, apolloUrl.replace(/\/$/, '')]) {
+  const loadsBefore = await databaseLoads(mesh.pasteMissAdmin);
+  for (const url of [hot.url, cold.url, miss.url, miss.url, apolloUrl.replace(/\/$/, '')]) {
     const r = await graphql(url, readBody(HOT_ID));
     if (r.errors || (r.data?.['paste'] as { content?: string })?.content?.length !== 1024) fail(`read at ${url}`, r);
   }
+  // The DB-read gateway must miss the cache every time, the second read of one paste included.
+  const loads = (await databaseLoads(mesh.pasteMissAdmin)) - loadsBefore;
+  if (loads !== 2) fail('two reads through the DB-read gateway: database loads', loads);
   const created = await graphql(
-    mesh.gatewayUrl,
+    hot.url,
     JSON.stringify({ query: CREATE_QUERY, variables: { input: { content: 'preflight', visibility: 'UNLISTED', expiry: 'ONE_DAY' } } }),
   );
   if (created.errors) fail('create', created);
-  const before = await downstreamCalls(mesh.gatewayAdminUrl);
-  const list = await graphql(mesh.gatewayUrl, JSON.stringify({ query: LIST_QUERY }));
-  const after = await downstreamCalls(mesh.gatewayAdminUrl);
+  const before = await downstreamCalls(hot.admin);
+  const list = await graphql(hot.url, JSON.stringify({ query: LIST_QUERY }));
+  const after = await downstreamCalls(hot.admin);
   const edges = (list.data?.['pastes'] as { edges?: { node: { author: unknown } }[] })?.edges ?? [];
   if (list.errors || edges.length !== 50 || edges.some((e) => !e.node.author)) fail('list', list);
   const calls: Record<string, number> = {};
