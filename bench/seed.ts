@@ -156,3 +156,14 @@ export async function resetMysqlDatabases(serverUrl: string, names: string[], dr
     await conn.end();
   }
 }
+
+/** The server's InnoDB buffer pool, MiB: the 1M DB read goes to disk for whatever of the table it cannot hold. */
+export async function mysqlBufferPoolMiB(serverUrl: string): Promise<number> {
+  const conn = await mysql.createConnection({ uri: serverUrl });
+  try {
+    const [rows] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
+    return Number((rows as { size: number | string }[])[0]!.size) / 1048576;
+  } finally {
+    await conn.end();
+  }
+}
