@@ -13,7 +13,7 @@ export const MYSQL_SERVER = process.env['MYSQL_BENCH_URL'] ?? 'mysql://root@127.
 export const REDIS_BENCH_URL = process.env['REDIS_BENCH_URL'] ?? 'redis://127.0.0.1:6379/7';
 /** The DB-read paste-svc's: in the shared one it would find the entries the other paste-svc keeps for 10 minutes. */
 const REDIS_MISS_URL = REDIS_BENCH_URL.replace(/(\/\d*)?$/, '/8');
-const DATABASES = { auth: 'pmbench_auth', paste: 'pmbench_paste', analytics: 'pmbench_analytics' } as const;
+export const DATABASES = { auth: 'pmbench_auth', paste: 'pmbench_paste', analytics: 'pmbench_analytics' } as const;
 const NO_LIMIT = '1000000000';
 
 type Svc = 'auth' | 'analytics' | 'paste' | 'paste-miss';

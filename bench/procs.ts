@@ -34,6 +34,12 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  const logDir = process.env['BENCH_PROC_LOG_DIR'];
+  if (logDir) {
+    const file = fs.createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     name,
