@@ -186,7 +186,8 @@ async function setBufferPool(conn: mysql.Connection, bytes: number): Promise<voi
     const [status] = await conn.query("SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'");
     const text = String((status as { Value: string }[])[0]?.Value ?? '');
     const [size] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
-    if (Number((size as { size: number | string }[])[0]!.size) === bytes && !/resizing|withdraw|allocat/i.test(text)) return;
+    // The status is empty, or "Completed resizing buffer pool at …", once a resize has finished.
+    if (Number((size as { size: number | string }[])[0]!.size) === bytes && (text === '' || /^completed/i.test(text))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`InnoDB did not finish resizing its buffer pool to ${bytes / MiB} MiB within 60 s`);
