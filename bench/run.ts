@@ -164,7 +164,8 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
     await alternate(ctx, list);
     const labels = Object.fromEntries(list.map((s) => [s.name, s.label]));
     const baselineOf = Object.fromEntries(list.map((s) => [s.name, s.baseline]));
-    if (mode === 'mysql' && !quick && !onlyArg) {
+    const scale = scenarios(LARGE).filter((s) => (s.name === 'gql-hot' || s.name === 'gql-db') && list.some((x) => x.name === s.name));
+    if (mode === 'mysql' && !quick && scale.length > 0) {
       log(`  seeding up to ${LARGE} pastes… (MariaDB buffer pool ${(await mysqlBufferPoolMiB(MYSQL_SERVER)).toFixed(0)} MiB)`);
       const big = await seedPastes(mesh.store, { from: SMALL, to: LARGE, owners, createdBase: Date.now() - 86_400_000 - LARGE, expiresAt: null }, log);
       log(`  seeded ${LARGE - SMALL} more pastes in ${big.toFixed(0)} s`);
@@ -172,15 +173,17 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
       const fit = await fitBufferPool(MYSQL_SERVER, DATABASES.paste, BUFFER_POOL === 'fit');
       restorePool = fit.restore;
       pool = fit;
-      log(`  MariaDB buffer pool for the ${LARGE_TAG.slice(1)} phase: ${pool.phaseMiB.toFixed(0)} MiB (server's ${pool.serverMiB.toFixed(0)} MiB, paste tables ${pool.tablesMiB.toFixed(0)} MiB)`);
-      const scale = scenarios(LARGE).filter((s) => s.name === 'gql-hot' || s.name === 'gql-db');
+      log(
+        `  MariaDB buffer pool for the ${LARGE_TAG.slice(1)} phase: ${pool.phaseMiB.toFixed(0)} MiB (server's ${pool.serverMiB.toFixed(0)} MiB, ` +
+          `paste tables ${pool.tablesMiB.toFixed(0)} MiB${pool.warmS === undefined ? '' : `, read into the pool in ${pool.warmS.toFixed(0)} s`})`,
+      );
       await alternate(ctx, scale, LARGE_TAG);
       for (const s of scale) {
         labels[`${s.name}${LARGE_TAG}`] = `${s.label} @ ${LARGE_TAG.slice(1)} pastes`;
         baselineOf[`${s.name}${LARGE_TAG}`] = s.baseline;
       }
     }
-    if (mode === 'mysql' && !onlyArg) await sweeperPhase(ctx, quick ? SMALL : LARGE);
+    if (mode === 'mysql' && (!onlyArg || onlyArg.includes('gql-db'))) await sweeperPhase(ctx, quick ? SMALL : LARGE);
     const modeRows = rows(mode, labels, ctx.runs, baselineOf);
     all.rows.push(...modeRows);
     all.runs.push(...ctx.runs);
