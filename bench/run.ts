@@ -175,7 +175,8 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
       pool = fit;
       log(
         `  MariaDB buffer pool for the ${LARGE_TAG.slice(1)} phase: ${pool.phaseMiB.toFixed(0)} MiB (server's ${pool.serverMiB.toFixed(0)} MiB, ` +
-          `paste tables ${pool.tablesMiB.toFixed(0)} MiB${pool.warmS === undefined ? '' : `, read into the pool in ${pool.warmS.toFixed(0)} s`})`,
+          `paste tables ${pool.tablesMiB.toFixed(0)} MiB${pool.warmS === undefined ? '' : `, read into the pool in ${pool.warmS.toFixed(0)} s`})` +
+          (pool.phaseMiB > pool.serverMiB ? `; set back when the mode ends (if interrupted: SET GLOBAL innodb_buffer_pool_size = ${pool.serverMiB * 1048576})` : ''),
       );
       await alternate(ctx, scale, LARGE_TAG);
       for (const s of scale) {
