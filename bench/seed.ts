@@ -230,22 +230,22 @@ export async function fitBufferPool(serverUrl: string, database: string, resize 
     const wanted = Math.ceil((tables * 1.25) / (128 * MiB)) * 128 * MiB;
     const fit = { serverMiB: server / MiB, tablesMiB: tables / MiB, phaseMiB: server / MiB, restore: async () => {} };
     if (!resize) return fit;
-    if (wanted > server) await setBufferPool(conn, wanted);
-    const warmS = await readIntoPool(conn, database);
-    if (wanted <= server) return { ...fit, warmS };
-    return {
-      ...fit,
-      phaseMiB: wanted / MiB,
-      warmS,
-      async restore() {
-        const c = await mysql.createConnection({ uri: serverUrl });
-        try {
-          await setBufferPool(c, server);
-        } finally {
-          await c.end();
-        }
-      },
+    if (wanted <= server) return { ...fit, warmS: await readIntoPool(conn, database) };
+    const restore = async () => {
+      const c = await mysql.createConnection({ uri: serverUrl });
+      try {
+        await setBufferPool(c, server);
+      } finally {
+        await c.end();
+      }
     };
+    await setBufferPool(conn, wanted);
+    try {
+      return { ...fit, phaseMiB: wanted / MiB, warmS: await readIntoPool(conn, database), restore };
+    } catch (err) {
+      await restore();
+      throw err;
+    }
   } finally {
     await conn.end();
   }
