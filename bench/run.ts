@@ -11,7 +11,7 @@ import { freePorts, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
 import { median, rows, rssTable, table, target, type Row } from './report.js';
 import { LoadRunner, type Measurement, type Windows } from './runner.js';
 import { baselineLoad, downstreamCalls, PACED_RATE, preflight, registerUsers, scenarios, type Scenario } from './scenarios.js';
-import { countExpired, fitBufferPool, mysqlBufferPoolMiB, seedPastes, type PoolFit } from './seed.js';
+import { countExpired, fitBufferPool, seedPastes, type PoolFit } from './seed.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -166,7 +166,7 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
     const baselineOf = Object.fromEntries(list.map((s) => [s.name, s.baseline]));
     const scale = scenarios(LARGE).filter((s) => (s.name === 'gql-hot' || s.name === 'gql-db') && list.some((x) => x.name === s.name));
     if (mode === 'mysql' && !quick && scale.length > 0) {
-      log(`  seeding up to ${LARGE} pastes… (MariaDB buffer pool ${(await mysqlBufferPoolMiB(MYSQL_SERVER)).toFixed(0)} MiB)`);
+      log(`  seeding up to ${LARGE} pastes…`);
       const big = await seedPastes(mesh.store, { from: SMALL, to: LARGE, owners, createdBase: Date.now() - 86_400_000 - LARGE, expiresAt: null }, log);
       log(`  seeded ${LARGE - SMALL} more pastes in ${big.toFixed(0)} s`);
       // 1M pastes are ~1.3 GB: with a pool smaller than that, the DB read at 1M measures the disk (see README).

@@ -159,18 +159,10 @@ export async function resetMysqlDatabases(serverUrl: string, names: string[], dr
 
 const MiB = 1048576;
 
-/** The server's InnoDB buffer pool, MiB: the 1M DB read goes to disk for whatever of the table it cannot hold. */
-export async function mysqlBufferPoolMiB(serverUrl: string): Promise<number> {
-  const conn = await mysql.createConnection({ uri: serverUrl });
-  try {
-    const [rows] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
-    return Number((rows as { size: number | string }[])[0]!.size) / MiB;
-  } finally {
-    await conn.end();
-  }
-}
-
-/** What `fitBufferPool` found and did; `restore` sets the pool back to what the server had. */
+/**
+ * What `fitBufferPool` found and did (the 1M DB read goes to disk for whatever of the tables the pool cannot
+ * hold); `restore` sets the pool back to what the server had.
+ */
 export interface PoolFit {
   serverMiB: number;
   tablesMiB: number;
