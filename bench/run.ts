@@ -153,7 +153,7 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
   log(`\n== ${mode} ==`);
   const mesh = await startMesh(mode, log);
   const ctx: Ctx = { mesh, runner, baselines, runs: [] };
-  let restorePool = async () => {};
+  let fit: PoolFit | undefined;
   try {
     const owners = await registerUsers(mesh.gateways.hot.url, 10);
     const secs = await seedPastes(mesh.store, { from: 0, to: SMALL, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
@@ -169,10 +169,8 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
       log(`  seeding up to ${LARGE} pastes…`);
       const big = await seedPastes(mesh.store, { from: SMALL, to: LARGE, owners, createdBase: Date.now() - 86_400_000 - LARGE, expiresAt: null }, log);
       log(`  seeded ${LARGE - SMALL} more pastes in ${big.toFixed(0)} s`);
-      // 1M pastes are ~1.3 GB: with a pool smaller than that, the DB read at 1M measures the disk (see README).
-      const fit = await fitBufferPool(MYSQL_SERVER, DATABASES.paste, BUFFER_POOL === 'fit');
-      restorePool = fit.restore;
-      pool = fit;
+      // 1M pastes are ~1.9 GB with their indexes: with a smaller pool the DB read at 1M measures the disk (see README).
+      pool = fit = await fitBufferPool(MYSQL_SERVER, DATABASES.paste, BUFFER_POOL === 'fit');
       log(
         `  MariaDB buffer pool for the ${LARGE_TAG.slice(1)} phase: ${pool.phaseMiB.toFixed(0)} MiB (server's ${pool.serverMiB.toFixed(0)} MiB, ` +
           `paste tables ${pool.tablesMiB.toFixed(0)} MiB${pool.warmS === undefined ? '' : `, read into the pool in ${pool.warmS.toFixed(0)} s`})` +
@@ -192,7 +190,7 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
     all.checks.push(rssTable(mode, ctx.runs));
   } finally {
     await mesh.stop();
-    await restorePool();
+    await fit?.restore();
   }
 }
 

@@ -168,7 +168,7 @@ export interface PoolFit {
   tablesMiB: number;
   /** The pool during the phase (the server's own when it already held the tables). */
   phaseMiB: number;
-  /** Seconds spent reading the tables into the pool (unset when the pool was left as the server had it). */
+  /** Seconds spent reading the tables into the pool (unset when it only measured: `resize` false). */
   warmS?: number;
   restore(): Promise<void>;
 }
@@ -205,7 +205,7 @@ async function readIntoPool(conn: mysql.Connection, database: string): Promise<n
 
 /**
  * Sizes the InnoDB buffer pool to hold `database` (data and indexes, plus a quarter), as the README tells an
- * operator to: at the server's default 128 MiB a random read of 1M pastes (~1.3 GB) is a disk read, which
+ * operator to: at the server's default 128 MiB a random read of 1M pastes (~1.9 GB) is a disk read, which
  * measures the disk rather than paste-svc. Never shrinks the pool; then reads the tables into it. With `resize`
  * false it only measures.
  */
