@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pastemesh/paste/v1/paste.proto.
  */
 export const file_pastemesh_paste_v1_paste: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wYXN0ZW1lc2gvcGFzdGUvdjEvcGFzdGUucHJvdG8SEnBhc3RlbWVzaC5wYXN0ZS52MSKeAwoFUGFzdGUSCgoCaWQYASABKAkSDQoFdGl0bGUYAiABKAkSDwoHY29udGVudBgDIAEoDBIYChBjb250ZW50X2luY2x1ZGVkGAQgASgIEhAKCGxhbmd1YWdlGAUgASgJEjIKCnZpc2liaWxpdHkYBiABKA4yHi5wYXN0ZW1lc2gucGFzdGUudjEuVmlzaWJpbGl0eRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9idXJuX2FmdGVyX3JlYWQYCiABKAgSEAoIb3duZXJfaWQYCyABKAkSEgoKc2l6ZV9ieXRlcxgMIAEoAxIOCgZzaGEyNTYYDSABKAkSDwoHdmVyc2lvbhgOIAEoBRIWCg5sYXRlc3RfdmVyc2lvbhgPIAEoBSKVAQoMUGFzdGVWZXJzaW9uEg8KB3ZlcnNpb24YASABKAUSDQoFdGl0bGUYAiABKAkSEAoIbGFuZ3VhZ2UYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoAxIOCgZzaGEyNTYYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr8BChJDcmVhdGVQYXN0ZVJlcXVlc3QSDQoFdGl0bGUYASABKAkSDwoHY29udGVudBgCIAEoDBIQCghsYW5ndWFnZRgDIAEoCRIyCgp2aXNpYmlsaXR5GAQgASgOMh4ucGFzdGVtZXNoLnBhc3RlLnYxLlZpc2liaWxpdHkSKgoGZXhwaXJ5GAUgASgOMhoucGFzdGVtZXNoLnBhc3RlLnYxLkV4cGlyeRIXCg9idXJuX2FmdGVyX3JlYWQYBiABKAgiVQoTQ3JlYXRlUGFzdGVSZXNwb25zZRIoCgVwYXN0ZRgBIAEoCzIZLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZRIUCgxkZWxldGVfdG9rZW4YAiABKAkiRwoPR2V0UGFzdGVSZXF1ZXN0EgoKAmlkGAEgASgJEg8KB3ZlcnNpb24YAiABKAUSFwoPd2l0aG91dF9jb250ZW50GAMgASgIIjwKEEdldFBhc3RlUmVzcG9uc2USKAoFcGFzdGUYASABKAsyGS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGUiOgoVQmF0Y2hHZXRQYXN0ZXNSZXF1ZXN0EgsKA2lkcxgBIAMoCRIUCgx3aXRoX2NvbnRlbnQYAiABKAgiQwoWQmF0Y2hHZXRQYXN0ZXNSZXNwb25zZRIpCgZwYXN0ZXMYASADKAsyGS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGUipwEKElVwZGF0ZVBhc3RlUmVxdWVzdBIKCgJpZBgBIAEoCRIPCgdjb250ZW50GAIgASgMEhIKBXRpdGxlGAMgASgJSACIAQESFQoIbGFuZ3VhZ2UYBCABKAlIAYgBARIyCgp2aXNpYmlsaXR5GAUgASgOMh4ucGFzdGVtZXNoLnBhc3RlLnYxLlZpc2liaWxpdHlCCAoGX3RpdGxlQgsKCV9sYW5ndWFnZSI/ChNVcGRhdGVQYXN0ZVJlc3BvbnNlEigKBXBhc3RlGAEgASgLMhkucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlIiYKGExpc3RQYXN0ZVZlcnNpb25zUmVxdWVzdBIKCgJpZBgBIAEoCSJPChlMaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEjIKCHZlcnNpb25zGAEgAygLMiAucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlVmVyc2lvbiI2ChJEZWxldGVQYXN0ZVJlcXVlc3QSCgoCaWQYASABKAkSFAoMZGVsZXRlX3Rva2VuGAIgASgJIhUKE0RlbGV0ZVBhc3RlUmVzcG9uc2UiTAoRTGlzdFBhc3Rlc1JlcXVlc3QSEAoIb3duZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiWAoSTGlzdFBhc3Rlc1Jlc3BvbnNlEikKBnBhc3RlcxgBIAMoCzIZLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFgoUTGlzdExhbmd1YWdlc1JlcXVlc3QiJAoITGFuZ3VhZ2USCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSJIChVMaXN0TGFuZ3VhZ2VzUmVzcG9uc2USLwoJbGFuZ3VhZ2VzGAEgAygLMhwucGFzdGVtZXNoLnBhc3RlLnYxLkxhbmd1YWdlKnAKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhUKEVZJU0lCSUxJVFlfUFVCTElDEAESFwoTVklTSUJJTElUWV9VTkxJU1RFRBACEhYKElZJU0lCSUxJVFlfUFJJVkFURRADKrMBCgZFeHBpcnkSFgoSRVhQSVJZX1VOU1BFQ0lGSUVEEAASFgoSRVhQSVJZX1RFTl9NSU5VVEVTEAESEwoPRVhQSVJZX09ORV9IT1VSEAISEgoORVhQSVJZX09ORV9EQVkQAxITCg9FWFBJUllfT05FX1dFRUsQBBIUChBFWFBJUllfT05FX01PTlRIEAUSEwoPRVhQSVJZX09ORV9ZRUFSEAYSEAoMRVhQSVJZX05FVkVSEAcyowYKDFBhc3RlU2VydmljZRJeCgtDcmVhdGVQYXN0ZRImLnBhc3RlbWVzaC5wYXN0ZS52MS5DcmVhdGVQYXN0ZVJlcXVlc3QaJy5wYXN0ZW1lc2gucGFzdGUudjEuQ3JlYXRlUGFzdGVSZXNwb25zZRJVCghHZXRQYXN0ZRIjLnBhc3RlbWVzaC5wYXN0ZS52MS5HZXRQYXN0ZVJlcXVlc3QaJC5wYXN0ZW1lc2gucGFzdGUudjEuR2V0UGFzdGVSZXNwb25zZRJnCg5CYXRjaEdldFBhc3RlcxIpLnBhc3RlbWVzaC5wYXN0ZS52MS5CYXRjaEdldFBhc3Rlc1JlcXVlc3QaKi5wYXN0ZW1lc2gucGFzdGUudjEuQmF0Y2hHZXRQYXN0ZXNSZXNwb25zZRJeCgtVcGRhdGVQYXN0ZRImLnBhc3RlbWVzaC5wYXN0ZS52MS5VcGRhdGVQYXN0ZVJlcXVlc3QaJy5wYXN0ZW1lc2gucGFzdGUudjEuVXBkYXRlUGFzdGVSZXNwb25zZRJwChFMaXN0UGFzdGVWZXJzaW9ucxIsLnBhc3RlbWVzaC5wYXN0ZS52MS5MaXN0UGFzdGVWZXJzaW9uc1JlcXVlc3QaLS5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdFBhc3RlVmVyc2lvbnNSZXNwb25zZRJeCgtEZWxldGVQYXN0ZRImLnBhc3RlbWVzaC5wYXN0ZS52MS5EZWxldGVQYXN0ZVJlcXVlc3QaJy5wYXN0ZW1lc2gucGFzdGUudjEuRGVsZXRlUGFzdGVSZXNwb25zZRJbCgpMaXN0UGFzdGVzEiUucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RQYXN0ZXNSZXF1ZXN0GiYucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RQYXN0ZXNSZXNwb25zZRJkCg1MaXN0TGFuZ3VhZ2VzEigucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RMYW5ndWFnZXNSZXF1ZXN0GikucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RMYW5ndWFnZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5wYXN0ZW1lc2gvcGFzdGUvdjEvcGFzdGUucHJvdG8SEnBhc3RlbWVzaC5wYXN0ZS52MSK5AwoFUGFzdGUSCgoCaWQYASABKAkSDQoFdGl0bGUYAiABKAkSDwoHY29udGVudBgDIAEoDBIYChBjb250ZW50X2luY2x1ZGVkGAQgASgIEhAKCGxhbmd1YWdlGAUgASgJEjIKCnZpc2liaWxpdHkYBiABKA4yHi5wYXN0ZW1lc2gucGFzdGUudjEuVmlzaWJpbGl0eRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9idXJuX2FmdGVyX3JlYWQYCiABKAgSEAoIb3duZXJfaWQYCyABKAkSEgoKc2l6ZV9ieXRlcxgMIAEoAxIOCgZzaGEyNTYYDSABKAkSDwoHdmVyc2lvbhgOIAEoBRIWCg5sYXRlc3RfdmVyc2lvbhgPIAEoBRIZChFjb250ZW50X2NvbmNlYWxlZBgQIAEoCCKVAQoMUGFzdGVWZXJzaW9uEg8KB3ZlcnNpb24YASABKAUSDQoFdGl0bGUYAiABKAkSEAoIbGFuZ3VhZ2UYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoAxIOCgZzaGEyNTYYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr8BChJDcmVhdGVQYXN0ZVJlcXVlc3QSDQoFdGl0bGUYASABKAkSDwoHY29udGVudBgCIAEoDBIQCghsYW5ndWFnZRgDIAEoCRIyCgp2aXNpYmlsaXR5GAQgASgOMh4ucGFzdGVtZXNoLnBhc3RlLnYxLlZpc2liaWxpdHkSKgoGZXhwaXJ5GAUgASgOMhoucGFzdGVtZXNoLnBhc3RlLnYxLkV4cGlyeRIXCg9idXJuX2FmdGVyX3JlYWQYBiABKAgiVQoTQ3JlYXRlUGFzdGVSZXNwb25zZRIoCgVwYXN0ZRgBIAEoCzIZLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZRIUCgxkZWxldGVfdG9rZW4YAiABKAkiRwoPR2V0UGFzdGVSZXF1ZXN0EgoKAmlkGAEgASgJEg8KB3ZlcnNpb24YAiABKAUSFwoPd2l0aG91dF9jb250ZW50GAMgASgIIjwKEEdldFBhc3RlUmVzcG9uc2USKAoFcGFzdGUYASABKAsyGS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGUiIAoSUmV2ZWFsUGFzdGVSZXF1ZXN0EgoKAmlkGAEgASgJIj8KE1JldmVhbFBhc3RlUmVzcG9uc2USKAoFcGFzdGUYASABKAsyGS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGUiOgoVQmF0Y2hHZXRQYXN0ZXNSZXF1ZXN0EgsKA2lkcxgBIAMoCRIUCgx3aXRoX2NvbnRlbnQYAiABKAgiQwoWQmF0Y2hHZXRQYXN0ZXNSZXNwb25zZRIpCgZwYXN0ZXMYASADKAsyGS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGUipwEKElVwZGF0ZVBhc3RlUmVxdWVzdBIKCgJpZBgBIAEoCRIPCgdjb250ZW50GAIgASgMEhIKBXRpdGxlGAMgASgJSACIAQESFQoIbGFuZ3VhZ2UYBCABKAlIAYgBARIyCgp2aXNpYmlsaXR5GAUgASgOMh4ucGFzdGVtZXNoLnBhc3RlLnYxLlZpc2liaWxpdHlCCAoGX3RpdGxlQgsKCV9sYW5ndWFnZSI/ChNVcGRhdGVQYXN0ZVJlc3BvbnNlEigKBXBhc3RlGAEgASgLMhkucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlIiYKGExpc3RQYXN0ZVZlcnNpb25zUmVxdWVzdBIKCgJpZBgBIAEoCSJPChlMaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEjIKCHZlcnNpb25zGAEgAygLMiAucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlVmVyc2lvbiIsCh1CYXRjaExpc3RQYXN0ZVZlcnNpb25zUmVxdWVzdBILCgNpZHMYASADKAkiVQoNUGFzdGVWZXJzaW9ucxIQCghwYXN0ZV9pZBgBIAEoCRIyCgh2ZXJzaW9ucxgCIAMoCzIgLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZVZlcnNpb24iUwoeQmF0Y2hMaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEjEKBnBhc3RlcxgBIAMoCzIhLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZVZlcnNpb25zIjYKEkRlbGV0ZVBhc3RlUmVxdWVzdBIKCgJpZBgBIAEoCRIUCgxkZWxldGVfdG9rZW4YAiABKAkiFQoTRGVsZXRlUGFzdGVSZXNwb25zZSJMChFMaXN0UGFzdGVzUmVxdWVzdBIQCghvd25lcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJYChJMaXN0UGFzdGVzUmVzcG9uc2USKQoGcGFzdGVzGAEgAygLMhkucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIWChRMaXN0TGFuZ3VhZ2VzUmVxdWVzdCIkCghMYW5ndWFnZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJIkgKFUxpc3RMYW5ndWFnZXNSZXNwb25zZRIvCglsYW5ndWFnZXMYASADKAsyHC5wYXN0ZW1lc2gucGFzdGUudjEuTGFuZ3VhZ2UqcAoKVmlzaWJpbGl0eRIaChZWSVNJQklMSVRZX1VOU1BFQ0lGSUVEEAASFQoRVklTSUJJTElUWV9QVUJMSUMQARIXChNWSVNJQklMSVRZX1VOTElTVEVEEAISFgoSVklTSUJJTElUWV9QUklWQVRFEAMqswEKBkV4cGlyeRIWChJFWFBJUllfVU5TUEVDSUZJRUQQABIWChJFWFBJUllfVEVOX01JTlVURVMQARITCg9FWFBJUllfT05FX0hPVVIQAhISCg5FWFBJUllfT05FX0RBWRADEhMKD0VYUElSWV9PTkVfV0VFSxAEEhQKEEVYUElSWV9PTkVfTU9OVEgQBRITCg9FWFBJUllfT05FX1lFQVIQBhIQCgxFWFBJUllfTkVWRVIQBzKECAoMUGFzdGVTZXJ2aWNlEl4KC0NyZWF0ZVBhc3RlEiYucGFzdGVtZXNoLnBhc3RlLnYxLkNyZWF0ZVBhc3RlUmVxdWVzdBonLnBhc3RlbWVzaC5wYXN0ZS52MS5DcmVhdGVQYXN0ZVJlc3BvbnNlElUKCEdldFBhc3RlEiMucGFzdGVtZXNoLnBhc3RlLnYxLkdldFBhc3RlUmVxdWVzdBokLnBhc3RlbWVzaC5wYXN0ZS52MS5HZXRQYXN0ZVJlc3BvbnNlEmcKDkJhdGNoR2V0UGFzdGVzEikucGFzdGVtZXNoLnBhc3RlLnYxLkJhdGNoR2V0UGFzdGVzUmVxdWVzdBoqLnBhc3RlbWVzaC5wYXN0ZS52MS5CYXRjaEdldFBhc3Rlc1Jlc3BvbnNlEl4KC1JldmVhbFBhc3RlEiYucGFzdGVtZXNoLnBhc3RlLnYxLlJldmVhbFBhc3RlUmVxdWVzdBonLnBhc3RlbWVzaC5wYXN0ZS52MS5SZXZlYWxQYXN0ZVJlc3BvbnNlEl4KC1VwZGF0ZVBhc3RlEiYucGFzdGVtZXNoLnBhc3RlLnYxLlVwZGF0ZVBhc3RlUmVxdWVzdBonLnBhc3RlbWVzaC5wYXN0ZS52MS5VcGRhdGVQYXN0ZVJlc3BvbnNlEnAKEUxpc3RQYXN0ZVZlcnNpb25zEiwucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RQYXN0ZVZlcnNpb25zUmVxdWVzdBotLnBhc3RlbWVzaC5wYXN0ZS52MS5MaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEn8KFkJhdGNoTGlzdFBhc3RlVmVyc2lvbnMSMS5wYXN0ZW1lc2gucGFzdGUudjEuQmF0Y2hMaXN0UGFzdGVWZXJzaW9uc1JlcXVlc3QaMi5wYXN0ZW1lc2gucGFzdGUudjEuQmF0Y2hMaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEl4KC0RlbGV0ZVBhc3RlEiYucGFzdGVtZXNoLnBhc3RlLnYxLkRlbGV0ZVBhc3RlUmVxdWVzdBonLnBhc3RlbWVzaC5wYXN0ZS52MS5EZWxldGVQYXN0ZVJlc3BvbnNlElsKCkxpc3RQYXN0ZXMSJS5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdFBhc3Rlc1JlcXVlc3QaJi5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdFBhc3Rlc1Jlc3BvbnNlEmQKDUxpc3RMYW5ndWFnZXMSKC5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdExhbmd1YWdlc1JlcXVlc3QaKS5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdExhbmd1YWdlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Paste is one paste at one version.
@@ -42,8 +42,7 @@ export type Paste = Message<"pastemesh.paste.v1.Paste"> & {
 
   /**
    * UTF-8 text, 1 byte to the size limit (1 MiB by default). Empty when the
-   * request asked for metadata only, or for a burn-after-read paste read
-   * through BatchGetPastes.
+   * request asked for metadata only, or when the paste is concealed.
    *
    * @generated from field: bytes content = 3;
    */
@@ -106,14 +105,15 @@ export type Paste = Message<"pastemesh.paste.v1.Paste"> & {
   ownerId: string;
 
   /**
-   * Content size in bytes.
+   * Content size in bytes; 0 when the paste is concealed.
    *
    * @generated from field: int64 size_bytes = 12;
    */
   sizeBytes: bigint;
 
   /**
-   * SHA-256 of the content, lower-case hex.
+   * SHA-256 of the content, lower-case hex; empty when the paste is
+   * concealed.
    *
    * @generated from field: string sha256 = 13;
    */
@@ -132,6 +132,16 @@ export type Paste = Message<"pastemesh.paste.v1.Paste"> & {
    * @generated from field: int32 latest_version = 15;
    */
   latestVersion: number;
+
+  /**
+   * True for a burn-after-read paste read by anything but RevealPaste or
+   * CreatePaste: its content and everything derived from it (size_bytes,
+   * sha256) are withheld, so nobody can learn or guess it before the one
+   * reveal.
+   *
+   * @generated from field: bool content_concealed = 16;
+   */
+  contentConcealed: boolean;
 };
 
 /**
@@ -169,14 +179,15 @@ export type PasteVersion = Message<"pastemesh.paste.v1.PasteVersion"> & {
   language: string;
 
   /**
-   * Content size in bytes.
+   * Content size in bytes; 0 for a burn-after-read paste (concealed).
    *
    * @generated from field: int64 size_bytes = 4;
    */
   sizeBytes: bigint;
 
   /**
-   * SHA-256 of the content, lower-case hex.
+   * SHA-256 of the content, lower-case hex; empty for a burn-after-read
+   * paste (concealed).
    *
    * @generated from field: string sha256 = 5;
    */
@@ -303,7 +314,7 @@ export type GetPasteRequest = Message<"pastemesh.paste.v1.GetPasteRequest"> & {
   version: number;
 
   /**
-   * Return metadata only; a burn-after-read paste is then not burned.
+   * Return metadata only.
    *
    * @generated from field: bool without_content = 3;
    */
@@ -339,6 +350,49 @@ export const GetPasteResponseSchema: GenMessage<GetPasteResponse> = /*@__PURE__*
   messageDesc(file_pastemesh_paste_v1_paste, 5);
 
 /**
+ * RevealPasteRequest names the paste to reveal.
+ *
+ * @generated from message pastemesh.paste.v1.RevealPasteRequest
+ */
+export type RevealPasteRequest = Message<"pastemesh.paste.v1.RevealPasteRequest"> & {
+  /**
+   * The paste id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message pastemesh.paste.v1.RevealPasteRequest.
+ * Use `create(RevealPasteRequestSchema)` to create a new message.
+ */
+export const RevealPasteRequestSchema: GenMessage<RevealPasteRequest> = /*@__PURE__*/
+  messageDesc(file_pastemesh_paste_v1_paste, 6);
+
+/**
+ * RevealPasteResponse is the paste with its content.
+ *
+ * @generated from message pastemesh.paste.v1.RevealPasteResponse
+ */
+export type RevealPasteResponse = Message<"pastemesh.paste.v1.RevealPasteResponse"> & {
+  /**
+   * The paste at its latest version, content included. When
+   * burn_after_read is set it no longer exists once this is sent.
+   *
+   * @generated from field: pastemesh.paste.v1.Paste paste = 1;
+   */
+  paste?: Paste | undefined;
+};
+
+/**
+ * Describes the message pastemesh.paste.v1.RevealPasteResponse.
+ * Use `create(RevealPasteResponseSchema)` to create a new message.
+ */
+export const RevealPasteResponseSchema: GenMessage<RevealPasteResponse> = /*@__PURE__*/
+  messageDesc(file_pastemesh_paste_v1_paste, 7);
+
+/**
  * BatchGetPastesRequest names up to 500 pastes.
  *
  * @generated from message pastemesh.paste.v1.BatchGetPastesRequest
@@ -352,7 +406,7 @@ export type BatchGetPastesRequest = Message<"pastemesh.paste.v1.BatchGetPastesRe
   ids: string[];
 
   /**
-   * Include content (never for burn-after-read pastes).
+   * Include content (never for burn-after-read pastes, which stay concealed).
    *
    * @generated from field: bool with_content = 2;
    */
@@ -364,7 +418,7 @@ export type BatchGetPastesRequest = Message<"pastemesh.paste.v1.BatchGetPastesRe
  * Use `create(BatchGetPastesRequestSchema)` to create a new message.
  */
 export const BatchGetPastesRequestSchema: GenMessage<BatchGetPastesRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 6);
+  messageDesc(file_pastemesh_paste_v1_paste, 8);
 
 /**
  * BatchGetPastesResponse holds the pastes that exist and the caller may see.
@@ -385,7 +439,7 @@ export type BatchGetPastesResponse = Message<"pastemesh.paste.v1.BatchGetPastesR
  * Use `create(BatchGetPastesResponseSchema)` to create a new message.
  */
 export const BatchGetPastesResponseSchema: GenMessage<BatchGetPastesResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 7);
+  messageDesc(file_pastemesh_paste_v1_paste, 9);
 
 /**
  * UpdatePasteRequest makes a new version.
@@ -434,7 +488,7 @@ export type UpdatePasteRequest = Message<"pastemesh.paste.v1.UpdatePasteRequest"
  * Use `create(UpdatePasteRequestSchema)` to create a new message.
  */
 export const UpdatePasteRequestSchema: GenMessage<UpdatePasteRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 8);
+  messageDesc(file_pastemesh_paste_v1_paste, 10);
 
 /**
  * UpdatePasteResponse is the paste at its new version.
@@ -455,7 +509,7 @@ export type UpdatePasteResponse = Message<"pastemesh.paste.v1.UpdatePasteRespons
  * Use `create(UpdatePasteResponseSchema)` to create a new message.
  */
 export const UpdatePasteResponseSchema: GenMessage<UpdatePasteResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 9);
+  messageDesc(file_pastemesh_paste_v1_paste, 11);
 
 /**
  * ListPasteVersionsRequest names a paste.
@@ -476,7 +530,7 @@ export type ListPasteVersionsRequest = Message<"pastemesh.paste.v1.ListPasteVers
  * Use `create(ListPasteVersionsRequestSchema)` to create a new message.
  */
 export const ListPasteVersionsRequestSchema: GenMessage<ListPasteVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 10);
+  messageDesc(file_pastemesh_paste_v1_paste, 12);
 
 /**
  * ListPasteVersionsResponse lists versions newest first.
@@ -497,7 +551,78 @@ export type ListPasteVersionsResponse = Message<"pastemesh.paste.v1.ListPasteVer
  * Use `create(ListPasteVersionsResponseSchema)` to create a new message.
  */
 export const ListPasteVersionsResponseSchema: GenMessage<ListPasteVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 11);
+  messageDesc(file_pastemesh_paste_v1_paste, 13);
+
+/**
+ * BatchListPasteVersionsRequest names up to 100 pastes.
+ *
+ * @generated from message pastemesh.paste.v1.BatchListPasteVersionsRequest
+ */
+export type BatchListPasteVersionsRequest = Message<"pastemesh.paste.v1.BatchListPasteVersionsRequest"> & {
+  /**
+   * Paste ids; duplicates allowed; at most 100.
+   *
+   * @generated from field: repeated string ids = 1;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message pastemesh.paste.v1.BatchListPasteVersionsRequest.
+ * Use `create(BatchListPasteVersionsRequestSchema)` to create a new message.
+ */
+export const BatchListPasteVersionsRequestSchema: GenMessage<BatchListPasteVersionsRequest> = /*@__PURE__*/
+  messageDesc(file_pastemesh_paste_v1_paste, 14);
+
+/**
+ * PasteVersions is the version list of one paste.
+ *
+ * @generated from message pastemesh.paste.v1.PasteVersions
+ */
+export type PasteVersions = Message<"pastemesh.paste.v1.PasteVersions"> & {
+  /**
+   * The paste id.
+   *
+   * @generated from field: string paste_id = 1;
+   */
+  pasteId: string;
+
+  /**
+   * Every version, newest first.
+   *
+   * @generated from field: repeated pastemesh.paste.v1.PasteVersion versions = 2;
+   */
+  versions: PasteVersion[];
+};
+
+/**
+ * Describes the message pastemesh.paste.v1.PasteVersions.
+ * Use `create(PasteVersionsSchema)` to create a new message.
+ */
+export const PasteVersionsSchema: GenMessage<PasteVersions> = /*@__PURE__*/
+  messageDesc(file_pastemesh_paste_v1_paste, 15);
+
+/**
+ * BatchListPasteVersionsResponse holds the pastes that exist and the caller
+ * may see.
+ *
+ * @generated from message pastemesh.paste.v1.BatchListPasteVersionsResponse
+ */
+export type BatchListPasteVersionsResponse = Message<"pastemesh.paste.v1.BatchListPasteVersionsResponse"> & {
+  /**
+   * One entry per distinct paste found, in no particular order.
+   *
+   * @generated from field: repeated pastemesh.paste.v1.PasteVersions pastes = 1;
+   */
+  pastes: PasteVersions[];
+};
+
+/**
+ * Describes the message pastemesh.paste.v1.BatchListPasteVersionsResponse.
+ * Use `create(BatchListPasteVersionsResponseSchema)` to create a new message.
+ */
+export const BatchListPasteVersionsResponseSchema: GenMessage<BatchListPasteVersionsResponse> = /*@__PURE__*/
+  messageDesc(file_pastemesh_paste_v1_paste, 16);
 
 /**
  * DeletePasteRequest names a paste.
@@ -525,7 +650,7 @@ export type DeletePasteRequest = Message<"pastemesh.paste.v1.DeletePasteRequest"
  * Use `create(DeletePasteRequestSchema)` to create a new message.
  */
 export const DeletePasteRequestSchema: GenMessage<DeletePasteRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 12);
+  messageDesc(file_pastemesh_paste_v1_paste, 17);
 
 /**
  * DeletePasteResponse is empty on success.
@@ -540,7 +665,7 @@ export type DeletePasteResponse = Message<"pastemesh.paste.v1.DeletePasteRespons
  * Use `create(DeletePasteResponseSchema)` to create a new message.
  */
 export const DeletePasteResponseSchema: GenMessage<DeletePasteResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 13);
+  messageDesc(file_pastemesh_paste_v1_paste, 18);
 
 /**
  * ListPastesRequest asks for one page.
@@ -576,7 +701,7 @@ export type ListPastesRequest = Message<"pastemesh.paste.v1.ListPastesRequest"> 
  * Use `create(ListPastesRequestSchema)` to create a new message.
  */
 export const ListPastesRequestSchema: GenMessage<ListPastesRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 14);
+  messageDesc(file_pastemesh_paste_v1_paste, 19);
 
 /**
  * ListPastesResponse is one page, newest first.
@@ -604,7 +729,7 @@ export type ListPastesResponse = Message<"pastemesh.paste.v1.ListPastesResponse"
  * Use `create(ListPastesResponseSchema)` to create a new message.
  */
 export const ListPastesResponseSchema: GenMessage<ListPastesResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 15);
+  messageDesc(file_pastemesh_paste_v1_paste, 20);
 
 /**
  * ListLanguagesRequest is empty.
@@ -619,7 +744,7 @@ export type ListLanguagesRequest = Message<"pastemesh.paste.v1.ListLanguagesRequ
  * Use `create(ListLanguagesRequestSchema)` to create a new message.
  */
 export const ListLanguagesRequestSchema: GenMessage<ListLanguagesRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 16);
+  messageDesc(file_pastemesh_paste_v1_paste, 21);
 
 /**
  * Language is one accepted language.
@@ -647,7 +772,7 @@ export type Language = Message<"pastemesh.paste.v1.Language"> & {
  * Use `create(LanguageSchema)` to create a new message.
  */
 export const LanguageSchema: GenMessage<Language> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 17);
+  messageDesc(file_pastemesh_paste_v1_paste, 22);
 
 /**
  * ListLanguagesResponse lists accepted languages.
@@ -668,7 +793,7 @@ export type ListLanguagesResponse = Message<"pastemesh.paste.v1.ListLanguagesRes
  * Use `create(ListLanguagesResponseSchema)` to create a new message.
  */
 export const ListLanguagesResponseSchema: GenMessage<ListLanguagesResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 18);
+  messageDesc(file_pastemesh_paste_v1_paste, 23);
 
 /**
  * Visibility says who may read a paste and where it is listed.
@@ -798,8 +923,10 @@ export const PasteService: GenService<{
     output: typeof CreatePasteResponseSchema;
   },
   /**
-   * GetPaste reads one paste (latest or a given version). Reading the content
-   * of a burn-after-read paste deletes it. Anyone allowed to see it.
+   * GetPaste reads one paste (latest or a given version, with its content in
+   * one call). It never changes anything: a burn-after-read paste comes back
+   * concealed (no content, size or hash; see Paste.content_concealed) and
+   * only RevealPaste reads it. Anyone allowed to see it.
    *
    * @generated from rpc pastemesh.paste.v1.PasteService.GetPaste
    */
@@ -809,9 +936,9 @@ export const PasteService: GenService<{
     output: typeof GetPasteResponseSchema;
   },
   /**
-   * BatchGetPastes reads up to 500 pastes' metadata in one query (the
-   * gateway's DataLoader). Never burns anything. Anyone; pastes the caller
-   * may not see are left out.
+   * BatchGetPastes reads up to 500 pastes in one query (the gateway's
+   * DataLoader). Never changes anything; burn-after-read pastes come back
+   * concealed. Anyone; pastes the caller may not see are left out.
    *
    * @generated from rpc pastemesh.paste.v1.PasteService.BatchGetPastes
    */
@@ -819,6 +946,18 @@ export const PasteService: GenService<{
     methodKind: "unary";
     input: typeof BatchGetPastesRequestSchema;
     output: typeof BatchGetPastesResponseSchema;
+  },
+  /**
+   * RevealPaste reads a paste's latest content. A burn-after-read paste is
+   * deleted in the same transaction, so exactly one caller ever receives it;
+   * any other paste is read as GetPaste reads it. Anyone allowed to see it.
+   *
+   * @generated from rpc pastemesh.paste.v1.PasteService.RevealPaste
+   */
+  revealPaste: {
+    methodKind: "unary";
+    input: typeof RevealPasteRequestSchema;
+    output: typeof RevealPasteResponseSchema;
   },
   /**
    * UpdatePaste stores a new immutable version. Owner only.
@@ -840,6 +979,18 @@ export const PasteService: GenService<{
     methodKind: "unary";
     input: typeof ListPasteVersionsRequestSchema;
     output: typeof ListPasteVersionsResponseSchema;
+  },
+  /**
+   * BatchListPasteVersions lists the versions of up to 100 pastes in one
+   * call (a page of pastes with their versions is one call, not one per
+   * paste). Anyone; pastes the caller may not see are left out.
+   *
+   * @generated from rpc pastemesh.paste.v1.PasteService.BatchListPasteVersions
+   */
+  batchListPasteVersions: {
+    methodKind: "unary";
+    input: typeof BatchListPasteVersionsRequestSchema;
+    output: typeof BatchListPasteVersionsResponseSchema;
   },
   /**
    * DeletePaste removes a paste and all its versions at once. Owner, admin,
