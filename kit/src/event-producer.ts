@@ -12,7 +12,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Redis } from './redis.js';
 
-export { viewerKey, isBotUserAgent, utcDay, BOT_USER_AGENT_TOKENS, VIEWER_KEY_LENGTH } from './viewer-key.js';
+export { viewerKey, isBotUserAgent, utcDay, VIEWER_KEY_LENGTH } from './viewer-key.js';
 export { eventBufferKey, type BufferedEvent } from './event-buffer.js';
 
 /** How a process sends analytics events. */

@@ -1,3 +1,4 @@
+import { isbot } from 'isbot';
 import { createHmac } from 'node:crypto';
 
 /** Length of a viewer key: 22 base64url characters = 128 bits of the HMAC, far below the contract's 64. */
@@ -30,88 +31,25 @@ export function viewerKey(ip: string, userAgent: string, secret: string, day: st
 }
 
 /**
- * User agents that are crawlers or link-preview fetchers: their reads are
- * recorded but not counted as views. Matched case-insensitively as substrings.
- *
- * Deliberately NOT here: curl, wget, HTTPie, python-requests, Go-http-client and
- * other HTTP libraries. Pastemesh is a pastebin, and `curl …/raw` is how many
- * people read a paste; those reads count. An empty user agent counts too.
+ * Link-preview fetchers isbot does not list (yet): mail clients that fetch a link while a message is composed
+ * or shown. Matched case-insensitively.
  */
-export const BOT_USER_AGENT_TOKENS: readonly string[] = [
-  // Link-preview fetchers (chat apps and social networks unfurling a shared link).
-  'slackbot', // Slackbot-LinkExpanding
-  'twitterbot',
-  'facebookexternalhit',
-  'facebot',
-  'discordbot',
-  'telegrambot',
-  'whatsapp',
-  'linkedinbot',
-  'skypeuripreview',
-  'microsoftpreview',
-  'pinterestbot',
-  'redditbot',
-  'mastodon', // Mastodon instances fetch link previews as "http.rb/… (Mastodon/4.x; +https://…)"
-  'embedly',
-  'iframely',
-  'vkshare',
-  'google-pagerenderer',
-  'bitlybot',
-  // Search engines and SEO crawlers.
-  'googlebot',
-  'google-inspectiontool',
-  'adsbot-google',
-  'mediapartners-google',
-  'bingbot',
-  'bingpreview',
-  'slurp',
-  'duckduckbot',
-  'baiduspider',
-  'yandexbot',
-  'yandex.com/bots',
-  'applebot',
-  'petalbot',
-  'sogou',
-  'seznambot',
-  'ahrefsbot',
-  'semrushbot',
-  'mj12bot',
-  'dotbot',
-  'dataforseobot',
-  'rogerbot',
-  // AI and archive crawlers.
-  'gptbot',
-  'chatgpt-user',
-  'oai-searchbot',
-  'claudebot',
-  'anthropic-ai',
-  'perplexitybot',
-  'ccbot',
-  'bytespider',
-  'amazonbot',
-  'ia_archiver',
-  'archive.org_bot',
-  // Headless browsers run by preview services and monitors.
-  'headlesschrome',
-  'phantomjs',
-  'uptimerobot',
-  'pingdom',
-];
+const EXTRA_PREVIEW_FETCHERS = /microsoft outlook|outlook-(ios|android)|oneoutlook|ms-office|microsoft office/i;
 
-const BOT_PATTERN = new RegExp(
-  [
-    ...BOT_USER_AGENT_TOKENS.map((t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')),
-    // The convention bots follow: "(compatible; SomeBot/1.0; +https://example.com/bot)".
-    'compatible;[^)]*\\+https?://',
-    // Generic self-descriptions; "bot" alone is avoided (it matches phones such as "CUBOT").
-    '\\bcrawler\\b',
-    '\\bspider\\b',
-  ].join('|'),
-  'i',
-);
+/**
+ * Command-line clients a person types: `curl …/raw/ID` is how many people read a paste, so these count as
+ * readers although isbot lists them. Scripting libraries (python-requests, Go-http-client, node-fetch…) stay
+ * bots: link unfurlers are built on them.
+ */
+const PERSON_AT_A_TERMINAL = /^(curl|wget|httpie|xh)\//i;
 
-/** True when `userAgent` is a known crawler or link-preview fetcher (see BOT_USER_AGENT_TOKENS). */
+/**
+ * True when `userAgent` is a crawler or link-preview fetcher: its reads are recorded but not counted as views,
+ * and it never reveals a burn-after-read paste. isbot's maintained list (chat apps, social networks, search
+ * engines, monitors, HTTP libraries) plus mail-client previewers, minus command-line tools people use. An
+ * empty user agent is a person.
+ */
 export function isBotUserAgent(userAgent: string | undefined | null): boolean {
-  if (!userAgent) return false;
-  return BOT_PATTERN.test(userAgent);
+  if (!userAgent || PERSON_AT_A_TERMINAL.test(userAgent)) return false;
+  return isbot(userAgent) || EXTRA_PREVIEW_FETCHERS.test(userAgent);
 }
