@@ -1,10 +1,19 @@
 import CircuitBreaker from 'opossum';
 import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { Reason, appError, gaugeOnce, type Logger, type Metrics } from '@pastemesh/kit';
+import { Reason, appError, gaugeOnce, isLocalFailure, type Logger, type Metrics } from '@pastemesh/kit';
 
 /** Codes that say the dependency is unhealthy; a caller's mistake (NotFound, InvalidArgument…) never trips a breaker. */
 const UNHEALTHY = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Internal]);
+
+/**
+ * True when a failed call says the dependency is unhealthy, as the client transport saw it: the peer answered
+ * one of the UNHEALTHY codes, or could not be reached in time. A request this process failed to build and a
+ * reply larger than it accepts are failures on this side (isLocalFailure) and never count.
+ */
+export function countsAgainstHealth(err: unknown): boolean {
+  return !isLocalFailure(err) && UNHEALTHY.has(ConnectError.from(err).code);
+}
 
 /** Breaker state as the gateway_breaker_state gauge reports it. */
 export const BREAKER_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
@@ -36,7 +45,7 @@ export function guardClient<S extends DescService>(
     resetTimeout: options.resetTimeoutMs ?? 5_000,
     volumeThreshold: options.volumeThreshold ?? 10,
     rollingCountTimeout: 10_000,
-    errorFilter: (err: unknown) => !UNHEALTHY.has(ConnectError.from(err).code),
+    errorFilter: (err: unknown) => !countsAgainstHealth(err),
   });
   const gauge = gaugeOnce(metrics.registry, {
     name: 'gateway_breaker_state',

@@ -26,6 +26,10 @@ export const Reason = {
   INTERNAL: 'INTERNAL',
   /** The call needs an access token; an API key is not enough (e.g. creating API keys). */
   ACCESS_TOKEN_REQUIRED: 'ACCESS_TOKEN_REQUIRED',
+  /** A reply was larger than the caller accepts (ErrorDetail.limit, bytes): ask for fewer items at once. */
+  REPLY_TOO_LARGE: 'REPLY_TOO_LARGE',
+  /** A request body was larger than the endpoint accepts (ErrorDetail.limit, bytes). */
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   /** Concurrent updates of one paste kept racing; retrying the call is safe. */
   PASTE_UPDATE_CONFLICT: 'PASTE_UPDATE_CONFLICT',
 } as const;

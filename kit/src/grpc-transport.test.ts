@@ -4,7 +4,9 @@ import { createServiceHost, type ServiceHost } from './service-host.js';
 import { createMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { createServiceClient } from './clients.js';
-import { grpcTarget } from './grpc-transport.js';
+import { MAX_REPLY_BYTES, grpcTarget, isLocalFailure } from './grpc-transport.js';
+import { ConnectError, Code } from '@connectrpc/connect';
+import { errorDetail } from './errors.js';
 import { echoAnalyticsImpl } from './testing/echo-service.js';
 import type { RequestContext } from './request-context.js';
 
@@ -64,5 +66,52 @@ describe('grpc transport over two replicas', () => {
     } finally {
       close();
     }
+  });
+});
+
+describe('grpc transport failures on the caller\'s side', () => {
+  const logger = createLogger('kit-test', 'silent');
+  let host: ServiceHost;
+  let client: ServiceClient<typeof AnalyticsService>;
+  beforeAll(async () => {
+    host = createServiceHost({
+      name: 'local-failures',
+      logger,
+      metrics: createMetrics('local-failures'),
+      host: '127.0.0.1',
+      services: [{ service: AnalyticsService, impl: echoAnalyticsImpl() }],
+      grpcPort: 0,
+      connectPort: 0,
+      adminPort: 0,
+    });
+    const ports = await host.start();
+    client = createServiceClient(AnalyticsService, { address: `127.0.0.1:${ports.grpc}` });
+  });
+  afterAll(async () => {
+    client.close();
+    await host.stop();
+  });
+  const failure = (call: Promise<unknown>) => call.then(() => undefined, (err: unknown) => err);
+
+  it('answers a reply above the receive limit as the caller\'s mistake, naming the limit, not as the peer\'s health', async () => {
+    const err = await failure(client.client.getPasteStats({ pasteId: `big${MAX_REPLY_BYTES + 1}` }));
+    expect(ConnectError.from(err).code).toBe(Code.InvalidArgument);
+    expect(errorDetail(err)).toMatchObject({ reason: 'REPLY_TOO_LARGE', limit: BigInt(MAX_REPLY_BYTES) });
+    expect(isLocalFailure(err)).toBe(true);
+  });
+
+  it('fails a request it cannot encode before sending it, as a local failure', async () => {
+    // An enum given by name where protobuf wants its number (what `?visibility=1` once produced).
+    const err = await failure(client.client.topPastes({ window: 'DAY' as never }));
+    expect(ConnectError.from(err).code).toBe(Code.Internal);
+    expect(isLocalFailure(err)).toBe(true);
+    // The connection still works.
+    expect((await client.client.getPasteStats({ pasteId: 'after' })).stats?.pasteId).toBe('after');
+  });
+
+  it('keeps what the peer answered as the peer\'s answer', async () => {
+    const err = await failure(client.client.getPasteStats({ pasteId: 'boom' }));
+    expect(ConnectError.from(err).code).toBe(Code.Internal);
+    expect(isLocalFailure(err)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Transport, type UnaryResponse } from '@connectrpc/connect';
+import { Reason, appError, type ErrorFacts } from './errors.js';
 import { findTrailerError } from '@connectrpc/connect/protocol-grpc';
 import { headersToMetadata, metadataToHeaders } from './grpc-server.js';
 import type { Metrics } from './metrics.js';
@@ -25,6 +26,27 @@ export interface GrpcTransportOptions {
   compression?: boolean;
 }
 
+/** Largest reply a client accepts from a peer, in bytes (grpc-js's max_receive_message_length). */
+export const MAX_REPLY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Errors this process made on its own side of a call (a request it failed to build, a reply larger than it
+ * accepts): they say nothing about the peer's health, so circuit breakers must not count them.
+ */
+const localFailures = new WeakSet<ConnectError>();
+
+/** True when a call failed on the caller's side, not because the peer is unhealthy. */
+export function isLocalFailure(err: unknown): boolean {
+  return err instanceof ConnectError && localFailures.has(err);
+}
+
+function localFailure(code: Code, message: string, facts: ErrorFacts = {}): ConnectError {
+  const reason = code === Code.InvalidArgument ? Reason.REPLY_TOO_LARGE : Reason.INTERNAL;
+  const err = appError(code, reason, message, facts);
+  localFailures.add(err);
+  return err;
+}
+
 /** A Connect transport that speaks gRPC through grpc-js, for Connect's typed `createClient`. */
 export interface GrpcTransport extends Transport {
   /** Closes every connection. */
@@ -43,7 +65,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     // Separate subchannels per client, so N clients really are N connections.
     'grpc.use_local_subchannel_pool': 1,
     'grpc.keepalive_time_ms': 30_000,
-    'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    'grpc.max_receive_message_length': MAX_REPLY_BYTES,
     ...(options.compression ? { 'grpc.default_compression_algorithm': 2 } : {}),
   };
   const clients = Array.from({ length: count }, () => new grpc.Client(address, grpc.credentials.createInsecure(), channelOptions));
@@ -66,7 +88,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       const labels = { grpc_service: method.parent.typeName, grpc_method: method.name };
       info = {
         path: `/${method.parent.typeName}/${method.name}`,
-        serialize: (msg: never) => Buffer.from(toBinary(method.input, create(method.input, msg))),
+        // The message arrives already encoded (see unary): a request that cannot be built never reaches grpc-js.
+        serialize: (msg: never) => msg as unknown as Buffer,
         deserialize: (buf: Buffer) => fromBinary(method.output, buf),
         ...(options.metrics ? { handling: options.metrics.grpcClientHandling.labels(labels) } : {}),
         handled: new Map(),
@@ -101,12 +124,18 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     const started = info.handling ? process.hrtime.bigint() : 0n;
     return new Promise<UnaryResponse<I, O>>((resolve, reject) => {
       if (signal?.aborted) return reject(new ConnectError('the call was cancelled', Code.Canceled));
+      let encoded: Buffer;
+      try {
+        encoded = Buffer.from(toBinary(method.input, create(method.input, input)));
+      } catch (err) {
+        return reject(localFailure(Code.Internal, `could not encode the ${method.name} request: ${String(err)}`, { cause: err }));
+      }
       let responseMetadata: grpc.Metadata | undefined;
-      const call = client.makeUnaryRequest(path(info), info.serialize, info.deserialize, input as never, metadata, { deadline }, (err, value) => {
+      const call = client.makeUnaryRequest(path(info), info.serialize, info.deserialize, encoded as never, metadata, { deadline }, (err, value) => {
         signal?.removeEventListener('abort', onAbort);
         countHandled(info, err ? (err.code as number) : 0);
         info.handling?.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        if (err) return reject(toConnectError(err));
+        if (err) return reject(isOversizedReply(err) ? replyTooLarge(method.parent.name, err) : toConnectError(err));
         resolve(unaryResponse(method, value as never, responseMetadata));
       });
       call.on('metadata', (md: grpc.Metadata) => (responseMetadata = md));
@@ -181,6 +210,19 @@ function unaryResponse<I extends DescMessage, O extends DescMessage>(
       return (trailer ??= new Headers());
     },
   };
+}
+
+/** grpc-js refused a reply above max_receive_message_length ("Received message larger than max (N vs M)"). */
+function isOversizedReply(err: grpc.ServiceError): boolean {
+  return err.code === grpc.status.RESOURCE_EXHAUSTED && /^Received message larger than max/.test(err.details ?? '');
+}
+
+/** The caller asked for more than one reply may carry: its request to change, not the peer's health. */
+function replyTooLarge(service: string, err: grpc.ServiceError): ConnectError {
+  return localFailure(Code.InvalidArgument, `the reply from ${service} is larger than ${MAX_REPLY_BYTES} bytes: ask for fewer or smaller items at once`, {
+    limit: MAX_REPLY_BYTES,
+    cause: err,
+  });
 }
 
 /** grpc-js's error as a ConnectError, with the details from grpc-status-details-bin. */

@@ -6,7 +6,7 @@ import { requestContextOf, type RequestContext } from '../request-context.js';
 /**
  * A small, real implementation of a contract, so the kit can be tested over the
  * wire without any service's storage. GetPasteStats is the probe: `missing`
- * answers NOT_FOUND, `boom` throws an unexpected error, `slow<ms>` waits. Reads
+ * answers NOT_FOUND, `boom` throws an unexpected error, `slow<ms>` waits, `big<n>` answers an n-byte reply. Reads
  * record the request context each call arrived with in `seen`.
  */
 export function echoAnalyticsImpl(seen: RequestContext[] = []): ServiceImpl<typeof AnalyticsService> {
@@ -25,6 +25,7 @@ export function echoAnalyticsImpl(seen: RequestContext[] = []): ServiceImpl<type
       record(ctx);
       if (req.pasteId === 'missing') throw appError(Code.NotFound, Reason.PASTE_NOT_FOUND, 'paste missing not found', { field: 'paste_id' });
       if (req.pasteId === 'boom') throw new Error('SELECT secret FROM table failed');
+      if (req.pasteId.startsWith('big')) return { stats: { pasteId: 'x'.repeat(Number(req.pasteId.slice(3))) } };
       if (req.pasteId.startsWith('slow')) await new Promise((r) => setTimeout(r, Number(req.pasteId.slice(4))));
       return { stats: { pasteId: req.pasteId, totalViews: BigInt(ctx.requestHeader.get('x-views') ?? 7) } };
     },
