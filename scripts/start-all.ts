@@ -1,4 +1,6 @@
 // `npm start`: the whole mesh on one machine. Embedded SQLite + in-process caches by default; MySQL and Redis when MYSQL_URL / REDIS_URL are set.
+// HOST, HTTP_PORT (the gateway's) and PUBLIC_URL are honoured; see startStack's `env`.
+import path from 'node:path';
 import { createLogger } from '@pastemesh/kit';
 import { startStack } from './stack.js';
 
@@ -7,13 +9,18 @@ const stack = await startStack({ env: process.env, ports: 'default' }).catch((er
   logger.fatal({ err }, 'start-up failed');
   process.exit(1);
 });
-const storage = process.env['MYSQL_URL'] ? `MySQL (${new URL(process.env['MYSQL_URL']).host})` : `SQLite files in ${process.env['DATA_DIR'] ?? './data'}`;
+const storage = process.env['MYSQL_URL'] ? `MySQL (${new URL(process.env['MYSQL_URL']).host})` : `SQLite files in ${path.resolve(process.env['DATA_DIR'] || 'data')}`;
 const cache = process.env['REDIS_URL'] ? 'Redis' : 'in-process caches';
+// One environment feeds all four services, so only the gateway's HTTP_PORT can be chosen from it (see stack.ts).
+const ignored = ['GRPC_PORT', 'CONNECT_PORT', 'ADMIN_PORT'].filter((name) => process.env[name]);
+const localUrl = stack.gatewayUrl.replace('//127.0.0.1:', '//localhost:');
 process.stdout.write(
   [
     '',
-    `  Pastemesh is running: ${stack.gatewayUrl.replace('127.0.0.1', 'localhost')}  (storage: ${storage}; cache: ${cache})`,
+    `  Pastemesh is running: ${localUrl}  (storage: ${storage}; cache: ${cache})`,
+    ...(stack.publicUrl === localUrl ? [] : [`  Paste links use PUBLIC_URL: ${stack.publicUrl}`]),
     `  GraphQL: ${stack.gatewayUrl}/graphql   gRPC: auth ${stack.grpc.auth}, paste ${stack.grpc.paste}, analytics ${stack.grpc.analytics}`,
+    ...(ignored.length ? [`  Ignored ${ignored.join(', ')}: npm start gives each service its default ports (only the gateway's HTTP_PORT can be set).`] : []),
     '  Ctrl-C stops all four services.',
     '',
   ].join('\n') + '\n',
