@@ -22,8 +22,11 @@ import { createPasteLoader } from './paste/paste.loader.js';
 import { createApollo } from './graphql/apollo.js';
 import { apolloRoute } from './graphql/http.js';
 import { createReadThroughCache } from './graphql/read-through.js';
-import { createContext, identifyCaller, type GatewayServices } from './graphql/context.js';
+import { graphqlContext } from './graphql/context.js';
+import type { GatewayServices } from './services.js';
 import { registerBadRequestLimit } from './http/bad-request-limit.js';
+import { limitConnectionsPerIp } from './http/connection-limit.js';
+import { registerFastifyErrors } from './http/fastify-errors.js';
 import { registerRawRoutes } from './http/raw.routes.js';
 import { lazyRequestLogger } from './http/request-logger.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -32,6 +35,11 @@ import { registerWellKnownRoutes } from './http/well-known.routes.js';
 
 /** How long past STATS_CACHE_TTL_MS stats totals may be answered while they are refreshed in the background. */
 const STATS_STALE_MS = 5_000;
+
+/** The /graphql body limit: JSON may spell each content byte as up to six (`\u0001`), plus the envelope. */
+export function graphqlBodyLimit(maxContentBytes: number): number {
+  return maxContentBytes * 6 + 64 * 1024;
+}
 
 /** Parts tests may replace (e.g. a producer pointed elsewhere). */
 export interface GatewayOverrides {
@@ -66,8 +74,10 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     metrics,
     logger,
   });
+  const ports = { http: config.HTTP_PORT, admin: config.ADMIN_PORT };
   const services: GatewayServices = {
     config,
+    publicUrl: () => config.PUBLIC_URL ?? `http://localhost:${ports.http}`,
     downstream,
     hotCache,
     producer,
@@ -96,20 +106,28 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     // Per-request log lines cost CPU on every read; errors are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyRequestLogger,
-    // Just above the paste limit: room for the GraphQL envelope, not for abuse.
-    bodyLimit: config.MAX_CONTENT_BYTES + 64 * 1024,
+    // GraphQL's JSON: the limit that counts is the content's decoded size (checked by the use case), and JSON
+    // may escape each byte of it as up to six (`\u0001`); POST / has its own limit, the content's.
+    bodyLimit: graphqlBodyLimit(config.MAX_CONTENT_BYTES),
+    // Slow clients: a whole request within REQUEST_TIMEOUT_MS (Node answers 408 and closes), headers within
+    // HEADERS_TIMEOUT_MS, idle keep-alive connections closed after KEEP_ALIVE_TIMEOUT_MS; checked every second.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: { headersTimeout: config.HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Trust X-Forwarded-For only from the configured number of proxies in front (the Istio ingress).
     trustProxy: (_address: string, hop: number) => hop < config.TRUST_PROXY_HOPS,
   });
+  limitConnectionsPerIp(app.server, config.MAX_CONNECTIONS_PER_IP, metrics);
   registerSecurityHeaders(app);
   registerBadRequestLimit(app, services.limits, logger);
+  registerFastifyErrors(app, config.MAX_CONTENT_BYTES, logger);
 
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    handler: apolloRoute(apollo, async (req) => createContext(services, await identifyCaller(services, req))),
+    handler: apolloRoute(apollo, graphqlContext(services)),
   });
   registerRawRoutes(app, services);
   registerWebRoutes(app);
@@ -127,10 +145,9 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     const ready = !stopping && Object.values(checks).every((v) => v === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, breakers: breakerStates() });
   });
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  // Metrics only on the admin port: the public one must not tell strangers about traffic and internals.
   const admin = createAdminServer({ registry: metrics.registry, readiness, isReady: () => !stopping });
 
-  const ports = { http: config.HTTP_PORT, admin: config.ADMIN_PORT };
   return {
     ports,
     services,
@@ -142,7 +159,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
       await app.listen({ port: config.HTTP_PORT, host: config.HOST });
       ports.http = (app.server.address() as { port: number }).port;
       ports.admin = await listen(admin, config.ADMIN_PORT, config.HOST);
-      logger.info({ ports, url: config.PUBLIC_URL }, 'gateway listening');
+      logger.info({ ports, url: services.publicUrl() }, 'gateway listening');
       return { ...ports };
     },
     async stop() {

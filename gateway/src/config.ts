@@ -5,11 +5,17 @@ export const gatewayConfigSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   HTTP_PORT: port(5000),
   ADMIN_PORT: port(9000),
-  /** The address people use to reach the gateway; paste links are built from it. */
-  PUBLIC_URL: z.string().url().default('http://localhost:5000'),
+  /** The address people use to reach the gateway; paste links are built from it. Unset: http://localhost:<bound HTTP port>. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   REDIS_URL: redisUrl,
   LOG_LEVEL: logLevel,
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Schema introspection and "Did you mean…" suggestions; off unless a developer asks (they help attackers map the API). */
+  GRAPHQL_INTROSPECTION: bool(false),
   AUTH_SVC_URL: peerUrl('127.0.0.1:5001'),
   PASTE_SVC_URL: peerUrl('127.0.0.1:5002'),
   ANALYTICS_SVC_URL: peerUrl('127.0.0.1:5003'),
@@ -50,6 +56,21 @@ export const gatewayConfigSchema = z.object({
    * balancers stop sending here before the listener closes (in Kubernetes a preStop sleep does the same).
    */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(1_000),
+  /**
+   * How long a client may take to send one whole request (headers and body), in ms; a slower one is answered
+   * 408 and closed. 10 s is ~100 KiB/s for a 1 MiB paste.
+   */
+  REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  /** How long a client may take to send a request's headers, in ms. */
+  HEADERS_TIMEOUT_MS: positiveInt(5_000),
+  /** How long an idle keep-alive connection stays open, in ms. */
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+  /**
+   * Open connections one client address may hold; further ones are closed at once. 0 turns it off: do that
+   * behind a proxy (TRUST_PROXY_HOPS > 0), where every connection comes from the proxy and the proxy limits
+   * connections per client (Istio: the DestinationRule's connectionPool).
+   */
+  MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(64),
   /** Trust X-Forwarded-For from this many proxies (Istio ingress = 1). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
 });

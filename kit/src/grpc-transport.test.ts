@@ -3,7 +3,7 @@ import { AnalyticsService } from '@pastemesh/gen/analytics';
 import { createServiceHost, type ServiceHost } from './service-host.js';
 import { createMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
-import { createServiceClient } from './clients.js';
+import { createServiceClient, type ServiceClient } from './clients.js';
 import { MAX_REPLY_BYTES, grpcTarget, isLocalFailure } from './grpc-transport.js';
 import { ConnectError, Code } from '@connectrpc/connect';
 import { errorDetail } from './errors.js';

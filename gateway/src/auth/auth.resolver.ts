@@ -1,7 +1,8 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Role, type Account, type ApiKey, type TokenPair } from '@pastemesh/gen/auth';
-import { asCaller, traced, type GatewayContext } from '../graphql/context.js';
-import { requireSignedIn } from '../paste/paste.resolver.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { asCaller, limitKeys, traced } from '../request/caller.js';
+import { requireSignedIn } from '../paste/paste.actions.js';
 import { toUserView } from '../user/user.loader.js';
 
 const date = (t: Timestamp | undefined) => (t ? timestampDate(t) : null);
@@ -69,6 +70,8 @@ export const authResolvers = {
     },
     async createApiKey(_: unknown, args: { name: string }, ctx: GatewayContext) {
       requireSignedIn(ctx);
+      // A key is a credential: minting them counts like creating pastes, per IP and per user.
+      await ctx.services.limits.consume('create', limitKeys(ctx.caller));
       const res = await ctx.services.downstream.auth.createApiKey({ name: args.name }, asCaller(ctx.caller));
       return { apiKey: toApiKeyView(res.apiKey!), secret: res.secret };
     },

@@ -5,11 +5,13 @@ import { Counter, Histogram } from 'prom-client';
 import { LATENCY_BUCKETS, type Logger, type Metrics } from '@pastemesh/kit';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayContext } from './context.js';
+import { ConnectError } from '@connectrpc/connect';
 import { formatError, isUnexpected } from './error-codes.js';
+import { logEdgeError, toEdgeError } from '../request/edge-error.js';
 import { createSchema } from './schema.js';
 
 /**
- * Operation counts and latency by operation name, every error tagged with the request id, and (in production)
+ * Operation counts and latency by operation name, every error tagged with the request id, and (unless GRAPHQL_INTROSPECTION=true)
  * no field suggestions in error messages: done here rather than by graphql-armor's plugin, which would be one
  * more plugin for Apollo to call on every request.
  */
@@ -44,7 +46,11 @@ function observabilityPlugin(metrics: Metrics, logger: Logger, hideSuggestions: 
         async didEncounterErrors({ errors, contextValue }) {
           for (const err of errors) {
             if (hideSuggestions) err.message = err.message.replace(/ ?Did you mean .+\?$/, '');
-            if (isUnexpected(err)) logger.error({ err: err.originalError ?? err, path: err.path, requestId: contextValue.caller?.trace.requestId }, 'graphql error');
+            const requestId = contextValue?.caller?.trace.requestId ?? '';
+            if (err.originalError instanceof ConnectError || isUnexpected(err)) {
+              const cause = err.originalError ?? err;
+              logEdgeError(toEdgeError(cause), cause, requestId, logger);
+            }
           }
         },
         async willSendResponse({ response, contextValue, operationName, errors }) {
@@ -55,7 +61,7 @@ function observabilityPlugin(metrics: Metrics, logger: Logger, hideSuggestions: 
           const c = childrenOf(operation);
           c.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
           (errors?.length ? c.error : c.ok).inc();
-          const requestId = contextValue.caller?.trace.requestId;
+          const requestId = contextValue?.caller?.trace.requestId;
           if (response.body.kind === 'single' && response.body.singleResult.errors && requestId) {
             response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId } }));
           }
@@ -65,9 +71,10 @@ function observabilityPlugin(metrics: Metrics, logger: Logger, hideSuggestions: 
   };
 }
 
-/** Apollo with CSRF prevention, query limits (graphql-armor), no batching, masked errors, and production hardening. */
+/** Apollo with CSRF prevention, query limits (graphql-armor), no batching, masked errors, and no introspection or field suggestions unless GRAPHQL_INTROSPECTION=true. */
 export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Logger): ApolloServer<GatewayContext> {
-  const production = config.NODE_ENV === 'production';
+  // Off unless asked for: a public endpoint should not hand out its schema or guess field names for strangers.
+  const introspection = config.GRAPHQL_INTROSPECTION;
   const armor = new ApolloArmor({
     maxDepth: { n: config.GRAPHQL_MAX_DEPTH },
     maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
@@ -84,7 +91,7 @@ export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Lo
     csrfPrevention: true,
     // The process owns shutdown (drain HTTP first, then Apollo); Apollo's own signal handlers would race it.
     stopOnTerminationSignals: false,
-    introspection: !production,
+    introspection,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     includeStacktraceInErrorResponses: false,
@@ -94,7 +101,7 @@ export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Lo
     validationRules: armor.validationRules,
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
-      observabilityPlugin(metrics, logger, production),
+      observabilityPlugin(metrics, logger, !introspection),
       // No @cacheControl hints in the schema: the default plugin would only add a hook to every field.
       ApolloServerPluginCacheControlDisabled(),
     ],

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { errorDetail } from '@pastemesh/kit';
+import { toEdgeError } from '../request/edge-error.js';
 
 /** GraphQL `extensions.code` for every gRPC code: the one mapping the gateway uses. */
 export const GRAPHQL_CODE_BY_GRPC: Readonly<Record<Code, string>> = Object.freeze({
@@ -22,38 +22,35 @@ export const GRAPHQL_CODE_BY_GRPC: Readonly<Record<Code, string>> = Object.freez
   [Code.Unauthenticated]: 'UNAUTHENTICATED',
 });
 
+/** The error a resolver threw, under graphql-js's wrapper. */
+function originalOf(error: unknown): unknown {
+  return error instanceof GraphQLError ? error.originalError : error;
+}
+
 /** True when an error must be masked and logged: an internal failure, not something the caller can act on. */
 export function isUnexpected(error: unknown): boolean {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof ConnectError) return GRAPHQL_CODE_BY_GRPC[original.code] === 'INTERNAL_SERVER_ERROR';
+  const original = originalOf(error);
+  if (original instanceof ConnectError) return toEdgeError(original).log === 'error';
   if (original instanceof GraphQLError || original === undefined) return false;
   return true;
 }
 
 /**
- * Apollo's formatError: the one place errors are shaped. gRPC errors get their
- * mapped code and the reason, field, limit and retry time from their detail;
- * unexpected errors are masked (no stack, no SQL). The request id is added by
- * the request-id plugin, which also logs the masked ones.
+ * Apollo's formatError: GraphQL's side of the one error shaping (request/edge-error.ts, which plain HTTP uses
+ * too). gRPC errors get their mapped code and the reason, field, limit and retry time from their detail;
+ * unexpected errors and transport failures are masked (no stack, no SQL, no internal address). The request id
+ * is added by the observability plugin, which also logs what was masked.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const path = formatted.path;
-  if (isUnexpected(error)) return { message: 'Internal server error', ...(path ? { path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof ConnectError) {
-    const detail = errorDetail(original);
+  const original = originalOf(error);
+  if (original instanceof ConnectError || isUnexpected(error)) {
+    const edge = toEdgeError(original);
     return {
-      message: original.rawMessage,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      message: edge.message,
+      ...(formatted.locations && !edge.log ? { locations: formatted.locations } : {}),
       ...(path ? { path } : {}),
-      extensions: {
-        // Too-large content is the caller's input, whichever gRPC code carried it.
-        code: detail?.reason === 'CONTENT_TOO_LARGE' ? 'BAD_USER_INPUT' : GRAPHQL_CODE_BY_GRPC[original.code],
-        ...(detail?.reason ? { reason: detail.reason } : {}),
-        ...(detail?.field ? { field: detail.field } : {}),
-        ...(detail && detail.limit > 0n ? { limit: Number(detail.limit) } : {}),
-        ...(detail?.retryAfterSeconds ? { retryAfter: detail.retryAfterSeconds } : {}),
-      },
+      extensions: edge.extensions,
     };
   }
   const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};

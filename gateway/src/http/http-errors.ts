@@ -1,31 +1,19 @@
 import type { FastifyReply } from 'fastify';
-import { Code, ConnectError } from '@connectrpc/connect';
-import { errorDetail, type Logger } from '@pastemesh/kit';
+import type { Logger } from '@pastemesh/kit';
+import { logEdgeError, toEdgeError } from '../request/edge-error.js';
 
-/** HTTP status for a gRPC code on the plain endpoints (curl, browsers). */
-const HTTP_STATUS: Partial<Record<Code, number>> = {
-  [Code.InvalidArgument]: 400,
-  [Code.OutOfRange]: 400,
-  [Code.Unauthenticated]: 401,
-  [Code.PermissionDenied]: 403,
-  [Code.NotFound]: 404,
-  [Code.AlreadyExists]: 409,
-  [Code.Aborted]: 409,
-  [Code.FailedPrecondition]: 412,
-  [Code.ResourceExhausted]: 429,
-  [Code.Canceled]: 499,
-  [Code.Unavailable]: 503,
-  [Code.DeadlineExceeded]: 503,
-};
-
-/** Answers a failed plain-HTTP request as one line of text with a fitting status (and Retry-After on 429). */
-export function sendPlainError(reply: FastifyReply, err: unknown, logger: Logger): FastifyReply {
-  const error = ConnectError.from(err);
-  const detail = errorDetail(error);
-  let status = HTTP_STATUS[error.code] ?? 500;
-  if (detail?.reason === 'CONTENT_TOO_LARGE') status = 413;
-  if (status === 500) logger.error({ err, requestId: reply.request.id }, 'plain endpoint failed');
-  if (detail?.retryAfterSeconds) reply.header('retry-after', String(detail.retryAfterSeconds));
-  const message = status === 500 ? `internal error (request id ${reply.request.id})` : error.rawMessage;
-  return reply.code(status).type('text/plain; charset=utf-8').send(`error: ${message}\n`);
+/**
+ * Answers a failed plain-HTTP request (curl, browsers) as one line of text, `error: <message>`, with the
+ * status, Retry-After and WWW-Authenticate the one error shaping (request/edge-error.ts) gives it (or
+ * `status`, for what Fastify refused with a more exact one, such as 415); a 5xx names the request id so a
+ * user's report can be found in the log.
+ */
+export function sendPlainError(reply: FastifyReply, err: unknown, logger: Logger, status?: number): FastifyReply {
+  const requestId = String(reply.request.id);
+  const edge = toEdgeError(err);
+  logEdgeError(edge, err, requestId, logger);
+  if (edge.extensions.retryAfter) reply.header('retry-after', String(edge.extensions.retryAfter));
+  if (edge.wwwAuthenticate) reply.header('www-authenticate', edge.wwwAuthenticate);
+  const message = edge.status >= 500 ? `${edge.message} (request id ${requestId})` : edge.message;
+  return reply.code(status ?? edge.status).type('text/plain; charset=utf-8').send(`error: ${message}\n`);
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CallOptions, Client } from '@connectrpc/connect';
-import type { PasteService } from '@pastemesh/gen/paste';
+import type { Paste, PasteService } from '@pastemesh/gen/paste';
+import { Reason, errorDetail } from '@pastemesh/kit';
 import type { HotCache } from './hot-cache.js';
 import { isExpired, toPasteView, type PasteView } from './paste.view.js';
 
@@ -16,6 +17,20 @@ const MAX_BATCH = 500;
  * may see).
  */
 export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: HotCache, options: CallOptions, shared: boolean) {
+  /**
+   * One BatchGetPastes; a batch whose pastes together exceed the client's reply limit (nine 1 MiB pastes do)
+   * is split in halves until each part fits, so a valid query never fails for its size.
+   */
+  const fetchPastes = async (ids: string[]): Promise<Paste[]> => {
+    try {
+      return (await paste.batchGetPastes({ ids, withContent: true }, options)).pastes;
+    } catch (err) {
+      if (ids.length < 2 || errorDetail(err)?.reason !== Reason.REPLY_TOO_LARGE) throw err;
+      const half = ids.length >> 1;
+      const parts = await Promise.all([fetchPastes(ids.slice(0, half)), fetchPastes(ids.slice(half))]);
+      return parts.flat();
+    }
+  };
   return new DataLoader<string, PasteView | null>(
     async (ids) => {
       const cached = ids.map((id) => hotCache.get(id));
@@ -23,8 +38,7 @@ export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: 
       const misses = [...new Set(ids.filter((_, i) => !cached[i]))];
       const found = new Map<string, PasteView>();
       if (misses.length > 0) {
-        const res = await paste.batchGetPastes({ ids: misses, withContent: true }, options);
-        for (const p of res.pastes) {
+        for (const p of await fetchPastes(misses)) {
           const view = toPasteView(p);
           found.set(view.id, view);
           hotCache.offer(view);

@@ -1,31 +1,24 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { Expiry, Visibility } from '@pastemesh/gen/paste';
 import type { GraphQLResolveInfo } from 'graphql';
-import { asCaller, recordView, traced, type GatewayContext } from '../graphql/context.js';
+import type { GatewayContext } from '../graphql/context.js';
 import { selectsField } from '../graphql/selection.js';
-import { toPasteView, VISIBILITY_BY_NAME, type PasteView } from './paste.view.js';
+import { traced } from '../request/caller.js';
+import {
+  createPaste,
+  deletePaste,
+  listPastes,
+  pasteContent,
+  pasteUrls,
+  pasteVersions,
+  readPaste,
+  revealPaste,
+  updatePaste,
+  type PastePage,
+} from './paste.actions.js';
+import type { PasteParams } from './paste.input.js';
+import type { PasteView } from './paste.view.js';
 
-const encoder = new TextEncoder();
-
-interface CreatePasteInput {
-  content: string;
-  title?: string | null;
-  language?: string | null;
-  visibility?: PasteView['visibility'] | null;
-  expiry?: keyof typeof Expiry | null;
-  burnAfterRead?: boolean | null;
-}
-
-interface UpdatePasteInput {
-  id: string;
-  content: string;
-  title?: string | null;
-  language?: string | null;
-  visibility?: PasteView['visibility'] | null;
-}
-
-/** NotFound from paste-svc means "no such paste for you": GraphQL answers null rather than an error. */
+/** NotFound means "no such paste for you": GraphQL answers null rather than an error. */
 async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   try {
     return await promise;
@@ -35,46 +28,22 @@ async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   }
 }
 
-/** Reads one paste for the `paste` query: latest through the batching loader, other versions directly. */
-async function loadPaste(ctx: GatewayContext, id: string, version: number | null | undefined): Promise<PasteView | null> {
-  await ctx.services.limits.consume('read', [`ip:${ctx.caller.ip}`]);
-  if (!version) return ctx.loaders.paste.load(id);
-  const opts = asCaller(ctx.caller);
-  const meta = await orNull(ctx.services.downstream.paste.getPaste({ id, version, withoutContent: true }, opts));
-  if (!meta?.paste) return null;
-  // Never burn through a query: burn-after-read content needs revealPaste.
-  if (meta.paste.burnAfterRead) return toPasteView(meta.paste);
-  const full = await orNull(ctx.services.downstream.paste.getPaste({ id, version }, opts));
-  return full?.paste ? toPasteView(full.paste) : null;
-}
-
-/** The page of a connection, as Relay expects it; `after` takes `pageInfo.endCursor`. */
-function connection(pastes: PasteView[], nextPageToken: string) {
+/** The page of a connection, as Relay expects it; `after` takes `pageInfo.endCursor` (null on the last page). */
+function connection({ pastes, nextPageToken }: PastePage) {
   return {
     edges: pastes.map((node) => ({ cursor: node.id, node })),
     pageInfo: { hasNextPage: nextPageToken !== '', endCursor: nextPageToken || null },
   };
 }
 
+type PageArgs = { first: number; after?: string | null };
+
+/** GraphQL's paste fields: each translates its arguments to one use case in paste.actions.ts. */
 export const pasteResolvers = {
   Query: {
-    paste: (_: unknown, args: { id: string; version?: number | null }, ctx: GatewayContext) => loadPaste(ctx, args.id, args.version),
-
-    async pastes(_: unknown, args: { first: number; after?: string | null }, ctx: GatewayContext) {
-      await ctx.services.limits.consume('read', [`ip:${ctx.caller.ip}`]);
-      const res = await ctx.services.downstream.paste.listPastes({ pageSize: args.first, pageToken: args.after ?? '' }, asCaller(ctx.caller));
-      return connection(res.pastes.map(toPasteView), res.nextPageToken);
-    },
-
-    async myPastes(_: unknown, args: { first: number; after?: string | null }, ctx: GatewayContext) {
-      const me = requireSignedIn(ctx);
-      const res = await ctx.services.downstream.paste.listPastes(
-        { ownerId: me, pageSize: args.first, pageToken: args.after ?? '' },
-        asCaller(ctx.caller),
-      );
-      return connection(res.pastes.map(toPasteView), res.nextPageToken);
-    },
-
+    paste: (_: unknown, args: { id: string; version?: number | null }, ctx: GatewayContext) => orNull(readPaste(ctx, args.id, args.version)),
+    pastes: async (_: unknown, args: PageArgs, ctx: GatewayContext) => connection(await listPastes(ctx, args)),
+    myPastes: async (_: unknown, args: PageArgs, ctx: GatewayContext) => connection(await listPastes(ctx, { ...args, mine: true })),
     async languages(_: unknown, __: unknown, ctx: GatewayContext) {
       const res = await ctx.services.downstream.paste.listLanguages({}, traced(ctx.caller));
       return res.languages.map((l) => ({ id: l.id, name: l.name }));
@@ -82,94 +51,23 @@ export const pasteResolvers = {
   },
 
   Mutation: {
-    async createPaste(_: unknown, { input }: { input: CreatePasteInput }, ctx: GatewayContext) {
-      const { caller, limits, downstream } = { caller: ctx.caller, ...ctx.services };
-      await limits.consume('create', [`ip:${caller.ip}`, ...(caller.principal ? [`user:${caller.principal.userId}`] : [])]);
-      const res = await downstream.paste.createPaste(
-        {
-          content: encoder.encode(input.content),
-          title: input.title ?? '',
-          language: input.language ?? '',
-          visibility: input.visibility ? VISIBILITY_BY_NAME[input.visibility] : Visibility.PUBLIC,
-          expiry: input.expiry ? Expiry[input.expiry] : Expiry.UNSPECIFIED,
-          burnAfterRead: input.burnAfterRead ?? false,
-        },
-        asCaller(caller),
-      );
-      return { paste: toPasteView(res.paste!), deleteToken: res.deleteToken || null };
-    },
-
-    async updatePaste(_: unknown, { input }: { input: UpdatePasteInput }, ctx: GatewayContext) {
-      requireSignedIn(ctx);
-      await ctx.services.limits.consume('create', [`user:${ctx.caller.principal!.userId}`]);
-      const res = await ctx.services.downstream.paste.updatePaste(
-        {
-          id: input.id,
-          content: encoder.encode(input.content),
-          ...(input.title != null ? { title: input.title } : {}),
-          ...(input.language != null ? { language: input.language } : {}),
-          visibility: input.visibility ? VISIBILITY_BY_NAME[input.visibility] : Visibility.UNSPECIFIED,
-        },
-        asCaller(ctx.caller),
-      );
-      ctx.services.hotCache.invalidate(input.id);
-      return toPasteView(res.paste!);
-    },
-
+    createPaste: (_: unknown, { input }: { input: PasteParams }, ctx: GatewayContext) => createPaste(ctx, input),
+    updatePaste: (_: unknown, { input }: { input: PasteParams & { id: string } }, ctx: GatewayContext) => updatePaste(ctx, input.id, input),
     async deletePaste(_: unknown, args: { id: string; deleteToken?: string | null }, ctx: GatewayContext) {
-      await ctx.services.downstream.paste.deletePaste({ id: args.id, deleteToken: args.deleteToken ?? '' }, asCaller(ctx.caller));
-      ctx.services.hotCache.invalidate(args.id);
+      await deletePaste(ctx, args.id, args.deleteToken);
       return true;
     },
-
-    async revealPaste(_: unknown, args: { id: string }, ctx: GatewayContext) {
-      await ctx.services.limits.consume('read', [`ip:${ctx.caller.ip}`]);
-      const res = await orNull(ctx.services.downstream.paste.getPaste({ id: args.id }, asCaller(ctx.caller)));
-      if (!res?.paste) return null;
-      const view = toPasteView(res.paste);
-      if (view.burnAfterRead) ctx.services.hotCache.invalidate(view.id);
-      return view;
-    },
+    revealPaste: (_: unknown, args: { id: string }, ctx: GatewayContext) => orNull(revealPaste(ctx, args.id)),
   },
 
   Paste: {
-    async content(paste: PasteView, _: unknown, ctx: GatewayContext) {
-      let content = paste.content;
-      if (content === null) {
-        if (paste.burnAfterRead) return null;
-        const full = paste.version === paste.latestVersion ? await ctx.loaders.paste.load(paste.id) : null;
-        content = full?.content ?? null;
-      }
-      if (content !== null && !ctx.viewed.has(paste.id)) {
-        ctx.viewed.add(paste.id);
-        recordView(ctx.services, ctx.caller, paste.id);
-      }
-      return content;
-    },
-    title: (p: PasteView) => p.title,
-    async versions(paste: PasteView, _: unknown, ctx: GatewayContext) {
-      const res = await ctx.services.downstream.paste.listPasteVersions({ id: paste.id }, asCaller(ctx.caller));
-      return res.versions.map((v) => ({
-        version: v.version,
-        title: v.title || null,
-        language: v.language,
-        sizeBytes: Number(v.sizeBytes),
-        sha256: v.sha256,
-        createdAt: v.createTime ? timestampDate(v.createTime) : new Date(0),
-      }));
-    },
+    content: (paste: PasteView, _: unknown, ctx: GatewayContext) => pasteContent(ctx, paste),
+    versions: (paste: PasteView, _: unknown, ctx: GatewayContext) => pasteVersions(ctx, paste),
     author: (paste: PasteView, _: unknown, ctx: GatewayContext) => (paste.ownerId ? ctx.loaders.user.load(paste.ownerId) : null),
     // A listing shows totals: without viewsPerDay, analytics-svc skips 30 days per paste.
     stats: (paste: PasteView, _: unknown, ctx: GatewayContext, info: GraphQLResolveInfo) =>
       (selectsField(info, 'viewsPerDay') ? ctx.loaders.stats : ctx.loaders.statsTotals).load(paste.id),
-    url: (paste: PasteView, _: unknown, ctx: GatewayContext) => `${ctx.services.config.PUBLIC_URL}/p/${paste.id}`,
-    rawUrl: (paste: PasteView, _: unknown, ctx: GatewayContext) => `${ctx.services.config.PUBLIC_URL}/raw/${paste.id}`,
+    url: (paste: PasteView, _: unknown, ctx: GatewayContext) => pasteUrls(ctx, paste).url,
+    rawUrl: (paste: PasteView, _: unknown, ctx: GatewayContext) => pasteUrls(ctx, paste).rawUrl,
   },
 };
-
-/** The signed-in user's id; UNAUTHENTICATED otherwise. */
-export function requireSignedIn(ctx: GatewayContext): string {
-  const principal = ctx.caller.principal;
-  if (!principal) throw new ConnectError('sign in first: this needs a bearer token or API key', Code.Unauthenticated);
-  return principal.userId;
-}

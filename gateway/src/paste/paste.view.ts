@@ -13,9 +13,11 @@ export interface PasteView {
   updatedAt: Date;
   expiresAt: Date | null;
   burnAfterRead: boolean;
+  /** A burn-after-read paste not revealed: content, size and hash are withheld (null). */
+  concealed: boolean;
   ownerId: string | null;
-  sizeBytes: number;
-  sha256: string;
+  sizeBytes: number | null;
+  sha256: string | null;
   version: number;
   latestVersion: number;
 }
@@ -41,9 +43,10 @@ export function toPasteView(paste: Paste): PasteView {
     updatedAt: paste.updateTime ? timestampDate(paste.updateTime) : new Date(0),
     expiresAt: paste.expireTime ? timestampDate(paste.expireTime) : null,
     burnAfterRead: paste.burnAfterRead,
+    concealed: paste.contentConcealed,
     ownerId: paste.ownerId || null,
-    sizeBytes: Number(paste.sizeBytes),
-    sha256: paste.sha256,
+    sizeBytes: paste.contentConcealed ? null : Number(paste.sizeBytes),
+    sha256: paste.contentConcealed ? null : paste.sha256,
     version: paste.version,
     latestVersion: paste.latestVersion,
   };

@@ -1,9 +1,11 @@
 import { TopWindow } from '@pastemesh/gen/analytics';
-import { traced, type GatewayContext } from '../graphql/context.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { limitKeys, traced } from '../request/caller.js';
 
 export const statsResolvers = {
   Query: {
     async topPastes(_: unknown, args: { window: keyof typeof TopWindow; limit: number }, ctx: GatewayContext) {
+      await ctx.services.limits.consume('read', limitKeys(ctx.caller));
       const res = await ctx.services.downstream.analytics.topPastes({ window: TopWindow[args.window], limit: args.limit }, traced(ctx.caller));
       const pastes = await ctx.loaders.paste.loadMany(res.pastes.map((p) => p.pasteId));
       // A ranked paste that was deleted or made private since is left out rather than failing the list.
