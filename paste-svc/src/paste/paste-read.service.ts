@@ -1,81 +1,76 @@
+import { create } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
-import { Visibility, type PasteService } from '@pastemesh/gen/paste';
+import { PasteVersionsSchema, Visibility, type PasteService } from '@pastemesh/gen/paste';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { callerOf, inTransaction, type Principal } from '@pastemesh/kit';
-import { READ_COMMITTED } from '../database.js';
-import { canSee, isExpired, pasteNotFound, versionNotFound, visibleOrThrow, withoutContent } from './paste.access.js';
+import { callerOf } from '@pastemesh/kit';
+import { canSee, concealed, isExpired, pasteNotFound, versionNotFound, visibleOrThrow, withoutContent } from './paste.access.js';
 import type { PasteLookup } from './paste.cache.js';
-import { findPaste, findPastesByIds, listPastes, listVersions, removePastes } from './paste.repository.js';
+import { findPaste, findPastesByIds, listPastes, listVersions, listVersionsByIds } from './paste.repository.js';
 import type { PasteServiceDeps } from './paste.service.js';
-import { checkBatchIds, checkId, checkOwnerId, checkPageSize, checkVersion } from './paste.validation.js';
+import { MAX_BATCH_IDS, MAX_BATCH_VERSION_IDS, checkBatchIds, checkId, checkOwnerId, checkPageSize, checkVersion } from './paste.validation.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 
-type ReadHandlers = Pick<ServiceImpl<typeof PasteService>, 'getPaste' | 'batchGetPastes' | 'listPasteVersions' | 'listPastes'>;
+type ReadHandlers = Pick<ServiceImpl<typeof PasteService>, 'getPaste' | 'batchGetPastes' | 'listPasteVersions' | 'batchListPasteVersions' | 'listPastes'>;
 
-/** The read side: GetPaste (cache-aside, burn-after-read), BatchGetPastes, ListPasteVersions, ListPastes. */
-export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
-  const { db, dialect, cache, now } = deps;
-
-  async function load(id: string, version: number): Promise<PasteLookup> {
-    const stored = await findPaste(db, id, version, true);
+/**
+ * The paste at `version` (0: latest) through the cache: what GetPaste and
+ * RevealPaste read first. A burn-after-read paste's content is never read here.
+ */
+export function readThroughCache(deps: PasteServiceDeps, id: string, version: number): Promise<PasteLookup> {
+  return deps.cache.read(id, version, async () => {
+    const stored = await findPaste(deps.db, id, version, 'unless-burn');
     if (!stored) return { kind: 'missing' };
     return stored.hasVersion ? { kind: 'found', paste: stored.paste } : { kind: 'no-version', paste: stored.paste };
-  }
+  });
+}
 
-  /**
-   * Reads and deletes in one transaction; the conditional DELETE lets exactly
-   * one of any number of concurrent readers have the content.
-   */
-  async function burn(id: string, version: number, caller: Principal | undefined) {
-    const burned = await inTransaction(
-      db,
-      async (trx) => {
-        const stored = await findPaste(trx, id, version, true);
-        if (!stored?.hasVersion) return undefined;
-        const { paste } = stored;
-        if (!canSee(paste, caller) || isExpired(paste, now())) return undefined;
-        const [removed] = await removePastes(trx, dialect, [id]);
-        return removed ? { paste, removed } : undefined;
-      },
-      READ_COMMITTED,
-    );
-    if (!burned) throw pasteNotFound(id);
-    await cache.invalidate(id, burned.removed.latestVersion);
-    deps.events.deleted(burned.removed);
-    return burned.paste;
-  }
+/**
+ * The read side: GetPaste (cache-aside), BatchGetPastes, ListPasteVersions,
+ * BatchListPasteVersions, ListPastes. None of them changes anything, and each
+ * answers a burn-after-read paste concealed (only RevealPaste reads it).
+ */
+export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
+  const { db, cache, now } = deps;
 
   return {
     async getPaste(req, ctx: HandlerContext) {
       const id = checkId(req.id);
       const version = checkVersion(req.version);
-      const caller = callerOf(ctx);
-      const found = await cache.read(id, version, () => load(id, version));
+      const found = await readThroughCache(deps, id, version);
       if (found.kind === 'missing') throw pasteNotFound(id);
-      const paste = visibleOrThrow(found.paste, caller, now());
+      const paste = visibleOrThrow(found.paste, callerOf(ctx), now());
       if (found.kind === 'no-version') throw versionNotFound(id, version, paste.latestVersion);
-      if (req.withoutContent) return { paste: withoutContent(paste) };
-      if (paste.burnAfterRead) return { paste: await burn(id, version, caller) };
-      return { paste };
+      return { paste: req.withoutContent ? withoutContent(concealed(paste)) : concealed(paste) };
     },
 
     async batchGetPastes(req, ctx) {
-      const ids = checkBatchIds(req.ids);
+      const ids = checkBatchIds(req.ids, MAX_BATCH_IDS);
       const caller = callerOf(ctx);
       const at = now();
       // Latest versions with content are GetPaste's cache entries: one multi-key lookup, SQL for the misses only.
       const found = req.withContent
         ? await cache.readLatestMany(ids, (missing) => findPastesByIds(db, missing, true))
         : await findPastesByIds(db, ids, false);
-      return { pastes: found.filter((p) => canSee(p, caller) && !isExpired(p, at)) };
+      return { pastes: found.filter((p) => canSee(p, caller) && !isExpired(p, at)).map((p) => concealed(p)) };
     },
 
     async listPasteVersions(req, ctx) {
       const id = checkId(req.id);
-      const stored = await findPaste(db, id, 0, false);
+      const stored = await findPaste(db, id, 0, 'none');
       if (!stored) throw pasteNotFound(id);
-      visibleOrThrow(stored.paste, callerOf(ctx), now());
-      return { versions: await listVersions(db, id) };
+      const paste = visibleOrThrow(stored.paste, callerOf(ctx), now());
+      return { versions: (await listVersions(db, id)).map((v) => concealed(v, paste.burnAfterRead)) };
+    },
+
+    async batchListPasteVersions(req, ctx) {
+      const ids = checkBatchIds(req.ids, MAX_BATCH_VERSION_IDS);
+      const caller = callerOf(ctx);
+      const at = now();
+      const found = await listVersionsByIds(db, ids);
+      const pastes = found
+        .filter(({ paste }) => canSee(paste, caller) && !isExpired(paste, at))
+        .map(({ paste, versions }) => create(PasteVersionsSchema, { pasteId: paste.id, versions: versions.map((v) => concealed(v, paste.burnAfterRead)) }));
+      return { pastes };
     },
 
     async listPastes(req, ctx) {
@@ -96,7 +91,7 @@ export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
       const last = pastes[pastes.length - 1];
       const nextPageToken =
         found.length > pageSize && last?.createTime ? encodePageToken({ createdAt: timestampMs(last.createTime), id: last.id }, listing) : '';
-      return { pastes, nextPageToken };
+      return { pastes: pastes.map((p) => concealed(p)), nextPageToken };
     },
   };
 }

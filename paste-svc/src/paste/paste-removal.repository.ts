@@ -36,6 +36,16 @@ export async function removePastes(trx: Trx, dialect: SqlDialect, ids: string[],
   return removed.map(toRemovedPaste);
 }
 
+/**
+ * Locks a paste's row until the caller's transaction ends (MySQL), so no
+ * update commits between a read that follows and a removal: a reveal returns
+ * the version it deletes. SQLite needs none: a write committed since the read
+ * makes the removal fail busy and the transaction run again.
+ */
+export async function lockPaste(trx: Trx, dialect: SqlDialect, id: string): Promise<void> {
+  if (dialect === 'mysql') await trx.selectFrom('pastes').select('id').where('id', '=', id).forUpdate().execute();
+}
+
 /** Deletes the versions of pastes already deleted, and content whose last user they were. */
 async function releaseVersions(trx: Trx, pasteIds: string[]): Promise<void> {
   const uses = await trx

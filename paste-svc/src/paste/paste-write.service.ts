@@ -2,7 +2,7 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import { Visibility, type PasteService } from '@pastemesh/gen/paste';
 import { Code, Reason, appError, callerOf, inTransaction, invalidArgument, isDuplicateKey, requireCaller } from '@pastemesh/kit';
 import { READ_COMMITTED } from '../database.js';
-import { isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
+import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
 import { appendVersion, findPaste, insertPaste, removePastes } from './paste.repository.js';
 import type { PasteServiceDeps } from './paste.service.js';
 import { checkContent, checkDeleteToken, checkExpiry, checkId, checkLanguage, checkTitle, checkVisibility } from './paste.validation.js';
@@ -69,7 +69,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       const visibility = checkVisibility(req.visibility, Visibility.UNSPECIFIED);
       const sha256 = sha256Hex(content);
       for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
-        const current = await findPaste(db, id, 0, false);
+        const current = await findPaste(db, id, 0, 'none');
         if (!current) throw pasteNotFound(id);
         const paste = visibleOrThrow(current.paste, caller, now());
         if (!isOwner(paste, caller)) throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner may update paste ${id}`, { field: 'id' });
@@ -86,7 +86,8 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         if (!updated) continue;
         await cache.invalidate(id, updated.latestVersion);
         events.updated({ id, language: change.language, visibility: change.visibility, sizeBytes: content.length });
-        return { paste: updated };
+        // Its author knows the content, but only CreatePaste and RevealPaste show a burn-after-read paste's.
+        return { paste: concealed(updated) };
       }
       throw appError(Code.Aborted, Reason.PASTE_UPDATE_CONFLICT, `paste ${id} is being updated concurrently; try again`, { field: 'id' });
     },
@@ -95,7 +96,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       const id = checkId(req.id);
       const caller = callerOf(ctx);
       const token = checkDeleteToken(req.deleteToken);
-      const stored = await findPaste(db, id, 0, false);
+      const stored = await findPaste(db, id, 0, 'none');
       if (!stored) throw pasteNotFound(id);
       const admin = caller?.isAdmin === true;
       if (!admin) visibleOrThrow(stored.paste, caller, now());

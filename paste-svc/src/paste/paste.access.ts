@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { PasteSchema, Visibility, type Paste } from '@pastemesh/gen/paste';
+import { PasteSchema, PasteVersionSchema, Visibility, type Paste, type PasteVersion } from '@pastemesh/gen/paste';
 import { Code, Reason, appError, type Principal } from '@pastemesh/kit';
 
 /** Who may see a paste: anyone unless it is PRIVATE, then only its owner (admins moderate by deleting, not reading). */
@@ -49,4 +49,27 @@ export function withoutContent(paste: Paste): Paste {
   // Not clone(): that would copy up to a MiB of content only to drop it.
   const { $typeName: _type, content: _content, ...rest } = paste;
   return create(PasteSchema, { ...rest, contentIncluded: false });
+}
+
+/**
+ * A message as every read but RevealPaste sees it: for a burn-after-read
+ * paste, the content and everything derived from it (size, SHA-256) are
+ * withheld (`content_concealed`), so nobody learns or guesses it before the
+ * one reveal. Any other paste comes back as it is. The one place concealing
+ * happens: GetPaste, BatchGetPastes, ListPastes, UpdatePaste and the version
+ * lists all go through it. `paste` itself is never changed (cached messages
+ * are shared): a concealed paste is a copy.
+ */
+export function concealed(paste: Paste): Paste;
+/** A version of a paste (`burnAfterRead` is the paste's flag), concealed the same way. */
+export function concealed(version: PasteVersion, burnAfterRead: boolean): PasteVersion;
+export function concealed(message: Paste | PasteVersion, burnAfterRead?: boolean): Paste | PasteVersion {
+  if (message.$typeName === PasteVersionSchema.typeName) {
+    if (!burnAfterRead || (message.sizeBytes === 0n && message.sha256 === '')) return message;
+    const { $typeName: _type, ...fields } = message;
+    return create(PasteVersionSchema, { ...fields, sizeBytes: 0n, sha256: '' });
+  }
+  if (!message.burnAfterRead || message.contentConcealed) return message;
+  const { $typeName: _type, content: _content, ...rest } = message;
+  return create(PasteSchema, { ...rest, contentIncluded: false, sizeBytes: 0n, sha256: '', contentConcealed: true });
 }

@@ -47,6 +47,14 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
     expect(await h.sample('cache_requests_total', { cache: 'paste', result: 'hit' })).toBe(hits + 2);
   });
 
+  it('serves RevealPaste of a paste that is not burn-after-read from the entry GetPaste cached', async () => {
+    const { paste } = await h.client.createPaste({ content: bytes('cached reveal') });
+    await h.client.getPaste({ id: paste!.id });
+    const loads = await h.sample('paste_cache_loads_total');
+    expect(text((await h.client.revealPaste({ id: paste!.id })).paste?.content)).toBe('cached reveal');
+    expect(await h.sample('paste_cache_loads_total')).toBe(loads);
+  });
+
   it('serves the new version right after an update, and the old one at its version', async () => {
     const { paste } = await h.client.createPaste({ content: bytes('old') }, h.as(alice));
     const id = paste!.id;
@@ -89,7 +97,7 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
     const b = await h.client.createPaste({ content: bytes('b'), burnAfterRead: true });
     await h.client.updatePaste({ id: a.paste!.id, content: bytes('a2') }, h.as(alice));
     await h.client.deletePaste({ id: a.paste!.id }, h.as(alice));
-    await h.client.getPaste({ id: b.paste!.id });
+    await h.client.revealPaste({ id: b.paste!.id });
     await eventually(() => invalidated.filter((id) => id === a.paste!.id).length >= 2 && invalidated.includes(b.paste!.id), 5_000);
   });
 
@@ -132,8 +140,8 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
     }
     const own = await h.client.batchGetPastes({ ids: [secretId], withContent: true }, h.as(alice));
     expect(text(own.pastes[0]?.content)).toBe('mine only');
-    // The burn-after-read paste is still there for the one reader who may burn it.
-    expect(text((await h.client.getPaste({ id: burn.paste!.id })).paste?.content)).toBe('read once');
+    // The burn-after-read paste is still there for the one reader who reveals it.
+    expect(text((await h.client.revealPaste({ id: burn.paste!.id })).paste?.content)).toBe('read once');
   });
 
   it('drops cached BatchGetPastes entries the moment they expire', async () => {

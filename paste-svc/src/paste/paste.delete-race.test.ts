@@ -132,3 +132,74 @@ describe('deleting a paste while it is updated, interleaved exactly (mysql)', ()
     expect(deleted).toMatchObject({ language: 'python', sizeBytes: BigInt(newContent.length) });
   });
 });
+
+describe.each(STORAGE_MODES)('revealing a burn-after-read paste while it is updated (%s)', (mode) => {
+  let h: PasteHarness;
+  let alice: string;
+
+  beforeAll(async () => {
+    h = await startPasteHarness(mode, 'paste_revealrace', { CACHE_MAX_TTL_MS: '300000' });
+    alice = await h.issuer.sign('alice');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('hands out the version it deleted, the one the DELETED event describes, whichever commits first', async () => {
+    for (let round = 0; round < 8; round++) {
+      const { paste } = await h.client.createPaste({ content: bytes(`v1 ${round}`), language: 'markdown', burnAfterRead: true }, h.as(alice));
+      const id = paste!.id;
+      const [, revealed] = await Promise.allSettled([
+        h.client.updatePaste({ id, content: bytes(`v2 ${round} longer`), language: 'python' }, h.as(alice)),
+        h.client.revealPaste({ id }),
+      ]);
+      expect(revealed.status).toBe('fulfilled');
+      const shown = (revealed as PromiseFulfilledResult<Awaited<ReturnType<typeof h.client.revealPaste>>>).value.paste!;
+      const deleted = h.events.filter((e) => e.pasteId === id && e.kind === PasteEventKind.DELETED);
+      expect(deleted).toHaveLength(1);
+      expect(deleted[0]).toMatchObject({ language: shown.language, sizeBytes: BigInt(shown.content.length) });
+      await expectGoneAtEveryVersion(h, id, 2);
+    }
+  });
+});
+
+describe('revealing a burn-after-read paste while it is updated, interleaved exactly (mysql)', () => {
+  let h: PasteHarness;
+  let alice: string;
+
+  beforeAll(async () => {
+    h = await startPasteHarness('mysql', 'paste_revealrace_exact', { CACHE_MAX_TTL_MS: '300000' });
+    alice = await h.issuer.sign('alice');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('reveals the version an update committed after the reveal started, not the one before it', async () => {
+    const db = await h.db();
+    const newContent = bytes(`second version ${Math.random()}`);
+    // Another paste stores the update's content first, so the test can lock its row.
+    const { paste: other } = await h.client.createPaste({ content: newContent }, h.as(alice));
+    const { paste } = await h.client.createPaste({ content: bytes('first version'), language: 'markdown', burnAfterRead: true }, h.as(alice));
+    const id = paste!.id;
+    const slow = withBearer(alice, 20_000);
+    const releaseContent = await holdLocks(db, (trx) => trx.selectFrom('paste_contents').select('sha256').where('sha256', '=', other!.sha256).forUpdate().execute());
+    try {
+      // The update locks the paste row, then waits for the content row...
+      const update = h.client.updatePaste({ id, content: newContent, language: 'python' }, slow);
+      await waitUntil(db, (waits) => waits.length === 1);
+      // ...while the reveal starts...
+      const reveal = h.client.revealPaste({ id }, slow);
+      await waitUntil(db, (waits) => waits.length === 2);
+      // ...and the update commits before the reveal deletes.
+      await releaseContent();
+      expect((await update).paste?.version).toBe(2);
+      const shown = (await reveal).paste!;
+      expect([shown.version, shown.language, text(shown.content)]).toEqual([2, 'python', text(newContent)]);
+    } finally {
+      await releaseContent();
+    }
+    await expectGoneAtEveryVersion(h, id, 2);
+    expect(h.events.find((e) => e.pasteId === id && e.kind === PasteEventKind.DELETED)).toMatchObject({ language: 'python' });
+  });
+});

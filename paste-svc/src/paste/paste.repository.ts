@@ -65,15 +65,28 @@ const HEAD = [
   'p.expires_at',
 ] as const;
 
-/** One paste at `version` (0: latest); the content too when `withContent`. One query. */
-export async function findPaste(db: Db | Trx, id: string, version: number, withContent: boolean): Promise<StoredPaste | undefined> {
+/**
+ * Which content a read joins: none, the content unless the paste is
+ * burn-after-read (every read but a reveal: that content is concealed, so the
+ * blob is never read for it), or always (the reveal itself).
+ */
+export type ContentRead = 'none' | 'unless-burn' | 'always';
+
+/** One paste at `version` (0: latest), with the content `content` asks for. One query. */
+export async function findPaste(db: Db | Trx, id: string, version: number, content: ContentRead): Promise<StoredPaste | undefined> {
   const row = await db
     .selectFrom('pastes as p')
     .leftJoin('paste_versions as v', (join) =>
       version === 0 ? join.onRef('v.paste_id', '=', 'p.id').onRef('v.version', '=', 'p.latest_version') : join.onRef('v.paste_id', '=', 'p.id').on('v.version', '=', version),
     )
     // Without content the join matches nothing, so the row shape stays the same and no blob is read.
-    .leftJoin('paste_contents as c', (join) => (withContent ? join.onRef('c.sha256', '=', 'v.sha256') : join.on(sql<boolean>`1 = 0`)))
+    .leftJoin('paste_contents as c', (join) =>
+      content === 'none'
+        ? join.on(sql<boolean>`1 = 0`)
+        : content === 'unless-burn'
+          ? join.onRef('c.sha256', '=', 'v.sha256').on('p.burn_after_read', '=', 0)
+          : join.onRef('c.sha256', '=', 'v.sha256'),
+    )
     .select([...HEAD, 'v.version', 'v.title', 'v.language', 'v.size_bytes', 'v.sha256', 'c.content'])
     .where('p.id', '=', id)
     .executeTakeFirst();
@@ -85,7 +98,7 @@ export async function findPastesByIds(db: Db, ids: string[], withContent: boolea
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom('pastes as p')
-    // Content of burn-after-read pastes is never read here: only GetPaste may burn them.
+    // Content of burn-after-read pastes is never read here: only RevealPaste reads (and burns) them.
     .leftJoin('paste_contents as c', (join) =>
       withContent ? join.onRef('c.sha256', '=', 'p.sha256').on('p.burn_after_read', '=', 0) : join.on(sql<boolean>`1 = 0`),
     )
@@ -126,6 +139,45 @@ export async function listPastes(
 export async function listVersions(db: Db, id: string): Promise<PasteVersion[]> {
   const rows = await db.selectFrom('paste_versions').selectAll().where('paste_id', '=', id).orderBy('version', 'desc').execute();
   return rows.map(toPasteVersion);
+}
+
+/** A paste (without version fields or content) and every version of it, newest first. */
+export interface PasteWithVersions {
+  paste: Paste;
+  versions: PasteVersion[];
+}
+
+/** The versions of many pastes (ids unique), in one query; pastes that do not exist are left out. */
+export async function listVersionsByIds(db: Db, ids: string[]): Promise<PasteWithVersions[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('pastes as p')
+    .innerJoin('paste_versions as v', 'v.paste_id', 'p.id')
+    .select([...HEAD, 'v.version', 'v.title', 'v.language', 'v.size_bytes', 'v.sha256', 'v.created_at as version_created_at'])
+    .where('p.id', 'in', ids)
+    .orderBy('p.id')
+    .orderBy('v.version', 'desc')
+    .execute();
+  const byId = new Map<string, PasteWithVersions>();
+  for (const row of rows) {
+    let entry = byId.get(row.id);
+    if (!entry) {
+      const head = { ...row, version: null, title: null, language: null, size_bytes: null, sha256: null, content: null };
+      byId.set(row.id, (entry = { paste: toStoredPaste(normalise(head)).paste, versions: [] }));
+    }
+    entry.versions.push(
+      toPasteVersion({
+        paste_id: row.id,
+        version: row.version,
+        title: row.title,
+        language: row.language,
+        size_bytes: Number(row.size_bytes),
+        sha256: row.sha256,
+        created_at: Number(row.version_created_at),
+      }),
+    );
+  }
+  return [...byId.values()];
 }
 
 /**
@@ -209,7 +261,7 @@ async function retainContent(trx: Trx, dialect: SqlDialect, sha256: string, cont
   }
 }
 
-export { removePastes, findExpiredIds, removeOrphanContent } from './paste-removal.repository.js';
+export { removePastes, lockPaste, findExpiredIds, removeOrphanContent } from './paste-removal.repository.js';
 
 function normalise<R extends Omit<PasteRecord, 'content'> & { content: Buffer | Uint8Array | null }>(row: R): PasteRecord {
   return {

@@ -74,7 +74,7 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
     expect(updated.paste).toMatchObject({ version: 2, latestVersion: 2, title: 'second', language: 'go' });
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('v2 content');
     const v1 = await h.client.getPaste({ id: paste!.id, version: 1 });
-    expect(v1.paste).toMatchObject({ version: 1, latestVersion: 2, title: 'first' });
+    expect(v1.paste).toMatchObject({ version: 1, latestVersion: 2, title: 'first', contentIncluded: true, sizeBytes: 2n });
     expect(text(v1.paste?.content)).toBe('v1');
     const { versions } = await h.client.listPasteVersions({ id: paste!.id });
     expect(versions.map((v) => [v.version, v.title, Number(v.sizeBytes)])).toEqual([
@@ -153,8 +153,8 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
     const byId = new Map(full.pastes.map((x) => [x.id, x]));
     expect(text(byId.get(a.paste!.id)?.content)).toBe('A');
     expect(text(byId.get(p.paste!.id)?.content)).toBe('P');
-    expect(byId.get(burn.paste!.id)?.contentIncluded).toBe(false);
-    expect(text((await h.client.getPaste({ id: burn.paste!.id })).paste?.content)).toBe('burn');
+    expect(byId.get(burn.paste!.id)).toMatchObject({ contentIncluded: false, contentConcealed: true, sizeBytes: 0n, sha256: '' });
+    expect(text((await h.client.revealPaste({ id: burn.paste!.id })).paste?.content)).toBe('burn');
   });
 
   it('lists recent PUBLIC pastes only, newest first, paging without gaps or repeats', async () => {

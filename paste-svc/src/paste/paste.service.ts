@@ -7,6 +7,7 @@ import type { PasteEvents } from './paste.events.js';
 import type { PasteLimits } from './paste.validation.js';
 import { languageMessages } from './languages.js';
 import { createReadHandlers } from './paste-read.service.js';
+import { createRevealHandlers } from './paste-reveal.service.js';
 import { createWriteHandlers } from './paste-write.service.js';
 
 /** What the handlers work with; built once by createApp. */
@@ -29,6 +30,7 @@ export interface PasteServiceDeps {
 export function createPasteService(deps: PasteServiceDeps): ServiceImpl<typeof PasteService> {
   return {
     ...createReadHandlers(deps),
+    ...createRevealHandlers(deps),
     ...createWriteHandlers(deps),
     async listLanguages() {
       return { languages: languageMessages() };

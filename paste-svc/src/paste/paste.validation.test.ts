@@ -85,6 +85,7 @@ describe.each(STORAGE_MODES)('paste input checks (%s)', (mode) => {
   it('refuses a malformed id on every RPC that takes one', async () => {
     for (const id of ['', 'short', 'has space!!', 'x'.repeat(12)]) {
       await expectRefused(() => h.client.getPaste({ id }), 'id');
+      await expectRefused(() => h.client.revealPaste({ id }), 'id');
       await expectRefused(() => h.client.listPasteVersions({ id }), 'id');
       await expectRefused(() => h.client.deletePaste({ id }, h.as(alice)), 'id');
       await expectRefused(() => h.client.updatePaste({ id, content: bytes('x') }, h.as(alice)), 'id');
@@ -122,5 +123,13 @@ describe.each(STORAGE_MODES)('paste input checks (%s)', (mode) => {
     await expectRefused(() => h.client.listPastes({ pageSize: 101 }), 'page_size');
     await expectRefused(() => h.client.listPastes({ pageToken: 'garbage' }), 'page_token');
     await expectRefused(() => h.client.batchGetPastes({ ids: Array.from({ length: 501 }, () => existing) }), 'ids');
+  });
+
+  it('refuses BatchListPasteVersions with more than 100 ids, naming the field, the limit and the count', async () => {
+    const err = await expectRefused(() => h.client.batchListPasteVersions({ ids: Array.from({ length: 101 }, () => existing) }), 'ids');
+    expect(err.rawMessage).toBe('ids: at most 100 (got 101)');
+    expect(errorDetail(err)?.limit).toBe(100n);
+    const hundred = await h.client.batchListPasteVersions({ ids: Array.from({ length: 100 }, () => existing) });
+    expect(hundred.pastes.map((p) => p.pasteId)).toEqual([existing]);
   });
 });

@@ -12,7 +12,10 @@ export interface PasteLimits {
 }
 
 export const MAX_TITLE_CHARS = 200;
+/** BatchGetPastes' limit. */
 export const MAX_BATCH_IDS = 500;
+/** BatchListPasteVersions' limit (each paste brings all its versions). */
+export const MAX_BATCH_VERSION_IDS = 100;
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 /** Delete tokens we issue are far shorter; the bound keeps hashing cheap. */
@@ -105,9 +108,9 @@ export function checkPageSize(pageSize: number): number {
   return pageSize;
 }
 
-/** At most 500 ids; malformed ids are dropped (they cannot exist), duplicates collapsed. */
-export function checkBatchIds(ids: string[]): string[] {
-  if (ids.length > MAX_BATCH_IDS) throw invalidArgument('ids', `ids: at most ${MAX_BATCH_IDS} (got ${ids.length})`, MAX_BATCH_IDS);
+/** At most `max` ids; malformed ids are dropped (they cannot exist), duplicates collapsed. */
+export function checkBatchIds(ids: string[], max: number): string[] {
+  if (ids.length > max) throw invalidArgument('ids', `ids: at most ${max} (got ${ids.length})`, max);
   return [...new Set(ids.filter((id) => PASTE_ID_PATTERN.test(id)))];
 }
 
