@@ -75,11 +75,12 @@ describe.each(STORAGE_MODES)('gateway plain HTTP endpoints for curl (%s)', (mode
     expect((await fetch(`${url}/raw/not-an-id!`)).status).toBe(404);
   });
 
-  it('serves /healthz, /readyz and /metrics with operation counts', async () => {
+  it('serves /healthz and /readyz, and /metrics with operation counts on the admin port only', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"query Langs { languages { id } }"}' });
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    for (const path of ['/metrics', '/%6detrics', '/METRICS', '/metrics/']) expect((await fetch(`${url}${path}`)).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.ports.gateway['admin']}/metrics`)).text();
     expect(metricValue(metrics, 'graphql_operations_total', { operation: 'Langs', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
     expect(metrics).toContain('gateway_breaker_state{service="paste-svc"');
   });
