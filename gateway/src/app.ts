@@ -119,7 +119,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     // Trust X-Forwarded-For only from the configured number of proxies in front (the Istio ingress).
     trustProxy: (_address: string, hop: number) => hop < config.TRUST_PROXY_HOPS,
   });
-  limitConnectionsPerIp(app.server, config.MAX_CONNECTIONS_PER_IP, metrics);
+  limitConnectionsPerIp(app.server, config.MAX_CONNECTIONS_PER_IP ?? (config.TRUST_PROXY_HOPS > 0 ? 0 : 64), metrics);
   registerSecurityHeaders(app);
   registerBadRequestLimit(app, services.limits, logger);
   registerFastifyErrors(app, config.MAX_CONTENT_BYTES, logger);

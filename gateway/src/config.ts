@@ -66,11 +66,11 @@ export const gatewayConfigSchema = z.object({
   /** How long an idle keep-alive connection stays open, in ms. */
   KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
   /**
-   * Open connections one client address may hold; further ones are closed at once. 0 turns it off: do that
-   * behind a proxy (TRUST_PROXY_HOPS > 0), where every connection comes from the proxy and the proxy limits
-   * connections per client (Istio: the DestinationRule's connectionPool).
+   * Open connections one client address may hold; further ones are closed at once; 0 turns it off. Unset: 64,
+   * or off behind a proxy (TRUST_PROXY_HOPS > 0), where every connection comes from the proxy and the proxy
+   * limits connections per client (Istio: the DestinationRule's connectionPool).
    */
-  MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(64),
+  MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).optional(),
   /** Trust X-Forwarded-For from this many proxies (Istio ingress = 1). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
 });
