@@ -45,16 +45,18 @@ export const COMMAND_HELP: Record<string, string> = {
 `,
   'paste get': `Usage: pastectl paste get ID [--version N] [--meta | --raw] [--reveal]
 
-Shows a paste's metadata and content (latest version unless --version).
+Shows a paste's metadata and content (latest version unless --version), in one call.
+A burn-after-read paste is shown concealed (no content, size or hash) and left intact.
   --version N   an older version
   --meta        metadata only (never fetches content)
   --raw         content only, byte for byte (for redirecting to a file)
-  --reveal      read a burn-after-read paste, which deletes it; without this flag
-                such a paste is shown as metadata only and left intact
+  --reveal      read the latest content with RevealPaste; a burn-after-read paste
+                is deleted by it (only the first reader ever gets it)
 
 Examples:
   pastectl paste get aB3dE5gH7jK
-  pastectl paste get aB3dE5gH7jK --raw > paste.txt
+  pastectl paste get aB3dE5gH7jK --version 1 --raw > v1.txt
+  pastectl paste get aB3dE5gH7jK --reveal --raw > secret.txt
   pastectl --json paste get aB3dE5gH7jK | jq -r .paste.title
 `,
   'paste create': `Usage: pastectl paste create [FILE|-] [flags]

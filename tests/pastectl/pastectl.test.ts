@@ -1,6 +1,9 @@
 // pastectl end to end: the CLI against the running services over plain gRPC, authenticated with API keys.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PasteService } from '@pastemesh/gen/paste';
+import { createServiceClient, withBearer } from '@pastemesh/kit';
 import { startStack, type Stack } from '../../scripts/stack.js';
+import { metricValue } from '../support/graphql.js';
 import { gql, registerUser } from '../web/graphql.js';
 import { runBinary, runInProcess, type RunOptions } from './run-pastectl.js';
 
@@ -21,6 +24,12 @@ async function userWithKey(label: string, email?: string) {
 /** pastectl in-process, pointed at the stack through the documented environment variables. */
 const run = (argv: string[], key: string | undefined, options: RunOptions = {}) =>
   runInProcess(argv, { ...options, env: { ...env, ...(key ? { PASTEMESH_API_KEY: key } : {}), ...options.env } });
+
+/** GetPaste calls paste-svc has answered, from its admin port's metrics. */
+async function getPasteCalls(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${stack.ports.paste['admin']}/metrics`)).text();
+  return metricValue(text, 'grpc_server_handled_total', { grpc_method: 'GetPaste' });
+}
 
 beforeAll(async () => {
   stack = await startStack({ mode: 'mysql', ports: 'random', env: { LOG_LEVEL: 'warn' }, serviceEnv: { auth: { ADMIN_EMAILS: ADMIN_EMAIL } } });
@@ -78,19 +87,49 @@ describe('pastectl', () => {
     expect((await run(['paste', 'get', id, '--raw'], undefined)).stdout).toBe(content);
   });
 
-  it('leaves a burn-after-read paste intact unless --reveal, which burns it', async () => {
+  it('shows a burn-after-read paste concealed and intact however often it is read, until --reveal reads and burns it', async () => {
     const created = JSON.parse((await run(['--json', 'paste', 'create', '--burn-after-read'], alice.key, { stdin: 'read me once' })).stdout) as { paste: { id: string } };
     const id = created.paste.id;
-    const held = await run(['paste', 'get', id], undefined);
-    expect(held.code).toBe(0);
-    expect(held.stdout).toContain('content not fetched');
-    expect(held.stdout).not.toContain('read me once');
+    const calls = getPasteCalls();
+    for (let i = 0; i < 3; i++) {
+      const held = await run(['paste', 'get', id], undefined);
+      expect(held.code).toBe(0);
+      expect(held.stdout).toContain('content concealed');
+      expect(held.stdout).toMatch(/size:\s+concealed/);
+      expect(held.stdout).not.toContain('read me once');
+    }
+    // One GetPaste per `paste get`: no separate metadata call.
+    expect(await getPasteCalls()).toBe((await calls) + 3);
+    const json = JSON.parse((await run(['--json', 'paste', 'get', id], undefined)).stdout) as { paste: Record<string, unknown>; contentWithheld?: string };
+    expect(json).toMatchObject({ paste: { id, burnAfterRead: true, contentConcealed: true, sizeBytes: null, sha256: null }, contentWithheld: 'burn-after-read' });
+    expect(json.paste).not.toHaveProperty('content');
     expect((await run(['paste', 'get', id, '--raw'], undefined)).code).toBe(2);
+    expect((await run(['paste', 'get', id, '--reveal', '--version', '1'], undefined)).code).toBe(2);
+    expect((await run(['paste', 'get', id, '--reveal', '--meta'], undefined)).code).toBe(2);
     const revealed = await run(['paste', 'get', id, '--reveal'], undefined);
+    expect(revealed.code).toBe(0);
     expect(revealed.stdout).toContain('read me once');
+    expect(revealed.stdout).toMatch(/size:\s+12 B/);
     const gone = await run(['paste', 'get', id], undefined);
     expect(gone.code).toBe(3);
     expect(gone.stderr).toContain('NOT_FOUND');
+  });
+
+  it('reads an older version with one GetPaste call, and --reveal of an ordinary paste deletes nothing', async () => {
+    const id = JSON.parse((await run(['--json', 'paste', 'create'], alice.key, { stdin: 'first version\n' })).stdout).paste.id as string;
+    const { client, close } = createServiceClient(PasteService, { address: stack.grpc.paste });
+    try {
+      await client.updatePaste({ id, content: new TextEncoder().encode('second version\n') }, withBearer(alice.key));
+    } finally {
+      close();
+    }
+    const calls = getPasteCalls();
+    const v1 = await run(['paste', 'get', id, '--version', '1', '--raw'], undefined);
+    expect(v1.stdout).toBe('first version\n');
+    expect(await getPasteCalls()).toBe((await calls) + 1);
+    const revealed = await run(['paste', 'get', id, '--reveal', '--raw'], undefined);
+    expect(revealed.stdout).toBe('second version\n');
+    expect((await run(['paste', 'get', id, '--raw'], undefined)).stdout).toBe('second version\n');
   });
 
   it('deletes an anonymous paste with its delete token, refuses another user, and exits 3 once it is gone', async () => {

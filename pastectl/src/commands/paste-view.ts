@@ -1,7 +1,10 @@
 import { Visibility, type Paste } from '@pastemesh/gen/paste';
 import { bytes, fields, isoOrNull, printable, when } from '../output/format.js';
 
-/** A paste as --json prints it: plain fields, ISO times, content as UTF-8 text when fetched. */
+/**
+ * A paste as --json prints it: plain fields, ISO times, content as UTF-8 text
+ * when fetched; size and hash are null while a burn-after-read paste is concealed.
+ */
 export function pasteJson(p: Paste) {
   return {
     id: p.id,
@@ -13,8 +16,9 @@ export function pasteJson(p: Paste) {
     expireTime: isoOrNull(p.expireTime),
     burnAfterRead: p.burnAfterRead,
     ownerId: p.ownerId || null,
-    sizeBytes: Number(p.sizeBytes),
-    sha256: p.sha256,
+    sizeBytes: p.contentConcealed ? null : Number(p.sizeBytes),
+    sha256: p.contentConcealed ? null : p.sha256,
+    contentConcealed: p.contentConcealed,
     version: p.version,
     latestVersion: p.latestVersion,
     ...(p.contentIncluded ? { content: new TextDecoder().decode(p.content) } : {}),
@@ -29,12 +33,12 @@ export function pasteFields(p: Paste): string {
     ['language', p.language],
     ['visibility', Visibility[p.visibility]?.toLowerCase() ?? String(p.visibility)],
     ['owner', p.ownerId || '(anonymous)'],
-    ['size', `${bytes(p.sizeBytes)} (${p.sizeBytes} bytes)`],
+    ['size', p.contentConcealed ? 'concealed' : `${bytes(p.sizeBytes)} (${p.sizeBytes} bytes)`],
     ['version', `${p.version} of ${p.latestVersion}`],
     ['created', when(p.createTime)],
     ['updated', when(p.updateTime)],
     ['expires', p.expireTime ? when(p.expireTime) : 'never'],
     ['burn after read', p.burnAfterRead ? 'yes' : 'no'],
-    ['sha256', p.sha256],
+    ['sha256', p.contentConcealed ? 'concealed' : p.sha256],
   ]);
 }

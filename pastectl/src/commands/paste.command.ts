@@ -30,28 +30,34 @@ function requireId(args: string[], usage: string): string {
   return id;
 }
 
-/** `paste get ID`: metadata first (never burns), then content unless it would burn without --reveal. */
+/**
+ * `paste get ID`: one GetPaste, which never changes anything (a burn-after-read
+ * paste comes back concealed), or with --reveal one RevealPaste, which reads the
+ * latest version and deletes a burn-after-read paste.
+ */
 export async function pasteGet(ctx: CommandContext, args: string[]): Promise<CommandResult> {
   const id = requireId(args, 'pastectl paste get ID [--version N] [--meta | --raw] [--reveal]');
   const { flags } = ctx;
   if (flags.meta && flags.raw) throw CliError.usage('--meta and --raw exclude each other');
   if (flags.raw && ctx.json) throw CliError.usage('--raw writes bytes; it cannot be combined with --json');
+  if (flags.reveal && flags.meta) throw CliError.usage('--reveal reads the content; it cannot be combined with --meta');
+  if (flags.reveal && flags.version !== undefined) throw CliError.usage('--reveal reads the latest version; it cannot be combined with --version');
   const version = flags.version === undefined ? 0 : intFlag('version', flags.version, 0);
-  const paste = ctx.client('paste');
-  const meta = (await paste.call(PasteService.method.getPaste, { id, version, withoutContent: true })).paste!;
-  const held = meta.burnAfterRead && !flags.reveal;
-  if (flags.raw && held) throw CliError.usage(`paste ${id} is burn-after-read: reading it deletes it; add --reveal to read it anyway`);
-  let full: Paste = meta;
-  if (!flags.meta && !held) full = (await paste.call(PasteService.method.getPaste, { id, version })).paste!;
-  if (flags.raw) return { json: null, text: full.content };
-  const note = held && !flags.meta ? 'burn-after-read: content not fetched (reading deletes it); add --reveal to read it\n' : '';
-  let text = pasteFields(full) + note;
-  if (full.contentIncluded) {
-    const content = new TextDecoder().decode(full.content);
+  const client = ctx.client('paste');
+  const paste = flags.reveal
+    ? (await client.call(PasteService.method.revealPaste, { id })).paste!
+    : (await client.call(PasteService.method.getPaste, { id, version, withoutContent: flags.meta === true })).paste!;
+  const held = paste.contentConcealed;
+  if (flags.raw && held) throw CliError.usage(`paste ${id} is burn-after-read: its content is concealed; add --reveal to read it (which deletes it)`);
+  if (flags.raw) return { json: null, text: paste.content };
+  const note = held && !flags.meta ? 'burn-after-read: content concealed (reading it deletes the paste); add --reveal to read it\n' : '';
+  let text = pasteFields(paste) + note;
+  if (paste.contentIncluded) {
+    const content = new TextDecoder().decode(paste.content);
     // Control characters could drive the terminal; --raw gives the exact bytes.
     text += `\n${ctx.io.stdout.isTTY ? printable(content.replace(/\r\n/g, '\n')) : content}${content.endsWith('\n') ? '' : '\n'}`;
   }
-  return { json: { paste: pasteJson(full), ...(held ? { contentWithheld: 'burn-after-read' } : {}) }, text };
+  return { json: { paste: pasteJson(paste), ...(held ? { contentWithheld: 'burn-after-read' } : {}) }, text };
 }
 
 /** `paste create [FILE|-]`. */
@@ -118,7 +124,15 @@ export async function pasteList(ctx: CommandContext, args: string[]): Promise<Co
   } finally {
     ctx.progress.done();
   }
-  const rows = pastes.map((p) => [p.id, when(p.createTime), Visibility[p.visibility]!.toLowerCase(), p.language, bytes(p.sizeBytes), String(p.latestVersion), printable(p.title) || '(untitled)']);
+  const rows = pastes.map((p) => [
+    p.id,
+    when(p.createTime),
+    Visibility[p.visibility]!.toLowerCase(),
+    p.language,
+    p.contentConcealed ? 'concealed' : bytes(p.sizeBytes),
+    String(p.latestVersion),
+    printable(p.title) || '(untitled)',
+  ]);
   const who = ownerId ? `user ${ownerId}` : 'recent public pastes';
   const text = pastes.length === 0 ? `No pastes (${who}).\n` : table(['ID', 'CREATED', 'VISIBILITY', 'LANGUAGE', 'SIZE', 'VER', 'TITLE'], rows) + `${pastes.length} paste${pastes.length === 1 ? '' : 's'} (${who})${pageToken ? '; more with --all' : ''}\n`;
   return { json: { ownerId: ownerId || null, pastes: pastes.map(pasteJson), nextPageToken: pageToken || null }, text };
