@@ -19,7 +19,7 @@ import type { AuthConfig } from './config.js';
 import { openAuthDatabase, type AuthDatabase } from './database.js';
 import type { AuthDeps } from './auth-deps.js';
 import { createAuthService } from './auth.service.js';
-import { createPasswordHasher } from './password/password-hasher.js';
+import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './password/password-hasher.js';
 import { createLoginLimiter } from './rate-limit/login-limiter.js';
 import { applyAdminEmails } from './user/admin-emails.js';
 import { createSessions } from './session/sessions.js';
@@ -41,6 +41,8 @@ export interface AuthAppOverrides {
   now?: () => number;
   /** The database a server-only MYSQL_URL is given (default pastemesh_auth), so tests need not share it. */
   databaseName?: string;
+  /** Builds the password hasher from the configured argon2 cost (tests wrap the real one to count hashes). */
+  createPasswordHasher?: (params: Argon2Params) => PasswordHasher;
 }
 
 /** The bound ports; the JWKS is at http://<host>:<admin>/.well-known/jwks.json. */
@@ -93,7 +95,7 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
     const deps: AuthDeps = {
       config,
       db,
-      hasher: createPasswordHasher({ memoryKib: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS, parallelism: config.ARGON2_PARALLELISM }),
+      hasher: (overrides.createPasswordHasher ?? createPasswordHasher)({ memoryKib: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS, parallelism: config.ARGON2_PARALLELISM }),
       sessions: createSessions({ db, accessTokens, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, logger, now, onReuse: () => events.inc({ event: 'refresh_reuse' }) }),
       limiter: createLoginLimiter(redis, {
         maxFailuresPerEmailIp: config.LOGIN_MAX_FAILURES_PER_EMAIL_IP,

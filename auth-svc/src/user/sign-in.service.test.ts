@@ -2,14 +2,27 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code } from '@connectrpc/connect';
 import { Role } from '@pastemesh/gen/auth';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
+import { createPasswordHasher } from '../password/password-hasher.js';
 import { failure, randomIp, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../test-support.js';
 
 const BOSS = uniqueEmail('boss');
 
 describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
   let auth: AuthHarness;
+  // argon2 hashes made by the app (the real hasher, counted).
+  let hashes = 0;
   beforeAll(async () => {
-    auth = await startAuth(mode, 'auth_signin', { ADMIN_EMAILS: ` ${BOSS.toUpperCase()} , other@example.com` });
+    auth = await startAuth(
+      mode,
+      'auth_signin',
+      { ADMIN_EMAILS: ` ${BOSS.toUpperCase()} , other@example.com` },
+      {
+        createPasswordHasher: (params) => {
+          const real = createPasswordHasher(params);
+          return { ...real, hash: (password) => ((hashes += 1), real.hash(password)) };
+        },
+      },
+    );
   });
   afterAll(async () => auth?.close());
 
@@ -23,12 +36,29 @@ describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
     expect(me.account?.user?.id).toBe(res.account?.user?.id);
   });
 
-  it('normalises the email and refuses a second account for it with ALREADY_EXISTS', async () => {
+  it('normalises the email and refuses a second account for it without saying that an account exists', async () => {
     const email = uniqueEmail('dup');
     const { res } = await registerUser(auth.client, { email: `  ${email.toUpperCase()} ` });
     expect(res.account?.email).toBe(email);
     const err = await failure(registerUser(auth.client, { email }));
-    expect(err).toMatchObject({ code: Code.AlreadyExists, reason: 'EMAIL_TAKEN', field: 'email' });
+    expect(err).toEqual(
+      expect.objectContaining({
+        code: Code.InvalidArgument,
+        reason: 'EMAIL_TAKEN',
+        field: 'email',
+        message: 'email: this address cannot be used to register; if you already have an account, sign in (or use another address)',
+      }),
+    );
+    expect(err.message).not.toMatch(/exists|already registered|taken/i);
+  });
+
+  it('spends one argon2 hash on a taken email, as on a new one, so timing does not tell them apart', async () => {
+    const email = uniqueEmail('timing');
+    const before = hashes;
+    await registerUser(auth.client, { email });
+    expect(hashes - before).toBe(1);
+    await failure(registerUser(auth.client, { email }));
+    expect(hashes - before).toBe(2);
   });
 
   it.each(['', 'plainaddress', 'a@b', '@example.com', 'a@@example.com', 'a b@example.com', 'a..b@example.com', 'a@.example.com', `${'x'.repeat(65)}@example.com`, `a@${'x'.repeat(250)}.com`])(

@@ -11,7 +11,13 @@ import { LIMITS, presentedPassword, validEmail, validLabel, validNewPassword } f
 
 type SignInRpcs = Pick<ServiceImpl<typeof AuthService>, 'register' | 'login' | 'changePassword'>;
 
-const emailTaken = () => appError(Code.AlreadyExists, Reason.EMAIL_TAKEN, 'email: an account with this email already exists', { field: 'email' });
+// Tells the address's owner what to do without saying that an account exists: InvalidArgument, not
+// AlreadyExists. The reason stays EMAIL_TAKEN for clients that branch on it. A refusal still tells a prober the
+// address cannot be registered; only emailed verification would hide that (registration is limited per IP).
+const emailTaken = () =>
+  appError(Code.InvalidArgument, Reason.EMAIL_TAKEN, 'email: this address cannot be used to register; if you already have an account, sign in (or use another address)', {
+    field: 'email',
+  });
 // One message for "no such email" and "wrong password", so sign-in reveals nothing about accounts.
 const badCredentials = () => appError(Code.Unauthenticated, Reason.INVALID_CREDENTIALS, 'email or password is incorrect');
 
@@ -39,14 +45,16 @@ export function createSignInRpcs(deps: AuthDeps): SignInRpcs {
       validNewPassword(req.password);
       const displayName = validLabel(req.displayName, 'display_name', LIMITS.displayNameMax);
       await limiter.consumeRegistration(clientIpOf(req.clientIp, ctx));
-      // Checked first to spare the hash; the unique index still decides races.
+      // Hashed before the address is looked up, so a taken address costs the same argon2 work as a new one
+      // and timing does not tell them apart. The lookup is the common case; the unique index decides races.
+      const passwordHash = await hasher.hash(req.password);
       if (await findUserByEmail(db, email)) throw emailTaken();
       const now = deps.now();
       const user: User = {
         id: randomUUID(),
         email,
         displayName,
-        passwordHash: await hasher.hash(req.password),
+        passwordHash,
         isAdmin: false,
         createdAtMs: now,
         updatedAtMs: now,
