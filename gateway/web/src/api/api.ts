@@ -1,6 +1,7 @@
 import { accessToken, currentSession, refreshSession } from '../auth/session.js';
 import { ApiError } from './api-error.js';
-import { postGraphQL, type GraphQLResult } from './graphql-client.js';
+import { postGraphQL, type GraphQLResult, type Variables } from './graphql-client.js';
+import type { Operation } from './operations.js';
 
 /**
  * Runs an operation as the signed-in user (or anonymously). When the gateway
@@ -9,7 +10,7 @@ import { postGraphQL, type GraphQLResult } from './graphql-client.js';
  * still shows, but a mutation is not (a paste meant to be the user's must not
  * silently become anonymous).
  */
-export async function execute<T>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<T>> {
+export async function execute<T, V extends Variables>(query: Operation<T, V>, variables: NoInfer<V>): Promise<GraphQLResult<T>> {
   const hadSession = currentSession() !== null;
   const token = await accessToken();
   const mutation = /^\s*mutation\b/.test(query);
@@ -18,17 +19,17 @@ export async function execute<T>(query: string, variables: Record<string, unknow
     const ended = currentSession() === null;
     return { data: null, errors: [new ApiError({ message: ended ? 'session expired' : 'could not renew the session', extensions: ended ? { code: 'UNAUTHENTICATED', reason: 'TOKEN_INVALID' } : { code: 'SERVICE_UNAVAILABLE' } })] };
   }
-  const first = await postGraphQL<T>(query, variables, token);
+  const first = await postGraphQL(query, variables, token);
   if (!token || !first.errors.some((e) => e.code === 'UNAUTHENTICATED')) return first;
   const refreshed = await refreshSession(token);
-  if (refreshed) return postGraphQL<T>(query, variables, refreshed.accessToken);
+  if (refreshed) return postGraphQL(query, variables, refreshed.accessToken);
   if (mutation || currentSession()) return first;
-  return postGraphQL<T>(query, variables);
+  return postGraphQL(query, variables);
 }
 
 /** Like execute, but throws the first error unless it only concerns a field in `tolerate` (e.g. 'stats'). */
-export async function request<T>(query: string, variables: Record<string, unknown> = {}, tolerate: string[] = []): Promise<{ data: T; partial: ApiError[] }> {
-  const res = await execute<T>(query, variables);
+export async function request<T, V extends Variables>(query: Operation<T, V>, variables: NoInfer<V>, tolerate: string[] = []): Promise<{ data: T; partial: ApiError[] }> {
+  const res = await execute(query, variables);
   const fatal = res.errors.filter((e) => !e.path || !e.path.some((p) => typeof p === 'string' && tolerate.includes(p)));
   if (fatal.length > 0 || !res.data) throw fatal[0] ?? res.errors[0];
   return { data: res.data, partial: res.errors.filter((e) => !fatal.includes(e)) };

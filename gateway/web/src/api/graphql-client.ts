@@ -1,10 +1,14 @@
 import { ApiError, errorFromHttpStatus, networkError, type GraphQLErrorShape } from './api-error.js';
+import type { Operation } from './operations.js';
 
 /** What one GraphQL request produced: data (possibly partial) and every error. */
 export interface GraphQLResult<T> {
   data: T | null;
   errors: ApiError[];
 }
+
+/** An operation's variables (the generated `…Variables` types are plain objects). */
+export type Variables = Record<string, unknown>;
 
 /** Where the API lives: the same origin that served the page (CSP connect-src 'self'). */
 export const GRAPHQL_PATH = '/graphql';
@@ -15,7 +19,7 @@ export const GRAPHQL_PATH = '/graphql';
  * cross-site form cannot send. Never throws for GraphQL errors; throws
  * nothing at all: network and HTTP failures come back as errors too.
  */
-export async function postGraphQL<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<GraphQLResult<T>> {
+export async function postGraphQL<T, V extends Variables>(query: Operation<T, V>, variables: NoInfer<V>, token?: string): Promise<GraphQLResult<T>> {
   const operationName = /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1];
   let res: Response;
   try {

@@ -1,101 +1,223 @@
-// The GraphQL documents the client sends, and the shapes it reads back.
+// The GraphQL documents the client sends. Each `/* GraphQL */` string is plucked by
+// graphql-codegen (codegen.ts at the repo root), which writes the result and variables
+// types of every operation and fragment to ./generated/graphql.ts: nothing here
+// restates the schema. After changing a document, run `npm run generate`.
+import type * as G from './generated/graphql.js';
 
-export type Visibility = 'PUBLIC' | 'UNLISTED' | 'PRIVATE';
-export type Expiry = 'TEN_MINUTES' | 'ONE_HOUR' | 'ONE_DAY' | 'ONE_WEEK' | 'ONE_MONTH' | 'ONE_YEAR' | 'NEVER';
-export type TopWindow = 'DAY' | 'WEEK' | 'MONTH';
+/**
+ * A document as sent over the wire, carrying (in its type only) what it returns and
+ * what variables it takes, so `execute(PASTE_VIEW, …)` is checked against the schema.
+ */
+export type Operation<TData, TVariables> = string & { readonly __operation?: { data: TData; variables: TVariables } };
 
-export interface AccountData {
-  user: { id: string; displayName: string };
-  email: string;
-  roles: ('USER' | 'ADMIN')[];
+function operation<TData, TVariables>(source: string): Operation<TData, TVariables> {
+  return source;
 }
 
-export interface TokenData {
-  accessToken: string;
-  accessTokenExpiresAt: string;
-  refreshToken: string;
-  refreshTokenExpiresAt: string;
-}
+// Enum and scalar-derived names the pages use, from the generated file.
+export type Visibility = G.Visibility;
+export type Expiry = G.Expiry;
+export type TopWindow = G.TopWindow;
 
-export interface PasteSummary {
-  id: string;
-  title: string | null;
-  language: string;
-  visibility: Visibility;
-  createdAt: string;
-  expiresAt: string | null;
-  burnAfterRead: boolean;
-  sizeBytes: number;
-}
+/** A paste in a list (My pastes, Top): no content. sizeBytes is null while a burn-after-read paste is concealed. */
+export type PasteSummary = G.PasteSummaryFragment;
+/** A paste as the page shows it (also what revealPaste returns). */
+export type PasteData = G.PasteFieldsFragment;
+/** The paste page's paste: with its versions and views. */
+export type PasteDetail = NonNullable<G.PasteViewQuery['paste']>;
+/** One stored version (sizeBytes is null while concealed). */
+export type PasteVersionData = PasteDetail['versions'][number];
+/** The signed-in account as login/register return it (kept in the session). */
+export type AccountData = G.AccountFieldsFragment;
+/** An access/refresh token pair with expiries (ISO-8601 strings). */
+export type TokenData = G.RefreshTokenMutation['refreshToken'];
+/** What login and register return: the account and a token pair. */
+export type AuthPayload = G.LoginMutation['login'];
 
-export interface PasteVersionData {
-  version: number;
-  title: string | null;
-  language: string;
-  sizeBytes: number;
-  createdAt: string;
-}
-
-export interface PasteData extends PasteSummary {
-  content: string | null;
-  updatedAt: string;
-  sha256: string;
-  version: number;
-  latestVersion: number;
-  author: { id: string; displayName: string } | null;
-}
-
-export interface PasteDetail extends PasteData {
-  versions: PasteVersionData[];
-  stats: { totalViews: number; uniqueViewers: number; lastViewedAt: string | null } | null;
-}
-
-export interface Connection<T> {
-  edges: { node: T }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-const SUMMARY = 'id title language visibility createdAt expiresAt burnAfterRead sizeBytes';
-const PASTE = `${SUMMARY} content updatedAt sha256 version latestVersion author { id displayName }`;
-const ACCOUNT = 'account { user { id displayName } email roles }';
-const TOKENS = 'accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt';
-
-export const LANGUAGES = 'query Languages { languages { id name } }';
-
-export const CREATE_PASTE = `mutation CreatePaste($input: CreatePasteInput!) {
-  createPaste(input: $input) { paste { id } deleteToken }
-}`;
-
-export const PASTE_VIEW = `query PasteView($id: ID!, $version: Int) {
-  paste(id: $id, version: $version) {
-    ${PASTE}
-    versions { version title language sizeBytes createdAt }
-    stats { totalViews uniqueViewers lastViewedAt }
+// Fragments are plucked once each; an operation's text carries the fragments it spreads
+// (interpolations are erased when codegen plucks, so nothing is defined twice).
+const PASTE_SUMMARY = /* GraphQL */ `
+  fragment PasteSummary on Paste {
+    id
+    title
+    language
+    visibility
+    createdAt
+    expiresAt
+    burnAfterRead
+    concealed
+    sizeBytes
   }
-}`;
+`;
 
-export const REVEAL_PASTE = `mutation RevealPaste($id: ID!) { revealPaste(id: $id) { ${PASTE} } }`;
+const PASTE_FIELDS = /* GraphQL */ `
+  fragment PasteFields on Paste {
+    ...PasteSummary
+    content
+    updatedAt
+    sha256
+    version
+    latestVersion
+    author {
+      id
+      displayName
+    }
+  }
+  ${PASTE_SUMMARY}
+`;
 
-export const UPDATE_PASTE = `mutation UpdatePaste($input: UpdatePasteInput!) { updatePaste(input: $input) { id version } }`;
+const ACCOUNT_FIELDS = /* GraphQL */ `
+  fragment AccountFields on Account {
+    user {
+      id
+      displayName
+    }
+    email
+    roles
+  }
+`;
 
-export const DELETE_PASTE = 'mutation DeletePaste($id: ID!, $deleteToken: String) { deletePaste(id: $id, deleteToken: $deleteToken) }';
+export const LANGUAGES = operation<G.LanguagesQuery, G.LanguagesQueryVariables>(/* GraphQL */ `
+  query Languages {
+    languages {
+      id
+      name
+    }
+  }
+`);
 
-export const MY_PASTES = `query MyPastes($first: Int, $after: String) {
-  myPastes(first: $first, after: $after) { edges { node { ${SUMMARY} } } pageInfo { hasNextPage endCursor } }
-}`;
+export const CREATE_PASTE = operation<G.CreatePasteMutation, G.CreatePasteMutationVariables>(/* GraphQL */ `
+  mutation CreatePaste($input: CreatePasteInput!) {
+    createPaste(input: $input) {
+      paste {
+        id
+      }
+      deleteToken
+    }
+  }
+`);
 
-export const TOP_PASTES = `query TopPastes($window: TopWindow, $limit: Int) {
-  topPastes(window: $window, limit: $limit) { views paste { ${SUMMARY} author { displayName } } }
-}`;
+/** The paste page: the paste at one version, its versions and views. */
+export const PASTE_VIEW = operation<G.PasteViewQuery, G.PasteViewQueryVariables>(/* GraphQL */ `
+  query PasteView($id: ID!, $version: Int) {
+    paste(id: $id, version: $version) {
+      ...PasteFields
+      versions {
+        version
+        title
+        language
+        sizeBytes
+        createdAt
+      }
+      stats {
+        totalViews
+        uniqueViewers
+        lastViewedAt
+      }
+    }
+  }
+  ${PASTE_FIELDS}
+`);
 
-export const REGISTER = `mutation Register($email: String!, $password: String!, $displayName: String!) {
-  register(email: $email, password: $password, displayName: $displayName) { ${ACCOUNT} ${TOKENS} }
-}`;
+export const REVEAL_PASTE = operation<G.RevealPasteMutation, G.RevealPasteMutationVariables>(/* GraphQL */ `
+  mutation RevealPaste($id: ID!) {
+    revealPaste(id: $id) {
+      ...PasteFields
+    }
+  }
+  ${PASTE_FIELDS}
+`);
 
-export const LOGIN = `mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) { ${ACCOUNT} ${TOKENS} }
-}`;
+export const UPDATE_PASTE = operation<G.UpdatePasteMutation, G.UpdatePasteMutationVariables>(/* GraphQL */ `
+  mutation UpdatePaste($input: UpdatePasteInput!) {
+    updatePaste(input: $input) {
+      id
+      version
+    }
+  }
+`);
 
-export const REFRESH_TOKEN = `mutation RefreshToken($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { ${TOKENS} } }`;
+export const DELETE_PASTE = operation<G.DeletePasteMutation, G.DeletePasteMutationVariables>(/* GraphQL */ `
+  mutation DeletePaste($id: ID!, $deleteToken: String) {
+    deletePaste(id: $id, deleteToken: $deleteToken)
+  }
+`);
 
-export const LOGOUT = 'mutation Logout($refreshToken: String!) { logout(refreshToken: $refreshToken) }';
+export const MY_PASTES = operation<G.MyPastesQuery, G.MyPastesQueryVariables>(/* GraphQL */ `
+  query MyPastes($first: Int, $after: String) {
+    myPastes(first: $first, after: $after) {
+      edges {
+        node {
+          ...PasteSummary
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+  ${PASTE_SUMMARY}
+`);
+
+export const TOP_PASTES = operation<G.TopPastesQuery, G.TopPastesQueryVariables>(/* GraphQL */ `
+  query TopPastes($window: TopWindow, $limit: Int) {
+    topPastes(window: $window, limit: $limit) {
+      views
+      paste {
+        ...PasteSummary
+        author {
+          displayName
+        }
+      }
+    }
+  }
+  ${PASTE_SUMMARY}
+`);
+
+export const REGISTER = operation<G.RegisterMutation, G.RegisterMutationVariables>(/* GraphQL */ `
+  mutation Register($email: String!, $password: String!, $displayName: String!) {
+    register(email: $email, password: $password, displayName: $displayName) {
+      account {
+        ...AccountFields
+      }
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+    }
+  }
+  ${ACCOUNT_FIELDS}
+`);
+
+export const LOGIN = operation<G.LoginMutation, G.LoginMutationVariables>(/* GraphQL */ `
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      account {
+        ...AccountFields
+      }
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+    }
+  }
+  ${ACCOUNT_FIELDS}
+`);
+
+export const REFRESH_TOKEN = operation<G.RefreshTokenMutation, G.RefreshTokenMutationVariables>(/* GraphQL */ `
+  mutation RefreshToken($refreshToken: String!) {
+    refreshToken(refreshToken: $refreshToken) {
+      accessToken
+      accessTokenExpiresAt
+      refreshToken
+      refreshTokenExpiresAt
+    }
+  }
+`);
+
+export const LOGOUT = operation<G.LogoutMutation, G.LogoutMutationVariables>(/* GraphQL */ `
+  mutation Logout($refreshToken: String!) {
+    logout(refreshToken: $refreshToken)
+  }
+`);

@@ -71,7 +71,7 @@ export function refreshSession(staleAccessToken: string): Promise<Session | null
     const s = currentSession();
     if (!s) return null;
     if (s.accessToken !== staleAccessToken && s.accessTokenExpiresAt - Date.now() > REFRESH_MARGIN_MS) return s;
-    const res = await postGraphQL<{ refreshToken: TokenData }>(REFRESH_TOKEN, { refreshToken: s.refreshToken });
+    const res = await postGraphQL(REFRESH_TOKEN, { refreshToken: s.refreshToken });
     if (res.data?.refreshToken) {
       const next = { account: s.account, ...toTimes(res.data.refreshToken) };
       write(next);

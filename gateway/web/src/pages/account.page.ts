@@ -1,17 +1,20 @@
-import { postGraphQL } from '../api/graphql-client.js';
+import { postGraphQL, type GraphQLResult } from '../api/graphql-client.js';
 import { explainError } from '../api/error-messages.js';
-import { LOGIN, LOGOUT, REGISTER, type AccountData, type TokenData } from '../api/operations.js';
+import { LOGIN, LOGOUT, REGISTER, type AuthPayload } from '../api/operations.js';
 import { currentSession, endSession, startSession } from '../auth/session.js';
 import { navigate, type Page } from '../router.js';
 import { field, h, link } from '../ui/dom.js';
 import { clearFieldErrors, errorNotice, flash, infoNotice, markField, takeFlash } from '../ui/notice.js';
 
-type AuthPayload = TokenData & { account: AccountData };
-
 /** Where to go after signing in: `?next=` when it is a path in this app, else "my pastes". */
 function nextPath(query: URLSearchParams): string {
   const next = query.get('next') ?? '';
   return /^\/(?!\/)[\w\-/?=&.]*$/.test(next) ? next : '/mine';
+}
+
+/** The payload of a login or register result (both return an AuthPayload). */
+function pick<T, R>(res: GraphQLResult<T>, field: (data: T) => R): GraphQLResult<R> {
+  return { data: res.data ? field(res.data) : null, errors: res.errors };
 }
 
 function authPage(kind: 'login' | 'register'): Page {
@@ -42,12 +45,12 @@ function authPage(kind: 'login' | 'register'): Page {
       clearFieldErrors(form);
       status.replaceChildren();
       submit.disabled = true;
-      const res =
+      const res: GraphQLResult<AuthPayload> =
         kind === 'login'
-          ? await postGraphQL<{ login: AuthPayload }>(LOGIN, { email: email.value.trim(), password: password.value })
-          : await postGraphQL<{ register: AuthPayload }>(REGISTER, { email: email.value.trim(), password: password.value, displayName: displayName.value.trim() });
+          ? pick(await postGraphQL(LOGIN, { email: email.value.trim(), password: password.value }), (d) => d.login)
+          : pick(await postGraphQL(REGISTER, { email: email.value.trim(), password: password.value, displayName: displayName.value.trim() }), (d) => d.register);
       submit.disabled = false;
-      const payload = res.data && ('login' in res.data ? res.data.login : (res.data as { register: AuthPayload }).register);
+      const payload = res.data;
       if (!payload) {
         const err = res.errors[0]!;
         status.replaceChildren(errorNotice(err));

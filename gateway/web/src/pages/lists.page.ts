@@ -1,5 +1,5 @@
 import { request } from '../api/api.js';
-import { MY_PASTES, TOP_PASTES, type Connection, type PasteSummary, type TopWindow } from '../api/operations.js';
+import { MY_PASTES, TOP_PASTES, type PasteSummary, type TopWindow } from '../api/operations.js';
 import { currentSession } from '../auth/session.js';
 import type { Page } from '../router.js';
 import { h, link } from '../ui/dom.js';
@@ -23,7 +23,7 @@ export const myPastesPage: Page = async (container) => {
   const load = async () => {
     more.disabled = true;
     try {
-      const { data } = await request<{ myPastes: Connection<PasteSummary> }>(MY_PASTES, { first: PAGE_SIZE, after });
+      const { data } = await request(MY_PASTES, { first: PAGE_SIZE, after });
       rows.push(...data.myPastes.edges.map((e) => ({ paste: e.node })));
       after = data.myPastes.pageInfo.endCursor;
       more.hidden = !data.myPastes.pageInfo.hasNextPage;
@@ -54,7 +54,7 @@ export const topPastesPage: Page = async (container, { query }) => {
   const list = h('div', {}, h('p', { className: 'loading' }, 'Loading…'));
   container.append(h('h1', {}, 'Top pastes'), tabs, list);
   try {
-    const { data } = await request<{ topPastes: { views: number; paste: PasteSummary }[] }>(TOP_PASTES, { window: win, limit: 25 });
+    const { data } = await request(TOP_PASTES, { window: win, limit: 25 });
     list.replaceChildren(data.topPastes.length ? pasteTable(data.topPastes, 'top-pastes') : h('p', {}, 'No views counted in this window yet.'));
   } catch (err) {
     list.replaceChildren(errorNotice(err));

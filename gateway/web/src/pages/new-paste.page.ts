@@ -63,7 +63,7 @@ export const newPastePage: Page = (container) => {
       expiry: (expiry.value || null) as Expiry | null,
       burnAfterRead: burn.checked,
     };
-    const res = await execute<{ createPaste: { paste: { id: string }; deleteToken: string | null } }>(CREATE_PASTE, { input });
+    const res = await execute(CREATE_PASTE, { input });
     submit.disabled = false;
     submit.textContent = 'Create paste';
     const created = res.data?.createPaste;

@@ -6,7 +6,7 @@ import { formatBytes, utf8Length } from '../ui/format.js';
 /** Languages change rarely: ask once per page load. */
 let languages: Promise<{ id: string; name: string }[]> | undefined;
 function loadLanguages() {
-  languages ??= execute<{ languages: { id: string; name: string }[] }>(LANGUAGES).then((r) => r.data?.languages ?? [{ id: 'auto', name: 'Auto-detect' }]);
+  languages ??= execute(LANGUAGES, {}).then((r) => r.data?.languages ?? [{ id: 'auto', name: 'Auto-detect' }]);
   return languages;
 }
 

@@ -18,7 +18,7 @@ export const pasteViewPage: Page = async (container, { match, query }) => {
   let paste: PasteDetail | null;
   let statsError: ApiError | undefined;
   try {
-    const res = await request<{ paste: PasteDetail | null }>(PASTE_VIEW, { id, version }, ['stats']);
+    const res = await request(PASTE_VIEW, { id, version }, ['stats']);
     paste = res.data.paste;
     statsError = res.partial[0];
   } catch (err) {
@@ -40,16 +40,16 @@ export const pasteViewPage: Page = async (container, { match, query }) => {
   const showContent = (p: PasteData, burned: boolean) => {
     body.replaceChildren(
       burned ? infoNotice('warning', 'This paste was burned: it is now deleted from the server. Copy or download it before you leave this page.') : '',
-      codeBlock(p.content ?? '', p.language, p.sizeBytes),
+      codeBlock(p.content ?? '', p.language),
     );
     toolbarSlot.replaceChildren(pasteToolbar(p, { isOwner, isAdmin, deleteToken, burned, container }));
   };
 
-  if (paste.content === null && paste.burnAfterRead) {
+  if (paste.concealed) {
     const reveal = h('button', { type: 'button', className: 'primary', data: { testid: 'reveal' } }, 'Reveal and burn');
     reveal.addEventListener('click', async () => {
       reveal.disabled = true;
-      const res = await execute<{ revealPaste: PasteData | null }>(REVEAL_PASTE, { id });
+      const res = await execute(REVEAL_PASTE, { id });
       const revealed = res.data?.revealPaste;
       if (!revealed) {
         body.replaceChildren(errorNotice(res.errors[0] ?? new ApiError({ message: 'gone', extensions: { code: 'NOT_FOUND' } })));
@@ -85,7 +85,8 @@ function meta(paste: PasteDetail, statsError: ApiError | undefined): HTMLElement
   const items: (Node | string)[] = [
     visibilityBadge(paste),
     paste.language,
-    formatBytes(paste.sizeBytes),
+    // Null while a burn-after-read paste is concealed.
+    paste.sizeBytes === null ? '' : formatBytes(paste.sizeBytes),
     h('time', { dateTime: paste.createdAt, title: paste.createdAt }, `created ${relativeTime(paste.createdAt)}`),
     expiryText(paste.expiresAt),
     paste.author ? `by ${paste.author.displayName}` : 'anonymous',
@@ -111,7 +112,7 @@ function versionList(paste: PasteDetail): HTMLElement | string {
           v.version === paste.version
             ? h('strong', {}, `Version ${v.version}`)
             : link(v.version === paste.latestVersion ? `/p/${paste.id}` : `/p/${paste.id}?v=${v.version}`, `Version ${v.version}`),
-          ` · ${v.title || 'Untitled'} · ${v.language} · ${formatBytes(v.sizeBytes)} · ${relativeTime(v.createdAt)}`,
+          [` · ${v.title || 'Untitled'}`, v.language, v.sizeBytes === null ? '' : formatBytes(v.sizeBytes), relativeTime(v.createdAt)].filter((t) => t !== '').join(' · '),
         ),
       ),
     ),

@@ -5,13 +5,14 @@ import { forgetDeleteToken } from '../auth/delete-tokens.js';
 import { currentSession } from '../auth/session.js';
 import { navigate } from '../router.js';
 import { h } from '../ui/dom.js';
+import { utf8Length } from '../ui/format.js';
 import { extensionFor, highlight } from '../ui/highlight.js';
 import { clearFieldErrors, errorNotice, flash, infoNotice, markField } from '../ui/notice.js';
 import { pasteFields } from './paste-form.js';
 
 /** Line numbers beside the highlighted text; both are plain text nodes. */
-export function codeBlock(content: string, language: string, sizeBytes: number): HTMLElement {
-  const { nodes, language: used } = highlight(content, language, sizeBytes);
+export function codeBlock(content: string, language: string): HTMLElement {
+  const { nodes, language: used } = highlight(content, language, utf8Length(content));
   const lines = content.endsWith('\n') ? content.split('\n').length - 1 : content.split('\n').length;
   const gutter = h('pre', { className: 'gutter', attrs: { 'aria-hidden': 'true' } }, Array.from({ length: Math.max(1, lines) }, (_, i) => i + 1).join('\n'));
   const code = h('code', { className: `hljs${used ? ` language-${used}` : ''}`, data: { testid: 'paste-content' } });
@@ -98,7 +99,7 @@ function deleteWithToken(id: string, status: HTMLElement): HTMLElement {
 
 async function runDelete(id: string, deleteToken: string | undefined, status: HTMLElement, button: HTMLButtonElement): Promise<void> {
   button.disabled = true;
-  const res = await execute<{ deletePaste: boolean }>(DELETE_PASTE, { id, deleteToken: deleteToken || null });
+  const res = await execute(DELETE_PASTE, { id, deleteToken: deleteToken || null });
   button.disabled = false;
   if (!res.data?.deletePaste) {
     status.replaceChildren(errorNotice(res.errors[0]));
@@ -131,7 +132,7 @@ function editForm(paste: PasteData): HTMLElement {
       language: fields.language.value,
       visibility: fields.visibility.value as Visibility,
     };
-    const res = await execute<{ updatePaste: { id: string; version: number } }>(UPDATE_PASTE, { input });
+    const res = await execute(UPDATE_PASTE, { input });
     save.disabled = false;
     if (!res.data?.updatePaste) {
       const err = res.errors[0]!;

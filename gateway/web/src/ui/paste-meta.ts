@@ -14,7 +14,8 @@ export function pasteTable(rows: { paste: PasteSummary; views?: number }[], test
         h('td', {}, link(`/p/${paste.id}`, paste.title || 'Untitled', { className: paste.title ? '' : 'untitled' })),
         h('td', {}, paste.language),
         h('td', {}, visibilityBadge(paste)),
-        h('td', { className: 'num' }, formatBytes(paste.sizeBytes)),
+        // Null while a burn-after-read paste is concealed: its size would hint at its content.
+        h('td', { className: 'num' }, paste.sizeBytes === null ? h('span', { className: 'muted', title: 'Hidden until the paste is read' }, 'hidden') : formatBytes(paste.sizeBytes)),
         h('td', {}, h('time', { dateTime: paste.createdAt, title: paste.createdAt }, relativeTime(paste.createdAt))),
         h('td', {}, expiryText(paste.expiresAt)),
         withViews ? h('td', { className: 'num' }, String(views ?? 0)) : null,
