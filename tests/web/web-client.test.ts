@@ -2,8 +2,9 @@
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
+import { expectClean, signIn } from './browser-steps.js';
 import { createPaste, registerUser } from './graphql.js';
-import { startWebFixture, type WatchedPage, type WebFixture } from './web-fixture.js';
+import { startWebFixture, type WebFixture } from './web-fixture.js';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 const SOURCE = 'def greet(name):\n    """Say hello."""\n    return f"hello {name}"\n\nprint(greet("mesh"))\n';
@@ -30,20 +31,6 @@ async function createFromForm(page: Page, fields: { content: string; title?: str
   await page.click('#new-paste button[type=submit]');
   await page.waitForURL(/\/p\/\w+/);
   return /\/p\/(\w+)/.exec(page.url())![1]!;
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/login');
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForURL(/\/mine$/);
-}
-
-function expectClean(w: WatchedPage) {
-  expect(w.cspViolations).toEqual([]);
-  expect(w.pageErrors).toEqual([]);
-  expect(w.dialogs).toEqual([]);
 }
 
 describe('web client', () => {
