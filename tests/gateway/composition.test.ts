@@ -5,7 +5,7 @@ import { createLogger, createMetrics, createServiceClient, createServiceHost, ty
 import { REDIS_TEST_URL, echoAnalyticsImpl, eventually } from '@pastemesh/kit/testing';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
 import { startStack, type Stack } from '../../scripts/stack.js';
-import { gql, gqlOk, metricValue, signUp } from '../support/graphql.js';
+import { BROWSER_UA, gql, gqlOk, metricValue, signUp } from '../support/graphql.js';
 
 describe('gateway composition over the real services (mysql + redis)', () => {
   let stack: Stack;
@@ -87,7 +87,7 @@ describe('gateway composition over the real services (mysql + redis)', () => {
     const created = await gqlOk(url, `mutation { createPaste(input: { content: "popular" }) { paste { id } } }`);
     const id = created['createPaste'].paste.id;
     for (let i = 0; i < 3; i++) await gqlOk(url, `query($id: ID!) { paste(id: $id) { content } }`, { id }, undefined);
-    const raw = await fetch(`${url}/raw/${id}`);
+    const raw = await fetch(`${url}/raw/${id}`, { headers: { 'user-agent': BROWSER_UA } });
     expect(await raw.text()).toBe('popular');
     await eventually(async () => {
       const r = await gqlOk(url, `query($id: ID!) { paste(id: $id) { stats { totalViews } } }`, { id });

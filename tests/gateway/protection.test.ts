@@ -76,7 +76,7 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
-      body: JSON.stringify({ query: 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', variables: { c: 'x'.repeat(1_200_000) } }),
+      body: JSON.stringify({ query: 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', variables: { c: 'x'.repeat(7_000_000) } }),
     });
     expect(res.status).toBe(413);
   });

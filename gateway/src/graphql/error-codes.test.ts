@@ -29,7 +29,9 @@ describe('gRPC to GraphQL error mapping', () => {
       const err = new GraphQLError('wrapped', { originalError: new ConnectError('secret SQL detail', code), path: ['paste'] });
       const out = formatError({ message: 'wrapped', path: ['paste'] }, err);
       expect(out.extensions?.['code']).toBe(GRAPHQL_CODE_BY_GRPC[code]);
-      if (GRAPHQL_CODE_BY_GRPC[code] === 'INTERNAL_SERVER_ERROR') expect(out.message).toBe('Internal server error');
+      if (GRAPHQL_CODE_BY_GRPC[code] === 'INTERNAL_SERVER_ERROR') expect(out.message).toBe('internal error');
+      // Without an ErrorDetail an outage comes from the transport, whose message names internal addresses.
+      else if (GRAPHQL_CODE_BY_GRPC[code] === 'SERVICE_UNAVAILABLE') expect(out.message).toMatch(/^a service this request needs/);
       else expect(out.message).toBe('secret SQL detail');
     }
   });
@@ -42,9 +44,14 @@ describe('gRPC to GraphQL error mapping', () => {
     expect(formatError({ message: 'x' }, new GraphQLError('x', { originalError: limited })).extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 7 });
   });
 
+  it('keeps the message of an outage our own code described (it carries an ErrorDetail)', () => {
+    const open = appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'paste-svc is unavailable (circuit open)');
+    expect(formatError({ message: 'x' }, new GraphQLError('x', { originalError: open })).message).toBe('paste-svc is unavailable (circuit open)');
+  });
+
   it('masks unexpected exceptions and never sends a stack', () => {
     const err = new GraphQLError('boom', { originalError: new TypeError('cannot read x of undefined') });
     const out = formatError({ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } }, err);
-    expect(out).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(out).toEqual({ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   });
 });
