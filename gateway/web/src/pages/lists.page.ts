@@ -23,7 +23,7 @@ export const myPastesPage: Page = async (container, { query }) => {
     return;
   }
   const first = pageSize(query);
-  const list = h('div');
+  const list = h('div', { className: 'table-scroll' });
   const status = h('div');
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
   container.append(list, status, more);
@@ -72,7 +72,7 @@ export const topPastesPage: Page = async (container, { query }) => {
     { className: 'tabs', attrs: { 'aria-label': 'Ranking window' } },
     ...WINDOWS.map(([w, label]) => link(`/top?window=${w}`, label, w === win ? { attrs: { 'aria-current': 'page' } } : {})),
   );
-  const list = h('div', {}, h('p', { className: 'loading' }, 'Loading…'));
+  const list = h('div', { className: 'table-scroll' }, h('p', { className: 'loading' }, 'Loading…'));
   container.append(h('h1', {}, 'Top pastes'), tabs, list);
   try {
     const { data } = await request(TOP_PASTES, { window: win, limit: 25 });
