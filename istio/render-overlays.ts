@@ -96,10 +96,10 @@ export function protoRpcs(): Rpc[] {
 }
 
 /**
- * Idempotent reads, the only RPCs the mesh may retry. GetPaste is a read but can burn a
- * burn-after-read paste: it is retried only on failures that prove it never ran (see paste-svc's route).
+ * Idempotent reads, which the mesh may retry. RevealPaste is not one (it burns a burn-after-read paste):
+ * it is retried only on failures that prove it never ran (see paste-svc's route).
  */
-export const READ_RPC = /^(Get|BatchGet|List)\w*$|^(TopPastes|UsageSummary|VerifyToken)$/;
+export const READ_RPC = /^(Get|BatchGet|List|BatchList)\w*$|^(TopPastes|UsageSummary|VerifyToken)$/;
 
 /** Retry conditions that mean the call was not served: UNAVAILABLE or it never reached the server. */
 export const SAFE_RETRY_ON = new Set(['unavailable', 'connect-failure', 'refused-stream']);
