@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PasteService } from '@pastemesh/gen/paste';
 import { createServiceClient, withBearer } from '@pastemesh/kit';
 import { startStack, type Stack } from '../../scripts/stack.js';
-import { metricValue } from '../support/graphql.js';
+import { BROWSER_UA, metricValue } from '../support/graphql.js';
 import { gql, registerUser } from '../web/graphql.js';
 import { runBinary, runInProcess, type RunOptions } from './run-pastectl.js';
 
@@ -168,7 +168,8 @@ describe('pastectl', () => {
 
   it('reports a paste\'s views and ranks it among the top pastes', async () => {
     const id = JSON.parse((await run(['--json', 'paste', 'create', '--title', 'watched'], alice.key, { stdin: 'watch me' })).stdout).paste.id as string;
-    for (let i = 0; i < 3; i++) await fetch(`${stack.gatewayUrl}/raw/${id}`, { headers: { 'user-agent': `reader-${i}` } });
+    // Three people's browsers (isbot counts a bare 'reader-0' as a bot, which is no view).
+    for (let i = 0; i < 3; i++) await fetch(`${stack.gatewayUrl}/raw/${id}`, { headers: { 'user-agent': BROWSER_UA.replace('Firefox/133.0', `Firefox/133.${i}`) } });
     let stats: { totalViews: number; uniqueViewers: number; viewsPerDay: unknown[] } = { totalViews: 0, uniqueViewers: 0, viewsPerDay: [] };
     // Views reach analytics-svc in batches (every 250 ms by default).
     for (const deadline = Date.now() + 15_000; stats.totalViews < 3 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
