@@ -97,7 +97,7 @@ export const CREATE_PASTE = operation<G.CreatePasteMutation, G.CreatePasteMutati
   }
 `);
 
-/** The paste page: the paste at one version, its versions and views. */
+/** The paste page: the paste at one version, its versions, views, and language names (to name a detected language). */
 export const PASTE_VIEW = operation<G.PasteViewQuery, G.PasteViewQueryVariables>(/* GraphQL */ `
   query PasteView($id: ID!, $version: Int) {
     paste(id: $id, version: $version) {
@@ -114,6 +114,10 @@ export const PASTE_VIEW = operation<G.PasteViewQuery, G.PasteViewQueryVariables>
         uniqueViewers
         lastViewedAt
       }
+    }
+    languages {
+      id
+      name
     }
   }
   ${PASTE_FIELDS}

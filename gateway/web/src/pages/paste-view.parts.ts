@@ -10,14 +10,20 @@ import { extensionFor, highlight } from '../ui/highlight.js';
 import { clearFieldErrors, errorNotice, flash, infoNotice, markField } from '../ui/notice.js';
 import { pasteFields } from './paste-form.js';
 
+/** Highlighted text and the language highlight.js used (declared or detected; null when shown as plain text). */
+export interface CodeBlock {
+  element: HTMLElement;
+  language: string | null;
+}
+
 /** Line numbers beside the highlighted text; both are plain text nodes. */
-export function codeBlock(content: string, language: string): HTMLElement {
+export function codeBlock(content: string, language: string): CodeBlock {
   const { nodes, language: used } = highlight(content, language, utf8Length(content));
   const lines = content.endsWith('\n') ? content.split('\n').length - 1 : content.split('\n').length;
   const gutter = h('pre', { className: 'gutter', attrs: { 'aria-hidden': 'true' } }, Array.from({ length: Math.max(1, lines) }, (_, i) => i + 1).join('\n'));
   const code = h('code', { className: `hljs${used ? ` language-${used}` : ''}`, data: { testid: 'paste-content' } });
   code.append(nodes);
-  return h('div', { className: 'code' }, gutter, h('pre', { className: 'text' }, code));
+  return { element: h('div', { className: 'code' }, gutter, h('pre', { className: 'text' }, code)), language: used };
 }
 
 interface ToolbarOptions {
@@ -27,6 +33,8 @@ interface ToolbarOptions {
   /** Revealed burn-after-read content: nothing left on the server to edit or delete. */
   burned: boolean;
   container: HTMLElement;
+  /** The language the content is in (declared, or detected for auto): names the download. */
+  language: string;
 }
 
 /** Copy, raw, download, and (when allowed) edit and delete. */
@@ -47,7 +55,7 @@ export function pasteToolbar(paste: PasteData, opts: ToolbarOptions): HTMLElemen
     const download = h('button', { type: 'button', data: { testid: 'download' } }, 'Download');
     download.addEventListener('click', () => {
       const url = URL.createObjectURL(new Blob([content], { type: 'text/plain;charset=utf-8' }));
-      const a = h('a', { href: url, download: `${paste.id}.${extensionFor(paste.language)}` });
+      const a = h('a', { href: url, download: `${paste.id}.${extensionFor(opts.language)}` });
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     });

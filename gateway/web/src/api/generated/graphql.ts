@@ -79,7 +79,7 @@ export type PasteViewQueryVariables = Exact<{
 }>;
 
 
-export type PasteViewQuery = { paste: { content: string | null, updatedAt: string, sha256: string | null, version: number, latestVersion: number, id: string, title: string | null, language: string, visibility: Visibility, createdAt: string, expiresAt: string | null, burnAfterRead: boolean, concealed: boolean, sizeBytes: number | null, versions: Array<{ version: number, title: string | null, language: string, sizeBytes: number | null, createdAt: string }>, stats: { totalViews: number, uniqueViewers: number, lastViewedAt: string | null } | null, author: { id: string, displayName: string } | null } | null };
+export type PasteViewQuery = { paste: { content: string | null, updatedAt: string, sha256: string | null, version: number, latestVersion: number, id: string, title: string | null, language: string, visibility: Visibility, createdAt: string, expiresAt: string | null, burnAfterRead: boolean, concealed: boolean, sizeBytes: number | null, versions: Array<{ version: number, title: string | null, language: string, sizeBytes: number | null, createdAt: string }>, stats: { totalViews: number, uniqueViewers: number, lastViewedAt: string | null } | null, author: { id: string, displayName: string } | null } | null, languages: Array<{ id: string, name: string }> };
 
 export type RevealPasteMutationVariables = Exact<{
   id: string | number;
