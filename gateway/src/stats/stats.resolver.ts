@@ -1,10 +1,10 @@
 import { TopWindow } from '@pastemesh/gen/analytics';
-import type { GatewayContext } from '../graphql/context.js';
+import type { Resolvers } from '../graphql/generated/resolvers.js';
 import { limitKeys, traced } from '../request/caller.js';
 
-export const statsResolvers = {
+export const statsResolvers: Resolvers = {
   Query: {
-    async topPastes(_: unknown, args: { window: keyof typeof TopWindow; limit: number }, ctx: GatewayContext) {
+    async topPastes(_, args, ctx) {
       await ctx.services.limits.consume('read', limitKeys(ctx.caller));
       const res = await ctx.services.downstream.analytics.topPastes({ window: TopWindow[args.window], limit: args.limit }, traced(ctx.caller));
       const pastes = await ctx.loaders.paste.loadMany(res.pastes.map((p) => p.pasteId));
