@@ -1,4 +1,4 @@
-// The paste page (/p/ID) in headless Chromium: the language it names and what Download gives.
+// The paste page (/p/ID) in headless Chromium: the language it names, what Download gives, and Copy link.
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectClean } from './browser-steps.js';
@@ -38,6 +38,35 @@ describe('paste page', () => {
     const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.click('[data-testid=download]')]);
     expect(download.suggestedFilename()).toBe(`${id}.${ext}`);
     expect(await fs.readFile(await download.path(), 'utf8')).toBe(content);
+    expectClean(w);
+  }, 30_000);
+
+  it('copies the paste link to the clipboard and says so', async () => {
+    const id = await createPaste(web.stack.gatewayUrl, { content: PYTHON });
+    const w = await web.newPage();
+    await w.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.stack.gatewayUrl });
+    await w.page.goto(`/p/${id}?created=1`);
+    await w.page.click('[data-testid=copy-link]', { timeout: 10_000 });
+    await w.page.locator('.toolbar-status', { hasText: 'Link copied' }).waitFor();
+    expect(await w.page.evaluate<string>('navigator.clipboard.readText()')).toBe(`${web.stack.gatewayUrl}/p/${id}`);
+    expectClean(w);
+  }, 30_000);
+
+  it('shows the link selected to copy by hand where the clipboard API is missing', async () => {
+    const id = await createPaste(web.stack.gatewayUrl, { content: PYTHON });
+    const w = await web.newPage();
+    // As on a plain-http origin: no navigator.clipboard at all.
+    await w.page.addInitScript("Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true })");
+    await w.page.goto(`/p/${id}`);
+    await w.page.click('[data-testid=copy-link]', { timeout: 10_000 });
+    const field = w.page.locator('[data-testid=link-field]');
+    await field.waitFor();
+    expect(await field.inputValue()).toBe(`${web.stack.gatewayUrl}/p/${id}`);
+    const selection = await w.page.evaluate<{ focused: boolean; start: number; end: number }>(
+      "(() => { const f = document.querySelector('[data-testid=link-field]'); return { focused: document.activeElement === f, start: f.selectionStart, end: f.selectionEnd }; })()",
+    );
+    expect(selection).toEqual({ focused: true, start: 0, end: `${web.stack.gatewayUrl}/p/${id}`.length });
+    expect(await w.page.locator('.toolbar-status').textContent()).toContain('Copy this link');
     expectClean(w);
   }, 30_000);
 });

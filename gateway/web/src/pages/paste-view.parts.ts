@@ -37,7 +37,17 @@ interface ToolbarOptions {
   language: string;
 }
 
-/** Copy, raw, download, and (when allowed) edit and delete. */
+/** This version's address: `?v=N` unless it is the latest (which the bare address always shows). */
+function versionSuffix(paste: Pick<PasteData, 'version' | 'latestVersion'>): string {
+  return paste.version !== paste.latestVersion ? `?v=${paste.version}` : '';
+}
+
+/** The page's shareable address (this origin, this version). */
+export function pageUrl(paste: PasteData): string {
+  return new URL(`/p/${paste.id}${versionSuffix(paste)}`, location.origin).href;
+}
+
+/** Copy, download, copy link, raw, and (when allowed) edit and delete. */
 export function pasteToolbar(paste: PasteData, opts: ToolbarOptions): HTMLElement {
   const bar = h('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Paste actions' } });
   const status = h('span', { className: 'toolbar-status', attrs: { 'aria-live': 'polite' } });
@@ -61,6 +71,8 @@ export function pasteToolbar(paste: PasteData, opts: ToolbarOptions): HTMLElemen
     });
     bar.append(copy, download);
   }
+  // A burned paste's link is dead: nothing to share.
+  if (!opts.burned) bar.append(copyLinkButton(pageUrl(paste), status));
   if (!opts.burned && !paste.burnAfterRead) {
     bar.append(h('a', { className: 'button', href: `/raw/${paste.id}`, data: { testid: 'raw' }, attrs: { rel: 'nofollow' } }, 'Raw'));
   }
@@ -73,6 +85,27 @@ export function pasteToolbar(paste: PasteData, opts: ToolbarOptions): HTMLElemen
   if (opts.isOwner || opts.isAdmin || opts.deleteToken) bar.append(deleteButton(paste.id, opts.deleteToken, status));
   else bar.append(deleteWithToken(paste.id, status));
   return withStatus(bar, status);
+}
+
+/**
+ * Copies the page's address. Without a usable clipboard (insecure origin, permission
+ * refused) the address is shown selected in a read-only field to copy by hand.
+ */
+function copyLinkButton(url: string, status: HTMLElement): HTMLButtonElement {
+  const button = h('button', { type: 'button', data: { testid: 'copy-link' } }, 'Copy link');
+  button.addEventListener('click', async () => {
+    try {
+      if (!navigator.clipboard) throw new Error('no clipboard here');
+      await navigator.clipboard.writeText(url);
+      status.replaceChildren('Link copied to the clipboard.');
+    } catch {
+      const field = h('input', { type: 'text', readOnly: true, value: url, className: 'link-field', data: { testid: 'link-field' }, attrs: { 'aria-label': 'Link to this paste' } });
+      status.replaceChildren('Copy this link: ', field);
+      field.focus();
+      field.select();
+    }
+  });
+  return button;
 }
 
 function withStatus(bar: HTMLElement, status: HTMLElement): HTMLElement {
