@@ -4,10 +4,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../../scripts/stack.js';
 import { gql, gqlOk, signUp } from '../support/graphql.js';
+import { freshIp } from '../support/client-ip.js';
 
-const block = `100.${64 + Math.floor(Math.random() * 64)}.${Math.floor(Math.random() * 256)}`;
-let nextIp = 1;
-const freshIp = () => `${block}.${nextIp++}`;
 
 describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', () => {
   let stack: Stack;

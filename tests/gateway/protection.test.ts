@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStack, type Stack } from '../../scripts/stack.js';
 import { gql, metricValue, signUp } from '../support/graphql.js';
+import { freshIp } from '../support/client-ip.js';
 
-// Limits live in Redis for a minute; a random block per run keeps reruns from inheriting empty buckets.
-const block = `100.${64 + Math.floor(Math.random() * 64)}.${Math.floor(Math.random() * 256)}`;
-let nextIp = 1;
-/** A fresh client address per test (the gateway trusts one proxy hop here), so each test starts with full buckets. */
-const freshIp = () => `${block}.${nextIp++}`;
 
 describe('gateway protection: rate limits, body cap, batching, CSRF, headers (mysql + redis)', () => {
   let stack: Stack;
