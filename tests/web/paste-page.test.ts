@@ -1,8 +1,8 @@
-// The paste page (/p/ID) in headless Chromium: the language it names, what Download gives, and Copy link.
+// The paste page (/p/ID) in headless Chromium: the language it names, what Download and Raw give, and Copy link.
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectClean } from './browser-steps.js';
-import { createPaste } from './graphql.js';
+import { createPaste, gql, registerUser } from './graphql.js';
 import { startWebFixture, type WebFixture } from './web-fixture.js';
 
 const PYTHON = 'def greet(name):\n    """Say hello."""\n    return f"hello {name}"\n\nprint(greet("mesh"))\n';
@@ -67,6 +67,30 @@ describe('paste page', () => {
     );
     expect(selection).toEqual({ focused: true, start: 0, end: `${web.stack.gatewayUrl}/p/${id}`.length });
     expect(await w.page.locator('.toolbar-status').textContent()).toContain('Copy this link');
+    expectClean(w);
+  }, 30_000);
+
+  it('links Raw and Copy link to the version shown (?v=1), and to the latest without ?v', async () => {
+    const user = await registerUser(web.stack.gatewayUrl, 'versions');
+    const id = await createPaste(web.stack.gatewayUrl, { content: 'version one text\n' }, user.accessToken);
+    await gql(web.stack.gatewayUrl, 'mutation($input: UpdatePasteInput!) { updatePaste(input: $input) { id } }', { input: { id, content: 'version two text\n' } }, user.accessToken);
+    const w = await web.newPage();
+    await w.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.stack.gatewayUrl });
+
+    await w.page.goto(`/p/${id}?v=1`);
+    await w.page.locator('[data-testid=paste-content]', { hasText: 'version one text' }).waitFor();
+    expect(await w.page.getAttribute('[data-testid=raw]', 'href')).toBe(`/raw/${id}?v=1`);
+    await w.page.click('[data-testid=copy-link]', { timeout: 10_000 });
+    await w.page.locator('.toolbar-status', { hasText: 'Link copied' }).waitFor();
+    expect(await w.page.evaluate<string>('navigator.clipboard.readText()')).toBe(`${web.stack.gatewayUrl}/p/${id}?v=1`);
+
+    await w.page.goto(`/p/${id}`);
+    await w.page.locator('[data-testid=paste-content]', { hasText: 'version two text' }).waitFor();
+    expect(await w.page.getAttribute('[data-testid=raw]', 'href')).toBe(`/raw/${id}`);
+
+    // The gateway's /raw/:id?v=N is new: once it answers by version (a missing one is 404), version 1 must be version 1's text.
+    const versioned = (await fetch(`${web.stack.gatewayUrl}/raw/${id}?v=99`)).status === 404;
+    if (versioned) expect(await (await fetch(`${web.stack.gatewayUrl}/raw/${id}?v=1`)).text()).toBe('version one text\n');
     expectClean(w);
   }, 30_000);
 });

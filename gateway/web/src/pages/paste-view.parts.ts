@@ -47,6 +47,11 @@ export function pageUrl(paste: PasteData): string {
   return new URL(`/p/${paste.id}${versionSuffix(paste)}`, location.origin).href;
 }
 
+/** The raw text of the version shown (the gateway's `/raw/:id?v=N`, as the schema's rawUrl names it). */
+export function rawPath(paste: PasteData): string {
+  return `/raw/${paste.id}${versionSuffix(paste)}`;
+}
+
 /** Copy, download, copy link, raw, and (when allowed) edit and delete. */
 export function pasteToolbar(paste: PasteData, opts: ToolbarOptions): HTMLElement {
   const bar = h('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Paste actions' } });
@@ -74,7 +79,7 @@ export function pasteToolbar(paste: PasteData, opts: ToolbarOptions): HTMLElemen
   // A burned paste's link is dead: nothing to share.
   if (!opts.burned) bar.append(copyLinkButton(pageUrl(paste), status));
   if (!opts.burned && !paste.burnAfterRead) {
-    bar.append(h('a', { className: 'button', href: `/raw/${paste.id}`, data: { testid: 'raw' }, attrs: { rel: 'nofollow' } }, 'Raw'));
+    bar.append(h('a', { className: 'button', href: rawPath(paste), data: { testid: 'raw' }, attrs: { rel: 'nofollow' } }, 'Raw'));
   }
   if (opts.burned) return withStatus(bar, status);
   if (opts.isOwner && content !== null) {
