@@ -152,7 +152,8 @@ describe('web client', () => {
   it('ranks a viewed public paste on the top page', async () => {
     const id = await createPaste(web.stack.gatewayUrl, { content: 'popular', title: 'crowd favourite' });
     const w = await web.newPage();
-    for (let i = 0; i < 3; i++) await fetch(`${web.stack.gatewayUrl}/raw/${id}`, { headers: { 'user-agent': `viewer-${i}` } });
+    // Browser-like user agents: isbot counts "viewer-N" (and curl) as bots, whose views are not ranked.
+    for (let i = 0; i < 3; i++) await fetch(`${web.stack.gatewayUrl}/raw/${id}`, { headers: { 'user-agent': `Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0 reader-${i}` } });
     // Views reach analytics asynchronously (the gateway batches them every 250 ms).
     const deadline = Date.now() + 15_000;
     let found = false;
