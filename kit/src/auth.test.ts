@@ -54,4 +54,23 @@ describe('authenticator', () => {
     for (let i = 0; i < 20; i++) expect((await auth.verify(token)).userId).toBe('user-1');
     expect(calls).toBe(2); // one background refresh attempt, not one per request
   });
+
+  it('retries a failed first key fetch a second later, not ten, so a slow start refuses tokens only briefly', async () => {
+    let calls = 0;
+    const auth = createAuthenticator({
+      jwks: async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('auth-svc still starting');
+        return jwks;
+      },
+      logger,
+    });
+    const token = await sign({});
+    jest.useFakeTimers({ doNotFake: ['setTimeout', 'nextTick', 'setImmediate', 'queueMicrotask'] });
+    const refused = await auth.verify(token).catch((e: unknown) => ConnectError.from(e));
+    expect((refused as ConnectError).rawMessage).toBe('token keys are not available yet');
+    jest.setSystemTime(Date.now() + 1_100);
+    expect((await auth.verify(token)).userId).toBe('user-1');
+    expect(calls).toBe(2);
+  });
 });

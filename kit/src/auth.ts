@@ -78,8 +78,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   const apiKeys = new LRUCache<string, Principal>({ max: 10_000, ttl: options.apiKeyCacheMs ?? 30_000 });
 
-  // At most one fetch attempt every 10 s, so an auth-svc outage never makes each request wait on a fetch.
-  const mayRefresh = () => Date.now() - attemptedAt > 10_000;
+  // At most one fetch attempt every 10 s, so an auth-svc outage never makes each request wait on a fetch; every
+  // second while no key set was ever fetched (a slow first fetch at start-up must not refuse tokens for 10 s).
+  const mayRefresh = () => Date.now() - attemptedAt > (keySet ? 10_000 : 1_000);
 
   async function verifyJwt(token: string, retried = false): Promise<Principal> {
     if (!keySet) {

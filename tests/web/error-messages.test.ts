@@ -43,7 +43,9 @@ describe('explainError', () => {
   it('explains sign-in, permission and conflict errors by reason', () => {
     expect(explainError(err('UNAUTHENTICATED', { reason: 'INVALID_CREDENTIALS' })).detail).toBe('Wrong email or password.');
     expect(explainError(err('FORBIDDEN', { reason: 'NOT_OWNER' })).title).toBe('Not allowed');
-    expect(explainError(err('CONFLICT', { reason: 'EMAIL_TAKEN' }))).toMatchObject({ title: 'Email already registered', field: 'email' });
+    const taken = explainError(err('BAD_USER_INPUT', { reason: 'EMAIL_TAKEN', field: 'email' }));
+    expect(taken).toMatchObject({ title: 'Cannot register this email', field: 'email' });
+    expect(`${taken.title} ${taken.detail}`).not.toMatch(/already exists|already registered/i);
   });
 
   it('maps bare HTTP failures (body limit, proxies) onto the same explanations', () => {

@@ -25,7 +25,8 @@ const REASON_TEXT: Record<string, (e: ApiError) => ErrorExplanation> = {
   VERSION_NOT_FOUND: () => ({ title: 'Version not found', detail: 'This paste has no such version.' }),
   NOT_OWNER: () => ({ title: 'Not allowed', detail: 'Only the owner of this paste (or an admin, or whoever holds its delete token) can do that.' }),
   ADMIN_REQUIRED: () => ({ title: 'Not allowed', detail: 'This needs an administrator.' }),
-  EMAIL_TAKEN: () => ({ title: 'Email already registered', detail: 'An account with this email already exists. Sign in instead.', field: 'email' }),
+  // Never says an account exists (that would let anyone test addresses): what to do, whichever is true.
+  EMAIL_TAKEN: () => ({ title: 'Cannot register this email', detail: 'This address cannot be used to register. If you already have an account, sign in instead.', field: 'email' }),
   INVALID_CREDENTIALS: () => ({ title: 'Sign-in failed', detail: 'Wrong email or password.' }),
   TOKEN_INVALID: () => ({ title: 'Session expired', detail: 'Your session is no longer valid. Please sign in again.' }),
   TOKEN_REUSED: () => ({ title: 'Session ended', detail: 'This session was ended for safety (its token was used twice). Please sign in again.' }),
