@@ -10,6 +10,7 @@ import {
   createPubSub,
   createRedis,
   closeGracefully,
+  isUsableRequestId,
   listen,
   type Authenticator,
   type EventProducer,
@@ -114,8 +115,12 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     http: { headersTimeout: config.HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // The inbound x-request-id when it is a usable id (it is quoted in logs and error messages), else a new one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const inbound = req.headers['x-request-id'];
+      return typeof inbound === 'string' && isUsableRequestId(inbound) ? inbound : randomUUID();
+    },
     // Trust X-Forwarded-For only from the configured number of proxies in front (the Istio ingress).
     trustProxy: (_address: string, hop: number) => hop < config.TRUST_PROXY_HOPS,
   });

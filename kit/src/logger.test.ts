@@ -25,6 +25,12 @@ describe('logger', () => {
     expect(lines[1]).not.toHaveProperty('requestId');
   });
 
+  it('passes on only trace headers gRPC metadata can carry, and mints a request id for an unusable one', () => {
+    const ctx = contextFromHeaders((h) => ({ 'x-request-id': 'bad id with spaces', traceparent: '\u00e2\u0080\u00ae', tracestate: 'v=1', b3: 'x'.repeat(513) })[h]);
+    expect(ctx.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ctx.traceHeaders).toEqual({ tracestate: 'v=1', 'x-request-id': ctx.requestId });
+  });
+
   it('never logs the SQL of a failed query, which carries bound values', () => {
     const { lines, stream } = capture();
     const logger = createLogger('auth-svc', 'info', stream);

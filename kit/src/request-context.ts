@@ -35,12 +35,26 @@ export function requestContextOf(ctx: { values: ContextValues }): RequestContext
   return ctx.values.get(requestContextKey);
 }
 
-/** Builds a context from inbound headers, minting a request id when none came in. */
+/**
+ * True when an inbound trace header may be passed on: visible ASCII and spaces only (what gRPC metadata and
+ * HTTP/2 accept; grpc-js refuses anything else, which failed the whole request) and at most 512 characters
+ * (W3C tracestate's own bound). Anything else is dropped, as if the client had not sent it.
+ */
+export function isForwardableHeader(value: string | undefined): value is string {
+  return value !== undefined && value.length > 0 && value.length <= 512 && /^[\x20-\x7e]*$/.test(value);
+}
+
+/** An inbound x-request-id worth keeping (ids are quoted in logs and error messages): 1–128 characters of [A-Za-z0-9._:-]. */
+export function isUsableRequestId(value: string | undefined): value is string {
+  return value !== undefined && /^[\w.:-]{1,128}$/.test(value);
+}
+
+/** Builds a context from inbound headers, minting a request id when none (or none usable) came in. */
 export function contextFromHeaders(get: (name: string) => string | undefined): RequestContext {
   const traceHeaders: Record<string, string> = {};
   for (const name of TRACE_HEADERS) {
     const value = get(name);
-    if (value) traceHeaders[name] = value;
+    if (name === 'x-request-id' ? isUsableRequestId(value) : isForwardableHeader(value)) traceHeaders[name] = value!;
   }
   const requestId = traceHeaders['x-request-id'] ?? randomUUID();
   traceHeaders['x-request-id'] = requestId;

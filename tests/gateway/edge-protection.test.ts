@@ -146,6 +146,34 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
     }
   });
 
+  it('drops trace headers gRPC cannot carry instead of failing the request, and never echoes an unusable request id', async () => {
+    // U+202E as its UTF-8 bytes: what a client sends when it puts non-ASCII text in a header.
+    const rtl = '\u00e2\u0080\u00ae';
+    for (const name of ['x-request-id', 'traceparent', 'tracestate', 'b3']) {
+      const headers = { [name]: rtl, 'x-forwarded-for': freshIp() };
+      const created = await post('', 'traced', headers);
+      expect([name, created.status]).toEqual([name, 201]);
+      const id = (await created.text()).trim().split('/').pop();
+      const raw = await fetch(`${url}/raw/${id}?v=1`, { headers });
+      expect([name, raw.status]).toEqual([name, 200]);
+      const res = await gql(url, '{ languages { id } pastes(first: 1) { edges { cursor } } }', {}, undefined, headers);
+      expect([name, res.errors]).toEqual([name, undefined]);
+    }
+    const failed = await fetch(`${url}/raw/${'A'.repeat(11)}`, { headers: { 'x-request-id': `${'x'.repeat(200)}`, 'x-forwarded-for': freshIp() } });
+    expect(failed.status).toBe(404);
+  });
+
+  it('answers a persisted-query request as unsupported, not as a server error', async () => {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+      body: JSON.stringify({ query: '{ languages { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'deadbeef' } } }),
+    });
+    expect(res.status).toBeLessThan(500);
+    const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+  });
+
   it('keeps introspection and field suggestions off unless GRAPHQL_INTROSPECTION=true', async () => {
     const introspect = await gql(url, '{ __schema { types { name } } }');
     expect(introspect.status).toBe(400);

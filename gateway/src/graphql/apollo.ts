@@ -93,6 +93,8 @@ export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Lo
     stopOnTerminationSignals: false,
     introspection,
     allowBatchedHttpRequests: false,
+    // No automatic persisted queries: no client of ours sends them, and their cache is memory strangers could fill.
+    persistedQueries: false,
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     includeStacktraceInErrorResponses: false,
     formatError,
