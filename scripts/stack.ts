@@ -1,5 +1,6 @@
 // Starts the whole mesh in one process: what `npm start`, the end-to-end tests, the benchmarks and the fault suite share.
 import net from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { createApp as createAuthApp } from '@pastemesh/auth-svc';
 import { loadAuthConfig } from '@pastemesh/auth-svc/config';
 import { createApp as createPasteApp } from '@pastemesh/paste-svc';
@@ -192,7 +193,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     await start('paste');
     const gatewayPorts = portsFor('gateway');
-    const redisEnv = options.mode === 'mysql' ? { REDIS_URL: storages[0]!.redisUrl } : options.mode === 'embedded' ? { REDIS_URL: undefined } : {};
+    // Tests share one Redis: each stack counts its rate limits under its own keys, so one suite's flood of bad
+    // requests from 127.0.0.1 never limits another suite running beside it.
+    const redisEnv =
+      options.mode === 'mysql'
+        ? { REDIS_URL: storages[0]!.redisUrl, RATE_LIMIT_KEY_PREFIX: `pm:rl:test-${randomUUID().slice(0, 8)}` }
+        : options.mode === 'embedded'
+          ? { REDIS_URL: undefined }
+          : {};
     envs.gateway = {
       ...base,
       HOST: bindHost,

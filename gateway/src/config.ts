@@ -45,6 +45,8 @@ export const gatewayConfigSchema = z.object({
   RATE_LIMIT_LOGINS_PER_MIN: positiveInt(20),
   /** Requests per minute per IP refused before any resolver ran (400, 413, 414, 415, 431); past it every request from that IP gets 429 for the rest of the minute. */
   RATE_LIMIT_BAD_REQUESTS_PER_MIN: positiveInt(60),
+  /** Prefix of the rate limits' Redis keys; replicas of one deployment share it (set another to share a Redis). */
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).max(64).default('pm:rl'),
   GRAPHQL_MAX_DEPTH: positiveInt(8),
   GRAPHQL_MAX_ALIASES: positiveInt(15),
   GRAPHQL_MAX_TOKENS: positiveInt(1_000),

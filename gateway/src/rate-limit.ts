@@ -40,7 +40,7 @@ export function createRateLimits(config: GatewayConfig, redis: Redis | undefined
   };
   const limiters = Object.fromEntries(
     (['create', 'login'] as const).map((scope) => {
-      const base = { keyPrefix: `pm:rl:${scope}`, points: perMinute[scope], duration: 60 };
+      const base = { keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:${scope}`, points: perMinute[scope], duration: 60 };
       const memory = new RateLimiterMemory(base);
       const limiter: RateLimiterAbstract = redis
         ? new RateLimiterRedis({ ...base, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory })
@@ -49,8 +49,8 @@ export function createRateLimits(config: GatewayConfig, redis: Redis | undefined
     }),
   ) as Record<Exclude<RateScope, 'read'>, RateLimiterAbstract>;
 
-  const reads = createSyncedWindowLimiter({ redis, keyPrefix: 'pm:rl:read', points: perMinute.read, windowMs: 60_000, logger });
-  const badRequests = createSyncedWindowLimiter({ redis, keyPrefix: 'pm:rl:bad', points: config.RATE_LIMIT_BAD_REQUESTS_PER_MIN, windowMs: 60_000, logger });
+  const reads = createSyncedWindowLimiter({ redis, keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:read`, points: perMinute.read, windowMs: 60_000, logger });
+  const badRequests = createSyncedWindowLimiter({ redis, keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:bad`, points: config.RATE_LIMIT_BAD_REQUESTS_PER_MIN, windowMs: 60_000, logger });
 
   function limited(scope: RateScope | 'bad', msBeforeNext: number) {
     rejections.inc({ scope });
