@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { Code, ConnectError } from '@connectrpc/connect';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ReasonSchema } from '@pastemesh/gen/errors';
 import { Reason, appError, errorDetail, toPublicError } from './errors.js';
+import { PASTE_INVALIDATE_CHANNEL } from './pubsub.js';
 
 describe('toPublicError', () => {
   it('passes errors made with appError through unchanged', () => {
@@ -24,5 +28,19 @@ describe('toPublicError', () => {
       expect(error.code).toBe(Code.Internal);
       expect(error.rawMessage).toBe('internal error');
     }
+  });
+});
+
+describe('the Reason catalog', () => {
+  it('is the contract\'s Reason enum, every value documented in docs/errors.md', () => {
+    const names = ReasonSchema.values.filter((v) => v.number !== 0).map((v) => v.localName);
+    expect(Object.keys(Reason).sort()).toEqual([...names].sort());
+    const doc = fs.readFileSync(fileURLToPath(new URL('../../docs/errors.md', import.meta.url)), 'utf8');
+    const documented = [...doc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...names].sort());
+  });
+
+  it('names the invalidation channel as the contract declares it', () => {
+    expect(PASTE_INVALIDATE_CHANNEL).toBe('paste.invalidate');
   });
 });

@@ -1,39 +1,21 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { ErrorDetailSchema, type ErrorDetail } from '@pastemesh/gen/errors';
+import { ErrorDetailSchema, Reason as ReasonCode, ReasonSchema, type ErrorDetail } from '@pastemesh/gen/errors';
+
+/** A reason's name: the catalog's value names without REASON_ (protobuf-es already drops the prefix). */
+type ReasonName = Exclude<keyof typeof ReasonCode, 'UNSPECIFIED'>;
 
 /**
- * The catalog of machine-readable reasons. Each travels as an ErrorDetail
- * beside a gRPC code; clients branch on the reason, people read the message.
+ * The catalog of machine-readable reasons, generated from the contract (`pastemesh.errors.v1.Reason`, where
+ * each is documented). Each travels by name in an ErrorDetail beside a gRPC code; clients branch on the
+ * reason, people read the message.
  */
-export const Reason = {
-  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  CONTENT_TOO_LARGE: 'CONTENT_TOO_LARGE',
-  PASTE_NOT_FOUND: 'PASTE_NOT_FOUND',
-  PASTE_EXPIRED: 'PASTE_EXPIRED',
-  VERSION_NOT_FOUND: 'VERSION_NOT_FOUND',
-  NOT_OWNER: 'NOT_OWNER',
-  USER_NOT_FOUND: 'USER_NOT_FOUND',
-  EMAIL_TAKEN: 'EMAIL_TAKEN',
-  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  TOKEN_INVALID: 'TOKEN_INVALID',
-  TOKEN_REUSED: 'TOKEN_REUSED',
-  API_KEY_NOT_FOUND: 'API_KEY_NOT_FOUND',
-  ADMIN_REQUIRED: 'ADMIN_REQUIRED',
-  RATE_LIMITED: 'RATE_LIMITED',
-  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-  INTERNAL: 'INTERNAL',
-  /** The call needs an access token; an API key is not enough (e.g. creating API keys). */
-  ACCESS_TOKEN_REQUIRED: 'ACCESS_TOKEN_REQUIRED',
-  /** A reply was larger than the caller accepts (ErrorDetail.limit, bytes): ask for fewer items at once. */
-  REPLY_TOO_LARGE: 'REPLY_TOO_LARGE',
-  /** A request body was larger than the endpoint accepts (ErrorDetail.limit, bytes). */
-  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  /** Concurrent updates of one paste kept racing; retrying the call is safe. */
-  PASTE_UPDATE_CONFLICT: 'PASTE_UPDATE_CONFLICT',
-} as const;
-export type Reason = (typeof Reason)[keyof typeof Reason];
+export const Reason: Readonly<{ [K in ReasonName]: K }> = Object.freeze(
+  Object.fromEntries(
+    ReasonSchema.values.filter((v) => v.number !== ReasonCode.UNSPECIFIED).map((v) => [v.localName, v.localName]),
+  ) as { [K in ReasonName]: K },
+);
+export type Reason = ReasonName;
 
 /** Optional facts an error carries besides its code and message. */
 export interface ErrorFacts {

@@ -1,6 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from './redis.js';
 import type { Logger } from './logger.js';
+import { getOption } from '@bufbuild/protobuf';
+import { PasteChannel, PasteChannelSchema, channel_name } from '@pastemesh/gen/paste-channels';
+
+/** A channel's name, as the contract declares it (`pastemesh.paste.v1.PasteChannel`). */
+function channelName(channel: PasteChannel): string {
+  return getOption(PasteChannelSchema.value[channel]!, channel_name);
+}
+
+/** paste-svc publishes a paste id here on every update, delete, burn and sweep ("paste.invalidate"). */
+export const PASTE_INVALIDATE_CHANNEL = channelName(PasteChannel.INVALIDATE);
+
 
 /** Fire-and-forget broadcast between processes (Redis) or within one (embedded default). */
 export interface PubSub {

@@ -2,9 +2,8 @@ import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
 import type { Metrics, PubSub, Logger } from '@pastemesh/kit';
 import { isExpired, type PasteView } from './paste.view.js';
+import { PASTE_INVALIDATE_CHANNEL } from '@pastemesh/kit';
 
-/** paste-svc publishes a paste id here on every update, delete, burn and sweep. */
-export const INVALIDATE_CHANNEL = 'paste.invalidate';
 
 /** In-process copies of PUBLIC and UNLISTED pastes (latest version), so hot reads skip the hop. */
 export interface HotCache {
@@ -69,7 +68,7 @@ export function createHotCache(options: HotCacheOptions): HotCache {
       lru.delete(id);
     },
     async start() {
-      unsubscribe = await options.pubsub.subscribe(INVALIDATE_CHANNEL, (id) => lru.delete(id));
+      unsubscribe = await options.pubsub.subscribe(PASTE_INVALIDATE_CHANNEL, (id) => lru.delete(id));
     },
     async stop() {
       await unsubscribe?.();

@@ -4,7 +4,7 @@ import { Expiry, Visibility } from '@pastemesh/gen/paste';
 import { createLogger, createPubSub, createRedis, errorDetail, type PubSub, type Redis } from '@pastemesh/kit';
 import { STORAGE_MODES, eventually } from '@pastemesh/kit/testing';
 import { bytes, rejection, startPasteHarness, text, type PasteHarness } from '../testing/paste-harness.js';
-import { INVALIDATE_CHANNEL } from './paste.cache.js';
+import { PASTE_INVALIDATE_CHANNEL as INVALIDATE_CHANNEL } from '@pastemesh/kit';
 
 const logger = createLogger('paste-cache-test', 'silent');
 

@@ -2,9 +2,8 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { PasteSchema, type Paste } from '@pastemesh/gen/paste';
 import type { ByteCache, Logger, PubSub } from '@pastemesh/kit';
+import { PASTE_INVALIDATE_CHANNEL } from '@pastemesh/kit';
 
-/** The channel gateways listen on to drop their in-process copies; the message is a paste id. */
-export const INVALIDATE_CHANNEL = 'paste.invalidate';
 
 /** What a database load found. */
 export type PasteLookup =
@@ -111,7 +110,7 @@ export function createPasteCache(options: PasteCacheOptions) {
     timer.unref();
     timers.add(timer);
     // Issued together, so one Redis connection writes them in one go.
-    await Promise.all(pastes.map(({ id }) => options.pubsub.publish(INVALIDATE_CHANNEL, id).catch(() => {})));
+    await Promise.all(pastes.map(({ id }) => options.pubsub.publish(PASTE_INVALIDATE_CHANNEL, id).catch(() => {})));
   }
 
   return {
@@ -164,7 +163,7 @@ export function createPasteCache(options: PasteCacheOptions) {
 
     /**
      * Drops every cached version of a paste after it changed (update, delete,
-     * burn, expiry) and tells other processes on INVALIDATE_CHANNEL. Never
+     * burn, expiry) and tells other processes on PASTE_INVALIDATE_CHANNEL. Never
      * throws: the database change has happened; cache trouble is logged and
      * bounded by the TTL.
      */
@@ -176,7 +175,7 @@ export function createPasteCache(options: PasteCacheOptions) {
 
     /** Listens for other replicas' invalidations so their in-flight loads are not cached here. */
     async listen(): Promise<() => Promise<void>> {
-      return options.pubsub.subscribe(INVALIDATE_CHANNEL, (id) => forgetFlights(id));
+      return options.pubsub.subscribe(PASTE_INVALIDATE_CHANNEL, (id) => forgetFlights(id));
     },
 
     close(): void {

@@ -5,15 +5,15 @@
 // The detail every Pastemesh error carries, so callers can act on a reason
 // rather than parse a message.
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file pastemesh/errors/v1/errors.proto.
  */
 export const file_pastemesh_errors_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("CiBwYXN0ZW1lc2gvZXJyb3JzL3YxL2Vycm9ycy5wcm90bxITcGFzdGVtZXNoLmVycm9ycy52MSJYCgtFcnJvckRldGFpbBIOCgZyZWFzb24YASABKAkSDQoFZmllbGQYAiABKAkSDQoFbGltaXQYAyABKAMSGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoBWIGcHJvdG8z");
+  fileDesc("CiBwYXN0ZW1lc2gvZXJyb3JzL3YxL2Vycm9ycy5wcm90bxITcGFzdGVtZXNoLmVycm9ycy52MSJYCgtFcnJvckRldGFpbBIOCgZyZWFzb24YASABKAkSDQoFZmllbGQYAiABKAkSDQoFbGltaXQYAyABKAMSGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoBSrpBAoGUmVhc29uEhYKElJFQVNPTl9VTlNQRUNJRklFRBAAEhsKF1JFQVNPTl9JTlZBTElEX0FSR1VNRU5UEAESHAoYUkVBU09OX0NPTlRFTlRfVE9PX0xBUkdFEAISGgoWUkVBU09OX1BBU1RFX05PVF9GT1VORBADEhgKFFJFQVNPTl9QQVNURV9FWFBJUkVEEAQSHAoYUkVBU09OX1ZFUlNJT05fTk9UX0ZPVU5EEAUSFAoQUkVBU09OX05PVF9PV05FUhAGEhkKFVJFQVNPTl9VU0VSX05PVF9GT1VORBAHEhYKElJFQVNPTl9FTUFJTF9UQUtFThAIEh4KGlJFQVNPTl9JTlZBTElEX0NSRURFTlRJQUxTEAkSGgoWUkVBU09OX1VOQVVUSEVOVElDQVRFRBAKEhgKFFJFQVNPTl9UT0tFTl9JTlZBTElEEAsSFwoTUkVBU09OX1RPS0VOX1JFVVNFRBAMEhwKGFJFQVNPTl9BUElfS0VZX05PVF9GT1VORBANEhkKFVJFQVNPTl9BRE1JTl9SRVFVSVJFRBAOEhcKE1JFQVNPTl9SQVRFX0xJTUlURUQQDxIeChpSRUFTT05fU0VSVklDRV9VTkFWQUlMQUJMRRAQEhMKD1JFQVNPTl9JTlRFUk5BTBAREiAKHFJFQVNPTl9BQ0NFU1NfVE9LRU5fUkVRVUlSRUQQEhIgChxSRUFTT05fUEFTVEVfVVBEQVRFX0NPTkZMSUNUEBMSGgoWUkVBU09OX1JFUExZX1RPT19MQVJHRRAUEhkKFVJFQVNPTl9CT0RZX1RPT19MQVJHRRAVYgZwcm90bzM");
 
 /**
  * ErrorDetail travels as a Connect/gRPC error detail (grpc-status-details-bin).
@@ -22,8 +22,10 @@ export const file_pastemesh_errors_v1_errors: GenFile = /*@__PURE__*/
  */
 export type ErrorDetail = Message<"pastemesh.errors.v1.ErrorDetail"> & {
   /**
-   * A stable, machine-readable reason from the kit's catalog, e.g.
-   * "CONTENT_TOO_LARGE", "PASTE_EXPIRED", "RATE_LIMITED".
+   * A stable, machine-readable reason: the name of a Reason value without
+   * its REASON_ prefix, e.g. "CONTENT_TOO_LARGE", "PASTE_EXPIRED",
+   * "RATE_LIMITED". Carried as a string so a client built before a reason
+   * was added still reads it.
    *
    * @generated from field: string reason = 1;
    */
@@ -58,4 +60,176 @@ export type ErrorDetail = Message<"pastemesh.errors.v1.ErrorDetail"> & {
  */
 export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
   messageDesc(file_pastemesh_errors_v1_errors, 0);
+
+/**
+ * Reason is the catalog of reasons an ErrorDetail may carry (by name, without
+ * the REASON_ prefix). Clients branch on these; people read the message.
+ *
+ * @generated from enum pastemesh.errors.v1.Reason
+ */
+export enum Reason {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A request field is malformed or out of range (ErrorDetail.field names it,
+   * ErrorDetail.limit gives the bound if there is one).
+   *
+   * @generated from enum value: REASON_INVALID_ARGUMENT = 1;
+   */
+  INVALID_ARGUMENT = 1,
+
+  /**
+   * Paste content above the size limit (limit: bytes).
+   *
+   * @generated from enum value: REASON_CONTENT_TOO_LARGE = 2;
+   */
+  CONTENT_TOO_LARGE = 2,
+
+  /**
+   * No such paste for this caller (absent, or private to someone else).
+   *
+   * @generated from enum value: REASON_PASTE_NOT_FOUND = 3;
+   */
+  PASTE_NOT_FOUND = 3,
+
+  /**
+   * The paste's expiry has passed.
+   *
+   * @generated from enum value: REASON_PASTE_EXPIRED = 4;
+   */
+  PASTE_EXPIRED = 4,
+
+  /**
+   * The paste has no such version.
+   *
+   * @generated from enum value: REASON_VERSION_NOT_FOUND = 5;
+   */
+  VERSION_NOT_FOUND = 5,
+
+  /**
+   * Only the paste's owner may do this.
+   *
+   * @generated from enum value: REASON_NOT_OWNER = 6;
+   */
+  NOT_OWNER = 6,
+
+  /**
+   * No such user.
+   *
+   * @generated from enum value: REASON_USER_NOT_FOUND = 7;
+   */
+  USER_NOT_FOUND = 7,
+
+  /**
+   * This email cannot be used to register (the message never says whether an
+   * account exists).
+   *
+   * @generated from enum value: REASON_EMAIL_TAKEN = 8;
+   */
+  EMAIL_TAKEN = 8,
+
+  /**
+   * Wrong email or password.
+   *
+   * @generated from enum value: REASON_INVALID_CREDENTIALS = 9;
+   */
+  INVALID_CREDENTIALS = 9,
+
+  /**
+   * The call needs a signed-in caller.
+   *
+   * @generated from enum value: REASON_UNAUTHENTICATED = 10;
+   */
+  UNAUTHENTICATED = 10,
+
+  /**
+   * A token or API key that is malformed, expired, revoked or forged.
+   *
+   * @generated from enum value: REASON_TOKEN_INVALID = 11;
+   */
+  TOKEN_INVALID = 11,
+
+  /**
+   * A refresh token used twice: its whole session is revoked.
+   *
+   * @generated from enum value: REASON_TOKEN_REUSED = 12;
+   */
+  TOKEN_REUSED = 12,
+
+  /**
+   * No such API key for this caller.
+   *
+   * @generated from enum value: REASON_API_KEY_NOT_FOUND = 13;
+   */
+  API_KEY_NOT_FOUND = 13,
+
+  /**
+   * The call needs the admin role.
+   *
+   * @generated from enum value: REASON_ADMIN_REQUIRED = 14;
+   */
+  ADMIN_REQUIRED = 14,
+
+  /**
+   * Too many requests: retry after ErrorDetail.retry_after_seconds.
+   *
+   * @generated from enum value: REASON_RATE_LIMITED = 15;
+   */
+  RATE_LIMITED = 15,
+
+  /**
+   * A dependency is unavailable right now; retrying later may succeed.
+   *
+   * @generated from enum value: REASON_SERVICE_UNAVAILABLE = 16;
+   */
+  SERVICE_UNAVAILABLE = 16,
+
+  /**
+   * An unexpected failure (details are logged, not sent).
+   *
+   * @generated from enum value: REASON_INTERNAL = 17;
+   */
+  INTERNAL = 17,
+
+  /**
+   * The call needs an access token; an API key is not enough (e.g. creating
+   * API keys).
+   *
+   * @generated from enum value: REASON_ACCESS_TOKEN_REQUIRED = 18;
+   */
+  ACCESS_TOKEN_REQUIRED = 18,
+
+  /**
+   * Concurrent updates of one paste kept racing; retrying the call is safe.
+   *
+   * @generated from enum value: REASON_PASTE_UPDATE_CONFLICT = 19;
+   */
+  PASTE_UPDATE_CONFLICT = 19,
+
+  /**
+   * A reply was larger than the caller accepts (limit: bytes): ask for fewer
+   * items at once.
+   *
+   * @generated from enum value: REASON_REPLY_TOO_LARGE = 20;
+   */
+  REPLY_TOO_LARGE = 20,
+
+  /**
+   * A request body was larger than the endpoint accepts (limit: bytes).
+   *
+   * @generated from enum value: REASON_BODY_TOO_LARGE = 21;
+   */
+  BODY_TOO_LARGE = 21,
+}
+
+/**
+ * Describes the enum pastemesh.errors.v1.Reason.
+ */
+export const ReasonSchema: GenEnum<Reason> = /*@__PURE__*/
+  enumDesc(file_pastemesh_errors_v1_errors, 0);
 
