@@ -1,10 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import { createLogger, createMetrics } from '@pastemesh/kit';
-import { eventually } from '@pastemesh/kit/testing';
-import { createReadThroughCache } from './read-through.js';
+import { createReadThroughCache, type ReadThroughOptions } from './read-through.js';
 
 const logger = createLogger('read-through-test', 'silent');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A clock the test moves by hand (never 0: lru-cache treats a start time of 0 as "no TTL"). */
+function fakeClock() {
+  const clock = { t: 1_000_000, now: () => clock.t, advance: (ms: number) => void (clock.t += ms) };
+  return clock;
+}
+
+/** Lets every settled promise's callbacks run (the cache's background refresh bookkeeping): no wall-clock wait. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A stand-in for a batch RPC: answers `${id}@${generation}` and records every call's ids. */
 function owner() {
@@ -17,7 +24,7 @@ function owner() {
     fail: (on: boolean) => void (failing = on),
     fetch: async (ids: string[]) => {
       calls.push([...ids]);
-      await sleep(5);
+      await settle();
       if (failing) throw new Error('owner unavailable');
       return new Map(ids.map((id) => [id, { v: `${id}@${generation}` }]));
     },
@@ -26,9 +33,14 @@ function owner() {
 
 const values = (m: Map<string, { v: string }>) => Object.fromEntries([...m].map(([k, x]) => [k, x.v]));
 
+/** A cache on a fake clock. */
+function cacheOn(clock: ReturnType<typeof fakeClock>, options: Pick<ReadThroughOptions, 'name' | 'ttlMs'> & Partial<ReadThroughOptions>) {
+  return createReadThroughCache<{ v: string }>({ enabled: true, max: 100, metrics: createMetrics(options.name), logger, now: clock.now, ...options });
+}
+
 describe('read-through cache', () => {
   it('asks only for what it does not hold, in one call', async () => {
-    const cache = createReadThroughCache<{ v: string }>({ name: 't1', enabled: true, max: 100, ttlMs: 60_000, metrics: createMetrics('rt1'), logger });
+    const cache = cacheOn(fakeClock(), { name: 'rt1', ttlMs: 60_000 });
     const o = owner();
     expect(values(await cache.load(['a', 'b'], o.fetch))).toEqual({ a: 'a@1', b: 'b@1' });
     expect(values(await cache.load(['a', 'b', 'c'], o.fetch))).toEqual({ a: 'a@1', b: 'b@1', c: 'c@1' });
@@ -36,43 +48,60 @@ describe('read-through cache', () => {
     expect(o.calls).toEqual([['a', 'b'], ['c']]);
   });
 
-  it('answers an expired entry at once and refreshes it in the background, once however many readers ask', async () => {
-    const cache = createReadThroughCache<{ v: string }>({ name: 't2', enabled: true, max: 100, ttlMs: 30, staleMs: 60_000, metrics: createMetrics('rt2'), logger });
+  it('answers from the cache until the TTL has passed', async () => {
+    const clock = fakeClock();
+    const cache = cacheOn(clock, { name: 'rt8', ttlMs: 1_000, staleMs: 60_000 });
     const o = owner();
     await cache.load(['a'], o.fetch);
     o.bump();
-    await sleep(60);
+    clock.advance(999);
+    expect(values(await cache.load(['a'], o.fetch))).toEqual({ a: 'a@1' });
+    await settle();
+    expect(o.calls).toEqual([['a']]);
+  });
+
+  it('answers an expired entry at once and refreshes it in the background, once however many readers ask', async () => {
+    const clock = fakeClock();
+    const cache = cacheOn(clock, { name: 'rt2', ttlMs: 1_000, staleMs: 60_000 });
+    const o = owner();
+    await cache.load(['a'], o.fetch);
+    o.bump();
+    clock.advance(1_000);
     const [first, second] = await Promise.all([cache.load(['a'], o.fetch), cache.load(['a'], o.fetch)]);
     expect([values(first), values(second)]).toEqual([{ a: 'a@1' }, { a: 'a@1' }]);
     expect(o.calls).toEqual([['a'], ['a']]);
-    await eventually(async () => values(await cache.load(['a'], o.fetch))['a'] === 'a@2', 2_000, 10);
+    await settle();
+    expect(values(await cache.load(['a'], o.fetch))).toEqual({ a: 'a@2' });
     expect(o.calls).toHaveLength(2);
   });
 
   it('sends stale entries along with misses in one awaited call', async () => {
-    const cache = createReadThroughCache<{ v: string }>({ name: 't3', enabled: true, max: 100, ttlMs: 30, staleMs: 60_000, metrics: createMetrics('rt3'), logger });
+    const clock = fakeClock();
+    const cache = cacheOn(clock, { name: 'rt3', ttlMs: 1_000, staleMs: 60_000 });
     const o = owner();
     await cache.load(['a'], o.fetch);
     o.bump();
-    await sleep(60);
+    clock.advance(2_000);
     expect(values(await cache.load(['a', 'b'], o.fetch))).toEqual({ a: 'a@2', b: 'b@2' });
     expect(o.calls).toEqual([['a'], ['b', 'a']]);
   });
 
   it('forgets stale entries whose refresh failed, so the next reader sees the failure', async () => {
-    const cache = createReadThroughCache<{ v: string }>({ name: 't4', enabled: true, max: 100, ttlMs: 30, staleMs: 60_000, metrics: createMetrics('rt4'), logger });
+    const clock = fakeClock();
+    const cache = cacheOn(clock, { name: 'rt4', ttlMs: 1_000, staleMs: 60_000 });
     const o = owner();
     await cache.load(['a'], o.fetch);
-    await sleep(60);
+    clock.advance(2_000);
     o.fail(true);
     expect(values(await cache.load(['a'], o.fetch))).toEqual({ a: 'a@1' });
-    await eventually(() => o.calls.length === 2, 2_000, 10);
-    await sleep(20);
+    expect(o.calls).toHaveLength(2);
+    await settle();
     await expect(cache.load(['a'], o.fetch)).rejects.toThrow('owner unavailable');
   });
 
   it('forgets an entry the owner no longer answers for after a refresh', async () => {
-    const cache = createReadThroughCache<{ v: string }>({ name: 't7', enabled: true, max: 100, ttlMs: 30, staleMs: 60_000, metrics: createMetrics('rt7'), logger });
+    const clock = fakeClock();
+    const cache = cacheOn(clock, { name: 'rt7', ttlMs: 1_000, staleMs: 60_000 });
     let known = true;
     const calls: string[][] = [];
     const fetch = async (ids: string[]) => {
@@ -80,22 +109,23 @@ describe('read-through cache', () => {
       return new Map(known ? ids.map((id) => [id, { v: id }] as const) : []);
     };
     await cache.load(['a'], fetch);
-    await sleep(60);
+    clock.advance(2_000);
     known = false;
     expect(values(await cache.load(['a'], fetch))).toEqual({ a: 'a' });
-    await eventually(() => calls.length === 2, 2_000, 10);
-    await sleep(20);
+    await settle();
     expect(values(await cache.load(['a'], fetch))).toEqual({});
     expect(calls).toEqual([['a'], ['a'], ['a']]);
   });
 
   it('treats an entry past its TTL and stale window as missing (the reader waits for a fresh value)', async () => {
-    const cache = createReadThroughCache<{ v: string }>({ name: 't5', enabled: true, max: 100, ttlMs: 20, staleMs: 20, metrics: createMetrics('rt5'), logger });
+    const clock = fakeClock();
+    const cache = cacheOn(clock, { name: 'rt5', ttlMs: 1_000, staleMs: 1_000 });
     const o = owner();
     await cache.load(['a'], o.fetch);
     o.bump();
-    await sleep(100);
+    clock.advance(2_001);
     expect(values(await cache.load(['a'], o.fetch))).toEqual({ a: 'a@2' });
+    expect(o.calls).toEqual([['a'], ['a']]);
   });
 
   it('passes every id through when disabled or with a TTL of 0', async () => {
@@ -106,5 +136,13 @@ describe('read-through cache', () => {
       await cache.load(['a'], o.fetch);
       expect(o.calls).toEqual([['a', 'b'], ['a']]);
     }
+  });
+
+  it('ages entries by the real clock when given none', async () => {
+    const cache = createReadThroughCache<{ v: string }>({ name: 't9', enabled: true, max: 100, ttlMs: 60_000, metrics: createMetrics('rt9'), logger });
+    const o = owner();
+    await cache.load(['a'], o.fetch);
+    await cache.load(['a'], o.fetch);
+    expect(o.calls).toEqual([['a']]);
   });
 });

@@ -21,6 +21,8 @@ export interface ReadThroughOptions {
   staleMs?: number;
   metrics: Metrics;
   logger: Logger;
+  /** The clock entries are aged by, in ms (tests move a fake one). Default Date.now. */
+  now?: () => number;
 }
 
 interface Entry<V> {
@@ -41,12 +43,16 @@ export function createReadThroughCache<V extends object>(options: ReadThroughOpt
   const hit = requests.labels({ cache: options.name, result: 'hit' });
   const stale = requests.labels({ cache: options.name, result: 'stale' });
   const miss = requests.labels({ cache: options.name, result: 'miss' });
-  const lru = new LRUCache<string, Entry<V>>({ max: options.max, ttl: options.ttlMs + (options.staleMs ?? 0) });
+  const now = options.now ?? Date.now;
+  // An injected clock ages lru-cache's entries too (its `perf`; ttlResolution 0: no real-time debounce of reads
+  // of it), so an entry past TTL + stale window is gone by that clock. Unset, lru-cache keeps its own clock.
+  const clock = options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {};
+  const lru = new LRUCache<string, Entry<V>>({ max: options.max, ttl: options.ttlMs + (options.staleMs ?? 0), ...clock });
   // Ids being refreshed in the background: one refresh each at a time, however many readers see them stale.
   const refreshing = new Set<string>();
 
   const keep = (values: Map<string, V>, into?: Map<string, V>) => {
-    const fetchedAt = Date.now();
+    const fetchedAt = now();
     for (const [id, value] of values) {
       lru.set(id, { value, fetchedAt });
       into?.set(id, value);
@@ -76,13 +82,13 @@ export function createReadThroughCache<V extends object>(options: ReadThroughOpt
       const found = new Map<string, V>();
       const misses = new Set<string>();
       const expired: string[] = [];
-      const now = Date.now();
+      const at = now();
       for (const id of ids) {
         const entry = lru.get(id);
         if (!entry) misses.add(id);
         else {
           found.set(id, entry.value);
-          if (now - entry.fetchedAt >= options.ttlMs && !refreshing.has(id)) expired.push(id);
+          if (at - entry.fetchedAt >= options.ttlMs && !refreshing.has(id)) expired.push(id);
         }
       }
       hit.inc(ids.length - misses.size - expired.length);
