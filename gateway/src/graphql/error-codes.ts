@@ -2,25 +2,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { toEdgeError } from '../request/edge-error.js';
 
-/** GraphQL `extensions.code` for every gRPC code: the one mapping the gateway uses. */
-export const GRAPHQL_CODE_BY_GRPC: Readonly<Record<Code, string>> = Object.freeze({
-  [Code.Canceled]: 'CANCELLED',
-  [Code.Unknown]: 'INTERNAL_SERVER_ERROR',
-  [Code.InvalidArgument]: 'BAD_USER_INPUT',
-  [Code.DeadlineExceeded]: 'SERVICE_UNAVAILABLE',
-  [Code.NotFound]: 'NOT_FOUND',
-  [Code.AlreadyExists]: 'CONFLICT',
-  [Code.PermissionDenied]: 'FORBIDDEN',
-  [Code.ResourceExhausted]: 'RATE_LIMITED',
-  [Code.FailedPrecondition]: 'FAILED_PRECONDITION',
-  [Code.Aborted]: 'CONFLICT',
-  [Code.OutOfRange]: 'BAD_USER_INPUT',
-  [Code.Unimplemented]: 'INTERNAL_SERVER_ERROR',
-  [Code.Internal]: 'INTERNAL_SERVER_ERROR',
-  [Code.Unavailable]: 'SERVICE_UNAVAILABLE',
-  [Code.DataLoss]: 'INTERNAL_SERVER_ERROR',
-  [Code.Unauthenticated]: 'UNAUTHENTICATED',
-});
+export { GRAPHQL_CODE_BY_GRPC } from '../request/edge-error.js';
 
 /** The error a resolver threw, under graphql-js's wrapper. */
 function originalOf(error: unknown): unknown {

@@ -1,6 +1,25 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { errorDetail, type Logger } from '@pastemesh/kit';
-import { GRAPHQL_CODE_BY_GRPC } from '../graphql/error-codes.js';
+
+/** GraphQL `extensions.code` for every gRPC code: the one mapping the gateway uses. */
+export const GRAPHQL_CODE_BY_GRPC: Readonly<Record<Code, string>> = Object.freeze({
+  [Code.Canceled]: 'CANCELLED',
+  [Code.Unknown]: 'INTERNAL_SERVER_ERROR',
+  [Code.InvalidArgument]: 'BAD_USER_INPUT',
+  [Code.DeadlineExceeded]: 'SERVICE_UNAVAILABLE',
+  [Code.NotFound]: 'NOT_FOUND',
+  [Code.AlreadyExists]: 'CONFLICT',
+  [Code.PermissionDenied]: 'FORBIDDEN',
+  [Code.ResourceExhausted]: 'RATE_LIMITED',
+  [Code.FailedPrecondition]: 'FAILED_PRECONDITION',
+  [Code.Aborted]: 'CONFLICT',
+  [Code.OutOfRange]: 'BAD_USER_INPUT',
+  [Code.Unimplemented]: 'INTERNAL_SERVER_ERROR',
+  [Code.Internal]: 'INTERNAL_SERVER_ERROR',
+  [Code.Unavailable]: 'SERVICE_UNAVAILABLE',
+  [Code.DataLoss]: 'INTERNAL_SERVER_ERROR',
+  [Code.Unauthenticated]: 'UNAUTHENTICATED',
+});
 
 /** HTTP status for a gRPC code; what is not here is a 500. */
 const HTTP_STATUS: Partial<Record<Code, number>> = {

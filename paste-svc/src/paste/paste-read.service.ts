@@ -6,7 +6,7 @@ import { callerOf } from '@pastemesh/kit';
 import { canSee, concealed, isExpired, pasteNotFound, versionNotFound, visibleOrThrow, withoutContent } from './paste.access.js';
 import type { PasteLookup } from './paste.cache.js';
 import { findPaste, findPastesByIds, listPastes, listVersions, listVersionsByIds } from './paste.repository.js';
-import type { PasteServiceDeps } from './paste.service.js';
+import type { PasteServiceDeps } from './paste.deps.js';
 import { MAX_BATCH_IDS, MAX_BATCH_VERSION_IDS, checkBatchIds, checkId, checkOwnerId, checkPageSize, checkVersion } from './paste.validation.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 

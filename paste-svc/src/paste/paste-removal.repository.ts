@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { ConflictError, type SqlDialect } from '@pastemesh/kit';
 import type { Db, Trx } from '../database.js';
 import { toRemovedPaste, type RemovedPaste } from './paste.mapper.js';
-import type { PasteRow } from './paste.repository.js';
+import type { PasteRow } from './paste.table.js';
 
 /**
  * Deletes pastes by id list with their versions, and content nobody uses any

@@ -4,7 +4,7 @@ import { callerOf, inTransaction, type Principal } from '@pastemesh/kit';
 import { READ_COMMITTED } from '../database.js';
 import { canSee, isExpired, pasteNotFound, visibleOrThrow } from './paste.access.js';
 import { findPaste, lockPaste, removePastes } from './paste.repository.js';
-import type { PasteServiceDeps } from './paste.service.js';
+import type { PasteServiceDeps } from './paste.deps.js';
 import { checkId } from './paste.validation.js';
 import { readThroughCache } from './paste-read.service.js';
 

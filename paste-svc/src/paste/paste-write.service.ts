@@ -4,7 +4,7 @@ import { Code, Reason, appError, callerOf, inTransaction, invalidArgument, isDup
 import { READ_COMMITTED } from '../database.js';
 import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
 import { appendVersion, findPaste, insertPaste, removePastes } from './paste.repository.js';
-import type { PasteServiceDeps } from './paste.service.js';
+import type { PasteServiceDeps } from './paste.deps.js';
 import { checkContent, checkDeleteToken, checkExpiry, checkId, checkLanguage, checkTitle, checkVisibility } from './paste.validation.js';
 import { deleteTokenMatches, hashDeleteToken, newDeleteToken, sha256Hex } from './paste-id.js';
 

@@ -4,8 +4,7 @@ import { PasteSchema, PasteVersionSchema, type Paste, type PasteVersion, type Vi
 import { PasteEventKind, type PasteEventSchema } from '@pastemesh/gen/analytics';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Selectable } from 'kysely';
-import type { PasteRecord, PasteRow } from './paste.repository.js';
-import type { PasteVersionTable } from './paste.table.js';
+import type { PasteRecord, PasteRow, PasteVersionTable } from './paste.table.js';
 
 // Rows become these domain objects here; services never see a row.
 

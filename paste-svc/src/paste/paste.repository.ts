@@ -3,30 +3,10 @@ import type { Paste, PasteVersion } from '@pastemesh/gen/paste';
 import type { SqlDialect } from '@pastemesh/kit';
 import type { Db, Trx } from '../database.js';
 import { toPasteVersion, toStoredPaste, withNewVersion, type StoredPaste, type VersionChange } from './paste.mapper.js';
-import type { PasteTable } from './paste.table.js';
+import type { PasteRecord, PasteRow, PasteTable } from './paste.table.js';
 
 // Row types stay in this layer (and the mapper): callers get StoredPaste, Paste or RemovedPaste.
 
-/** A paste joined with one version (null fields when that version does not exist) and, if asked, its content. */
-export interface PasteRecord {
-  id: string;
-  owner_id: string | null;
-  visibility: number;
-  burn_after_read: number;
-  latest_version: number;
-  delete_token_hash: string | null;
-  created_at: number;
-  updated_at: number;
-  expires_at: number | null;
-  version: number | null;
-  title: string | null;
-  language: string | null;
-  size_bytes: number | null;
-  sha256: string | null;
-  content: Buffer | null;
-}
-
-export type PasteRow = Selectable<PasteTable>;
 
 /** A paste to store, with its first version's metadata (its size is the content's). */
 export interface NewPaste {

@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+
 /**
  * Row shapes of paste-svc's tables. Timestamps are epoch milliseconds (BIGINT);
  * booleans are 0/1 so MySQL and SQLite agree. Row types stay in the data layer.
@@ -44,3 +46,26 @@ export interface PasteContentTable {
   /** Last time a version started using it (the orphan sweep leaves recent rows alone). */
   touched_at: number;
 }
+
+/** A paste joined with one version (null fields when that version does not exist) and, if asked, its content. */
+export interface PasteRecord {
+  id: string;
+  owner_id: string | null;
+  visibility: number;
+  burn_after_read: number;
+  latest_version: number;
+  delete_token_hash: string | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
+  version: number | null;
+  title: string | null;
+  language: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  content: Buffer | null;
+}
+
+/** A paste row as read. */
+export type PasteRow = Selectable<PasteTable>;
+

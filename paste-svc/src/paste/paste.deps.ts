@@ -1,0 +1,18 @@
+import type { Logger, SqlDialect } from '@pastemesh/kit';
+import type { Db } from '../database.js';
+import type { PasteCache } from './paste.cache.js';
+import type { PasteEvents } from './paste.events.js';
+import type { PasteLimits } from './paste.validation.js';
+
+/** What the handlers work with; built once by createApp. */
+export interface PasteServiceDeps {
+  db: Db;
+  dialect: SqlDialect;
+  cache: PasteCache;
+  events: PasteEvents;
+  limits: PasteLimits;
+  logger: Logger;
+  /** Epoch ms; tests move it to cross expiry times. */
+  now: () => number;
+  newId: () => string;
+}
