@@ -22,6 +22,8 @@ export interface HotCacheOptions {
   pubsub: PubSub;
   metrics: Metrics;
   logger: Logger;
+  /** The clock TTLs and paste expiry are judged by, in ms (tests move a fake one). Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -36,10 +38,14 @@ export function createHotCache(options: HotCacheOptions): HotCache {
     labelNames: ['result'],
     registers: [options.metrics.registry],
   });
+  const now = options.now ?? Date.now;
   const lru = new LRUCache<string, PasteView>({
     maxSize: options.maxBytes,
     sizeCalculation: (v) => (v.content?.length ?? 0) * 2 + 512,
     ttl: options.ttlMs,
+    // An injected clock ages entries too (ttlResolution 0: no real-time debounce of reads of it); unset,
+    // lru-cache keeps its own clock.
+    ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
   });
   // Bound children: label objects built once per result (prom-client 15 still hashes them on every call).
   const hit = requests.labels({ result: 'hit' });
@@ -51,7 +57,7 @@ export function createHotCache(options: HotCacheOptions): HotCache {
   return {
     get(id) {
       const view = lru.get(id);
-      if (view && isExpired(view)) {
+      if (view && isExpired(view, now())) {
         lru.delete(id);
         miss.inc();
         return undefined;
@@ -61,7 +67,7 @@ export function createHotCache(options: HotCacheOptions): HotCache {
     },
     offer(view) {
       if (view.visibility === 'PRIVATE' || view.burnAfterRead || view.content === null || view.version !== view.latestVersion) return;
-      const ttl = view.expiresAt ? Math.min(options.ttlMs, view.expiresAt.getTime() - Date.now()) : options.ttlMs;
+      const ttl = view.expiresAt ? Math.min(options.ttlMs, view.expiresAt.getTime() - now()) : options.ttlMs;
       if (ttl > 0) lru.set(view.id, view, { ttl });
     },
     invalidate(id) {
