@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { ConnectError } from '@connectrpc/connect';
 import { toEdgeError } from '../request/edge-error.js';
 
 export { GRAPHQL_CODE_BY_GRPC } from '../request/edge-error.js';
