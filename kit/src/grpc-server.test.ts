@@ -5,6 +5,7 @@ import { AnalyticsService } from '@pastemesh/gen/analytics';
 import { addServiceToGrpcServer, bindService } from './grpc-server.js';
 import { createServiceClient } from './clients.js';
 import { echoAnalyticsImpl } from './testing/echo-service.js';
+import { eventually } from './testing/index.js';
 
 /** What the handler saw of one call's context. */
 interface Seen {
@@ -44,7 +45,8 @@ describe('grpc-js server binding: call context', () => {
     const { client, close } = createServiceClient(AnalyticsService, { address, defaultTimeoutMs: 5_000 });
     try {
       await client.getPasteStats({ pasteId: 'done' });
-      await new Promise((r) => setTimeout(r, 20));
+      // The server side ends the call after the client has its answer: wait for that, not for a time.
+      await eventually(() => seen.get('done')?.signal.aborted === true, 10_000, 5);
       const { signal } = seen.get('done')!;
       expect(signal.aborted).toBe(true);
       expect(signal.reason).toBeInstanceOf(ConnectError);
@@ -59,12 +61,14 @@ describe('grpc-js server binding: call context', () => {
     try {
       const caller = new AbortController();
       const cancelled = client.getPasteStats({ pasteId: 'wait-cancel' }, { signal: caller.signal });
-      await new Promise((r) => setTimeout(r, 100));
+      // Cancel once the handler runs (a cancel before it started would prove nothing about a running one).
+      await eventually(() => seen.has('wait-cancel'), 10_000, 5);
       caller.abort();
       await expect(cancelled).rejects.toMatchObject({ code: Code.Canceled });
-      const late = client.getPasteStats({ pasteId: 'wait-deadline' }, { timeoutMs: 200 });
+      // Long enough for the call to reach its handler on a loaded machine: the handler must be running when it passes.
+      const late = client.getPasteStats({ pasteId: 'wait-deadline' }, { timeoutMs: 1_000 });
       await expect(late).rejects.toMatchObject({ code: Code.DeadlineExceeded });
-      await new Promise((r) => setTimeout(r, 100));
+      await eventually(() => ['wait-cancel', 'wait-deadline'].every((id) => seen.get(id)?.abortedWhileRunning !== undefined), 10_000, 5);
       for (const id of ['wait-cancel', 'wait-deadline']) {
         const reason = seen.get(id)!.abortedWhileRunning;
         expect(reason).toBeInstanceOf(ConnectError);
