@@ -19,9 +19,11 @@ describe('graceful shutdown', () => {
     const ports = JSON.parse(line.toString()) as { grpc: number };
     const { client, close } = createServiceClient(AnalyticsService, { address: `127.0.0.1:${ports.grpc}`, defaultTimeoutMs: 5_000 });
     try {
-      // A stream of calls, each taking 300 ms; SIGTERM lands while 40 are in flight.
-      const started = Array.from({ length: 40 }, (_, i) => client.getPasteStats({ pasteId: `slow${300 + i}` }));
-      await new Promise((r) => setTimeout(r, 100));
+      // A stream of calls, each taking about a second; SIGTERM lands while all 40 are in flight.
+      const started = Array.from({ length: 40 }, (_, i) => client.getPasteStats({ pasteId: `slow${1_000 + i}` }));
+      // A quick call behind them on the same HTTP/2 connection: once it is answered, the server has read all 40
+      // (frames arrive in order), however slow the machine; a fixed wait once sent SIGTERM before they connected.
+      await client.getPasteStats({ pasteId: 'behind-them' });
       child.kill('SIGTERM');
       const results = await Promise.allSettled(started);
       const failures = results.filter((r) => r.status === 'rejected').map((r) => ConnectError.from((r as PromiseRejectedResult).reason).message);
