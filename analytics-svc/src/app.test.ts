@@ -4,7 +4,7 @@ import { createLogger } from '@pastemesh/kit';
 import { STORAGE_MODES, createTestStorage } from '@pastemesh/kit/testing';
 import { createApp } from './app.js';
 import { loadAnalyticsConfig } from './config.js';
-import { analyticsMigrations } from './database.js';
+import { analyticsMigrations } from './migrations/index.js';
 import { expectSocketsClosedSince, expectStorageReleased, freePort, occupyPort, openSockets } from '@pastemesh/kit/testing';
 
 describe.each(STORAGE_MODES)('analytics-svc start-up (%s)', (mode) => {

@@ -20,7 +20,8 @@ import {
   type ServiceDatabase,
 } from '@pastemesh/kit';
 import type { AnalyticsConfig } from './config.js';
-import { analyticsMigrations, type AnalyticsDatabase } from './database.js';
+import type { AnalyticsDatabase } from './database.js';
+import { analyticsMigrations } from './migrations/index.js';
 import { createAnalyticsMetrics } from './analytics.metrics.js';
 import { createAnalyticsService } from './analytics.service.js';
 import { retentionCutoffMs } from './days.js';

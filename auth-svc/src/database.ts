@@ -1,9 +1,9 @@
-import type { Kysely, Migration } from 'kysely';
-import { openDatabase, serviceDatabaseUrl, type Logger, type Metrics, type ServiceDatabase, type SqlDialect } from '@pastemesh/kit';
+import type { Kysely } from 'kysely';
+import { openDatabase, serviceDatabaseUrl, type Logger, type Metrics, type ServiceDatabase } from '@pastemesh/kit';
 import type { UsersTable } from './user/user.table.js';
 import type { RefreshFamiliesTable, RefreshTokensTable } from './session/refresh-token.table.js';
 import type { ApiKeysTable } from './api-key/api-key.table.js';
-import * as createAuthTables from './migrations/202611220900-create-auth-tables.js';
+import { authMigrations } from './migrations/index.js';
 
 /** auth-svc's schema, composed from each feature's table interfaces. */
 export interface AuthDatabase {
@@ -15,13 +15,6 @@ export interface AuthDatabase {
 
 /** The database handle repositories take first. */
 export type AuthDb = Kysely<AuthDatabase>;
-
-/** Every migration by name, bound to the dialect (names sort in the order they run). */
-export function authMigrations(dialect: SqlDialect): Record<string, Migration> {
-  return {
-    '202611220900-create-auth-tables': { up: (db) => createAuthTables.up(db, dialect), down: (db) => createAuthTables.down(db) },
-  };
-}
 
 /** The database auth-svc uses when MYSQL_URL names only the server (e.g. `mysql://root@127.0.0.1:3306/`). */
 export const AUTH_DATABASE = 'pastemesh_auth';

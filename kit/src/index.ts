@@ -13,6 +13,7 @@ export * from './admin-server.js';
 export * from './listen.js';
 export * from './service-host.js';
 export * from './database.js';
+export * from './migrations.js';
 export * from './redis.js';
 export * from './cache.js';
 export * from './pubsub.js';

@@ -1,11 +1,13 @@
-import type { Kysely } from 'kysely';
+import { MysqlIntrospector, type Kysely } from 'kysely';
 
-// Frozen in time: imports no app code. Timestamps are epoch milliseconds (BIGINT) on both engines.
+// Frozen in time: imports nothing but kysely. Timestamps are epoch milliseconds (BIGINT) on both engines.
 
 /** Users, refresh-token families and tokens, and API keys. */
-export async function up(db: Kysely<any>, dialect: 'mysql' | 'sqlite'): Promise<void> {
-  const id = dialect === 'mysql' ? 'varchar(36)' : 'text';
-  const hash = dialect === 'mysql' ? 'char(64)' : 'text';
+export async function up(db: Kysely<any>): Promise<void> {
+  // The database's own dialect decides the types that differ.
+  const mysql = db.introspection instanceof MysqlIntrospector;
+  const id = mysql ? 'varchar(36)' : 'text';
+  const hash = mysql ? 'char(64)' : 'text';
 
   await db.schema
     .createTable('users')

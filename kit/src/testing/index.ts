@@ -123,3 +123,4 @@ export const GENEROUS_TEST_LIMITS: Partial<Record<'auth' | 'paste' | 'analytics'
 export * from './echo-service.js';
 export * from './start-up.js';
 export * from './ports.js';
+export * from './schema.js';

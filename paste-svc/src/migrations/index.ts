@@ -1,10 +1,7 @@
-import type { Migration } from 'kysely';
-import type { SqlDialect } from '@pastemesh/kit';
-import { createPastes } from './202611230900-create-pastes.js';
+import { migrationsFrom } from '@pastemesh/kit';
+import * as createPastes from './202611230900-create-pastes.js';
 
-/** Every migration by its timestamped name; the kit runs them in name order at start-up. */
-export function pasteMigrations(dialect: SqlDialect): Record<string, Migration> {
-  return {
-    '202611230900-create-pastes': createPastes(dialect),
-  };
-}
+/** Every migration under the name kysely records it by (its file's); pending ones run in name order at start-up. */
+export const pasteMigrations = migrationsFrom({
+  '202611230900-create-pastes': createPastes,
+});
