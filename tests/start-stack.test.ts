@@ -8,6 +8,10 @@ import { freePortsBelowEphemeral } from '@pastemesh/kit/testing';
 import { startStack, type Stack } from '../scripts/stack.js';
 import { gqlOk } from './support/graphql.js';
 
+// The gateway's deadline for its calls to the services: its 2 s default is for production; these suites test
+// behaviour, not latency, and a loaded machine (CI beside other work) once took longer than 2 s for a create.
+const DOWNSTREAM_TIMEOUT_MS = '10000';
+
 /** Moves every port but the gateway's HTTP port off the defaults, which CI may be using. */
 const OFF_DEFAULT_PORTS = {
   auth: { GRPC_PORT: '0', CONNECT_PORT: '0', ADMIN_PORT: '0' },
@@ -33,7 +37,7 @@ describe('startStack as npm start calls it (ports: default)', () => {
     [httpPort] = (await freePortsBelowEphemeral(1, { from: 24_000, size: 1_000 })) as [number];
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pastemesh-start-'));
     const env = { HOST: '127.0.0.1', HTTP_PORT: String(httpPort), DATA_DIR: dataDir, LOG_LEVEL: 'error' };
-    stack = await startStack({ env, ports: 'default', serviceEnv: OFF_DEFAULT_PORTS });
+    stack = await startStack({ env, ports: 'default', serviceEnv: { ...OFF_DEFAULT_PORTS, gateway: { ...OFF_DEFAULT_PORTS.gateway, DOWNSTREAM_TIMEOUT_MS } } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -56,7 +60,7 @@ describe('startStack as npm start calls it (ports: default)', () => {
 describe('startStack with HOST=0.0.0.0 on random ports', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ mode: 'embedded', ports: 'random', env: { HOST: '0.0.0.0', LOG_LEVEL: 'error' } });
+    stack = await startStack({ mode: 'embedded', ports: 'random', env: { HOST: '0.0.0.0', LOG_LEVEL: 'error' }, serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } } });
   });
   afterAll(async () => stack?.stop());
 

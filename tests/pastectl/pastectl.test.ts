@@ -7,6 +7,10 @@ import { BROWSER_UA, metricValue } from '../support/graphql.js';
 import { gql, registerUser } from '../web/graphql.js';
 import { runBinary, runInProcess, type RunOptions } from './run-pastectl.js';
 
+// The gateway's deadline for its calls to the services: its 2 s default is for production; these suites test
+// behaviour, not latency, and a loaded machine (CI beside other work) once took longer than 2 s for a create.
+const DOWNSTREAM_TIMEOUT_MS = '10000';
+
 const ADMIN_EMAIL = `ops-${Date.now()}@example.test`;
 
 let stack: Stack;
@@ -32,7 +36,7 @@ async function getPasteCalls(): Promise<number> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ mode: 'mysql', ports: 'random', env: { LOG_LEVEL: 'warn' }, serviceEnv: { auth: { ADMIN_EMAILS: ADMIN_EMAIL } } });
+  stack = await startStack({ mode: 'mysql', ports: 'random', env: { LOG_LEVEL: 'warn' }, serviceEnv: { auth: { ADMIN_EMAILS: ADMIN_EMAIL }, gateway: { DOWNSTREAM_TIMEOUT_MS } } });
   env = { AUTH_SVC_URL: stack.grpc.auth, PASTE_SVC_URL: stack.grpc.paste, ANALYTICS_SVC_URL: stack.grpc.analytics, PASTEMESH_PUBLIC_URL: stack.gatewayUrl };
   adminKey = (await userWithKey('ops', ADMIN_EMAIL)).key;
   // ADMIN_EMAILS promotes accounts that exist when auth-svc starts (never at registration): restart it, as an operator would.
