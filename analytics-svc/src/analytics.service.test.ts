@@ -6,8 +6,8 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { PasteEventKind, TopWindow, type ViewEventSchema } from '@pastemesh/gen/analytics';
 import { Visibility } from '@pastemesh/gen/paste';
 import { errorDetail, withBearer } from '@pastemesh/kit';
-import { STORAGE_MODES, createTestStorage, type TestStorage } from '@pastemesh/kit/testing';
-import { createTestTokens, startTestAnalytics, type TestAnalytics, type TestTokens } from './testing/analytics-test-app.js';
+import { STORAGE_MODES, createTestIssuer, createTestStorage, type TestIssuer, type TestStorage } from '@pastemesh/kit/testing';
+import { startTestAnalytics, type TestAnalytics } from './testing/analytics-test-app.js';
 
 const DAY = 86_400_000;
 // A fixed clock at noon UTC, so day boundaries are deterministic.
@@ -21,13 +21,13 @@ function view(pasteId: string, init: { viewerKey?: string; bot?: boolean; at?: n
 describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
   let storage: TestStorage;
   let svc: TestAnalytics;
-  let tokens: TestTokens;
+  let issuer: TestIssuer;
   let clock = NOON;
 
   beforeAll(async () => {
     storage = await createTestStorage(mode, 'analytics');
-    tokens = await createTestTokens();
-    svc = await startTestAnalytics(storage, { now: () => clock, tokens, env: { PRUNE_BATCH_SIZE: '7' } });
+    issuer = await createTestIssuer();
+    svc = await startTestAnalytics(storage, { now: () => clock, issuer, env: { PRUNE_BATCH_SIZE: '7' } });
   });
   afterAll(async () => {
     await svc?.stop();
@@ -182,11 +182,11 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     await createPaste(randomUUID(), Visibility.PUBLIC, '', NOON - 3000);
     const anonymous = await svc.client.usageSummary({ days: 7 }).catch((e: unknown) => ConnectError.from(e));
     expect((anonymous as ConnectError).code).toBe(Code.Unauthenticated);
-    const user = await svc.client.usageSummary({ days: 7 }, withBearer(await tokens.sign(['user']))).catch((e: unknown) => ConnectError.from(e));
+    const user = await svc.client.usageSummary({ days: 7 }, withBearer(await issuer.sign(randomUUID()))).catch((e: unknown) => ConnectError.from(e));
     expect((user as ConnectError).code).toBe(Code.PermissionDenied);
     expect(errorDetail(user)?.reason).toBe('ADMIN_REQUIRED');
 
-    const admin = withBearer(await tokens.sign(['user', 'admin']));
+    const admin = withBearer(await issuer.sign(randomUUID(), ['user', 'admin']));
     const botsSoFar = (await svc.client.usageSummary({ days: 7 }, admin)).days.reduce((n, d) => n + d.botViews, 0n);
     const p = randomUUID();
     await svc.client.recordViews({ events: [view(p), view(p, { bot: true }), { ...view(p, { bot: true }), count: 3 }] });

@@ -5,8 +5,7 @@ import { createApp } from './app.js';
 import { loadPasteConfig } from './config.js';
 import { pasteMigrations } from './migrations/index.js';
 import { startPasteHarness, type PasteHarness } from './testing/paste-harness.js';
-import { expectSocketsClosedSince, expectStorageReleased, freePort, occupyPort, openSockets } from '@pastemesh/kit/testing';
-import { createTestIssuer } from './testing/test-issuer.js';
+import { createTestIssuer, expectSocketsClosedSince, expectStorageReleased, freePort, occupyPort, openSockets } from '@pastemesh/kit/testing';
 
 describe.each(STORAGE_MODES)('paste-svc app (%s)', (mode) => {
   let h: PasteHarness;

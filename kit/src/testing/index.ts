@@ -124,3 +124,4 @@ export * from './echo-service.js';
 export * from './start-up.js';
 export * from './ports.js';
 export * from './schema.js';
+export * from './test-issuer.js';

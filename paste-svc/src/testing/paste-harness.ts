@@ -5,12 +5,11 @@ import { Kysely } from 'kysely';
 import type { PasteEventSchema } from '@pastemesh/gen/analytics';
 import { PasteService } from '@pastemesh/gen/paste';
 import { createLogger, createServiceClient, openDatabase, withBearer, type ServiceDatabase } from '@pastemesh/kit';
-import { createTestStorage, type StorageMode, type TestStorage } from '@pastemesh/kit/testing';
+import { createTestIssuer, createTestStorage, type StorageMode, type TestIssuer, type TestStorage } from '@pastemesh/kit/testing';
 import { createApp, type PasteAppOverrides, type PasteAppStarted } from '../app.js';
 import { loadPasteConfig } from '../config.js';
 import type { PasteDatabase } from '../database.js';
 import { pasteMigrations } from '../migrations/index.js';
-import { createTestIssuer, type TestIssuer } from './test-issuer.js';
 
 /** One running paste-svc on real storage, with what its tests need to drive and observe it. */
 export interface PasteNode {
