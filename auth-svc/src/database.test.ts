@@ -6,7 +6,7 @@ import { createTestStorage, type TestStorage } from '@pastemesh/kit/testing';
 import { createApp } from './app.js';
 import { loadAuthConfig } from './config.js';
 import { openAuthDatabase } from './database.js';
-import { TEST_ENV, registerUser } from './test-support.js';
+import { TEST_ENV, registerUser } from './testing/auth-harness.js';
 
 // Only MySQL has server URLs; the embedded mode is a file under DATA_DIR.
 describe('auth database on a MySQL server URL', () => {

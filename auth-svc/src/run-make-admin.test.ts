@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Role } from '@pastemesh/gen/auth';
 import { REPO_ROOT, makeAdminDataDir, runMakeAdmin } from './run-make-admin.js';
-import { registerUser, startAuth, withBearer, type AuthHarness } from './test-support.js';
+import { registerUser, startAuth, withBearer, type AuthHarness } from './testing/auth-harness.js';
 
 function collect() {
   const lines = { out: [] as string[], err: [] as string[] };

@@ -5,7 +5,7 @@ import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { decodeJwt } from 'jose';
 import { ApiKeySchema } from '@pastemesh/gen/auth';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
-import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../test-support.js';
+import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../testing/auth-harness.js';
 import { sha256Hex } from '../token/secrets.js';
 
 describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {

@@ -5,7 +5,7 @@ import { createServiceClient } from '@pastemesh/kit';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { createApp } from '../app.js';
 import { loadAuthConfig } from '../config.js';
-import { TEST_ENV, failure, randomIp, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../test-support.js';
+import { TEST_ENV, failure, randomIp, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../testing/auth-harness.js';
 
 const LIMITS = {
   LOGIN_MAX_FAILURES_PER_EMAIL_IP: '3',

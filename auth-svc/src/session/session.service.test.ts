@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { STORAGE_MODES, eventually } from '@pastemesh/kit/testing';
-import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../test-support.js';
+import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../testing/auth-harness.js';
 import { sha256Hex } from '../token/secrets.js';
 
 const DAY_MS = 24 * 3600_000;

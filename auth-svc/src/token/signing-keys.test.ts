@@ -5,7 +5,7 @@ import path from 'node:path';
 import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { createLogger } from '@pastemesh/kit';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
-import { registerUser, startAuth, type AuthHarness } from '../test-support.js';
+import { registerUser, startAuth, type AuthHarness } from '../testing/auth-harness.js';
 import { SIGNING_KEY_FILE, loadSigningKeys } from './signing-keys.js';
 
 const logger = createLogger('auth-test', 'silent');

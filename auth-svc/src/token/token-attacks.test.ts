@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Code } from '@connectrpc/connect';
 import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, exportPKCS8, exportSPKI, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
-import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../test-support.js';
+import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../testing/auth-harness.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

@@ -3,7 +3,7 @@ import { Code } from '@connectrpc/connect';
 import { Role } from '@pastemesh/gen/auth';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { createPasswordHasher } from '../password/password-hasher.js';
-import { failure, randomIp, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../test-support.js';
+import { failure, randomIp, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../testing/auth-harness.js';
 
 const BOSS = uniqueEmail('boss');
 

@@ -7,7 +7,7 @@ import { Code } from '@connectrpc/connect';
 import { toJsonString } from '@bufbuild/protobuf';
 import { Role, UserSchema } from '@pastemesh/gen/auth';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
-import { failure, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../test-support.js';
+import { failure, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../testing/auth-harness.js';
 
 const run = promisify(execFile);
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,0 +1,2 @@
+// auth-svc's test support (not tests): the running app on fresh storage and helpers to drive it.
+export * from './auth-harness.js';
