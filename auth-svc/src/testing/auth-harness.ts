@@ -5,9 +5,9 @@ import type { Client } from '@connectrpc/connect';
 import { AuthService, type RegisterResponse } from '@pastemesh/gen/auth';
 import { ConnectError, createLogger, createServiceClient, errorDetail, withBearer, type BoundPorts } from '@pastemesh/kit';
 import { createTestStorage, type StorageMode, type TestStorage } from '@pastemesh/kit/testing';
-import { createApp, type AuthAppOverrides } from './app.js';
-import { loadAuthConfig } from './config.js';
-import { openAuthDatabase } from './database.js';
+import { createApp, type AuthAppOverrides } from '../app.js';
+import { loadAuthConfig } from '../config.js';
+import { openAuthDatabase } from '../database.js';
 
 /** Fast but legal settings: argon2 at exactly the OWASP floor, ports from the OS, no logs. */
 export const TEST_ENV: Record<string, string> = {
