@@ -8,7 +8,7 @@ import path from 'node:path';
 import { registerUsers } from './scenarios.js';
 import { scenarios } from './scenarios.js';
 import { GATEWAY_PROC, startMesh, type GatewayKind } from './mesh.js';
-import { ROOT } from './procs.js';
+import { ROOT } from '../scripts/mesh/services.js';
 import { median } from './report.js';
 import { LoadRunner } from './runner.js';
 import { seedPastes } from './seed.js';

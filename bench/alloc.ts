@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GATEWAY_PROC, startMesh, type Mode } from './mesh.js';
-import type { Proc } from './procs.js';
+import type { Proc } from './usage.js';
 import { LoadRunner } from './runner.js';
 import { registerUsers, scenarios } from './scenarios.js';
 import { seedPastes } from './seed.js';

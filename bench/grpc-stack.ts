@@ -13,7 +13,10 @@ import { connectNodeAdapter, createGrpcTransport as createConnectTransport } fro
 import { PasteService, Visibility } from '@pastemesh/gen/paste';
 import { addServiceToGrpcServer, createGrpcTransport } from '@pastemesh/kit';
 import { pasteContent } from './data.js';
-import { cpuMs, freePorts, ROOT, spawnNode } from './procs.js';
+import { spawnNode } from '../scripts/mesh/child-process.js';
+import { ROOT } from '../scripts/mesh/services.js';
+import { freePorts } from './mesh.js';
+import { cpuMs } from './usage.js';
 import { median } from './report.js';
 
 type Stack = 'grpc-js' | 'connect';

@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { HOT_ID, expiredId, readBody } from './data.js';
-import { DATABASES, GATEWAY_PROC, MYSQL_SERVER, startMesh, type Mesh, type Mode } from './mesh.js';
-import { freePorts, ROOT, spawnNode, waitReady, type Proc } from './procs.js';
+import { spawnNode, waitReady } from '../scripts/mesh/child-process.js';
+import { ROOT } from '../scripts/mesh/services.js';
+import { DATABASES, GATEWAY_PROC, MYSQL_SERVER, freePorts, startMesh, type Mesh, type Mode } from './mesh.js';
 import { median, rows, rssTable, table, target, type Row } from './report.js';
 import { LoadRunner, type Measurement, type Windows } from './runner.js';
 import { baselineLoad, downstreamCalls, PACED_RATE, preflight, registerUsers, scenarios, type Scenario } from './scenarios.js';
 import { countExpired, fitBufferPool, seedPastes, type PoolFit } from './seed.js';
+import type { Proc } from './usage.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -44,8 +46,9 @@ const log = (line: string) => console.log(line);
 
 async function startBaselines(): Promise<{ procs: Proc[]; bare: string; apollo: string }> {
   const [barePort, apolloPort] = await freePorts(2);
-  const bare = spawnNode('bare-http', ['bench/baselines/bare-http.ts'], { PORT: String(barePort) }, true);
-  const apollo = spawnNode('apollo-alone', ['bench/baselines/apollo-alone.ts'], { PORT: String(apolloPort), NODE_ENV: 'production' }, true);
+  const logDir = process.env['BENCH_PROC_LOG_DIR'];
+  const bare = spawnNode('bare-http', ['bench/baselines/bare-http.ts'], { PORT: String(barePort) }, true, logDir);
+  const apollo = spawnNode('apollo-alone', ['bench/baselines/apollo-alone.ts'], { PORT: String(apolloPort), NODE_ENV: 'production' }, true, logDir);
   await waitReady(bare, `http://127.0.0.1:${barePort}/`);
   await waitReady(apollo, `http://127.0.0.1:${apolloPort}/`, 60_000, { method: 'POST', headers: { 'content-type': 'application/json' }, body: readBody(HOT_ID) });
   return { procs: [bare, apollo], bare: `http://127.0.0.1:${barePort}`, apollo: `http://127.0.0.1:${apolloPort}` };

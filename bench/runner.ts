@@ -2,7 +2,8 @@
 // CPU and peak RSS of every process from /proc.
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, startUsage, type Proc, type WindowUsage } from './procs.js';
+import { ROOT } from '../scripts/mesh/services.js';
+import { startUsage, type Proc, type WindowUsage } from './usage.js';
 import type { LoadJob, LoadKind, LoadResult } from './load.js';
 
 /** One measured window. */

@@ -4,7 +4,12 @@
 // every other package stays external (native ones like better-sqlite3 and @node-rs/argon2 must) and is
 // pinned, at the version installed here, in <svc>/dist/package.json, so the image installs exactly those with
 // `npm install --omit=dev`. Files a module reads beside its source at run time (the gateway's schema and web
-// client) must sit at the same paths relative to <svc>/dist in the image. Usage: node scripts/build-service.mjs [service ...]   (default: all four)
+// client, RUNTIME_FILES) keep their paths relative to <svc>/dist.
+// Usage: node scripts/build-service.mjs [--image <dir>] [service ...]   (default: all four)
+// --image lays out what the one Dockerfile copies into /app: <dir>/<svc>/dist, the runtime files, and
+// <dir>/package.json (the external packages, and "main" naming the bundle, so the image runs `node .`).
+// Each file is written to a temporary name and renamed, so a process starting from dist meanwhile (the fault
+// suite, the bench, a second build) never reads half a bundle.
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinModules } from 'node:module';
@@ -13,6 +18,8 @@ import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICES = ['auth-svc', 'paste-svc', 'analytics-svc', 'gateway'];
+/** Files and folders (relative to the service folder) a service reads beside its sources at run time. */
+const RUNTIME_FILES = { gateway: ['src/schema', 'web/dist'] };
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /** 'a/b/c' → 'a', '@s/a/b' → '@s/a'. */
@@ -56,10 +63,18 @@ function sourceRelativeImportMeta(outdir) {
   };
 }
 
+/** Writes `file` whole or not at all (a temporary name in the same folder, then a rename). */
+function writeAtomically(file, contents) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, contents);
+  fs.renameSync(temporary, file);
+}
+
+/** Bundles one service into <svc>/dist; returns its dist/package.json manifest. */
 async function buildService(service) {
   const dir = path.join(ROOT, service);
   const outdir = path.join(dir, 'dist');
-  fs.rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     entryPoints: [path.join(dir, 'src', 'main.ts')],
     outfile: path.join(outdir, 'main.js'),
@@ -69,6 +84,7 @@ async function buildService(service) {
     format: 'esm',
     sourcemap: 'linked',
     metafile: true,
+    write: false,
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [externalPackages, sourceRelativeImportMeta(outdir)],
@@ -80,11 +96,35 @@ async function buildService(service) {
   const own = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
   const dependencies = Object.fromEntries([...external].sort().map((name) => [name, installedVersion(name, dir)]));
   const manifest = { name: `${own.name}-dist`, version: own.version, private: true, type: 'module', main: 'main.js', dependencies };
-  fs.writeFileSync(path.join(outdir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // The source map first: a process that finds the new main.js also finds its map.
+  for (const file of [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')))) writeAtomically(file.path, file.contents);
+  writeAtomically(path.join(outdir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const bytes = fs.statSync(path.join(outdir, 'main.js')).size;
   console.log(`${service}: dist/main.js ${(bytes / 1024).toFixed(0)} KiB, ${external.size} external packages`);
+  return manifest;
 }
 
-const wanted = process.argv.slice(2);
-for (const s of wanted) if (!SERVICES.includes(s)) throw new Error(`unknown service ${s} (one of ${SERVICES.join(', ')})`);
-for (const service of wanted.length > 0 ? wanted : SERVICES) await buildService(service);
+/** Lays out one service's image root: <image>/<svc>/dist, its runtime files, and package.json with "main". */
+function layOutImage(service, manifest, image) {
+  fs.rmSync(image, { recursive: true, force: true });
+  fs.mkdirSync(image, { recursive: true });
+  for (const rel of ['dist/main.js', 'dist/main.js.map', ...(RUNTIME_FILES[service] ?? [])]) {
+    const from = path.join(ROOT, service, rel);
+    if (!fs.existsSync(from)) throw new Error(`${service}/${rel} is missing (the image needs it at run time)`);
+    fs.cpSync(from, path.join(image, service, rel), { recursive: true });
+  }
+  const imageManifest = { ...manifest, name: `${manifest.name.replace(/-dist$/, '')}-image`, main: `${service}/dist/main.js` };
+  fs.writeFileSync(path.join(image, 'package.json'), `${JSON.stringify(imageManifest, null, 2)}\n`);
+  console.log(`${service}: image layout in ${image} (node . runs ${imageManifest.main})`);
+}
+
+const args = process.argv.slice(2);
+const imageAt = args.indexOf('--image');
+const image = imageAt === -1 ? undefined : args.splice(imageAt, 2)[1];
+if (imageAt !== -1 && !image) throw new Error('--image needs a folder');
+for (const s of args) if (!SERVICES.includes(s)) throw new Error(`unknown service ${s} (one of ${SERVICES.join(', ')})`);
+if (image && args.length !== 1) throw new Error('--image lays out one service: name exactly one');
+for (const service of args.length > 0 ? args : SERVICES) {
+  const manifest = await buildService(service);
+  if (image) layOutImage(service, manifest, path.resolve(image));
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { ROOT } from '../procs.js';
+import { ROOT } from '../../scripts/mesh/services.js';
 import { HOT_ID, pasteContent } from '../data.js';
 
 const typeDefs = fs.readFileSync(path.join(ROOT, 'gateway/src/schema/schema.graphql'), 'utf8');
