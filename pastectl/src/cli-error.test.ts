@@ -1,33 +1,40 @@
-import * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
+import { Code } from '@connectrpc/connect';
 import { describe, expect, it } from '@jest/globals';
 import { ErrorDetailSchema } from '@pastemesh/gen/errors';
 import { CliError } from './cli-error.js';
 import { ExitCode } from './exit-codes.js';
 
+/** Every gRPC code Connect knows (its enum's numeric values). */
+const CODES = Object.values(Code).filter((c): c is Code => typeof c === 'number');
+
 describe('CliError', () => {
-  it('gives every gRPC status a documented exit code', () => {
+  it('gives every gRPC code a documented exit code and its gRPC status name', () => {
     const documented = new Set<number>(Object.values(ExitCode));
-    for (const name of Object.keys(grpc.status).filter((k) => Number.isNaN(Number(k)))) {
-      const exit = CliError.fromGrpc(name, 'x').exitCode;
-      expect(documented.has(exit)).toBe(true);
-      if (name !== 'OK') expect(exit).not.toBe(ExitCode.OK);
+    expect(CODES).toHaveLength(16);
+    for (const code of CODES) {
+      const err = CliError.fromCode(code, 'x');
+      expect(documented.has(err.exitCode)).toBe(true);
+      expect(err.exitCode).not.toBe(ExitCode.OK);
+      expect(err.grpcCode).toMatch(/^[A-Z_]+$/);
     }
+    expect(CliError.fromCode(Code.Canceled, 'x').grpcCode).toBe('CANCELLED');
+    expect(CliError.fromCode(Code.DeadlineExceeded, 'x').grpcCode).toBe('DEADLINE_EXCEEDED');
   });
 
   it('separates not found, auth, rejected input, unavailable and rate limits', () => {
-    expect(CliError.fromGrpc('NOT_FOUND', 'x').exitCode).toBe(3);
-    expect(CliError.fromGrpc('UNAUTHENTICATED', 'x').exitCode).toBe(4);
-    expect(CliError.fromGrpc('PERMISSION_DENIED', 'x').exitCode).toBe(4);
-    expect(CliError.fromGrpc('INVALID_ARGUMENT', 'x').exitCode).toBe(5);
-    expect(CliError.fromGrpc('UNAVAILABLE', 'x').exitCode).toBe(6);
-    expect(CliError.fromGrpc('DEADLINE_EXCEEDED', 'x').exitCode).toBe(6);
-    expect(CliError.fromGrpc('RESOURCE_EXHAUSTED', 'x').exitCode).toBe(7);
+    expect(CliError.fromCode(Code.NotFound, 'x').exitCode).toBe(3);
+    expect(CliError.fromCode(Code.Unauthenticated, 'x').exitCode).toBe(4);
+    expect(CliError.fromCode(Code.PermissionDenied, 'x').exitCode).toBe(4);
+    expect(CliError.fromCode(Code.InvalidArgument, 'x').exitCode).toBe(5);
+    expect(CliError.fromCode(Code.Unavailable, 'x').exitCode).toBe(6);
+    expect(CliError.fromCode(Code.DeadlineExceeded, 'x').exitCode).toBe(6);
+    expect(CliError.fromCode(Code.ResourceExhausted, 'x').exitCode).toBe(7);
   });
 
   it('prints the reason, field, limit and retry time as JSON for scripts', () => {
     const detail = create(ErrorDetailSchema, { reason: 'CONTENT_TOO_LARGE', field: 'content', limit: 1024n, retryAfterSeconds: 0 });
-    expect(CliError.fromGrpc('INVALID_ARGUMENT', 'content: at most 1024 bytes', detail).toJSON()).toEqual({
+    expect(CliError.fromCode(Code.InvalidArgument, 'content: at most 1024 bytes', detail).toJSON()).toEqual({
       error: { message: 'content: at most 1024 bytes', exitCode: 5, code: 'INVALID_ARGUMENT', reason: 'CONTENT_TOO_LARGE', field: 'content', limit: 1024 },
     });
   });

@@ -1,25 +1,25 @@
+import { Code } from '@connectrpc/connect';
 import type { ErrorDetail } from '@pastemesh/gen/errors';
 import { ExitCode } from './exit-codes.js';
 
-/** Exit status for each gRPC status name (grpc-js's `status` enum keys). */
-const EXIT_BY_GRPC: Record<string, ExitCode> = {
-  OK: ExitCode.OK,
-  CANCELLED: ExitCode.FAILURE,
-  UNKNOWN: ExitCode.FAILURE,
-  INVALID_ARGUMENT: ExitCode.REJECTED,
-  DEADLINE_EXCEEDED: ExitCode.UNAVAILABLE,
-  NOT_FOUND: ExitCode.NOT_FOUND,
-  ALREADY_EXISTS: ExitCode.REJECTED,
-  PERMISSION_DENIED: ExitCode.AUTH,
-  RESOURCE_EXHAUSTED: ExitCode.RATE_LIMITED,
-  FAILED_PRECONDITION: ExitCode.REJECTED,
-  ABORTED: ExitCode.FAILURE,
-  OUT_OF_RANGE: ExitCode.REJECTED,
-  UNIMPLEMENTED: ExitCode.FAILURE,
-  INTERNAL: ExitCode.FAILURE,
-  UNAVAILABLE: ExitCode.UNAVAILABLE,
-  DATA_LOSS: ExitCode.FAILURE,
-  UNAUTHENTICATED: ExitCode.AUTH,
+/** The gRPC status name (as grpc-status and every gRPC tool spell it) and pastectl's exit status, per code. */
+const BY_CODE: Record<Code, readonly [name: string, exit: ExitCode]> = {
+  [Code.Canceled]: ['CANCELLED', ExitCode.FAILURE],
+  [Code.Unknown]: ['UNKNOWN', ExitCode.FAILURE],
+  [Code.InvalidArgument]: ['INVALID_ARGUMENT', ExitCode.REJECTED],
+  [Code.DeadlineExceeded]: ['DEADLINE_EXCEEDED', ExitCode.UNAVAILABLE],
+  [Code.NotFound]: ['NOT_FOUND', ExitCode.NOT_FOUND],
+  [Code.AlreadyExists]: ['ALREADY_EXISTS', ExitCode.REJECTED],
+  [Code.PermissionDenied]: ['PERMISSION_DENIED', ExitCode.AUTH],
+  [Code.ResourceExhausted]: ['RESOURCE_EXHAUSTED', ExitCode.RATE_LIMITED],
+  [Code.FailedPrecondition]: ['FAILED_PRECONDITION', ExitCode.REJECTED],
+  [Code.Aborted]: ['ABORTED', ExitCode.FAILURE],
+  [Code.OutOfRange]: ['OUT_OF_RANGE', ExitCode.REJECTED],
+  [Code.Unimplemented]: ['UNIMPLEMENTED', ExitCode.FAILURE],
+  [Code.Internal]: ['INTERNAL', ExitCode.FAILURE],
+  [Code.Unavailable]: ['UNAVAILABLE', ExitCode.UNAVAILABLE],
+  [Code.DataLoss]: ['DATA_LOSS', ExitCode.FAILURE],
+  [Code.Unauthenticated]: ['UNAUTHENTICATED', ExitCode.AUTH],
 };
 
 /** An error pastectl reports and exits with: a message, an exit code, and what the service said. */
@@ -27,7 +27,7 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode,
-    /** The gRPC status name, when a call failed. */
+    /** The gRPC status name (e.g. NOT_FOUND), when a call failed. */
     readonly grpcCode?: string,
     readonly detail?: ErrorDetail,
   ) {
@@ -40,9 +40,10 @@ export class CliError extends Error {
     return new CliError(message, ExitCode.USAGE);
   }
 
-  /** A failed RPC. */
-  static fromGrpc(code: string, message: string, detail?: ErrorDetail): CliError {
-    return new CliError(message, EXIT_BY_GRPC[code] ?? ExitCode.FAILURE, code, detail);
+  /** A failed RPC, by its gRPC code. */
+  static fromCode(code: Code, message: string, detail?: ErrorDetail): CliError {
+    const [name, exit] = BY_CODE[code] ?? ['UNKNOWN', ExitCode.FAILURE];
+    return new CliError(message, exit, name, detail);
   }
 
   /** The shape `--json` prints on stderr. */

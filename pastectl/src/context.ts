@@ -1,8 +1,13 @@
+import type { Client } from '@connectrpc/connect';
+import { AnalyticsService } from '@pastemesh/gen/analytics';
+import { AuthService } from '@pastemesh/gen/auth';
+import { Health } from '@pastemesh/gen/health';
+import { PasteService } from '@pastemesh/gen/paste';
 import type { Flags } from './args.js';
 import { intFlag } from './args.js';
 import type { CliIo } from './cli-io.js';
 import type { ExitCode } from './exit-codes.js';
-import { createUnaryClient, type UnaryClient } from './grpc/unary-client.js';
+import { createCliTransport, type CliTransport } from './grpc/cli-transport.js';
 import { createProgress, type Progress } from './output/progress.js';
 
 export type ServiceName = 'auth' | 'paste' | 'analytics';
@@ -14,13 +19,17 @@ export const DEFAULT_ADDRESSES: Record<ServiceName, string> = {
   analytics: '127.0.0.1:5003',
 };
 
-/** What a command gets: flags, output, and a gRPC client per service (made on first use). */
+/** What a command gets: flags, output, and Connect's typed clients per service (connected on first use). */
 export interface CommandContext {
   io: CliIo;
   flags: Flags;
   json: boolean;
   addresses: Record<ServiceName, string>;
-  client(service: ServiceName): UnaryClient;
+  readonly auth: Client<typeof AuthService>;
+  readonly paste: Client<typeof PasteService>;
+  readonly analytics: Client<typeof AnalyticsService>;
+  /** grpc.health.v1 on one service's address. */
+  health(service: ServiceName): Client<typeof Health>;
   progress: Progress;
 }
 
@@ -43,23 +52,33 @@ export function createContext(io: CliIo, flags: Flags): CommandContext & { close
   };
   const apiKey = flags['api-key'] ?? (env['PASTEMESH_API_KEY'] || undefined);
   const timeoutMs = intFlag('timeout', flags.timeout ?? env['PASTEMESH_TIMEOUT_MS'], 5_000, 600_000);
-  const clients = new Map<ServiceName, UnaryClient>();
+  const transports = new Map<ServiceName, CliTransport>();
+  const transport = (service: ServiceName) => {
+    let t = transports.get(service);
+    if (!t) {
+      t = createCliTransport({ address: addresses[service], apiKey, timeoutMs });
+      transports.set(service, t);
+    }
+    return t;
+  };
   return {
     io,
     flags,
     json: flags.json === true,
     addresses,
     progress: createProgress(io, flags['no-progress'] !== true),
-    client(service) {
-      let c = clients.get(service);
-      if (!c) {
-        c = createUnaryClient({ address: addresses[service], apiKey, timeoutMs });
-        clients.set(service, c);
-      }
-      return c;
+    get auth() {
+      return transport('auth').client(AuthService);
     },
+    get paste() {
+      return transport('paste').client(PasteService);
+    },
+    get analytics() {
+      return transport('analytics').client(AnalyticsService);
+    },
+    health: (service) => transport(service).client(Health),
     close() {
-      for (const c of clients.values()) c.close();
+      for (const t of transports.values()) t.close();
     },
   };
 }

@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PasteService } from '@pastemesh/gen/paste';
 import { createServiceClient, withBearer } from '@pastemesh/kit';
 import { startStack, type Stack } from '../../scripts/stack.js';
-import { BROWSER_UA, metricValue } from '../support/graphql.js';
-import { gql, registerUser } from '../web/graphql.js';
+import { BROWSER_UA, gqlOk as gql, metricValue, registerUser } from '../support/graphql.js';
 import { runBinary, runInProcess, type RunOptions } from './run-pastectl.js';
 
 // The gateway's deadline for its calls to the services: its 2 s default is for production; these suites test
@@ -213,5 +212,6 @@ describe('pastectl', () => {
     const badKey = await runBinary(['paste', 'list', '--user', 'me'], { env: { ...env, PASTEMESH_API_KEY: 'pm_not_a_real_key' } });
     expect(badKey.code).toBe(4);
     expect(badKey.stderr).toContain('UNAUTHENTICATED');
-  }, 30_000);
+    // Four processes, each starting tsx: seconds apiece on a loaded machine.
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { Health, HealthCheckResponse_ServingStatus } from '@pastemesh/gen/health';
+import { HealthCheckResponse_ServingStatus } from '@pastemesh/gen/health';
 import { CliError } from '../cli-error.js';
 import type { CommandContext, CommandResult, ServiceName } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -13,7 +13,7 @@ export async function health(ctx: CommandContext, args: string[]): Promise<Comma
     SERVICES.map(async (service) => {
       const started = performance.now();
       try {
-        const res = await ctx.client(service).call(Health.method.check, { service: '' });
+        const res = await ctx.health(service).check({ service: '' });
         const status = HealthCheckResponse_ServingStatus[res.status] ?? String(res.status);
         return { service: `${service}-svc`, address: ctx.addresses[service], status, latencyMs: Math.round(performance.now() - started), error: null };
       } catch (err) {

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
-import { AuthService } from '@pastemesh/gen/auth';
-import { Expiry, PasteService, Visibility, type Paste } from '@pastemesh/gen/paste';
+import { Expiry, Visibility, type Paste } from '@pastemesh/gen/paste';
 // The kit's subpath, not its index: the CLI should not load database drivers to parse a flag.
 import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/kit/expiry-words';
 import { intFlag } from '../args.js';
@@ -43,10 +42,9 @@ export async function pasteGet(ctx: CommandContext, args: string[]): Promise<Com
   if (flags.reveal && flags.meta) throw CliError.usage('--reveal reads the content; it cannot be combined with --meta');
   if (flags.reveal && flags.version !== undefined) throw CliError.usage('--reveal reads the latest version; it cannot be combined with --version');
   const version = flags.version === undefined ? 0 : intFlag('version', flags.version, 0);
-  const client = ctx.client('paste');
   const paste = flags.reveal
-    ? (await client.call(PasteService.method.revealPaste, { id })).paste!
-    : (await client.call(PasteService.method.getPaste, { id, version, withoutContent: flags.meta === true })).paste!;
+    ? (await ctx.paste.revealPaste({ id })).paste!
+    : (await ctx.paste.getPaste({ id, version, withoutContent: flags.meta === true })).paste!;
   const held = paste.contentConcealed;
   if (flags.raw && held) throw CliError.usage(`paste ${id} is burn-after-read: its content is concealed; add --reveal to read it (which deletes it)`);
   if (flags.raw) return { json: null, text: paste.content };
@@ -76,7 +74,7 @@ export async function pasteCreate(ctx: CommandContext, args: string[]): Promise<
       throw CliError.usage(`paste create: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
-  const res = await ctx.client('paste').call(PasteService.method.createPaste, {
+  const res = await ctx.paste.createPaste({
     content,
     title: flags.title ?? '',
     language: flags.language ?? '',
@@ -95,7 +93,7 @@ export async function pasteCreate(ctx: CommandContext, args: string[]): Promise<
 /** `paste delete ID`. */
 export async function pasteDelete(ctx: CommandContext, args: string[]): Promise<CommandResult> {
   const id = requireId(args, 'pastectl paste delete ID [--delete-token TOKEN]');
-  await ctx.client('paste').call(PasteService.method.deletePaste, { id, deleteToken: ctx.flags['delete-token'] ?? '' });
+  await ctx.paste.deletePaste({ id, deleteToken: ctx.flags['delete-token'] ?? '' });
   return { json: { deleted: id }, text: `Deleted paste ${id}.\n` };
 }
 
@@ -107,7 +105,7 @@ export async function pasteList(ctx: CommandContext, args: string[]): Promise<Co
   const wanted = flags.all ? Infinity : intFlag('limit', flags.limit, 20, 100_000);
   let ownerId = flags.user ?? '';
   if (ownerId === 'me') {
-    const me = await ctx.client('auth').call(AuthService.method.getCurrentUser, {});
+    const me = await ctx.auth.getCurrentUser({});
     ownerId = me.account!.user!.id;
   }
   const pastes: Paste[] = [];
@@ -115,7 +113,7 @@ export async function pasteList(ctx: CommandContext, args: string[]): Promise<Co
   let pages = 0;
   try {
     do {
-      const res = await ctx.client('paste').call(PasteService.method.listPastes, { ownerId, pageSize: Math.min(100, wanted - pastes.length), pageToken });
+      const res = await ctx.paste.listPastes({ ownerId, pageSize: Math.min(100, wanted - pastes.length), pageToken });
       pastes.push(...res.pastes);
       pageToken = res.nextPageToken;
       pages += 1;

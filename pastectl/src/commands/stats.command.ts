@@ -1,5 +1,4 @@
-import { AnalyticsService, TopWindow } from '@pastemesh/gen/analytics';
-import { PasteService } from '@pastemesh/gen/paste';
+import { TopWindow } from '@pastemesh/gen/analytics';
 import { intFlag } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { CommandContext, CommandResult } from '../context.js';
@@ -17,11 +16,11 @@ export async function statsTop(ctx: CommandContext, args: string[]): Promise<Com
   if (args.length > 0) throw CliError.usage('usage: pastectl stats top [--window day|week|month] [--limit N]');
   const window = parseWindow(ctx.flags.window);
   const limit = intFlag('limit', ctx.flags.limit, 10, 100);
-  const res = await ctx.client('analytics').call(AnalyticsService.method.topPastes, { window, limit });
+  const res = await ctx.analytics.topPastes({ window, limit });
   const titles = new Map<string, string>();
   if (res.pastes.length > 0) {
     try {
-      const batch = await ctx.client('paste').call(PasteService.method.batchGetPastes, { ids: res.pastes.map((p) => p.pasteId) });
+      const batch = await ctx.paste.batchGetPastes({ ids: res.pastes.map((p) => p.pasteId) });
       for (const p of batch.pastes) titles.set(p.id, p.title);
     } catch {
       // Titles are a nicety: the ranking stands without paste-svc.
@@ -40,7 +39,7 @@ export async function statsTop(ctx: CommandContext, args: string[]): Promise<Com
 export async function statsPaste(ctx: CommandContext, args: string[]): Promise<CommandResult> {
   const id = args[0];
   if (!id || args.length > 1) throw CliError.usage('usage: pastectl stats paste ID');
-  const s = (await ctx.client('analytics').call(AnalyticsService.method.getPasteStats, { pasteId: id })).stats!;
+  const s = (await ctx.analytics.getPasteStats({ pasteId: id })).stats!;
   const days = s.viewsPerDay.map((d) => ({ day: d.day, count: Number(d.count) }));
   const text = fields([
     ['paste', s.pasteId],

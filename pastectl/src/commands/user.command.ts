@@ -1,4 +1,4 @@
-import { AuthService, Role } from '@pastemesh/gen/auth';
+import { Role } from '@pastemesh/gen/auth';
 import { CliError } from '../cli-error.js';
 import type { CommandContext, CommandResult } from '../context.js';
 
@@ -8,7 +8,7 @@ export async function userMakeAdmin(ctx: CommandContext, args: string[]): Promis
   if (!who || args.length > 1) throw CliError.usage('usage: pastectl user make-admin USER_ID|EMAIL [--revoke]');
   const admin = ctx.flags.revoke !== true;
   const byEmail = who.includes('@');
-  const res = await ctx.client('auth').call(AuthService.method.setUserRole, { ...(byEmail ? { email: who } : { userId: who }), admin });
+  const res = await ctx.auth.setUserRole({ ...(byEmail ? { email: who } : { userId: who }), admin });
   const account = res.account!;
   const roles = account.roles.map((r) => Role[r]!.toLowerCase());
   const name = `${account.email} (${account.user!.id})`;
