@@ -1,14 +1,16 @@
 import { describe, expect, it, beforeAll, afterAll, afterEach } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Code, type ServiceImpl } from '@connectrpc/connect';
-import { AnalyticsService } from '@pastemesh/gen/analytics';
+import { AnalyticsService, ViewEventSchema } from '@pastemesh/gen/analytics';
 import { createServiceHost, type ServiceHost } from './service-host.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { createRedis, redisReady, type Redis } from './redis.js';
 import { Reason, appError, invalidArgument } from './errors.js';
 import { createEventProducer, eventBufferKey, isBotUserAgent, viewerKey, type EventProducer } from './event-producer.js';
+import { createRedisBuffer, type BufferedEvent } from './event-buffer.js';
 import { REDIS_TEST_URL, eventually, requireRedis } from './testing/index.js';
 
 const logger = createLogger('producer-test', 'silent');
@@ -239,8 +241,29 @@ describe('event producer', () => {
       await redisReady(redis);
     });
     afterAll(async () => {
-      await redis.del(eventBufferKey(name));
+      await redis.del(eventBufferKey(name), eventBufferKey(`${name}-shared`));
       redis.disconnect();
+    });
+
+    it('hands each buffered event to exactly one of the replicas sharing a name, oldest first, and takes a put-back batch first', async () => {
+      const views: BufferedEvent[] = Array.from({ length: 3_000 }, (_, i) => ({ kind: 'view', event: create(ViewEventSchema, { eventId: `shared-${i}`, pasteId: 'shared' }) }));
+      const index = (e: BufferedEvent) => Number(e.event.eventId.slice('shared-'.length));
+      const [a, b] = [createRedisBuffer(redis, `${name}-shared`, 10_000), createRedisBuffer(redis, `${name}-shared`, 10_000)];
+      for (let i = 0; i < views.length; i += 200) await (i % 400 ? a : b).push(views.slice(i, i + 200));
+      const first = await a.take(100);
+      expect(first.map(index)).toEqual([...Array(100).keys()]);
+      await a.putBack(first);
+      const drain = async (buffer: typeof a) => {
+        const got: number[][] = [];
+        for (let batch = await buffer.take(250); batch.length > 0; batch = await buffer.take(250)) got.push(batch.map(index));
+        return got;
+      };
+      const [fromA, fromB] = await Promise.all([drain(a), drain(b)]);
+      const all = [...fromA, ...fromB].flat();
+      expect(all.length).toBe(views.length);
+      expect(new Set(all).size).toBe(views.length);
+      for (const batch of [...fromA, ...fromB]) expect(batch).toEqual([...batch].sort((x, y) => x - y));
+      expect(Math.min(...[...fromA, ...fromB].map((batch) => batch[0]!))).toBe(0);
     });
 
     it('keeps buffered events in a Redis list that a restarted producer redelivers', async () => {
