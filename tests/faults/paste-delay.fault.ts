@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPastes, gqlData, scrape } from './support/client.js';
+import { createPastes, gqlOk as gqlData, scrape } from '../support/graphql.js';
 import { createFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { startLoad, sleep, summarize, waitFor } from './support/load.js';
 import { startMesh, type Mesh } from './support/mesh.js';

@@ -1,6 +1,7 @@
 // Runs one case and watches what it did besides answering: breaker failures and state (the gateway's own
 // breakers and its gateway_breaker_state gauge), and protected burn pastes that paste-svc no longer has.
 import { ConnectError, Code } from '@connectrpc/connect';
+import { metricByLabel } from '../support/graphql.js';
 import type { FuzzStack } from './fuzz-stack.js';
 import type { WireCase } from './http-cases.js';
 import { compile, describeRequest, send, type WireResult } from './wire.js';
@@ -57,9 +58,7 @@ export function createObserver(fuzz: FuzzStack) {
   /** gateway_breaker_state as the admin port's /metrics shows it. */
   async function scrape(): Promise<Record<string, number>> {
     const res = await retrying(() => fetch(`http://127.0.0.1:${fuzz.stack.ports.gateway['admin']}/metrics`, { signal: AbortSignal.timeout(30_000) }));
-    const states: Record<string, number> = {};
-    for (const m of (await res.text()).matchAll(/^gateway_breaker_state\{[^}]*service="([^"]+)"[^}]*\} (\S+)$/gm)) states[m[1]!] = Number(m[2]);
-    return states;
+    return metricByLabel(await res.text(), 'gateway_breaker_state', 'service');
   }
 
   /** The same gauge read in the process (a scrape per case costs more than the case); scraped when unreachable. */

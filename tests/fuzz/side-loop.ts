@@ -1,5 +1,6 @@
 // Valid traffic from another client address while the fuzzer runs: creates and reads pastes through GraphQL
 // and plain HTTP; every one of its requests must succeed.
+import { BROWSER_UA } from '../support/graphql.js';
 import { SIDE_LOOP_IP } from './fuzz-values.js';
 import type { FuzzStack } from './fuzz-stack.js';
 import { send, type CompiledRequest, type WireResult } from './wire.js';
@@ -17,7 +18,7 @@ export interface SideLoopReport {
   failures: SideFailure[];
 }
 
-const HEADERS = { 'x-forwarded-for': SIDE_LOOP_IP, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' };
+const HEADERS = { 'x-forwarded-for': SIDE_LOOP_IP, 'user-agent': BROWSER_UA };
 
 /** Starts the loop; `stop()` ends it after the current iteration and reports. */
 export function startSideLoop(fuzz: FuzzStack, during: () => string) {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { expectClean, signIn } from './browser-steps.js';
-import { createPaste, registerUser } from './graphql.js';
+import { createPaste, registerUser } from '../support/graphql.js';
 import { startWebFixture, type WebFixture } from './web-fixture.js';
 
 const ROWS = '[data-testid=my-pastes] tbody tr';

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectClean } from './browser-steps.js';
-import { createPaste, gql, registerUser } from './graphql.js';
+import { createPaste, gqlOk as gql, registerUser } from '../support/graphql.js';
 import { startWebFixture, type WebFixture } from './web-fixture.js';
 
 const PYTHON = 'def greet(name):\n    """Say hello."""\n    return f"hello {name}"\n\nprint(greet("mesh"))\n';

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { expectClean, signIn } from './browser-steps.js';
-import { createPaste, registerUser } from './graphql.js';
+import { createPaste, registerUser } from '../support/graphql.js';
 import { startWebFixture, type WebFixture } from './web-fixture.js';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);

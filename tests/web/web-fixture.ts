@@ -3,7 +3,7 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../gateway/web/build.js';
 import { startStack, type Stack, type StackOptions } from '../../scripts/stack.js';
 import { launchChromium } from './chromium.js';
-import { registerUser } from './graphql.js';
+import { registerUser } from '../support/graphql.js';
 
 /** A page plus what it did that a test may need to assert never happened. */
 export interface WatchedPage {

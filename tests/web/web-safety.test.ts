@@ -1,6 +1,6 @@
 // Untrusted content stays text, and every error the API can return is explained to the person.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPaste } from './graphql.js';
+import { createPaste } from '../support/graphql.js';
 import { startWebFixture, type WebFixture } from './web-fixture.js';
 
 /** Classic payloads, an mXSS shape and a polyglot; each would open a dialog if it ever became markup. */
