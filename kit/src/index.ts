@@ -12,6 +12,7 @@ export * from './reflection.js';
 export * from './admin-server.js';
 export * from './listen.js';
 export * from './service-host.js';
+export * from './service-app.js';
 export * from './database.js';
 export * from './migrations.js';
 export * from './redis.js';

@@ -14,6 +14,7 @@ import { createServiceClient } from './clients.js';
 import { errorDetail } from './errors.js';
 import type { RequestContext } from './request-context.js';
 import { echoAnalyticsImpl as echoImpl } from './testing/echo-service.js';
+import { expectSocketsClosedSince, freePort, occupyPort, openSockets } from './testing/start-up.js';
 
 describe('service host', () => {
   const metrics = createMetrics('kit-test');
@@ -139,5 +140,32 @@ describe('service host', () => {
     const res = await fetch(`http://127.0.0.1:${ports.admin}/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ready', checks: { always: 'ok' } });
+  });
+});
+
+describe('service host start-up', () => {
+  it('listens on every port or on none: a start that finds a port taken releases those it bound', async () => {
+    const taken = await occupyPort();
+    const grpcPort = await freePort();
+    const before = openSockets();
+    const options = {
+      name: 'kit-test',
+      logger: createLogger('kit-test', 'silent'),
+      metrics: createMetrics('kit-test'),
+      host: '127.0.0.1',
+      services: [{ service: AnalyticsService, impl: echoImpl([]) }],
+      grpcPort,
+      adminPort: 0,
+    };
+    try {
+      // gRPC binds first and succeeds; the Connect port is taken.
+      await expect(createServiceHost({ ...options, connectPort: taken.port }).start()).rejects.toThrow(/EADDRINUSE/);
+      await expectSocketsClosedSince(before);
+      const host = createServiceHost({ ...options, connectPort: 0 });
+      expect((await host.start()).grpc).toBe(grpcPort);
+      await host.stop();
+    } finally {
+      await taken.close();
+    }
   });
 });

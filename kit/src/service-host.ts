@@ -49,6 +49,7 @@ export interface BoundPorts {
 
 /** A running (or startable) service process. */
 export interface ServiceHost {
+  /** Listens on every port, or on none: a start that fails releases the ports it had already bound. */
   start(): Promise<BoundPorts>;
   /** Stops accepting, lets in-flight calls finish (up to the timeout), then closes. */
   stop(): Promise<void>;
@@ -131,13 +132,20 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   return {
     ports,
     async start() {
-      ports.grpc = await new Promise<number>((resolve, reject) =>
-        grpcServer.bindAsync(`${host}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
-          err ? reject(err) : resolve(port),
-        ),
-      );
-      ports.connect = await listen(connectServer, options.connectPort, host);
-      ports.admin = await listen(adminServer, options.adminPort, host);
+      try {
+        ports.grpc = await new Promise<number>((resolve, reject) =>
+          grpcServer.bindAsync(`${host}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
+            err ? reject(err) : resolve(port),
+          ),
+        );
+        ports.connect = await listen(connectServer, options.connectPort, host);
+        ports.admin = await listen(adminServer, options.adminPort, host);
+      } catch (err) {
+        // A port was taken: release those already bound, so a failed start holds nothing (nothing was served yet).
+        grpcServer.forceShutdown();
+        await Promise.all([closeGracefully(connectServer, 0), closeGracefully(adminServer, 0)]);
+        throw err;
+      }
       await checkReadiness();
       timer = setInterval(() => void checkReadiness(), options.readinessIntervalMs ?? 5_000);
       timer.unref();
