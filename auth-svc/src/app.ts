@@ -6,17 +6,15 @@ import {
   createLogger,
   createMetrics,
   createRedis,
+  createServiceApp,
   createServiceHost,
-  type App,
   type BoundPorts,
   type Logger,
   type Metrics,
-  type Redis,
-  type ServiceDatabase,
-  type ServiceHost,
+  type ServiceApp,
 } from '@pastemesh/kit';
 import type { AuthConfig } from './config.js';
-import { openAuthDatabase, type AuthDatabase } from './database.js';
+import { openAuthDatabase } from './database.js';
 import type { AuthDeps } from './auth-deps.js';
 import { createAuthService } from './auth.service.js';
 import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './password/password-hasher.js';
@@ -51,7 +49,7 @@ export type StartedAuthApp = BoundPorts;
 const SWEEP_INTERVAL_MS = 3600_000;
 
 /** Builds auth-svc; `start()` opens storage, loads the signing key and listens. */
-export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}): App<StartedAuthApp> {
+export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}): ServiceApp<StartedAuthApp> {
   const logger = overrides.logger ?? createLogger('auth-svc', config.LOG_LEVEL);
   const metrics = overrides.metrics ?? createMetrics('auth-svc');
   const now = overrides.now ?? Date.now;
@@ -61,94 +59,75 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
     labelNames: ['event'],
     registers: [metrics.registry],
   });
-  let database: ServiceDatabase<AuthDatabase> | undefined;
-  let redis: Redis | undefined;
-  let host: ServiceHost | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
 
-  async function stop() {
-    clearInterval(sweeper);
-    await host?.stop();
-    redis?.disconnect();
-    await database?.close();
-    host = undefined;
-    redis = undefined;
-    database = undefined;
-  }
-
-  async function start(): Promise<StartedAuthApp> {
-    database = await openAuthDatabase({ mysqlUrl: config.MYSQL_URL, databaseName: overrides.databaseName, sqliteFile: config.SQLITE_FILE, logger, metrics });
-    const db = database.db;
-    // Only accounts that exist now: registering a listed address later grants nothing (emails are unverified).
-    await applyAdminEmails(db, config.ADMIN_EMAILS, now(), logger);
-    const keys = await loadSigningKeys({
-      privateKey: config.JWT_PRIVATE_KEY,
-      previousPublicKeys: config.JWT_PREVIOUS_PUBLIC_KEYS,
-      dataDir: config.DATA_DIR,
-      logger,
-    });
-    // Redis only holds rate-limit counters, which fall back to memory: its absence is logged, not fatal.
-    redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'auth-svc') : undefined;
-    const accessTokens = createAccessTokenIssuer(keys, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
-    const apiKeys = createApiKeyVerifier({ db, accessTokens, accessTokenTtlSeconds: config.API_KEY_ACCESS_TOKEN_TTL_SECONDS, now });
-    const credentials = createCredentialVerifier({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, apiKeys, logger });
-    const deps: AuthDeps = {
-      config,
-      db,
-      hasher: (overrides.createPasswordHasher ?? createPasswordHasher)({ memoryKib: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS, parallelism: config.ARGON2_PARALLELISM }),
-      sessions: createSessions({ db, accessTokens, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, logger, now, onReuse: () => events.inc({ event: 'refresh_reuse' }) }),
-      limiter: createLoginLimiter(redis, {
-        maxFailuresPerEmailIp: config.LOGIN_MAX_FAILURES_PER_EMAIL_IP,
-        blockSeconds: config.LOGIN_BLOCK_SECONDS,
-        maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
-        ipBlockSeconds: config.LOGIN_IP_BLOCK_SECONDS,
-        failureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
-        registerMaxPerIp: config.REGISTER_MAX_PER_IP,
-        registerWindowSeconds: config.REGISTER_WINDOW_SECONDS,
-      }),
-      credentials,
-      apiKeys,
-      logger,
-      events,
-      now,
-    };
-    const ready = database;
-    host = createServiceHost({
-      name: 'auth-svc',
-      logger,
-      metrics,
-      host: config.HOST,
-      services: [{ service: AuthService, impl: createAuthService(deps) }],
-      interceptors: [createAuthInterceptor(credentials)],
-      grpcPort: config.GRPC_PORT,
-      connectPort: config.CONNECT_PORT,
-      adminPort: config.ADMIN_PORT,
-      readinessChecks: { database: () => ready.ping() },
-      adminRoutes: { [JWKS_PATH]: jwksRoute(keys) },
-    });
-    const ports = await host.start();
-    const sweep = () =>
-      deps.sessions
-        .sweep()
-        .then((deleted) => logger.debug(deleted, 'refresh tokens swept'))
-        .catch((err: unknown) => logger.warn({ err }, 'refresh token sweep failed'));
-    sweeper = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
-    sweeper.unref();
-    return ports;
-  }
-
-  return {
-    async start() {
-      try {
-        return await start();
-      } catch (err) {
-        // Close whatever opened before the failure, so a failed start leaks nothing.
-        await stop().catch(() => {});
-        throw err;
-      }
+  return createServiceApp({
+    name: 'auth-svc',
+    logger,
+    async start(parts) {
+      const database = await parts.start(
+        'database',
+        () => openAuthDatabase({ mysqlUrl: config.MYSQL_URL, databaseName: overrides.databaseName, sqliteFile: config.SQLITE_FILE, logger, metrics }),
+        { stop: (d) => d.close(), check: (d) => d.ping() },
+      );
+      const db = database.db;
+      // Only accounts that exist now: registering a listed address later grants nothing (emails are unverified).
+      await applyAdminEmails(db, config.ADMIN_EMAILS, now(), logger);
+      const keys = await loadSigningKeys({
+        privateKey: config.JWT_PRIVATE_KEY,
+        previousPublicKeys: config.JWT_PREVIOUS_PUBLIC_KEYS,
+        dataDir: config.DATA_DIR,
+        logger,
+      });
+      // Redis only holds rate-limit counters, which fall back to memory: its absence is logged, not fatal.
+      const redis = await parts.start('redis', () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'auth-svc') : undefined), {
+        stop: (r) => r?.disconnect(),
+      });
+      const accessTokens = createAccessTokenIssuer(keys, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+      const apiKeys = createApiKeyVerifier({ db, accessTokens, accessTokenTtlSeconds: config.API_KEY_ACCESS_TOKEN_TTL_SECONDS, now });
+      const credentials = createCredentialVerifier({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, apiKeys, logger });
+      const deps: AuthDeps = {
+        config,
+        db,
+        hasher: (overrides.createPasswordHasher ?? createPasswordHasher)({ memoryKib: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS, parallelism: config.ARGON2_PARALLELISM }),
+        sessions: createSessions({ db, accessTokens, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, logger, now, onReuse: () => events.inc({ event: 'refresh_reuse' }) }),
+        limiter: createLoginLimiter(redis, {
+          maxFailuresPerEmailIp: config.LOGIN_MAX_FAILURES_PER_EMAIL_IP,
+          blockSeconds: config.LOGIN_BLOCK_SECONDS,
+          maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
+          ipBlockSeconds: config.LOGIN_IP_BLOCK_SECONDS,
+          failureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+          registerMaxPerIp: config.REGISTER_MAX_PER_IP,
+          registerWindowSeconds: config.REGISTER_WINDOW_SECONDS,
+        }),
+        credentials,
+        apiKeys,
+        logger,
+        events,
+        now,
+      };
+      const host = createServiceHost({
+        name: 'auth-svc',
+        logger,
+        metrics,
+        host: config.HOST,
+        services: [{ service: AuthService, impl: createAuthService(deps) }],
+        interceptors: [createAuthInterceptor(credentials)],
+        grpcPort: config.GRPC_PORT,
+        connectPort: config.CONNECT_PORT,
+        adminPort: config.ADMIN_PORT,
+        readinessChecks: parts.checks,
+        adminRoutes: { [JWKS_PATH]: jwksRoute(keys) },
+      });
+      const ports = await parts.start('server', () => host.start(), { stop: () => host.stop() });
+      const sweep = () =>
+        deps.sessions
+          .sweep()
+          .then((deleted) => logger.debug(deleted, 'refresh tokens swept'))
+          .catch((err: unknown) => logger.warn({ err }, 'refresh token sweep failed'));
+      await parts.start('token sweeper', () => setInterval(() => void sweep(), SWEEP_INTERVAL_MS).unref(), { stop: (timer) => clearInterval(timer) });
+      return ports;
     },
-    stop,
-  };
+  });
 }
 
 // Public keys change only on a restart (rotation), so verifiers may cache them for a few minutes.
