@@ -14,14 +14,15 @@ import {
   createMetrics,
   createPubSub,
   createRedis,
+  createServiceApp,
   createServiceClient,
   createServiceHost,
   openDatabase,
   serviceDatabaseUrl,
-  type App,
   type BoundPorts,
   type Logger,
   type Metrics,
+  type ServiceApp,
 } from '@pastemesh/kit';
 import type { PasteConfig } from './config.js';
 import type { PasteDatabase } from './database.js';
@@ -54,126 +55,123 @@ export interface PasteAppStarted extends BoundPorts {
 }
 
 /** paste-svc as one object: the same in production (main.ts) and tests. */
-export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}): App<PasteAppStarted> {
+export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}): ServiceApp<PasteAppStarted> {
   const logger = overrides.logger ?? createLogger('paste-svc', config.LOG_LEVEL);
   const metrics = overrides.metrics ?? createMetrics('paste-svc');
   const now = overrides.now ?? Date.now;
-  // Closed in reverse order by stop(), or by start() itself if it fails half-way:
-  // each resource is registered as soon as it exists, before the next step can fail.
-  const closers: (() => Promise<unknown> | unknown)[] = [];
-  // Counts stops, so a subscription that settles after one is undone at once rather than leaked.
-  let stops = 0;
-  const stopAll = async () => {
-    stops++;
-    while (closers.length > 0) {
-      await Promise.resolve(closers.pop()!()).catch((err: unknown) => logger.warn({ err: String(err) }, 'close failed'));
-    }
-  };
 
-  return {
-    async start() {
-      try {
-        const database = await openDatabase<PasteDatabase>({
-          url: serviceDatabaseUrl(config.MYSQL_URL, 'pastemesh_paste'),
-          sqliteFile: path.join(config.DATA_DIR, 'paste-svc.db'),
-          migrations: pasteMigrations,
-          logger,
-          metrics,
-        });
-        closers.push(() => database.close());
-        const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'paste-svc') : undefined;
-        if (redis) closers.push(() => redis.disconnect());
-        const pubsub = createPubSub(redis, logger);
-        closers.push(() => pubsub.close());
+  return createServiceApp({
+    name: 'paste-svc',
+    logger,
+    async start(parts) {
+      const database = await parts.start(
+        'database',
+        () =>
+          openDatabase<PasteDatabase>({
+            url: serviceDatabaseUrl(config.MYSQL_URL, 'pastemesh_paste'),
+            sqliteFile: path.join(config.DATA_DIR, 'paste-svc.db'),
+            migrations: pasteMigrations,
+            logger,
+            metrics,
+          }),
+        { stop: (d) => d.close(), check: (d) => d.ping() },
+      );
+      // Redis is only a cache: the service stays ready (and correct) without it, so it has no readiness check.
+      const redis = await parts.start('redis', () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'paste-svc') : undefined), {
+        stop: (r) => r?.disconnect(),
+      });
+      const pubsub = await parts.start('pubsub', () => createPubSub(redis, logger), { stop: (p) => p.close() });
 
-        const loads = counterOnce(metrics.registry, {
-          name: 'paste_cache_loads_total',
-          help: 'Database loads after a cache miss: one per GetPaste miss (single-flight shares one), one per BatchGetPastes with misses',
-        });
-        const cache = createPasteCache({
-          cache: createByteCache({ name: 'paste', redis, maxBytes: config.CACHE_MAX_BYTES, metrics, logger }),
-          pubsub,
-          logger,
-          now,
-          maxTtlMs: config.CACHE_MAX_TTL_MS,
-          onLoad: () => loads.inc(),
-        });
-        closers.push(() => cache.close());
-        // Not awaited: with Redis down a subscription waits for it, and reads must not.
-        const run = stops;
-        cache.listen().then(
-          (unlisten) => (run === stops ? closers.push(unlisten) : void unlisten().catch(() => {})),
-          (err: unknown) => logger.warn({ err: String(err) }, 'not listening for invalidations'),
-        );
+      const loads = counterOnce(metrics.registry, {
+        name: 'paste_cache_loads_total',
+        help: 'Database loads after a cache miss: one per GetPaste miss (single-flight shares one), one per BatchGetPastes with misses',
+      });
+      const cache = await parts.start(
+        'cache',
+        () =>
+          createPasteCache({
+            cache: createByteCache({ name: 'paste', redis, maxBytes: config.CACHE_MAX_BYTES, metrics, logger }),
+            pubsub,
+            logger,
+            now,
+            maxTtlMs: config.CACHE_MAX_TTL_MS,
+            onLoad: () => loads.inc(),
+          }),
+        { stop: (c) => c.close() },
+      );
+      // Not awaited: with Redis down a subscription waits for it, and reads must not. Undone when it settles
+      // (at once, if the app stopped meanwhile).
+      cache.listen().then(
+        (unlisten) => parts.onStop('cache invalidations', unlisten),
+        (err: unknown) => logger.warn({ err: String(err) }, 'not listening for invalidations'),
+      );
 
-        const producer = overrides.events
-          ? undefined
-          : createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'paste-svc' });
-        if (producer) closers.push(() => producer.close());
-        const events = createPasteEvents(overrides.events ?? producer!, logger, now);
+      const producer = overrides.events
+        ? undefined
+        : await parts.start('event producer', () => createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'paste-svc' }), {
+            stop: (p) => p.close(),
+          });
+      const events = createPasteEvents(overrides.events ?? producer!, logger, now);
 
-        const auth = createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics });
-        closers.push(() => auth.close());
-        const authenticator = createAuthenticator({
-          jwks: overrides.jwks ?? config.AUTH_JWKS_URL,
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-          verifyApiKey: apiKeyVerifier(auth.client),
-          logger,
-        });
-        void authenticator.refresh(); // warm the key set; failures are logged and retried on first use
+      const auth = await parts.start('auth client', () => createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics }), { stop: (c) => c.close() });
+      const authenticator = createAuthenticator({
+        jwks: overrides.jwks ?? config.AUTH_JWKS_URL,
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+        verifyApiKey: apiKeyVerifier(auth.client),
+        logger,
+      });
+      void authenticator.refresh(); // warm the key set; failures are logged and retried on first use
 
-        const service = createPasteService({
-          db: database.db,
-          dialect: database.dialect,
-          cache,
-          events,
-          limits: {
-            maxContentBytes: config.MAX_CONTENT_BYTES,
-            allowedExpiries: config.ALLOWED_EXPIRIES,
-            defaultExpiry: config.DEFAULT_EXPIRY,
-          },
-          logger,
-          now,
-          newId: overrides.newId ?? newPasteId,
-        });
-        const host = createServiceHost({
-          name: 'paste-svc',
-          logger,
-          metrics,
-          host: config.HOST,
-          services: [bindService(PasteService, service)],
-          interceptors: [createAuthInterceptor(authenticator)],
-          grpcPort: config.GRPC_PORT,
-          connectPort: config.CONNECT_PORT,
-          adminPort: config.ADMIN_PORT,
-          // Redis is only a cache: the service stays ready (and correct) without it.
-          readinessChecks: { database: () => database.ping() },
-        });
-        const sweeper = createSweeper({
-          db: database.db,
-          dialect: database.dialect,
-          cache,
-          events,
-          logger,
-          metrics,
-          now,
-          intervalMs: config.SWEEP_INTERVAL_MS,
-          batchSize: config.SWEEP_BATCH_SIZE,
-          dutyCycle: config.SWEEP_DUTY_CYCLE,
-          orphanGraceMs: config.ORPHAN_GRACE_MS,
-        });
-        // Before start(): a start that binds one port and fails on the next must close the first.
-        closers.push(() => host.stop());
-        const ports = await host.start();
-        closers.push(() => sweeper.stop());
-        if (config.SWEEP_ENABLED) sweeper.start();
-        return { ...ports, sweepOnce: sweeper.sweepOnce, metrics };
-      } catch (err) {
-        await stopAll();
-        throw err;
-      }
+      const service = createPasteService({
+        db: database.db,
+        dialect: database.dialect,
+        cache,
+        events,
+        limits: {
+          maxContentBytes: config.MAX_CONTENT_BYTES,
+          allowedExpiries: config.ALLOWED_EXPIRIES,
+          defaultExpiry: config.DEFAULT_EXPIRY,
+        },
+        logger,
+        now,
+        newId: overrides.newId ?? newPasteId,
+      });
+      const host = createServiceHost({
+        name: 'paste-svc',
+        logger,
+        metrics,
+        host: config.HOST,
+        services: [bindService(PasteService, service)],
+        interceptors: [createAuthInterceptor(authenticator)],
+        grpcPort: config.GRPC_PORT,
+        connectPort: config.CONNECT_PORT,
+        adminPort: config.ADMIN_PORT,
+        readinessChecks: parts.checks,
+      });
+      const ports = await parts.start('server', () => host.start(), { stop: () => host.stop() });
+      const sweeper = await parts.start(
+        'sweeper',
+        () => {
+          const sweeper = createSweeper({
+            db: database.db,
+            dialect: database.dialect,
+            cache,
+            events,
+            logger,
+            metrics,
+            now,
+            intervalMs: config.SWEEP_INTERVAL_MS,
+            batchSize: config.SWEEP_BATCH_SIZE,
+            dutyCycle: config.SWEEP_DUTY_CYCLE,
+            orphanGraceMs: config.ORPHAN_GRACE_MS,
+          });
+          if (config.SWEEP_ENABLED) sweeper.start();
+          return sweeper;
+        },
+        { stop: (s) => s.stop() },
+      );
+      return { ...ports, sweepOnce: sweeper.sweepOnce, metrics };
     },
-    stop: stopAll,
-  };
+  });
 }
