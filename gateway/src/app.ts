@@ -9,11 +9,15 @@ import {
   createMetrics,
   createPubSub,
   createRedis,
+  createServiceApp,
   closeGracefully,
   isUsableRequestId,
   listen,
   type Authenticator,
   type EventProducer,
+  type Logger,
+  type Metrics,
+  type ServiceApp,
 } from '@pastemesh/kit';
 import type { GatewayConfig } from './config.js';
 import { createDownstream } from './downstream.js';
@@ -42,66 +46,169 @@ export function graphqlBodyLimit(maxContentBytes: number): number {
   return maxContentBytes * 6 + 64 * 1024;
 }
 
-/** Parts tests may replace (e.g. a producer pointed elsewhere). */
+/** Parts tests may replace (e.g. a producer pointed elsewhere); production passes at most a logger. */
 export interface GatewayOverrides {
+  logger?: Logger;
   producer?: EventProducer;
   authenticator?: Authenticator;
 }
 
-/** Builds the gateway: Fastify with Apollo at /graphql, the plain routes, the web client, and an admin port. */
-export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {}) {
-  const logger = createLogger('gateway', config.LOG_LEVEL);
+/** The gateway's bound ports. */
+export interface GatewayPorts {
+  http: number;
+  admin: number;
+}
+
+/** The gateway process: the kit's lifecycle (started once), plus what operators and tests read. */
+export interface GatewayApp extends ServiceApp<GatewayPorts> {
+  /** The bound ports once started (the configured ones before). */
+  readonly ports: GatewayPorts;
+  /** The long-lived parts every request uses, from start() on (reading them earlier throws). */
+  readonly services: GatewayServices;
+  readonly metrics: Metrics;
+}
+
+/**
+ * Builds the gateway: Fastify with Apollo at /graphql, the plain routes, the web client, and an admin port.
+ * Stopping fails /readyz at once but keeps serving for SHUTDOWN_DRAIN_MS, then closes HTTP, Apollo, the
+ * event producer, rate limits, hot cache, pub/sub, downstream clients, Redis and the admin server, in that
+ * order (the reverse of start).
+ */
+export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {}): GatewayApp {
+  const logger = overrides.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
-  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'gateway') : undefined;
-  const pubsub = createPubSub(redis, logger);
-  const downstream = createDownstream(config, metrics, logger);
-  const authenticator =
-    overrides.authenticator ??
-    createAuthenticator({
-      jwks: config.AUTH_JWKS_URL,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      logger,
-      apiKeyCacheMs: config.API_KEY_CACHE_MS,
-      verifyApiKey: apiKeyVerifier(downstream.auth),
-    });
-  const producer =
-    overrides.producer ?? createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'gateway-views' });
-  const hotCache = createHotCache({
-    enabled: config.HOT_CACHE,
-    maxBytes: config.HOT_CACHE_MAX_BYTES,
-    ttlMs: config.HOT_CACHE_TTL_MS,
-    pubsub,
-    metrics,
+  const ports: GatewayPorts = { http: config.HTTP_PORT, admin: config.ADMIN_PORT };
+  let services: GatewayServices | undefined;
+  let started = false;
+
+  const lifecycle = createServiceApp({
+    name: 'gateway',
     logger,
-  });
-  const ports = { http: config.HTTP_PORT, admin: config.ADMIN_PORT };
-  const services: GatewayServices = {
-    config,
-    publicUrl: () => config.PUBLIC_URL ?? `http://localhost:${ports.http}`,
-    downstream,
-    hotCache,
-    producer,
-    limits: createRateLimits(config, redis, metrics, logger),
-    authenticator,
-    logger,
-    anonymousPasteLoader: createPasteLoader(downstream.paste, hotCache, {}, true),
-    caches: {
-      // A ten-minute bound all the same: a rename RPC added later must not leave old names forever.
-      profiles: createReadThroughCache({ name: 'profiles', enabled: config.HOT_CACHE, max: config.PROFILE_CACHE_MAX, ttlMs: 600_000, staleMs: 600_000, metrics, logger }),
-      statsTotals: createReadThroughCache({
-        name: 'stats_totals',
-        enabled: config.HOT_CACHE,
-        max: 10_000,
-        ttlMs: config.STATS_CACHE_TTL_MS,
-        staleMs: STATS_STALE_MS,
-        metrics,
+    async start(parts) {
+      // Its parts register their metrics on `metrics` as they start, which they can do once.
+      if (started) throw new Error('a gateway app starts once: createApp another to start again');
+      started = true;
+      // Metrics only on the admin port: the public one must not tell strangers about traffic and internals.
+      // Its /readyz fails until start-up completes and again as soon as stopping begins.
+      const admin = createAdminServer({ registry: metrics.registry, readiness: () => lifecycle.readiness(), isReady: () => lifecycle.isRunning() });
+      ports.admin = await parts.start('admin server', () => listen(admin, config.ADMIN_PORT, config.HOST), { stop: () => closeGracefully(admin, 1_000) });
+      const redis = await parts.start('redis', () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'gateway') : undefined), {
+        stop: (r) => r?.disconnect(),
+      });
+      const downstream = await parts.start('downstream', () => createDownstream(config, metrics, logger), { stop: (d) => d.close() });
+      const pubsub = await parts.start('pubsub', () => createPubSub(redis, logger), { stop: (p) => p.close() });
+      const hotCache = await parts.start(
+        'hot cache',
+        async () => {
+          const cache = createHotCache({
+            enabled: config.HOT_CACHE,
+            maxBytes: config.HOT_CACHE_MAX_BYTES,
+            ttlMs: config.HOT_CACHE_TTL_MS,
+            pubsub,
+            metrics,
+            logger,
+          });
+          await cache.start();
+          return cache;
+        },
+        { stop: (c) => c.stop() },
+      );
+      const limits = await parts.start('rate limits', () => createRateLimits(config, redis, metrics, logger), { stop: (l) => l.close() });
+      const producer = await parts.start(
+        'event producer',
+        () => overrides.producer ?? createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'gateway-views' }),
+        { stop: (p) => p.close() },
+      );
+      const authenticator =
+        overrides.authenticator ??
+        createAuthenticator({
+          jwks: config.AUTH_JWKS_URL,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          logger,
+          apiKeyCacheMs: config.API_KEY_CACHE_MS,
+          verifyApiKey: apiKeyVerifier(downstream.auth),
+        });
+      const current: GatewayServices = {
+        config,
+        publicUrl: () => config.PUBLIC_URL ?? `http://localhost:${ports.http}`,
+        downstream,
+        hotCache,
+        producer,
+        limits,
+        authenticator,
         logger,
-      }),
+        anonymousPasteLoader: createPasteLoader(downstream.paste, hotCache, {}, true),
+        caches: {
+          // A ten-minute bound all the same: a rename RPC added later must not leave old names forever.
+          profiles: createReadThroughCache({ name: 'profiles', enabled: config.HOT_CACHE, max: config.PROFILE_CACHE_MAX, ttlMs: 600_000, staleMs: 600_000, metrics, logger }),
+          statsTotals: createReadThroughCache({
+            name: 'stats_totals',
+            enabled: config.HOT_CACHE,
+            max: 10_000,
+            ttlMs: config.STATS_CACHE_TTL_MS,
+            staleMs: STATS_STALE_MS,
+            metrics,
+            logger,
+          }),
+        },
+      };
+      services = current;
+      const apollo = await parts.start(
+        'apollo',
+        async () => {
+          const server = createApollo(config, metrics, logger);
+          await server.start();
+          return server;
+        },
+        { stop: (a) => a.stop() },
+      );
+      void authenticator.refresh();
+      const http = await parts.start(
+        'http',
+        async () => {
+          const app = createHttpApp(config, current, apollo, metrics, logger, lifecycle);
+          try {
+            await app.listen({ port: config.HTTP_PORT, host: config.HOST });
+          } catch (err) {
+            await app.close();
+            throw err;
+          }
+          return app;
+        },
+        { stop: (app) => app.close() },
+      );
+      ports.http = (http.server.address() as { port: number }).port;
+      parts.addCheck('listening', async () => {
+        if (!http.server.listening) throw new Error('not listening');
+      });
+      // Stopped first: keep serving while load balancers notice the failing /readyz; then close (in-flight requests finish).
+      parts.onStop('drain', () => (config.SHUTDOWN_DRAIN_MS > 0 ? new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS)) : undefined));
+      logger.info({ ports, url: current.publicUrl() }, 'gateway listening');
+      return { ...ports };
+    },
+  });
+
+  return {
+    ...lifecycle,
+    ports,
+    metrics,
+    get services() {
+      if (!services) throw new Error('gateway is not started: its services exist from start() on');
+      return services;
     },
   };
-  const apollo = createApollo(config, metrics, logger);
+}
 
+/** Fastify with every route: /graphql, the plain routes, the web client, /healthz and /readyz. */
+function createHttpApp(
+  config: GatewayConfig,
+  services: GatewayServices,
+  apollo: ReturnType<typeof createApollo>,
+  metrics: Metrics,
+  logger: Logger,
+  lifecycle: Pick<ServiceApp<unknown>, 'readiness' | 'isRunning'>,
+): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request log lines cost CPU on every read; errors are logged where they are handled.
@@ -138,50 +245,16 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
   registerWebRoutes(app);
   registerWellKnownRoutes(app, config, logger);
 
-  let stopping = false;
   // Readiness is this process only: a downstream outage is the same for every replica, and taking all of them
   // out of the load balancer would turn degraded answers (SERVICE_UNAVAILABLE, partial data) into none at all.
   // Breaker state is reported here and in gateway_breaker_state for operators.
-  const readiness = async () => ({ listening: 'ok' });
-  const breakerStates = () => Object.fromEntries(Object.entries(downstream.breakers).map(([name, b]) => [name, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed']));
+  const breakers = services.downstream.breakers;
+  const breakerStates = () => Object.fromEntries(Object.entries(breakers).map(([name, b]) => [name, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed']));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const checks = await readiness();
-    const ready = !stopping && Object.values(checks).every((v) => v === 'ok');
+    const checks = await lifecycle.readiness();
+    const ready = lifecycle.isRunning() && Object.values(checks).every((v) => v === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, breakers: breakerStates() });
   });
-  // Metrics only on the admin port: the public one must not tell strangers about traffic and internals.
-  const admin = createAdminServer({ registry: metrics.registry, readiness, isReady: () => !stopping });
-
-  return {
-    ports,
-    services,
-    metrics,
-    async start() {
-      await apollo.start();
-      await hotCache.start();
-      void authenticator.refresh();
-      await app.listen({ port: config.HTTP_PORT, host: config.HOST });
-      ports.http = (app.server.address() as { port: number }).port;
-      ports.admin = await listen(admin, config.ADMIN_PORT, config.HOST);
-      logger.info({ ports, url: services.publicUrl() }, 'gateway listening');
-      return { ...ports };
-    },
-    async stop() {
-      stopping = true;
-      // Keep serving while load balancers notice the failing /readyz; then close (in-flight requests finish).
-      if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
-      await app.close();
-      await apollo.stop();
-      await producer.close();
-      await services.limits.close();
-      await hotCache.stop();
-      await pubsub.close();
-      downstream.close();
-      redis?.disconnect();
-      await closeGracefully(admin, 1_000);
-    },
-  };
+  return app;
 }
-
-export type GatewayApp = ReturnType<typeof createApp>;

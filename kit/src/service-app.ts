@@ -84,6 +84,7 @@ export function createServiceApp<Started>(options: ServiceAppOptions<Started>): 
   let run: Run | undefined;
 
   async function runStop(part: { name: string; stop: () => unknown }): Promise<boolean> {
+    logger.debug({ part: part.name }, `${name}: stopping ${part.name}`);
     try {
       await part.stop();
       return true;
