@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { sql } from 'kysely';
 import { createLogger, listen, openDatabase, type DatabaseOptions } from '../index.js';
-import { eventually, type TestStorage } from './index.js';
+import { eventually } from './eventually.js';
+import type { TestStorage } from './storage.js';
 
 /** A port nothing listens on right now. */
 export async function freePort(): Promise<number> {
