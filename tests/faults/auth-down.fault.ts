@@ -8,18 +8,11 @@ const RATE = 30;
 const FAULT_MS = 8_000;
 const READ = `query($id: ID!) { paste(id: $id) { id content } }`;
 const LOGIN = `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`;
-/**
- * The gateway's production deadline (DOWNSTREAM_TIMEOUT_MS's default): a request the fault slowed past it would
- * fail in production, so requests during the fault may take at most this much longer than healthy ones did here.
- */
-const PRODUCTION_DEADLINE_MS = 2_000;
-/** The deadline the scenario runs with: long enough that a loaded machine's slow requests are measured, not failed. */
-const DEADLINE_MS = 10_000;
 
 describe('fault: auth-svc killed', () => {
   let mesh: Mesh;
   beforeAll(async () => {
-    mesh = await startMesh({ label: 'authdown', redisDb: 11, env: { gateway: { DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS) } } });
+    mesh = await startMesh({ label: 'authdown', redisDb: 11 });
   });
   afterAll(async () => {
     await mesh?.stop();
@@ -67,7 +60,6 @@ describe('fault: auth-svc killed', () => {
     const logins = inFault('login');
     const unavailable = samples.filter((s) => s.phase === 'fault' && s.kind === 'login' && s.error?.startsWith('SERVICE_UNAVAILABLE')).length;
     const after = summarize(samples, (s) => s.phase === 'after');
-    const healthyReads = summarize(samples, (s) => s.phase === 'before' && s.kind !== 'login');
     recordRow({
       scenario: 'auth-svc killed',
       load: `${RATE} req/s: anonymous reads, token reads, logins (1 in 10)`,
@@ -75,18 +67,16 @@ describe('fault: auth-svc killed', () => {
       figure:
         `failed: anonymous reads ${anon.failed}/${anon.count}, token reads ${token.failed}/${token.count}; ` +
         `logins SERVICE_UNAVAILABLE ${unavailable}/${logins.count} (p99 ${ms(logins.p99)}); ` +
-        `logins back ${ms(loginBackAfter)} after restart; after: ${after.failed}/${after.count} failed; reads before: p99 ${ms(healthyReads.p99)}, max ${ms(healthyReads.max)}`,
+        `logins back ${ms(loginBackAfter)} after restart; after: ${after.failed}/${after.count} failed`,
     });
 
     expect(anon.errors).toEqual([]);
     expect(token.errors).toEqual([]);
-    // Reads never wait for auth-svc (tokens verify against the cached JWKS): no slower than healthy ones, by the production deadline.
-    expect(Math.max(anon.max, token.max)).toBeLessThan(healthyReads.max + PRODUCTION_DEADLINE_MS);
     expect(anon.count).toBeGreaterThan(100);
     expect(logins.count).toBeGreaterThan(10);
     expect(unavailable).toBe(logins.count);
-    // Fast = without waiting for a deadline: within 1.5 s of what a healthy read took on this machine.
-    expect(logins.p99).toBeLessThan(healthyReads.p99 + 1_500);
+    // Fast = without waiting for the gateway's 2 s downstream deadline.
+    expect(logins.p99).toBeLessThan(1_500);
     expect(loginBackAfter).toBeLessThan(20_000);
     expect(after.errors).toEqual([]);
   });
