@@ -4,6 +4,7 @@ import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, Kysely, MIGRATIO
 import { createPool } from 'mysql2';
 import { openDatabase, type DatabaseOptions, type ServiceDatabase, type SqlDialect } from '../database.js';
 import { createLogger } from '../logger.js';
+import { STORAGE_MODES, createTestStorage } from './storage.js';
 
 /** Where a test's database is: a TestStorage, or any MySQL URL / SQLite file pair. */
 export interface TestDatabaseLocation {
@@ -120,4 +121,23 @@ export function trackMigrationRuns(migrations: DatabaseOptions['migrations']): {
         ]),
       ),
   };
+}
+
+/**
+ * A service's schema on both engines after `migrations` ran on empty databases (on the real MariaDB and in
+ * SQLite), for its `src/testing/existing-schema.json`: `JSON.stringify(await makeSchemaSnapshot(…), null, 2)`.
+ */
+export async function makeSchemaSnapshot(migrations: DatabaseOptions['migrations'], madeBy: string): Promise<SchemaSnapshot> {
+  const dumps: Partial<Record<SqlDialect, SchemaDump>> = {};
+  for (const mode of STORAGE_MODES) {
+    const storage = await createTestStorage(mode, 'schema_snapshot');
+    try {
+      const database = await openTestDatabase(storage, migrations);
+      dumps[database.dialect] = await dumpSchema(database.db, database.dialect);
+      await database.close();
+    } finally {
+      await storage.cleanup();
+    }
+  }
+  return { madeBy, mysql: dumps.mysql!, sqlite: dumps.sqlite! };
 }
