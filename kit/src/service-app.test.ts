@@ -12,9 +12,10 @@ function capturingLogger() {
 /** A promise to settle by hand. */
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
+  const promise = new Promise<T>((res) => {
+    resolve = res;
+  });
+  return { promise, resolve };
 }
 
 describe('createServiceApp', () => {
@@ -24,8 +25,22 @@ describe('createServiceApp', () => {
       name: 'svc',
       logger: capturingLogger().logger,
       async start(parts) {
-        const db = await parts.start('database', () => (events.push('start database'), { url: 'db' }), { stop: (d) => events.push(`stop database ${d.url}`) });
-        const cache = await parts.start('cache', async () => (events.push(`start cache on ${db.url}`), 'cache'), { stop: () => events.push('stop cache') });
+        const db = await parts.start(
+          'database',
+          () => {
+            events.push('start database');
+            return { url: 'db' };
+          },
+          { stop: (d) => events.push(`stop database ${d.url}`) },
+        );
+        const cache = await parts.start(
+          'cache',
+          async () => {
+            events.push(`start cache on ${db.url}`);
+            return 'cache';
+          },
+          { stop: () => events.push('stop cache') },
+        );
         parts.onStop('drain', () => events.push('drain'));
         return { port: cache.length };
       },
@@ -140,7 +155,11 @@ describe('createServiceApp', () => {
       logger: capturingLogger().logger,
       async start(parts) {
         await parts.start('database', () => 'db', { stop: () => events.push('close database') });
-        await parts.start('server', () => (openCalled.resolve(), opening.promise), { stop: () => events.push('close server') });
+        const open = () => {
+          openCalled.resolve();
+          return opening.promise;
+        };
+        await parts.start('server', open, { stop: () => events.push('close server') });
         await parts.start('sweeper', () => events.push('sweeper started'));
       },
     });
