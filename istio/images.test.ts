@@ -23,10 +23,17 @@ function instructions(text: string): Instruction[] {
 }
 
 /** The Dockerfile as `docker build --build-arg SERVICE=<svc>` reads it: SERVICE substituted. */
-const rendered = (svc: string) => instructions(DOCKERFILE.replaceAll('${SERVICE}', svc).replaceAll('$SERVICE', svc));
+const rendered = (svc: string) => instructions(DOCKERFILE.replace(/\$\{SERVICE\}|\$SERVICE\b/g, svc));
 
 /** Instructions grouped by stage (each starts with its FROM). */
-const stagesOf = (ins: Instruction[]) => ins.reduce<Instruction[][]>((acc, i) => (i.op === 'FROM' ? [...acc, [i]] : (acc[acc.length - 1]?.push(i), acc)), []);
+function stagesOf(ins: Instruction[]): Instruction[][] {
+  const stages: Instruction[][] = [];
+  for (const i of ins) {
+    if (i.op === 'FROM') stages.push([i]);
+    else stages.at(-1)?.push(i);
+  }
+  return stages;
+}
 
 const DOCKERFILE = fs.readFileSync(path.join(ROOT_DIR, 'Dockerfile'), 'utf8');
 const PORTS: Record<string, string[]> = { gateway: ['5000', '9000'], 'auth-svc': ['5001', '5101', '9001'], 'paste-svc': ['5002', '5102', '9002'], 'analytics-svc': ['5003', '5103', '9003'] };
