@@ -8,11 +8,24 @@ const RATE = 30;
 const FAULT_MS = 8_000;
 const READ = `query($id: ID!) { paste(id: $id) { id content } }`;
 const LOGIN = `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`;
+/**
+ * The gateway's production deadline (DOWNSTREAM_TIMEOUT_MS's default): a request the fault slowed past it would
+ * fail in production, so requests during the fault may take at most this much longer than healthy ones did here.
+ */
+const PRODUCTION_DEADLINE_MS = 2_000;
+/** The deadline the scenario runs with: long enough that a loaded machine's slow requests are measured, not failed. */
+const DEADLINE_MS = 10_000;
+/**
+ * The load comes from one address, standing for many clients: the gateway's per-address connection cap (64) is
+ * off, or a loaded machine's slow answers make the load generator open more connections than that and the
+ * gateway resets them (ECONNRESET, UND_ERR_SOCKET), which is no effect of the fault.
+ */
+const ONE_ADDRESS_MANY_CLIENTS = { MAX_CONNECTIONS_PER_IP: '0' } as const;
 
 describe('fault: auth-svc killed', () => {
   let mesh: Mesh;
   beforeAll(async () => {
-    mesh = await startMesh({ label: 'authdown', redisDb: 11 });
+    mesh = await startMesh({ label: 'authdown', redisDb: 11, env: { gateway: { DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS), ...ONE_ADDRESS_MANY_CLIENTS } } });
   });
   afterAll(async () => {
     await mesh?.stop();
@@ -60,6 +73,7 @@ describe('fault: auth-svc killed', () => {
     const logins = inFault('login');
     const unavailable = samples.filter((s) => s.phase === 'fault' && s.kind === 'login' && s.error?.startsWith('SERVICE_UNAVAILABLE')).length;
     const after = summarize(samples, (s) => s.phase === 'after');
+    const healthyReads = summarize(samples, (s) => s.phase === 'before' && s.kind !== 'login');
     recordRow({
       scenario: 'auth-svc killed',
       load: `${RATE} req/s: anonymous reads, token reads, logins (1 in 10)`,
@@ -67,16 +81,18 @@ describe('fault: auth-svc killed', () => {
       figure:
         `failed: anonymous reads ${anon.failed}/${anon.count}, token reads ${token.failed}/${token.count}; ` +
         `logins SERVICE_UNAVAILABLE ${unavailable}/${logins.count} (p99 ${ms(logins.p99)}); ` +
-        `logins back ${ms(loginBackAfter)} after restart; after: ${after.failed}/${after.count} failed`,
+        `logins back ${ms(loginBackAfter)} after restart; after: ${after.failed}/${after.count} failed; reads before: p99 ${ms(healthyReads.p99)}, max ${ms(healthyReads.max)}`,
     });
 
     expect(anon.errors).toEqual([]);
     expect(token.errors).toEqual([]);
+    // Reads never wait for auth-svc (tokens verify against the cached JWKS): no slower than healthy ones, by the production deadline.
+    expect(Math.max(anon.max, token.max)).toBeLessThan(healthyReads.max + PRODUCTION_DEADLINE_MS);
     expect(anon.count).toBeGreaterThan(100);
     expect(logins.count).toBeGreaterThan(10);
     expect(unavailable).toBe(logins.count);
-    // Fast = without waiting for the gateway's 2 s downstream deadline.
-    expect(logins.p99).toBeLessThan(1_500);
+    // Fast = without waiting for a deadline: within 1.5 s of what a healthy read took on this machine.
+    expect(logins.p99).toBeLessThan(healthyReads.p99 + 1_500);
     expect(loginBackAfter).toBeLessThan(20_000);
     expect(after.errors).toEqual([]);
   });

@@ -8,8 +8,21 @@ import { ms, recordRow } from './support/report.js';
 
 const RATE = 20;
 const DOWN_MS = 3_000;
-const AFTER_MS = 8_000;
+const AFTER_MS = 12_000;
+/** The gateway's breaker retries a dependency this long after opening (its resetTimeoutMs). */
+const BREAKER_RESET_MS = 5_000;
 const CREATE = `mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }`;
+/**
+ * The deadline the scenario runs with (DOWNSTREAM_TIMEOUT_MS; production's is 2 s): long enough that a loaded
+ * machine's slow creates succeed instead of failing, opening the gateway's breaker and being blamed on MySQL.
+ */
+const DEADLINE_MS = 10_000;
+/**
+ * The load comes from one address, standing for many clients: the gateway's per-address connection cap (64) is
+ * off, or a loaded machine's slow answers make the load generator open more connections than that and the
+ * gateway resets them (ECONNRESET, UND_ERR_SOCKET), which is no effect of the fault.
+ */
+const ONE_ADDRESS_MANY_CLIENTS = { MAX_CONNECTIONS_PER_IP: '0' } as const;
 
 describe('fault: MySQL restarted during creates', () => {
   let mesh: Mesh;
@@ -21,7 +34,7 @@ describe('fault: MySQL restarted during creates', () => {
       redisDb: 15,
       mysqlUrl: (url) => viaProxy(url, proxy),
       // Read-backs must come from the database, not from the gateway's memory.
-      env: { gateway: { HOT_CACHE: 'false' } },
+      env: { gateway: { HOT_CACHE: 'false', DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS), ...ONE_ADDRESS_MANY_CLIENTS } },
     });
   });
   afterAll(async () => {
@@ -65,6 +78,7 @@ describe('fault: MySQL restarted during creates', () => {
     await sleep(AFTER_MS);
     const samples = await load.stop();
     const creates = summarize(samples);
+    const before = summarize(samples, (s) => s.phase === 'before');
     // From MySQL being back until the first create that started afterwards and never failed again.
     const lastFailedStart = Math.max(back, ...samples.filter((s) => !s.ok).map((s) => s.startedAt));
     const workingAgainMs = lastFailedStart - back;
@@ -90,21 +104,23 @@ describe('fault: MySQL restarted during creates', () => {
       fault: `proxy drops ${dropped} MySQL connections and refuses new ones for ${ms(DOWN_MS)}`,
       figure:
         `ok ${acknowledged.length}, lost ${lost.length}; failed ${failures.length} (${codeList}; slowest ${ms(Math.max(0, ...failures.map((f) => f.ms)))}); ` +
-        `creates work again ${ms(workingAgainMs)} after MySQL is back`,
+        `creates work again ${ms(workingAgainMs)} after MySQL is back; before: p99 ${ms(before.p99)}`,
     });
 
     expect(lost).toEqual([]);
     expect(acknowledged.length).toBeGreaterThan(50);
     // Creates resume: the gateway's paste-svc breaker (opened by the failures) retries after 5 s.
-    expect(workingAgainMs).toBeLessThan(AFTER_MS - 1_000);
+    // (2 s for the first calls after that, plus what a healthy create took on this machine.)
+    expect(workingAgainMs).toBeLessThan(BREAKER_RESET_MS + 2_000 + before.p99);
     expect(afterOk).toBeGreaterThan(0);
     expect(creates.count).toBe(acknowledged.length + failures.length);
     expect(failures.length).toBeGreaterThan(0);
-    // Every refusal names its code and the request id to quote, and arrives promptly.
+    // Every refusal names its code and the request id to quote, and arrives promptly: within 5 s of what a
+    // healthy create took on this machine, so never by waiting out the deadline.
     for (const f of failures) {
       expect(['SERVICE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR']).toContain(f.code);
       expect(typeof f.requestId).toBe('string');
-      expect(f.ms).toBeLessThan(5_000);
+      expect(f.ms).toBeLessThan(before.p99 + 5_000);
     }
   });
 });
