@@ -1,4 +1,4 @@
-// `npx tsx bench/event-buffer.ts`: the analytics producer's durable buffer (kit/src/event-buffer.ts, a Redis
+// `npx tsx bench/event-buffer.ts`: the analytics producer's durable buffer (kit/src/analytics/event-buffer.ts, a Redis
 // list: LPUSH+LTRIM in one MULTI, RPOP batches, putBack by RPUSH) against Redis Streams doing the same job
 // (XADD per event + XTRIM MAXLEN in one MULTI, a consumer group, XREADGROUP COUNT n, XACK+XDEL pipelined with
 // the next read, XAUTOCLAIM for what a crashed producer held), and streams-lua (the same, but each push is one
@@ -17,9 +17,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { ViewEventSchema } from '@pastemesh/gen/analytics';
-import { createRedisBuffer, decodeEvent, encodeEvent, eventBufferKey, eventTimeMs, type BufferedEvent } from '../kit/src/event-buffer.js';
-import { createLogger } from '../kit/src/logger.js';
-import { createRedis, redisReady, type Redis } from '../kit/src/redis.js';
+import { createRedisBuffer, decodeEvent, encodeEvent, eventBufferKey, eventTimeMs, type BufferedEvent } from '../kit/src/analytics/event-buffer.js';
+import { createLogger } from '../kit/src/observability/logger.js';
+import { createRedis, redisReady, type Redis } from '../kit/src/storage/redis.js';
 
 const URL = process.env['EVENT_BUFFER_REDIS_URL'] ?? 'redis://127.0.0.1:6379/14';
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);

@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createClient, type ServiceImpl } from '@connectrpc/connect';
 import { connectNodeAdapter, createGrpcTransport as createConnectTransport } from '@connectrpc/connect-node';
 import { PasteService, Visibility } from '@pastemesh/gen/paste';
-import { addServiceToGrpcServer, createGrpcTransport } from '@pastemesh/kit';
+import { addServiceToGrpcServer, createGrpcTransport } from '@pastemesh/kit/rpc';
 import { pasteContent } from './data.js';
 import { spawnNode } from '../scripts/mesh/child-process.js';
 import { ROOT } from '../scripts/mesh/services.js';

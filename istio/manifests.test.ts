@@ -97,7 +97,7 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
       const pod = named(overlay, 'Deployment', svc).spec.template.spec;
       const preStop = Number(pod.containers[0].lifecycle.preStop.exec.command[1]);
       const proxyDrain = durationMs(/terminationDrainDuration:\s*(\S+)/.exec(named(overlay, 'Deployment', svc).spec.template.metadata.annotations['proxy.istio.io/config'])![1]!) / 1000;
-      const kitDrain = 10; // kit/src/service-host.ts: shutdownTimeoutMs ?? 10_000
+      const kitDrain = 10; // kit/src/server/service-host.ts: shutdownTimeoutMs ?? 10_000
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + kitDrain);
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(proxyDrain);
     }

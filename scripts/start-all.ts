@@ -1,7 +1,7 @@
 // `npm start`: the whole mesh on one machine. Embedded SQLite + in-process caches by default; MySQL and Redis when MYSQL_URL / REDIS_URL are set.
 // HOST, HTTP_PORT (the gateway's) and PUBLIC_URL are honoured; see startStack's `env`.
 import path from 'node:path';
-import { createLogger } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
 import { startStack } from './stack.js';
 
 const logger = createLogger('pastemesh', process.env['LOG_LEVEL'] ?? 'info');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectError } from '@connectrpc/connect';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { createServiceClient } from '@pastemesh/kit';
+import { createServiceClient } from '@pastemesh/kit/rpc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { PasteEventKind } from '@pastemesh/gen/analytics';
 import { Visibility } from '@pastemesh/gen/paste';
-import { createLogger, openDatabase } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
+import { openDatabase } from '@pastemesh/kit/storage';
 import { STORAGE_MODES, createTestStorage, type TestStorage } from '@pastemesh/kit/testing';
 import { startTestAnalytics, type TestAnalytics } from './testing/analytics-test-app.js';
 

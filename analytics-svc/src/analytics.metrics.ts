@@ -1,5 +1,5 @@
 import type { Counter, Histogram } from 'prom-client';
-import { counterOnce, histogramOnce, type Metrics } from '@pastemesh/kit';
+import { counterOnce, histogramOnce, type Metrics } from '@pastemesh/kit/observability';
 
 /** analytics-svc's own metrics, beside the kit's RPC and SQL metrics. */
 export interface AnalyticsMetrics {

@@ -5,7 +5,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { PasteEventKind, TopWindow, type ViewEventSchema } from '@pastemesh/gen/analytics';
 import { Visibility } from '@pastemesh/gen/paste';
-import { errorDetail, withBearer } from '@pastemesh/kit';
+import { errorDetail, withBearer } from '@pastemesh/kit/rpc';
 import { STORAGE_MODES, createTestIssuer, createTestStorage, type TestIssuer, type TestStorage } from '@pastemesh/kit/testing';
 import { startTestAnalytics, type TestAnalytics } from './testing/analytics-test-app.js';
 

@@ -1,7 +1,9 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Kysely } from 'kysely';
 import { AnalyticsService, TopWindow } from '@pastemesh/gen/analytics';
-import { Code, Reason, appError, invalidArgument, requireCaller, type SqlDialect } from '@pastemesh/kit';
+import { requireCaller } from '@pastemesh/kit/auth';
+import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
+import { type SqlDialect } from '@pastemesh/kit/storage';
 import type { AnalyticsDatabase } from './database.js';
 import type { AnalyticsMetrics } from './analytics.metrics.js';
 import { dayOf, dayRange, retentionCutoffMs, toBigInt } from './days.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { createLogger } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
 import { STORAGE_MODES, createTestStorage } from '@pastemesh/kit/testing';
 import { createApp } from './app.js';
 import { loadAnalyticsConfig } from './config.js';

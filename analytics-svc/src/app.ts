@@ -1,25 +1,11 @@
 import path from 'node:path';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
 import { AuthService } from '@pastemesh/gen/auth';
-import {
-  apiKeyVerifier,
-  createAuthInterceptor,
-  createAuthenticator,
-  createLogger,
-  createMetrics,
-  createServiceApp,
-  createServiceClient,
-  createServiceHost,
-  openDatabase,
-  serviceDatabaseUrl,
-  type AuthenticatorOptions,
-  type BoundPorts,
-  type Logger,
-  type Metrics,
-  type Principal,
-  type ServiceApp,
-  type ServiceClient,
-} from '@pastemesh/kit';
+import { apiKeyVerifier, createAuthInterceptor, createAuthenticator, type AuthenticatorOptions, type Principal } from '@pastemesh/kit/auth';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { createServiceClient, type ServiceClient } from '@pastemesh/kit/rpc';
+import { createServiceApp, createServiceHost, type BoundPorts, type ServiceApp } from '@pastemesh/kit/server';
+import { openDatabase, serviceDatabaseUrl } from '@pastemesh/kit/storage';
 import type { AnalyticsConfig } from './config.js';
 import type { AnalyticsDatabase } from './database.js';
 import { analyticsMigrations } from './migrations/index.js';

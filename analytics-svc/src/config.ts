@@ -1,4 +1,5 @@
-import { ACCESS_TOKEN, loadConfig, logLevel, mysqlUrl, peerUrl, port, positiveInt, z } from '@pastemesh/kit';
+import { ACCESS_TOKEN } from '@pastemesh/kit/auth';
+import { loadConfig, logLevel, mysqlUrl, peerUrl, port, positiveInt, z } from '@pastemesh/kit/config';
 
 /** analytics-svc's environment; every variable has a default that works on one machine. */
 export const analyticsConfigSchema = z.object({

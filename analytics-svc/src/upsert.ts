@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { SqlDialect } from '@pastemesh/kit';
+import type { SqlDialect } from '@pastemesh/kit/storage';
 
 type Row = Record<string, string | number | null>;
 

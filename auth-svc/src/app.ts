@@ -1,18 +1,10 @@
 import type http from 'node:http';
 import { Counter } from 'prom-client';
 import { AuthService } from '@pastemesh/gen/auth';
-import {
-  createAuthInterceptor,
-  createLogger,
-  createMetrics,
-  createRedis,
-  createServiceApp,
-  createServiceHost,
-  type BoundPorts,
-  type Logger,
-  type Metrics,
-  type ServiceApp,
-} from '@pastemesh/kit';
+import { createAuthInterceptor } from '@pastemesh/kit/auth';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { createServiceApp, createServiceHost, type BoundPorts, type ServiceApp } from '@pastemesh/kit/server';
+import { createRedis } from '@pastemesh/kit/storage';
 import type { AuthConfig } from './config.js';
 import { openAuthDatabase } from './database.js';
 import type { AuthDeps } from './auth-deps.js';

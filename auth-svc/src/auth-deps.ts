@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client';
-import type { Authenticator, Logger } from '@pastemesh/kit';
+import type { Authenticator } from '@pastemesh/kit/auth';
+import type { Logger } from '@pastemesh/kit/observability';
 import type { AuthConfig } from './config.js';
 import type { AuthDb } from './database.js';
 import type { PasswordHasher } from './password/password-hasher.js';

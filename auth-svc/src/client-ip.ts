@@ -1,5 +1,5 @@
 import type { HandlerContext } from '@connectrpc/connect';
-import { invalidArgument } from '@pastemesh/kit';
+import { invalidArgument } from '@pastemesh/kit/rpc';
 
 /** Callers that give no address share this rate-limit bucket. */
 export const UNKNOWN_IP = 'unknown';

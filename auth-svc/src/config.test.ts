@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError } from '@pastemesh/kit';
+import { ConfigError } from '@pastemesh/kit/config';
 import { loadAuthConfig } from './config.js';
 
 describe('loadAuthConfig', () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { loadConfig, logLevel, mysqlUrl, port, positiveInt, redisUrl, z } from '@pastemesh/kit';
-import { ACCESS_TOKEN } from '@pastemesh/kit';
+import { loadConfig, logLevel, mysqlUrl, port, positiveInt, redisUrl, z } from '@pastemesh/kit/config';
+import { ACCESS_TOKEN } from '@pastemesh/kit/auth';
 
 /** OWASP's argon2id floor (m = 19 MiB, t = 2, p = 1); configuration may go above it, never below. */
 export const ARGON2_FLOOR = Object.freeze({ memoryKib: 19_456, iterations: 2, parallelism: 1 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'kysely';
 import { AuthService } from '@pastemesh/gen/auth';
-import { createLogger, createServiceClient } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
+import { createServiceClient } from '@pastemesh/kit/rpc';
 import { createTestStorage, type TestStorage } from '@pastemesh/kit/testing';
 import { createApp } from './app.js';
 import { loadAuthConfig } from './config.js';

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { openDatabase, serviceDatabaseUrl, type Logger, type Metrics, type ServiceDatabase } from '@pastemesh/kit';
+import { type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { openDatabase, serviceDatabaseUrl, type ServiceDatabase } from '@pastemesh/kit/storage';
 import type { UsersTable } from './user/user.table.js';
 import type { RefreshFamiliesTable, RefreshTokensTable } from './session/refresh-token.table.js';
 import type { ApiKeysTable } from './api-key/api-key.table.js';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, createLogger } from '@pastemesh/kit';
+import { ConfigError } from '@pastemesh/kit/config';
+import { createLogger } from '@pastemesh/kit/observability';
 import { loadAuthConfig } from './config.js';
 import { openAuthDatabase } from './database.js';
 import { findUserByEmail, setAdmin } from './user/user.repository.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createLogger } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
 import { createApp } from './app.js';
 import { loadGatewayConfig } from './config.js';
 

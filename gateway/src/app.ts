@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  apiKeyVerifier,
-  createAdminServer,
-  createAuthenticator,
-  createEventProducer,
-  createLogger,
-  createMetrics,
-  createPubSub,
-  createRedis,
-  createServiceApp,
-  closeGracefully,
-  isUsableRequestId,
-  listen,
-  type Authenticator,
-  type EventProducer,
-  type Logger,
-  type Metrics,
-  type ServiceApp,
-} from '@pastemesh/kit';
+import { createEventProducer, type EventProducer } from '@pastemesh/kit/analytics';
+import { apiKeyVerifier, createAuthenticator, type Authenticator } from '@pastemesh/kit/auth';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { isUsableRequestId } from '@pastemesh/kit/rpc';
+import { createAdminServer, createServiceApp, closeGracefully, listen, type ServiceApp } from '@pastemesh/kit/server';
+import { createPubSub, createRedis } from '@pastemesh/kit/storage';
 import type { GatewayConfig } from './config.js';
 import { createDownstream } from './downstream.js';
 import { createRateLimits } from './rate-limit.js';

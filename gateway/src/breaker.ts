@@ -1,7 +1,8 @@
 import CircuitBreaker from 'opossum';
 import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
-import { Reason, appError, gaugeOnce, isLocalFailure, type Logger, type Metrics } from '@pastemesh/kit';
+import { gaugeOnce, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { Reason, appError, isLocalFailure } from '@pastemesh/kit/rpc';
 
 /** Codes that say the dependency is unhealthy; a caller's mistake (NotFound, InvalidArgument…) never trips a breaker. */
 const UNHEALTHY = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Internal]);

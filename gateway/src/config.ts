@@ -1,4 +1,4 @@
-import { bool, loadConfig, logLevel, port, positiveInt, redisUrl, peerUrl, z } from '@pastemesh/kit';
+import { bool, loadConfig, logLevel, port, positiveInt, redisUrl, peerUrl, z } from '@pastemesh/kit/config';
 
 /** Everything the gateway reads from the environment, validated once at start-up. */
 export const gatewayConfigSchema = z.object({

@@ -3,7 +3,8 @@ import type { Client } from '@connectrpc/connect';
 import { AuthService } from '@pastemesh/gen/auth';
 import { PasteService } from '@pastemesh/gen/paste';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { createServiceClient, type Logger, type Metrics } from '@pastemesh/kit';
+import { type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { createServiceClient } from '@pastemesh/kit/rpc';
 import { guardClient } from './breaker.js';
 import type { GatewayConfig } from './config.js';
 

@@ -1,6 +1,8 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Counter } from 'prom-client';
-import { Code, Reason, appError, type Logger, type Metrics, type Redis } from '@pastemesh/kit';
+import { type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { Code, Reason, appError } from '@pastemesh/kit/rpc';
+import { type Redis } from '@pastemesh/kit/storage';
 import type { GatewayConfig } from './config.js';
 import { createSyncedWindowLimiter } from './synced-window-limiter.js';
 

@@ -1,4 +1,6 @@
-import type { Authenticator, EventProducer, Logger } from '@pastemesh/kit';
+import type { EventProducer } from '@pastemesh/kit/analytics';
+import type { Authenticator } from '@pastemesh/kit/auth';
+import type { Logger } from '@pastemesh/kit/observability';
 import type { GatewayConfig } from './config.js';
 import type { Downstream } from './downstream.js';
 import type { RateLimits } from './rate-limit.js';

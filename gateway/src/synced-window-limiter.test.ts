@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { createLogger, createRedis, redisReady, type Redis } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
+import { createRedis, redisReady, type Redis } from '@pastemesh/kit/storage';
 import { REDIS_TEST_URL, requireRedis } from '@pastemesh/kit/testing';
 import { createSyncedWindowLimiter } from './synced-window-limiter.js';
 

@@ -1,4 +1,5 @@
-import type { Logger, Redis } from '@pastemesh/kit';
+import type { Logger } from '@pastemesh/kit/observability';
+import type { Redis } from '@pastemesh/kit/storage';
 
 export interface SyncedWindowLimiterOptions {
   /** Shared counts; without it the limiter counts in this process only (the embedded default). */

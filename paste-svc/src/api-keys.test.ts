@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { AuthService, CredentialKind, Role } from '@pastemesh/gen/auth';
 import { Visibility } from '@pastemesh/gen/paste';
-import { bindService, createLogger, createMetrics, createServiceHost, errorDetail, type ServiceHost } from '@pastemesh/kit';
+import { createLogger, createMetrics } from '@pastemesh/kit/observability';
+import { bindService, errorDetail } from '@pastemesh/kit/rpc';
+import { createServiceHost, type ServiceHost } from '@pastemesh/kit/server';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { bytes, rejection, startPasteHarness, text, type PasteHarness } from './testing/paste-harness.js';
 

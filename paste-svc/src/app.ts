@@ -2,28 +2,12 @@ import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { AuthService } from '@pastemesh/gen/auth';
 import { PasteService } from '@pastemesh/gen/paste';
-import {
-  apiKeyVerifier,
-  bindService,
-  counterOnce,
-  createAuthInterceptor,
-  createAuthenticator,
-  createByteCache,
-  createEventProducer,
-  createLogger,
-  createMetrics,
-  createPubSub,
-  createRedis,
-  createServiceApp,
-  createServiceClient,
-  createServiceHost,
-  openDatabase,
-  serviceDatabaseUrl,
-  type BoundPorts,
-  type Logger,
-  type Metrics,
-  type ServiceApp,
-} from '@pastemesh/kit';
+import { createEventProducer } from '@pastemesh/kit/analytics';
+import { apiKeyVerifier, createAuthInterceptor, createAuthenticator } from '@pastemesh/kit/auth';
+import { counterOnce, createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { bindService, createServiceClient } from '@pastemesh/kit/rpc';
+import { createServiceApp, createServiceHost, type BoundPorts, type ServiceApp } from '@pastemesh/kit/server';
+import { createByteCache, createPubSub, createRedis, openDatabase, serviceDatabaseUrl } from '@pastemesh/kit/storage';
 import type { PasteConfig } from './config.js';
 import type { PasteDatabase } from './database.js';
 import { pasteMigrations } from './migrations/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError } from '@pastemesh/kit';
+import { ConfigError } from '@pastemesh/kit/config';
 import { loadPasteConfig } from './config.js';
 
 describe('loadPasteConfig', () => {

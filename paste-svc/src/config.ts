@@ -1,4 +1,4 @@
-import { ConfigError, bool, loadConfig, logLevel, mysqlUrl, peerUrl, port, positiveInt, redisUrl, z } from '@pastemesh/kit';
+import { ConfigError, bool, loadConfig, logLevel, mysqlUrl, peerUrl, port, positiveInt, redisUrl, z } from '@pastemesh/kit/config';
 import { EXPIRY_NAMES, expiryRank, type ExpiryName } from './paste/expiry.js';
 
 /** MEDIUMBLOB holds 16 MiB and gRPC accepts 8 MiB; 4 MiB leaves room for both. */

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { TransactionOptions } from '@pastemesh/kit';
+import type { TransactionOptions } from '@pastemesh/kit/storage';
 import type { PasteContentTable, PasteTable, PasteVersionTable } from './paste/paste.table.js';
 
 /** paste-svc's database, composed from its tables. */

@@ -1,4 +1,5 @@
-import { createLogger, runUntilSignal } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
+import { runUntilSignal } from '@pastemesh/kit/server';
 import { loadPasteConfig } from './config.js';
 import { createApp } from './app.js';
 

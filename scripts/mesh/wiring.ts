@@ -2,7 +2,7 @@
 // callers dial, the ports each instance asks for, peers' addresses, and each service's storage.
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { serviceDatabaseUrl } from '@pastemesh/kit';
+import { serviceDatabaseUrl } from '@pastemesh/kit/storage';
 import { REDIS_TEST_URL, createTestStorage, freePortsBelowEphemeral, type PortBand, type StorageMode } from '@pastemesh/kit/testing';
 import { SERVICES, type GrpcServiceName, type ServiceName } from './services.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { createServiceClient } from '@pastemesh/kit';
+import { createServiceClient } from '@pastemesh/kit/rpc';
 import { createPastes, gqlOk as gqlData, scrape } from '../support/graphql.js';
 import { startLoad, sleep, summarize, waitFor } from './support/load.js';
 import { startMesh, type Mesh } from './support/mesh.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PasteService } from '@pastemesh/gen/paste';
-import { createServiceClient } from '@pastemesh/kit';
+import { createServiceClient } from '@pastemesh/kit/rpc';
 import { REDIS_TEST_URL } from '@pastemesh/kit/testing';
 import { createPastes, describeNetworkError, gql as gqlRequest, gqlOk as gqlData, scrape } from '../support/graphql.js';
 import { createFaultProxy, viaProxy, type FaultProxy } from './support/fault-proxy.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSchema, introspectionFromSchema, type IntrospectionSchema } from 'graphql';
 import { PasteService } from '@pastemesh/gen/paste';
-import { createServiceClient, withBearer } from '@pastemesh/kit';
+import { createServiceClient, withBearer } from '@pastemesh/kit/rpc';
 import { startStack, type Stack } from '../../scripts/stack.js';
 import { gql, signUp } from '../support/graphql.js';
 import { POOLS } from './fuzz-values.js';

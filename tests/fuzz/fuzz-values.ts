@@ -1,7 +1,7 @@
 // Value arbitraries every fuzzed entry point shares: ids, junk strings and JSON, and the headers a client may send.
 import fc from 'fast-check';
 // Headers the gateway forwards to the services as gRPC metadata.
-import { TRACE_HEADERS } from '@pastemesh/kit';
+import { TRACE_HEADERS } from '@pastemesh/kit/rpc';
 
 /** The side loop's client address (X-Forwarded-For); no fuzzed header may contain it. */
 export const SIDE_LOOP_IP = '10.9.9.9';

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp as createGatewayApp } from '@pastemesh/gateway';
 import { loadGatewayConfig } from '@pastemesh/gateway/config';
-import { createLogger, createMetrics, createServiceClient, createServiceHost, type RequestContext } from '@pastemesh/kit';
+import { createLogger, createMetrics } from '@pastemesh/kit/observability';
+import { createServiceClient, type RequestContext } from '@pastemesh/kit/rpc';
+import { createServiceHost } from '@pastemesh/kit/server';
 import { REDIS_TEST_URL, echoAnalyticsImpl, eventually } from '@pastemesh/kit/testing';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
 import { startStack, type Stack } from '../../scripts/stack.js';

@@ -1,7 +1,7 @@
 // pastectl end to end: the CLI against the running services over plain gRPC, authenticated with API keys.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PasteService } from '@pastemesh/gen/paste';
-import { createServiceClient, withBearer } from '@pastemesh/kit';
+import { createServiceClient, withBearer } from '@pastemesh/kit/rpc';
 import { startStack, type Stack } from '../../scripts/stack.js';
 import { BROWSER_UA, gqlOk as gql, metricValue, registerUser } from '../support/graphql.js';
 import { runBinary, runInProcess, type RunOptions } from './run-pastectl.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { SqlDialect } from '@pastemesh/kit';
+import type { SqlDialect } from '@pastemesh/kit/storage';
 import type { AnalyticsDatabase } from '../database.js';
 import { dayOf } from '../days.js';
 

@@ -1,6 +1,6 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { PasteEventKind, type PasteEvent, type ViewEvent } from '@pastemesh/gen/analytics';
-import { invalidArgument } from '@pastemesh/kit';
+import { invalidArgument } from '@pastemesh/kit/rpc';
 import type { NewViewEvent } from './view-event.repository.js';
 import type { NewPasteEvent } from './paste-event.repository.js';
 

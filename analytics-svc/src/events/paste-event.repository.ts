@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { inTransaction, type SqlDialect } from '@pastemesh/kit';
+import { inTransaction, type SqlDialect } from '@pastemesh/kit/storage';
 import { PasteEventKind } from '@pastemesh/gen/analytics';
 import { VisibilitySchema } from '@pastemesh/gen/paste';
 import type { AnalyticsDatabase } from '../database.js';

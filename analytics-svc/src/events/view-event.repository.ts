@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { inTransaction, type SqlDialect } from '@pastemesh/kit';
+import { inTransaction, type SqlDialect } from '@pastemesh/kit/storage';
 import type { AnalyticsDatabase } from '../database.js';
 import { dayOf } from '../days.js';
 import { upsertRows } from '../upsert.js';

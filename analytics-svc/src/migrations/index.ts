@@ -1,4 +1,4 @@
-import { migrationsFrom } from '@pastemesh/kit';
+import { migrationsFrom } from '@pastemesh/kit/storage';
 import * as createAnalyticsTables from './202611231000-create-analytics-tables.js';
 import * as viewEventCount from './202611231400-view-event-count.js';
 

@@ -3,7 +3,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { PasteStatsSchema, UsageSummaryResponseSchema } from '@pastemesh/gen/analytics';
 import type { CreationsDailyTable, UsageDailyTable } from './stats.table.js';
 import type { PasteDayRow, PasteTotalsRow } from './stats.repository.js';
-import { invalidArgument } from '@pastemesh/kit';
+import { invalidArgument } from '@pastemesh/kit/rpc';
 import { toBigInt } from '../days.js';
 
 /** PasteStats fields a BatchGetPasteStats read_mask may name. */

@@ -1,5 +1,7 @@
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { createLogger, createMetrics, createServiceClient, type BoundPorts, type Metrics, type ServiceClient } from '@pastemesh/kit';
+import { createLogger, createMetrics, type Metrics } from '@pastemesh/kit/observability';
+import { createServiceClient, type ServiceClient } from '@pastemesh/kit/rpc';
+import { type BoundPorts } from '@pastemesh/kit/server';
 import type { TestIssuer, TestStorage } from '@pastemesh/kit/testing';
 import { createApp, type AnalyticsApp } from '../app.js';
 import { loadAnalyticsConfig, type AnalyticsConfig } from '../config.js';

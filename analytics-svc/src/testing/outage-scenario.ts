@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createEventProducer, createLogger, createMetrics, createRedis, redisReady, type EventProducer, type Metrics, type Redis } from '@pastemesh/kit';
+import { createEventProducer, type EventProducer } from '@pastemesh/kit/analytics';
+import { createLogger, createMetrics, type Metrics } from '@pastemesh/kit/observability';
+import { createRedis, redisReady, type Redis } from '@pastemesh/kit/storage';
 import { createTestStorage, type StorageMode } from '@pastemesh/kit/testing';
 import { startTestAnalytics, type TestAnalytics } from './analytics-test-app.js';
 

@@ -1,4 +1,5 @@
-import { API_KEY_PREFIX, Code, Reason, appError, type Principal } from '@pastemesh/kit';
+import { API_KEY_PREFIX, type Principal } from '@pastemesh/kit/auth';
+import { Code, Reason, appError } from '@pastemesh/kit/rpc';
 import type { AuthDb } from '../database.js';
 import type { AccessTokenIssuer } from '../token/access-token.js';
 import { sha256Hex } from '../token/secrets.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@pastemesh/gen/auth';
-import { API_KEY_PREFIX, Code, Reason, appError, requireCaller } from '@pastemesh/kit';
+import { API_KEY_PREFIX, requireCaller } from '@pastemesh/kit/auth';
+import { Code, Reason, appError } from '@pastemesh/kit/rpc';
 import type { AuthDeps } from '../auth-deps.js';
 import { randomBase62, sha256Hex } from '../token/secrets.js';
 import { LIMITS, validId, validLabel } from '../user/user.validation.js';

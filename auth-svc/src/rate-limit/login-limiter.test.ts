@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code } from '@connectrpc/connect';
 import { AuthService } from '@pastemesh/gen/auth';
-import { createServiceClient } from '@pastemesh/kit';
+import { createServiceClient } from '@pastemesh/kit/rpc';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { createApp } from '../app.js';
 import { loadAuthConfig } from '../config.js';

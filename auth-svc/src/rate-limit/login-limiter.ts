@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { Code, Reason, appError, type Redis } from '@pastemesh/kit';
+import { Code, Reason, appError } from '@pastemesh/kit/rpc';
+import { type Redis } from '@pastemesh/kit/storage';
 
 /** Brute-force limits; the defaults follow rate-limiter-flexible's login-protection recipe. */
 export interface LoginLimits {

@@ -2,7 +2,8 @@ import { decodeJwt } from 'jose';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { CredentialKind, type AuthService } from '@pastemesh/gen/auth';
-import { API_KEY_PREFIX, invalidArgument } from '@pastemesh/kit';
+import { API_KEY_PREFIX } from '@pastemesh/kit/auth';
+import { invalidArgument } from '@pastemesh/kit/rpc';
 import type { AuthDeps } from '../auth-deps.js';
 import { toProtoRoles } from '../user/user.mapper.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { createLogger, type ServiceDatabase } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
+import { type ServiceDatabase } from '@pastemesh/kit/storage';
 import { STORAGE_MODES, createTestStorage, type TestStorage } from '@pastemesh/kit/testing';
 import { openAuthDatabase, type AuthDatabase } from '../database.js';
 import type { AccessTokenIssuer } from '../token/access-token.js';

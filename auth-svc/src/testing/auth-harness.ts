@@ -3,7 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@connectrpc/connect';
 import { AuthService, type RegisterResponse } from '@pastemesh/gen/auth';
-import { ConnectError, createLogger, createServiceClient, errorDetail, withBearer, type BoundPorts } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
+import { ConnectError, createServiceClient, errorDetail, withBearer } from '@pastemesh/kit/rpc';
+import { type BoundPorts } from '@pastemesh/kit/server';
 import { createTestStorage, type StorageMode, type TestStorage } from '@pastemesh/kit/testing';
 import { createApp, type AuthAppOverrides } from '../app.js';
 import { loadAuthConfig } from '../config.js';

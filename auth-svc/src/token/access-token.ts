@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { ACCESS_TOKEN } from '@pastemesh/kit';
+import { ACCESS_TOKEN } from '@pastemesh/kit/auth';
 import type { SigningKeys } from './signing-keys.js';
 
 /** A signed access token and when it stops working. */

@@ -1,4 +1,5 @@
-import { API_KEY_PREFIX, createAuthenticator, type Authenticator, type Logger } from '@pastemesh/kit';
+import { API_KEY_PREFIX, createAuthenticator, type Authenticator } from '@pastemesh/kit/auth';
+import { type Logger } from '@pastemesh/kit/observability';
 import type { ApiKeyVerifier } from '../api-key/api-key-verifier.js';
 import type { SigningKeys } from './signing-keys.js';
 

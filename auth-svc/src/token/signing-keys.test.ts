@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
-import { createLogger } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { registerUser, startAuth, type AuthHarness } from '../testing/auth-harness.js';
 import { SIGNING_KEY_FILE, loadSigningKeys } from './signing-keys.js';

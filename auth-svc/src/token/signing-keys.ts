@@ -11,7 +11,8 @@ import {
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
-import { ACCESS_TOKEN, type Logger } from '@pastemesh/kit';
+import { ACCESS_TOKEN } from '@pastemesh/kit/auth';
+import { type Logger } from '@pastemesh/kit/observability';
 
 /** The file the embedded default keeps its generated key in, under DATA_DIR. */
 export const SIGNING_KEY_FILE = 'auth-signing-key.json';

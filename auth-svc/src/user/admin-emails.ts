@@ -1,4 +1,4 @@
-import type { Logger } from '@pastemesh/kit';
+import type { Logger } from '@pastemesh/kit/observability';
 import type { AuthDb } from '../database.js';
 import { findUserByEmail, setAdmin } from './user.repository.js';
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@pastemesh/gen/auth';
-import { Code, Reason, appError, isDuplicateKey, requireCaller } from '@pastemesh/kit';
+import { requireCaller } from '@pastemesh/kit/auth';
+import { Code, Reason, appError } from '@pastemesh/kit/rpc';
+import { isDuplicateKey } from '@pastemesh/kit/storage';
 import type { AuthDeps } from '../auth-deps.js';
 import { clientIpOf } from '../client-ip.js';
 import { findUserByEmail, findUserById, insertUser, updatePasswordHash } from './user.repository.js';

@@ -1,6 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { AuthService } from '@pastemesh/gen/auth';
-import { Code, Reason, appError, invalidArgument, logFields, requestContextOf, requireCaller } from '@pastemesh/kit';
+import { requireCaller } from '@pastemesh/kit/auth';
+import { Code, Reason, appError, invalidArgument, logFields, requestContextOf } from '@pastemesh/kit/rpc';
 import type { AuthDeps } from '../auth-deps.js';
 import { findUserByEmail, findUserById, findUsersByIds, setAdmin } from './user.repository.js';
 import { toAccount, toUser } from './user.mapper.js';

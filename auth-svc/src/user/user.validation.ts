@@ -1,4 +1,4 @@
-import { invalidArgument } from '@pastemesh/kit';
+import { invalidArgument } from '@pastemesh/kit/rpc';
 
 /** Limits the contract states; messages name the field and the limit. */
 export const LIMITS = Object.freeze({

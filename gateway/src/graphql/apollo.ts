@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { Counter, Histogram } from 'prom-client';
-import { LATENCY_BUCKETS, type Logger, type Metrics } from '@pastemesh/kit';
+import { LATENCY_BUCKETS, type Logger, type Metrics } from '@pastemesh/kit/observability';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayContext } from './context.js';
 import { ConnectError } from '@connectrpc/connect';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { GraphQLError } from 'graphql';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { appError, Reason } from '@pastemesh/kit';
+import { appError, Reason } from '@pastemesh/kit/rpc';
 import { GRAPHQL_CODE_BY_GRPC, formatError } from './error-codes.js';
 
 const allCodes = Object.values(Code).filter((v): v is Code => typeof v === 'number');

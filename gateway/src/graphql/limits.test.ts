@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createLogger, createMetrics } from '@pastemesh/kit';
+import { createLogger, createMetrics } from '@pastemesh/kit/observability';
 import { loadGatewayConfig } from '../config.js';
 import { createApollo } from './apollo.js';
 

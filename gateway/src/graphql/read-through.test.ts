@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createLogger, createMetrics } from '@pastemesh/kit';
+import { createLogger, createMetrics } from '@pastemesh/kit/observability';
 import { createReadThroughCache, type ReadThroughOptions } from './read-through.js';
 
 const logger = createLogger('read-through-test', 'silent');

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { counterOnce, type Logger, type Metrics } from '@pastemesh/kit';
+import { counterOnce, type Logger, type Metrics } from '@pastemesh/kit/observability';
 
 /** A bounded in-process copy of values another service owns, keyed by id, in front of a batch call. */
 export interface ReadThroughCache<V extends object> {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ConnectError } from '@connectrpc/connect';
-import { errorDetail, type Logger } from '@pastemesh/kit';
+import { type Logger } from '@pastemesh/kit/observability';
+import { errorDetail } from '@pastemesh/kit/rpc';
 import { GRAPHQL_CODE_BY_GRPC } from '../graphql/error-codes.js';
 import type { RateLimits } from '../rate-limit.js';
 import { sendPlainError } from './http-errors.js';

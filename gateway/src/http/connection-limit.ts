@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { Counter } from 'prom-client';
-import type { Metrics } from '@pastemesh/kit';
+import type { Metrics } from '@pastemesh/kit/observability';
 
 /**
  * Closes a client's connections beyond `max` open at once from its address, before any byte is read: with

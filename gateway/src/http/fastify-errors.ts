@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Code } from '@connectrpc/connect';
-import { Reason, appError, invalidArgument, type Logger } from '@pastemesh/kit';
+import { type Logger } from '@pastemesh/kit/observability';
+import { Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
 import { logEdgeError, toEdgeError } from '../request/edge-error.js';
 import { sendPlainError } from './http-errors.js';
 

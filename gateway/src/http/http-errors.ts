@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { Logger } from '@pastemesh/kit';
+import type { Logger } from '@pastemesh/kit/observability';
 import { logEdgeError, toEdgeError } from '../request/edge-error.js';
 
 /**

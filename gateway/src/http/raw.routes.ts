@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Code } from '@connectrpc/connect';
-import { Reason, appError, isBotUserAgent } from '@pastemesh/kit';
+import { isBotUserAgent } from '@pastemesh/kit/analytics';
+import { Reason, appError } from '@pastemesh/kit/rpc';
 import { identifyCaller } from '../request/caller.js';
 import { createRequestScope, recordView, type RequestScope } from '../request/scope.js';
 import { singleParam, type QueryParams } from '../request/query-params.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import { createLogger } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
 import { lazyRequestLogger } from './request-logger.js';
 
 function capture() {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '@pastemesh/kit';
+import type { Logger } from '@pastemesh/kit/observability';
 import type { GatewayConfig } from '../config.js';
 
 /** Re-serves auth-svc's JWKS (cached a minute; the last good copy while auth-svc is down). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { PASTE_INVALIDATE_CHANNEL, createLogger, createMetrics, createPubSub } from '@pastemesh/kit';
+import { createLogger, createMetrics } from '@pastemesh/kit/observability';
+import { PASTE_INVALIDATE_CHANNEL, createPubSub } from '@pastemesh/kit/storage';
 import { createHotCache } from './hot-cache.js';
 import type { PasteView } from './paste.view.js';
 

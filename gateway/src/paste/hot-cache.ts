@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import { Counter } from 'prom-client';
-import type { Metrics, PubSub, Logger } from '@pastemesh/kit';
+import type { Metrics, Logger } from '@pastemesh/kit/observability';
+import type { PubSub } from '@pastemesh/kit/storage';
 import { isExpired, type PasteView } from './paste.view.js';
-import { PASTE_INVALIDATE_CHANNEL } from '@pastemesh/kit';
+import { PASTE_INVALIDATE_CHANNEL } from '@pastemesh/kit/storage';
 
 
 /** In-process copies of PUBLIC and UNLISTED pastes (latest version), so hot reads skip the hop. */

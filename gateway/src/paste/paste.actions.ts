@@ -1,6 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Visibility } from '@pastemesh/gen/paste';
-import { Reason, appError } from '@pastemesh/kit';
+import { Reason, appError } from '@pastemesh/kit/rpc';
 import { asCaller, limitKeys } from '../request/caller.js';
 import { recordView, type RequestScope } from '../request/scope.js';
 import { parsePageSize, parsePaste, parseVersion, type PasteParams } from './paste.input.js';

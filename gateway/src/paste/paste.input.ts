@@ -1,5 +1,6 @@
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { Code, EXPIRY_NAMES, Reason, appError, invalidArgument, parseExpiryWord } from '@pastemesh/kit';
+import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/kit/paste';
+import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
 
 /**
  * The parameters of the paste use cases as any edge hands them over: GraphQL gives enum names (`ONE_DAY`,

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CallOptions, Client } from '@connectrpc/connect';
 import type { Paste, PasteService } from '@pastemesh/gen/paste';
-import { Reason, errorDetail } from '@pastemesh/kit';
+import { Reason, errorDetail } from '@pastemesh/kit/rpc';
 import type { HotCache } from './hot-cache.js';
 import { isExpired, toPasteView, type PasteView } from './paste.view.js';
 

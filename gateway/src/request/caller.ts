@@ -1,4 +1,5 @@
-import { bearer, callOptions, contextFromHeaders, type Principal, type RequestContext } from '@pastemesh/kit';
+import { bearer, type Principal } from '@pastemesh/kit/auth';
+import { callOptions, contextFromHeaders, type RequestContext } from '@pastemesh/kit/rpc';
 import type { GatewayServices } from '../services.js';
 
 /** Who is asking and from where, read once from the HTTP request whatever the protocol on top. */

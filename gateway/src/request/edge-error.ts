@@ -1,5 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { errorDetail, type Logger } from '@pastemesh/kit';
+import { type Logger } from '@pastemesh/kit/observability';
+import { errorDetail } from '@pastemesh/kit/rpc';
 
 /** GraphQL `extensions.code` for every gRPC code: the one mapping the gateway uses. */
 export const GRAPHQL_CODE_BY_GRPC: Readonly<Record<Code, string>> = Object.freeze({

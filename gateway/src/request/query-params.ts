@@ -1,4 +1,4 @@
-import { invalidArgument } from '@pastemesh/kit';
+import { invalidArgument } from '@pastemesh/kit/rpc';
 
 /** A parsed query string as Fastify hands it over: a repeated parameter comes as an array. */
 export type QueryParams = Record<string, string | string[] | undefined>;

@@ -1,7 +1,7 @@
 import { Code, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { Reason, appError } from '../errors.js';
-import { requestContextOf, type RequestContext } from '../request-context.js';
+import { Reason, appError } from '../rpc/errors.js';
+import { requestContextOf, type RequestContext } from '../rpc/request-context.js';
 
 /**
  * A small, real implementation of a contract, so the kit can be tested over the

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, Kysely, MIGRATION_LOCK_ID, MysqlDialect, SqliteDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
-import { openDatabase, type DatabaseOptions, type ServiceDatabase, type SqlDialect } from '../database.js';
-import { createLogger } from '../logger.js';
+import { openDatabase, type DatabaseOptions, type ServiceDatabase, type SqlDialect } from '../storage/database.js';
+import { createLogger } from '../observability/logger.js';
 import { STORAGE_MODES, createTestStorage } from './storage.js';
 
 /** Where a test's database is: a TestStorage, or any MySQL URL / SQLite file pair. */

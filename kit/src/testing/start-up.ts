@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { sql } from 'kysely';
-import { createLogger, listen, openDatabase, type DatabaseOptions } from '../index.js';
+import { createLogger } from '../observability/logger.js';
+import { listen } from '../server/listen.js';
+import { openDatabase, type DatabaseOptions } from '../storage/database.js';
 import { eventually } from './eventually.js';
 import type { TestStorage } from './storage.js';
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createPool } from 'mysql2';
 import { Redis } from 'ioredis';
-import { createMysqlDatabaseIfMissing, dropMysqlDatabase } from '../database.js';
+import { createMysqlDatabaseIfMissing, dropMysqlDatabase } from '../storage/database.js';
 
 /** The MariaDB server tests use; override with MYSQL_TEST_URL. */
 export const MYSQL_TEST_URL = process.env['MYSQL_TEST_URL'] ?? 'mysql://root@127.0.0.1:3306/';

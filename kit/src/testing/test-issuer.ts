@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet } from 'jose';
-import { ACCESS_TOKEN } from '../auth.js';
+import { ACCESS_TOKEN } from '../auth/auth.js';
 
 /**
  * The one access-token issuer tests use: tokens signed as auth-svc signs them (Ed25519, typ at+jwt, iss,

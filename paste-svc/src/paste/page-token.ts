@@ -1,4 +1,4 @@
-import { invalidArgument } from '@pastemesh/kit';
+import { invalidArgument } from '@pastemesh/kit/rpc';
 import type { ListCursor } from './paste.repository.js';
 import { PASTE_ID_PATTERN } from './paste-id.js';
 

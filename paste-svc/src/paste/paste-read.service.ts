@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { PasteVersionsSchema, Visibility, type PasteService } from '@pastemesh/gen/paste';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { callerOf } from '@pastemesh/kit';
+import { callerOf } from '@pastemesh/kit/auth';
 import { canSee, concealed, isExpired, pasteNotFound, versionNotFound, visibleOrThrow, withoutContent } from './paste.access.js';
 import type { PasteLookup } from './paste.cache.js';
 import { findPaste, findPastesByIds, listPastes, listVersions, listVersionsByIds } from './paste.repository.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { ConflictError, type SqlDialect } from '@pastemesh/kit';
+import { ConflictError, type SqlDialect } from '@pastemesh/kit/storage';
 import type { Db, Trx } from '../database.js';
 import { toRemovedPaste, type RemovedPaste } from './paste.mapper.js';
 import type { PasteRow } from './paste.table.js';

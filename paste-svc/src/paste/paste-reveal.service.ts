@@ -1,6 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Paste, PasteService } from '@pastemesh/gen/paste';
-import { callerOf, inTransaction, type Principal } from '@pastemesh/kit';
+import { callerOf, type Principal } from '@pastemesh/kit/auth';
+import { inTransaction } from '@pastemesh/kit/storage';
 import { READ_COMMITTED } from '../database.js';
 import { canSee, isExpired, pasteNotFound, visibleOrThrow } from './paste.access.js';
 import { findPaste, lockPaste, removePastes } from './paste.repository.js';

@@ -1,6 +1,8 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import { Visibility, type PasteService } from '@pastemesh/gen/paste';
-import { Code, Reason, appError, callerOf, inTransaction, invalidArgument, isDuplicateKey, requireCaller } from '@pastemesh/kit';
+import { callerOf, requireCaller } from '@pastemesh/kit/auth';
+import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
+import { inTransaction, isDuplicateKey } from '@pastemesh/kit/storage';
 import { READ_COMMITTED } from '../database.js';
 import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
 import { appendVersion, findPaste, insertPaste, removePastes } from './paste.repository.js';

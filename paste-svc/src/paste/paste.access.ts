@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { PasteSchema, PasteVersionSchema, Visibility, type Paste, type PasteVersion } from '@pastemesh/gen/paste';
-import { Code, Reason, appError, type Principal } from '@pastemesh/kit';
+import { type Principal } from '@pastemesh/kit/auth';
+import { Code, Reason, appError } from '@pastemesh/kit/rpc';
 
 /** Who may see a paste: anyone unless it is PRIVATE, then only its owner (admins moderate by deleting, not reading). */
 export function canSee(paste: Paste, caller: Principal | undefined): boolean {

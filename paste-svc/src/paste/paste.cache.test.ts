@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code } from '@connectrpc/connect';
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { createLogger, createPubSub, createRedis, errorDetail, type PubSub, type Redis } from '@pastemesh/kit';
+import { createLogger } from '@pastemesh/kit/observability';
+import { errorDetail } from '@pastemesh/kit/rpc';
+import { createPubSub, createRedis, type PubSub, type Redis } from '@pastemesh/kit/storage';
 import { STORAGE_MODES, eventually } from '@pastemesh/kit/testing';
 import { bytes, rejection, startPasteHarness, text, type PasteHarness } from '../testing/paste-harness.js';
-import { PASTE_INVALIDATE_CHANNEL as INVALIDATE_CHANNEL } from '@pastemesh/kit';
+import { PASTE_INVALIDATE_CHANNEL as INVALIDATE_CHANNEL } from '@pastemesh/kit/storage';
 
 const logger = createLogger('paste-cache-test', 'silent');
 

@@ -1,8 +1,9 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { PasteSchema, type Paste } from '@pastemesh/gen/paste';
-import type { ByteCache, Logger, PubSub } from '@pastemesh/kit';
-import { PASTE_INVALIDATE_CHANNEL } from '@pastemesh/kit';
+import type { Logger } from '@pastemesh/kit/observability';
+import type { ByteCache, PubSub } from '@pastemesh/kit/storage';
+import { PASTE_INVALIDATE_CHANNEL } from '@pastemesh/kit/storage';
 
 
 /** What a database load found. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code } from '@connectrpc/connect';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { PasteEventKind } from '@pastemesh/gen/analytics';
-import { withBearer } from '@pastemesh/kit';
+import { withBearer } from '@pastemesh/kit/rpc';
 import { STORAGE_MODES, eventually } from '@pastemesh/kit/testing';
 import type { PasteDatabase } from '../database.js';
 import { bytes, rejection, startPasteHarness, text, type PasteHarness } from '../testing/paste-harness.js';

@@ -1,4 +1,5 @@
-import type { Logger, SqlDialect } from '@pastemesh/kit';
+import type { Logger } from '@pastemesh/kit/observability';
+import type { SqlDialect } from '@pastemesh/kit/storage';
 import type { Db } from '../database.js';
 import type { PasteCache } from './paste.cache.js';
 import type { PasteEvents } from './paste.events.js';

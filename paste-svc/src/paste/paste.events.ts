@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { PasteEventSchema } from '@pastemesh/gen/analytics';
-import type { Logger } from '@pastemesh/kit';
+import type { Logger } from '@pastemesh/kit/observability';
 import { PasteEventKind, toPasteEvent, type PasteFacts, type RemovedPaste } from './paste.mapper.js';
 
 /**

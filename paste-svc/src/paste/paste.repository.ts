@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Paste, PasteVersion } from '@pastemesh/gen/paste';
-import type { SqlDialect } from '@pastemesh/kit';
+import type { SqlDialect } from '@pastemesh/kit/storage';
 import type { Db, Trx } from '../database.js';
 import { toPasteVersion, toStoredPaste, withNewVersion, type StoredPaste, type VersionChange } from './paste.mapper.js';
 import type { PasteRecord, PasteRow, PasteTable } from './paste.table.js';

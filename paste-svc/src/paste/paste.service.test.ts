@@ -12,7 +12,7 @@ import {
   GetPasteResponseSchema,
   Visibility,
 } from '@pastemesh/gen/paste';
-import { errorDetail } from '@pastemesh/kit';
+import { errorDetail } from '@pastemesh/kit/rpc';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { newPasteId } from './paste-id.js';
 import { bytes, rejection, startPasteHarness, text, type PasteHarness } from '../testing/paste-harness.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code } from '@connectrpc/connect';
 import { PasteEventKind } from '@pastemesh/gen/analytics';
 import { Expiry } from '@pastemesh/gen/paste';
-import { errorDetail } from '@pastemesh/kit';
+import { errorDetail } from '@pastemesh/kit/rpc';
 import { STORAGE_MODES, eventually } from '@pastemesh/kit/testing';
 import { bytes, rejection, startPasteHarness, type PasteHarness } from '../testing/paste-harness.js';
 

@@ -1,4 +1,5 @@
-import { counterOnce, inTransaction, type Logger, type Metrics, type SqlDialect } from '@pastemesh/kit';
+import { counterOnce, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { inTransaction, type SqlDialect } from '@pastemesh/kit/storage';
 import { READ_COMMITTED, type Db } from '../database.js';
 import type { PasteCache } from './paste.cache.js';
 import type { PasteEvents } from './paste.events.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Code } from '@connectrpc/connect';
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { errorDetail } from '@pastemesh/kit';
+import { errorDetail } from '@pastemesh/kit/rpc';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { bytes, rejection, startPasteHarness, text, type PasteHarness } from '../testing/paste-harness.js';
 

@@ -1,5 +1,5 @@
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit';
+import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
 import { EXPIRIES, expiryName, type ExpiryName } from './expiry.js';
 import { AUTO_LANGUAGE, isKnownLanguage } from './languages.js';
 import { PASTE_ID_PATTERN } from './paste-id.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { createLogger, createMetrics, createServiceHost, type ServiceHost } from '@pastemesh/kit';
+import { createLogger, createMetrics } from '@pastemesh/kit/observability';
+import { createServiceHost, type ServiceHost } from '@pastemesh/kit/server';
 import { echoAnalyticsImpl } from '@pastemesh/kit/testing';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';

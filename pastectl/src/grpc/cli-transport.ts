@@ -2,7 +2,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Client, type Transport } from '@connectrpc/connect';
 import { ErrorDetailSchema } from '@pastemesh/gen/errors';
 // The kit's transport subpath, not its index: the CLI should not load database drivers to make a call.
-import { createGrpcTransport, type GrpcTransport } from '@pastemesh/kit/grpc-transport';
+import { createGrpcTransport, type GrpcTransport } from '@pastemesh/kit/rpc';
 import { CliError } from '../cli-error.js';
 
 /** How pastectl reaches one service. */

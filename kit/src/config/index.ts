@@ -1,0 +1,2 @@
+// @pastemesh/kit/config: see kit/README.md.
+export * from './config.js';

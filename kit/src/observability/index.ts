@@ -1,0 +1,3 @@
+// @pastemesh/kit/observability: see kit/README.md.
+export * from './logger.js';
+export * from './metrics.js';

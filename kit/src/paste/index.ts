@@ -1,0 +1,2 @@
+// @pastemesh/kit/paste: see kit/README.md.
+export * from './expiry-words.js';
