@@ -23,36 +23,59 @@ const runner = new LoadRunner();
 try {
   const owners = await registerUsers(mesh.gateways.hot.url, 10);
   await seedPastes(mesh.store, { from: 0, to: 1000, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
-  const flags: Record<string, string> = process.env['BENCH_BEFORE_NODE_OPTIONS'] === undefined ? {} : { NODE_OPTIONS: process.env['BENCH_BEFORE_NODE_OPTIONS'] };
+  const flags: Record<string, string> =
+    process.env['BENCH_BEFORE_NODE_OPTIONS'] === undefined
+      ? {}
+      : { NODE_OPTIONS: process.env['BENCH_BEFORE_NODE_OPTIONS'] };
   const list = scenarios(1000).filter((x) => only.includes(x.name));
   // The before build, wired as each kind of gateway the chosen scenarios load.
   const old = new Map<GatewayKind, { url: string }>();
   for (const kind of new Set(list.map((s) => s.gateway))) {
-    old.set(kind, await mesh.addGateway(GATEWAY_PROC[kind].replace('gateway', 'gateway-before'), before, { ...mesh.gatewayEnv[kind], ...flags }));
+    old.set(
+      kind,
+      await mesh.addGateway(GATEWAY_PROC[kind].replace('gateway', 'gateway-before'), before, {
+        ...mesh.gatewayEnv[kind],
+        ...flags,
+      }),
+    );
   }
   const table: string[] = [];
   for (const s of list) {
     const after = { rps: [] as number[], us: [] as number[], rss: 0 };
     const prev = { rps: [] as number[], us: [] as number[], rss: 0 };
-    const procName = { after: GATEWAY_PROC[s.gateway], before: GATEWAY_PROC[s.gateway].replace('gateway', 'gateway-before') };
+    const procName = {
+      after: GATEWAY_PROC[s.gateway],
+      before: GATEWAY_PROC[s.gateway].replace('gateway', 'gateway-before'),
+    };
     const urls = { after: mesh.gateways[s.gateway].url, before: old.get(s.gateway)!.url };
     for (let round = 1; round <= rounds; round++) {
       // Which build goes first swaps every round: an identical-bundle A/B showed the first of a pair up to 10% off.
       for (const which of round % 2 === 1 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
-        const m = await runner.measure({ scenario: s.name, target: which, round }, urls[which], s.load, s.connections, windows, mesh.procs());
+        const m = await runner.measure(
+          { scenario: s.name, target: which, round },
+          urls[which],
+          s.load,
+          s.connections,
+          windows,
+          mesh.procs(),
+        );
         const bucket = which === 'after' ? after : prev;
         bucket.rps.push(m.rps);
         bucket.us.push(m.cpuUsPerReq[procName[which]] ?? NaN);
         const rss = m.usage.peakRssMiB[procName[which]];
         bucket.rss = Math.max(bucket.rss, rss ?? 0);
-        console.log(`r${round} ${s.name} ${which}: ${m.rps.toFixed(0)} req/s, gateway ${m.cpuUsPerReq[procName[which]]?.toFixed(0)} µs/req, p99 ${m.p99} ms, RSS ${rss?.toFixed(0)} MiB`);
+        console.log(
+          `r${round} ${s.name} ${which}: ${m.rps.toFixed(0)} req/s, gateway ${m.cpuUsPerReq[procName[which]]?.toFixed(0)} µs/req, p99 ${m.p99} ms, RSS ${rss?.toFixed(0)} MiB`,
+        );
       }
     }
     table.push(
       `| ${s.label} | ${median(prev.rps).toFixed(0)} | ${median(after.rps).toFixed(0)} | ${median(prev.us).toFixed(0)} | ${median(after.us).toFixed(0)} | ${((median(after.us) / median(prev.us) - 1) * 100).toFixed(0)}% | ${prev.rss.toFixed(0)} | ${after.rss.toFixed(0)} |`,
     );
   }
-  console.log('\n| scenario | before req/s | after req/s | before gateway µs/req | after gateway µs/req | CPU change | before peak RSS MiB | after peak RSS MiB |\n|---|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| scenario | before req/s | after req/s | before gateway µs/req | after gateway µs/req | CPU change | before peak RSS MiB | after peak RSS MiB |\n|---|---|---|---|---|---|---|---|',
+  );
   console.log(table.join('\n'));
 } finally {
   runner.close();

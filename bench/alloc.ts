@@ -19,7 +19,11 @@ const mode = (args.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'mysql') as
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const windows = { warmupS: 2, durationS: Number(process.env['BENCH_WINDOW_S'] ?? 5) };
 
-interface HeapNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] }
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
 
 const packageOf = (url: string) => {
   const m = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
@@ -58,7 +62,10 @@ function startSampling(dir: string, proc: Proc, n: number): () => Promise<HeapNo
     fs.writeFileSync(control, `stop ${n}`);
     const file = path.join(dir, `${pid}-${n}.heapprofile`);
     for (let i = 0; i < 600 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 100));
-    if (!fs.existsSync(file)) throw new Error(`no heap profile from ${proc.name} after 60 s (exit code ${proc.child.exitCode}, signal ${proc.child.signalCode}); it last wrote:\n${proc.tail()}`);
+    if (!fs.existsSync(file))
+      throw new Error(
+        `no heap profile from ${proc.name} after 60 s (exit code ${proc.child.exitCode}, signal ${proc.child.signalCode}); it last wrote:\n${proc.tail()}`,
+      );
     const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { head?: HeapNode; error?: string };
     if (!profile.head) throw new Error(`heap sampling failed in ${pid}: ${profile.error}`);
     return profile.head;
@@ -66,7 +73,10 @@ function startSampling(dir: string, proc: Proc, n: number): () => Promise<HeapNo
 }
 
 const top = (m: Map<string, number>, n: number, per: number) =>
-  [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(v / per / 1024).toFixed(1).padStart(6)} KB  ${k}`);
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${(v / per / 1024).toFixed(1).padStart(6)} KB  ${k}`);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pm-alloc-'));
 process.env['BENCH_HEAP_SAMPLE'] = Object.values(GATEWAY_PROC).join(',');
@@ -87,13 +97,23 @@ try {
     let lastRequests = 1;
     for (let round = 1; round <= rounds; round++) {
       let stop: (() => Promise<HeapNode>) | undefined;
-      const m = await runner.measure({ scenario: s.name, target: name, round }, url, s.load, s.connections, windows, [proc], () => {
-        stop = startSampling(dir, proc, ++samples);
-      });
+      const m = await runner.measure(
+        { scenario: s.name, target: name, round },
+        url,
+        s.load,
+        s.connections,
+        windows,
+        [proc],
+        () => {
+          stop = startSampling(dir, proc, ++samples);
+        },
+      );
       last = summarise(await stop!());
       lastRequests = Math.max(1, m.requests);
       perRound.push(last.total / lastRequests);
-      console.log(`  r${round} ${s.name.padEnd(12)} ${name.padEnd(12)} ${(last.total / lastRequests / 1024).toFixed(1)} KB/request over ${m.requests} requests`);
+      console.log(
+        `  r${round} ${s.name.padEnd(12)} ${name.padEnd(12)} ${(last.total / lastRequests / 1024).toFixed(1)} KB/request over ${m.requests} requests`,
+      );
     }
     lines.push(`\n${s.label} (${name}): ${perRound.map((b) => (b / 1024).toFixed(1)).join(' / ')} KB per request`);
     lines.push('  by package (last round):', ...top(last!.byPackage, 12, lastRequests).map((l) => '  ' + l));

@@ -38,6 +38,9 @@ declare module 'autocannon' {
       stop(): void;
     }
   }
-  function autocannon(options: autocannon.Options, cb: (err: Error | null, result: autocannon.Result) => void): autocannon.Instance;
+  function autocannon(
+    options: autocannon.Options,
+    cb: (err: Error | null, result: autocannon.Result) => void,
+  ): autocannon.Instance;
   export default autocannon;
 }

@@ -43,7 +43,8 @@ export const READ_QUERY = 'query Read($id: ID!) { paste(id: $id) { content } }';
 export const LIST_QUERY =
   'query List { pastes(first: 50) { edges { node { id title language createdAt author { id displayName } stats { totalViews uniqueViewers } } } } }';
 
-export const CREATE_QUERY = 'mutation Create($input: CreatePasteInput!) { createPaste(input: $input) { paste { id } } }';
+export const CREATE_QUERY =
+  'mutation Create($input: CreatePasteInput!) { createPaste(input: $input) { paste { id } } }';
 
 /** A body for a GraphQL read of paste `id`. */
 export const readBody = (id: string) => JSON.stringify({ query: READ_QUERY, variables: { id }, operationName: 'Read' });

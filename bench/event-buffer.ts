@@ -17,7 +17,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { ViewEventSchema } from '@pastemesh/gen/analytics';
-import { createRedisBuffer, decodeEvent, encodeEvent, eventBufferKey, eventTimeMs, type BufferedEvent } from '../kit/src/analytics/event-buffer.js';
+import {
+  createRedisBuffer,
+  decodeEvent,
+  encodeEvent,
+  eventBufferKey,
+  eventTimeMs,
+  type BufferedEvent,
+} from '../kit/src/analytics/event-buffer.js';
 import { createLogger } from '../kit/src/observability/logger.js';
 import { createRedis, redisReady, type Redis } from '../kit/src/storage/redis.js';
 
@@ -53,7 +60,12 @@ function ours(redis: Redis, name: string, max: number): Durable {
  * batch travels in the pipeline of the next take. Production would also need to remove dead consumers
  * (XGROUP DELCONSUMER once their pending list is empty) and to drain the old list once; neither is here.
  */
-function streams(redis: Redis, name: string, max: number, opts: { claimIdleMs?: number; claimEvery?: number; lua?: boolean } = {}): Durable {
+function streams(
+  redis: Redis,
+  name: string,
+  max: number,
+  opts: { claimIdleMs?: number; claimEvery?: number; lua?: boolean } = {},
+): Durable {
   const key = `${PREFIX}:stream:${name}`;
   const group = 'producers';
   const consumer = randomUUID();
@@ -153,11 +165,15 @@ return redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[1])`;
 
 type Variant = 'ours' | 'streams' | 'streams-lua';
 const VARIANTS: Variant[] = ['ours', 'streams', 'streams-lua'];
-const keyOf = (variant: Variant, name: string) => (variant === 'ours' ? eventBufferKey(`${PREFIX}:${name}`) : `${PREFIX}:stream:${name}`);
+const keyOf = (variant: Variant, name: string) =>
+  variant === 'ours' ? eventBufferKey(`${PREFIX}:${name}`) : `${PREFIX}:stream:${name}`;
 const make = (variant: Variant, redis: Redis, name: string, max: number, claimIdleMs?: number) =>
   variant === 'ours'
     ? ours(redis, `${PREFIX}:${name}`, max)
-    : streams(redis, name, max, { lua: variant === 'streams-lua', ...(claimIdleMs === undefined ? {} : { claimIdleMs, claimEvery: 1 }) });
+    : streams(redis, name, max, {
+        lua: variant === 'streams-lua',
+        ...(claimIdleMs === undefined ? {} : { claimIdleMs, claimEvery: 1 }),
+      });
 
 /** Counts round trips (a call, or one exec of a pipeline/MULTI) and the commands they carried. */
 function counting(redis: Redis): { redis: Redis; trips: number; commands: number } {
@@ -168,7 +184,10 @@ function counting(redis: Redis): { redis: Redis; trips: number; commands: number
       if (typeof value !== 'function') return value;
       if (prop === 'multi' || prop === 'pipeline') {
         return (...args: unknown[]) => {
-          const p = (value as (...a: unknown[]) => { exec: (...a: unknown[]) => unknown; length: number }).apply(target, args);
+          const p = (value as (...a: unknown[]) => { exec: (...a: unknown[]) => unknown; length: number }).apply(
+            target,
+            args,
+          );
           const exec = p.exec.bind(p);
           p.exec = (...a: unknown[]) => {
             c.trips++;
@@ -206,7 +225,8 @@ function makeEvents(n: number): BufferedEvent[] {
 
 async function redisCpuUs(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
-  const get = (k: string) => Number(/^(\S+):(\S+)$/m.exec(info.split('\n').find((l) => l.startsWith(`${k}:`)) ?? '')?.[2] ?? 0);
+  const get = (k: string) =>
+    Number(/^(\S+):(\S+)$/m.exec(info.split('\n').find((l) => l.startsWith(`${k}:`)) ?? '')?.[2] ?? 0);
   return (get('used_cpu_user_main_thread') + get('used_cpu_sys_main_thread')) * 1e6;
 }
 
@@ -279,7 +299,8 @@ async function checks(redis: Redis): Promise<void> {
   })();
   await cleanup(redis);
   console.log('Guarantees (same checks on both):');
-  for (const [label, r] of rows) console.log(`  ${label.padEnd(76)} ${VARIANTS.map((v) => `${v}: ${r[v]}`.padEnd(40)).join(' ')}`);
+  for (const [label, r] of rows)
+    console.log(`  ${label.padEnd(76)} ${VARIANTS.map((v) => `${v}: ${r[v]}`.padEnd(40)).join(' ')}`);
 }
 
 type Sample = Record<string, number>;
@@ -360,7 +381,8 @@ async function main(): Promise<void> {
     const samples: Record<Variant, Sample[]> = { ours: [], streams: [], 'streams-lua': [] };
     for (let r = 0; r < ROUNDS; r++) {
       // Each round starts with another variant: ours, streams, streams-lua / streams, streams-lua, ours / ...
-      for (const v of [...VARIANTS.slice(r % 3), ...VARIANTS.slice(0, r % 3)]) samples[v].push(await round(redis, v, events, r));
+      for (const v of [...VARIANTS.slice(r % 3), ...VARIANTS.slice(0, r % 3)])
+        samples[v].push(await round(redis, v, events, r));
     }
     const pel = await pendingBytes(redis, events);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -381,7 +403,9 @@ async function main(): Promise<void> {
     const encodedValues = events.map(encodeEvent);
     const encodeUs = median([0, 1, 2].map(() => cpuPerEvent(() => events.forEach(encodeEvent))));
     const decodeUs = median([0, 1, 2].map(() => cpuPerEvent(() => encodedValues.forEach(decodeEvent))));
-    console.log(`\n${N} view events (${encoded.toFixed(0)} B each encoded), pushed by ${PUSH_BATCH}, drained by ${TAKE_BATCH}; medians of ${ROUNDS} rounds (min–max), ratios to ours within each round`);
+    console.log(
+      `\n${N} view events (${encoded.toFixed(0)} B each encoded), pushed by ${PUSH_BATCH}, drained by ${TAKE_BATCH}; medians of ${ROUNDS} rounds (min–max), ratios to ours within each round`,
+    );
     const lines: [string, string][] = [
       ['append.cpu', 'append: producer CPU µs/event'],
       ['append.redis', 'append: Redis CPU µs/event (shared server)'],
@@ -396,11 +420,17 @@ async function main(): Promise<void> {
       ['idle.redis', 'UP, empty buffer: Redis CPU µs per tick'],
       ['idle.trips', 'UP, empty buffer: round trips per tick'],
     ];
-    console.log(`${'measure'.padEnd(44)} ${VARIANTS.map((v) => v.padStart(22)).join(' ')}  streams/ours  streams-lua/ours`);
+    console.log(
+      `${'measure'.padEnd(44)} ${VARIANTS.map((v) => v.padStart(22)).join(' ')}  streams/ours  streams-lua/ours`,
+    );
     for (const [k, label] of lines) {
-      console.log(`${label.padEnd(44)} ${VARIANTS.map((v) => cell(v, k).padStart(22)).join(' ')}  ${`${ratio('streams', k)}x`.padStart(12)}  ${`${ratio('streams-lua', k)}x`.padStart(16)}`);
+      console.log(
+        `${label.padEnd(44)} ${VARIANTS.map((v) => cell(v, k).padStart(22)).join(' ')}  ${`${ratio('streams', k)}x`.padStart(12)}  ${`${ratio('streams-lua', k)}x`.padStart(16)}`,
+      );
     }
-    console.log(`in every variant's figures: encodeEvent ${encodeUs.toFixed(2)} µs/event (append), decodeEvent ${decodeUs.toFixed(2)} µs/event (drain)`);
+    console.log(
+      `in every variant's figures: encodeEvent ${encodeUs.toFixed(2)} µs/event (append), decodeEvent ${decodeUs.toFixed(2)} µs/event (drain)`,
+    );
     console.log(`streams, per entry taken and not yet acknowledged (pending list): ${pel.toFixed(0)} bytes`);
   } finally {
     await cleanup(redis);

@@ -24,7 +24,14 @@ const IN_FLIGHT = 50;
 
 /** GetPaste answers one 1 KiB paste; every other method is unused here. */
 function impl(): ServiceImpl<typeof PasteService> {
-  const paste = { id: 'B0000000000', content: pasteContent(0), contentIncluded: true, visibility: Visibility.PUBLIC, version: 1, latestVersion: 1 };
+  const paste = {
+    id: 'B0000000000',
+    content: pasteContent(0),
+    contentIncluded: true,
+    visibility: Visibility.PUBLIC,
+    version: 1,
+    latestVersion: 1,
+  };
   return new Proxy({} as ServiceImpl<typeof PasteService>, {
     get: (_, name) => (name === 'getPaste' ? async () => ({ paste }) : async () => ({})),
   });
@@ -35,7 +42,9 @@ async function serve(stack: Stack, port: number): Promise<void> {
     const server = new grpc.Server();
     addServiceToGrpcServer(server, { service: PasteService, impl: impl() }, [], new AbortController().signal);
     await new Promise<void>((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
   } else {
     const handler = connectNodeAdapter({ routes: (r) => r.service(PasteService, impl()), acceptCompression: [] });
@@ -83,41 +92,63 @@ async function main(): Promise<void> {
   const [grpcPort, connectPort] = await freePorts(2);
   const ports: Record<Stack, number> = { 'grpc-js': grpcPort!, connect: connectPort! };
   const servers = Object.fromEntries(
-    (['grpc-js', 'connect'] as Stack[]).map((s) => [s, spawnNode(`server-${s}`, ['bench/grpc-stack.ts', 'serve', s, String(ports[s])], {}, true)]),
+    (['grpc-js', 'connect'] as Stack[]).map((s) => [
+      s,
+      spawnNode(`server-${s}`, ['bench/grpc-stack.ts', 'serve', s, String(ports[s])], {}, true),
+    ]),
   ) as Record<Stack, ReturnType<typeof spawnNode>>;
   await Promise.all(Object.values(servers).map((p) => new Promise((r) => p.child.once('message', r))));
-  const results: Record<Stack, { callsPerS: number; clientUs: number; serverUs: number }[]> = { 'grpc-js': [], connect: [] };
+  const results: Record<Stack, { callsPerS: number; clientUs: number; serverUs: number }[]> = {
+    'grpc-js': [],
+    connect: [],
+  };
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const stack of ['grpc-js', 'connect'] as Stack[]) {
-        const client = fork(path.join(ROOT, 'bench', 'grpc-stack.ts'), ['drive', stack, String(ports[stack]), String(seconds)], {
-          execArgv: ['--import', 'tsx'],
-        });
+        const client = fork(
+          path.join(ROOT, 'bench', 'grpc-stack.ts'),
+          ['drive', stack, String(ports[stack]), String(seconds)],
+          {
+            execArgv: ['--import', 'tsx'],
+          },
+        );
         const before = { at: 0, cpu: 0 };
         const r = await new Promise<{ callsPerS: number; clientUs: number; calls: number }>((resolve, reject) => {
-          client.on('message', (msg: { type: string; result?: { callsPerS: number; clientUs: number; calls: number } }) => {
-            if (msg.type === 'measuring') Object.assign(before, { at: performance.now(), cpu: cpuMs(servers[stack].pid) });
-            if (msg.type === 'result') resolve({ ...msg.result!, calls: msg.result!.callsPerS * ((performance.now() - before.at) / 1000) });
-          });
+          client.on(
+            'message',
+            (msg: { type: string; result?: { callsPerS: number; clientUs: number; calls: number } }) => {
+              if (msg.type === 'measuring')
+                Object.assign(before, { at: performance.now(), cpu: cpuMs(servers[stack].pid) });
+              if (msg.type === 'result')
+                resolve({ ...msg.result!, calls: msg.result!.callsPerS * ((performance.now() - before.at) / 1000) });
+            },
+          );
           client.once('exit', (code) => (code ? reject(new Error(`client exited ${code}`)) : undefined));
         });
         const serverUs = ((cpuMs(servers[stack].pid) - before.cpu) * 1000) / r.calls;
         results[stack].push({ callsPerS: r.callsPerS, clientUs: r.clientUs, serverUs });
-        console.log(`r${round} ${stack.padEnd(8)} ${r.callsPerS.toFixed(0).padStart(6)} calls/s, client ${r.clientUs.toFixed(0)} µs/call, server ${serverUs.toFixed(0)} µs/call`);
+        console.log(
+          `r${round} ${stack.padEnd(8)} ${r.callsPerS.toFixed(0).padStart(6)} calls/s, client ${r.clientUs.toFixed(0)} µs/call, server ${serverUs.toFixed(0)} µs/call`,
+        );
         client.kill();
       }
     }
   } finally {
     for (const p of Object.values(servers)) await p.stop();
   }
-  const fmt = (xs: number[]) => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+  const fmt = (xs: number[]) =>
+    `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
   console.log('\n| stack | calls/s | client CPU µs/call | server CPU µs/call |\n|---|---|---|---|');
   for (const s of ['grpc-js', 'connect'] as Stack[]) {
     const r = results[s];
-    console.log(`| ${s} | ${fmt(r.map((x) => x.callsPerS))} | ${fmt(r.map((x) => x.clientUs))} | ${fmt(r.map((x) => x.serverUs))} |`);
+    console.log(
+      `| ${s} | ${fmt(r.map((x) => x.callsPerS))} | ${fmt(r.map((x) => x.clientUs))} | ${fmt(r.map((x) => x.serverUs))} |`,
+    );
   }
   const ratio = results['grpc-js'].map((x, i) => x.callsPerS / results.connect[i]!.callsPerS);
-  console.log(`grpc-js / connect calls/s: ${median(ratio).toFixed(2)}× (${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)})`);
+  console.log(
+    `grpc-js / connect calls/s: ${median(ratio).toFixed(2)}× (${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)})`,
+  );
 }
 
 const [role, stack, port, seconds] = process.argv.slice(2);

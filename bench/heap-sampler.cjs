@@ -37,9 +37,15 @@ setInterval(() => {
     // With BENCH_HEAP_SAMPLE_PROMOTED=1, objects a scavenge freed are left out: what remains was promoted to
     // the old generation (or is still live), which is what mark-compact pauses are paid for.
     const promotedOnly = process.env.BENCH_HEAP_SAMPLE_PROMOTED === '1';
-    const options = { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promotedOnly };
+    const options = {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: !promotedOnly,
+    };
     session.post('HeapProfiler.startSampling', options, (err) => err && write(n, { error: String(err) }));
   } else if (verb === 'stop') {
-    session.post('HeapProfiler.stopSampling', (err, result) => write(n, err ? { error: String(err) } : result?.profile ?? { error: 'no profile' }));
+    session.post('HeapProfiler.stopSampling', (err, result) =>
+      write(n, err ? { error: String(err) } : (result?.profile ?? { error: 'no profile' })),
+    );
   }
 }, 50).unref();

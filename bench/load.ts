@@ -43,10 +43,19 @@ export interface LoadResult {
 type Req = { method?: string; path?: string; body?: string; headers?: Record<string, string> };
 // A fresh headers object per request: autocannon writes content-length into the one it is given, and a shared
 // object then carried one body's length into every other request (the paced loop's fetch refused them).
-const gql = (body: string): Req => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body });
+const gql = (body: string): Req => ({
+  method: 'POST',
+  path: '/graphql',
+  headers: { 'content-type': 'application/json' },
+  body,
+});
 // UNLISTED: created pastes must not push the seeded, authored ones out of the public list.
 const createBody = () =>
-  JSON.stringify({ query: CREATE_QUERY, operationName: 'Create', variables: { input: { content: randomBytes(768).toString('base64'), visibility: 'UNLISTED', expiry: 'ONE_DAY' } } });
+  JSON.stringify({
+    query: CREATE_QUERY,
+    operationName: 'Create',
+    variables: { input: { content: randomBytes(768).toString('base64'), visibility: 'UNLISTED', expiry: 'ONE_DAY' } },
+  });
 const randomInt = (n: number) => Math.floor(Math.random() * n);
 
 function requestsFor(load: LoadKind): Req[] | ((req: Req) => Req) {
@@ -62,7 +71,10 @@ function requestsFor(load: LoadKind): Req[] | ((req: Req) => Req) {
     case 'create':
       return (req) => ({ ...req, ...gql(createBody()) });
     case 'mixed':
-      return (req) => ({ ...req, ...gql(Math.random() * 100 < load.readPercent ? readBody(pasteId(randomInt(load.hotCount))) : createBody()) });
+      return (req) => ({
+        ...req,
+        ...gql(Math.random() * 100 < load.readPercent ? readBody(pasteId(randomInt(load.hotCount))) : createBody()),
+      });
   }
 }
 
@@ -83,7 +95,8 @@ function run(job: LoadJob, durationS: number): Promise<autocannon.Result> {
 }
 
 /** Nearest-rank percentile of ascending `sorted`. */
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0;
 
 /**
  * Paced load: one request every 1000/rate ms, each timed from the moment it was due, until the window ends and
@@ -107,7 +120,12 @@ async function runPaced(job: LoadJob, durationS: number): Promise<LoadResult> {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const req = next();
-    const init: RequestInit = { method: req.method ?? 'GET', signal: AbortSignal.timeout(10_000), ...(req.headers ? { headers: req.headers } : {}), ...(req.body ? { body: req.body } : {}) };
+    const init: RequestInit = {
+      method: req.method ?? 'GET',
+      signal: AbortSignal.timeout(10_000),
+      ...(req.headers ? { headers: req.headers } : {}),
+      ...(req.body ? { body: req.body } : {}),
+    };
     inFlight.push(
       fetch(job.url + (req.path ?? '/'), init).then(
         async (res) => {
@@ -118,7 +136,10 @@ async function runPaced(job: LoadJob, durationS: number): Promise<LoadResult> {
         },
         (err: unknown) => {
           if (err instanceof Error && err.name === 'TimeoutError') timeouts++;
-          else if (errors++ === 0) console.error(`    paced load: first failure: ${String(err)} ${String((err as { cause?: unknown }).cause ?? '')}`);
+          else if (errors++ === 0)
+            console.error(
+              `    paced load: first failure: ${String(err)} ${String((err as { cause?: unknown }).cause ?? '')}`,
+            );
         },
       ),
     );

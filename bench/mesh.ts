@@ -58,11 +58,20 @@ const PROFILED = new Set((process.env['BENCH_CPU_PROF'] ?? '').split(',').filter
 /** Processes bench/alloc.ts samples allocations in (read when a process starts: alloc.ts sets it after imports). */
 const heapSampled = (name: string) => (process.env['BENCH_HEAP_SAMPLE'] ?? '').split(',').includes(name);
 const nodeArgs = (name: string) => [
-  ...(PROFILED.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []),
+  ...(PROFILED.has(name)
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.join(ROOT, 'bench', 'results', 'profiles')}`,
+        `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`,
+      ]
+    : []),
   ...(heapSampled(name) ? ['--require', path.join(ROOT, 'bench', 'heap-sampler.cjs')] : []),
 ];
 /** What heap-sampler.cjs reads in the processes it samples. */
-const heapSamplerEnv = () => ({ BENCH_HEAP_SAMPLE_DIR: process.env['BENCH_HEAP_SAMPLE_DIR'], BENCH_HEAP_SAMPLE_PROMOTED: process.env['BENCH_HEAP_SAMPLE_PROMOTED'] });
+const heapSamplerEnv = () => ({
+  BENCH_HEAP_SAMPLE_DIR: process.env['BENCH_HEAP_SAMPLE_DIR'],
+  BENCH_HEAP_SAMPLE_PROMOTED: process.env['BENCH_HEAP_SAMPLE_PROMOTED'],
+});
 
 export async function startMesh(mode: Mode, log: (line: string) => void): Promise<Mesh> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `pmbench-${mode}-`));
@@ -118,19 +127,27 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
       cold: await addGateway(GATEWAY_PROC.cold, gatewayEnv.cold),
       miss: await addGateway(GATEWAY_PROC.miss, gatewayEnv.miss),
     };
-    log(`  mesh up (${mode}): gateways ${Object.entries(gateways).map(([k, g]) => `${k} ${g.url}`).join(', ')}, data ${dataDir}`);
+    log(
+      `  mesh up (${mode}): gateways ${Object.entries(gateways)
+        .map(([k, g]) => `${k} ${g.url}`)
+        .join(', ')}, data ${dataDir}`,
+    );
     return {
       mode,
       gateways,
       gatewayEnv,
       pasteMissAdmin: `http://127.0.0.1:${pasteMiss.ports['admin']}`,
-      store: mode === 'mysql' ? { kind: 'mysql', url: mesh.mysqlUrl('paste') } : { kind: 'sqlite', file: path.join(dataDir, 'paste-svc.db') },
+      store:
+        mode === 'mysql'
+          ? { kind: 'mysql', url: mesh.mysqlUrl('paste') }
+          : { kind: 'sqlite', file: path.join(dataDir, 'paste-svc.db') },
       procs: () => mesh.processes(),
       addGateway: (name, entry, extra) => addGateway(name, extra, entry),
       restartPaste: (extra) => mesh.restart('paste', 0, extra),
       async stop() {
         await mesh.stop();
-        if (mode === 'mysql' && !process.env['BENCH_KEEP_DB']) await resetMysqlDatabases(MYSQL_SERVER, Object.values(DATABASES), true);
+        if (mode === 'mysql' && !process.env['BENCH_KEEP_DB'])
+          await resetMysqlDatabases(MYSQL_SERVER, Object.values(DATABASES), true);
         fs.rmSync(dataDir, { recursive: true, force: true });
       },
     };

@@ -7,7 +7,8 @@ export const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const spread = (xs: number[], digits: number) => `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`;
+const spread = (xs: number[], digits: number) =>
+  `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`;
 
 /** One row: a scenario against its baseline over all rounds. */
 export interface Row {
@@ -27,7 +28,12 @@ export interface Row {
 }
 
 /** Pairs each scenario window with the baseline window of the same round. */
-export function rows(mode: string, labels: Record<string, string>, runs: Measurement[], baselineOf: Record<string, string>): Row[] {
+export function rows(
+  mode: string,
+  labels: Record<string, string>,
+  runs: Measurement[],
+  baselineOf: Record<string, string>,
+): Row[] {
   const out: Row[] = [];
   for (const scenario of Object.keys(labels)) {
     const mine = runs.filter((m) => m.scenario === scenario && m.target !== 'baseline');
@@ -93,7 +99,8 @@ export function table(all: Row[]): string {
 /** Peak RSS per process over every window of a mode. */
 export function rssTable(mode: string, runs: Measurement[]): string {
   const peak: Record<string, number> = {};
-  for (const m of runs) for (const [name, mib] of Object.entries(m.usage.peakRssMiB)) peak[name] = Math.max(peak[name] ?? 0, mib);
+  for (const m of runs)
+    for (const [name, mib] of Object.entries(m.usage.peakRssMiB)) peak[name] = Math.max(peak[name] ?? 0, mib);
   return `peak RSS under load (${mode}): ${Object.entries(peak)
     .map(([name, mib]) => `${name} ${fmt(mib)} MiB`)
     .join(', ')}`;

@@ -11,14 +11,25 @@ import { ROOT } from '../scripts/mesh/services.js';
 import { DATABASES, GATEWAY_PROC, MYSQL_SERVER, freePorts, startMesh, type Mesh, type Mode } from './mesh.js';
 import { median, rows, rssTable, table, target, type Row } from './report.js';
 import { LoadRunner, type Measurement, type Windows } from './runner.js';
-import { baselineLoad, downstreamCalls, PACED_RATE, preflight, registerUsers, scenarios, type Scenario } from './scenarios.js';
+import {
+  baselineLoad,
+  downstreamCalls,
+  PACED_RATE,
+  preflight,
+  registerUsers,
+  scenarios,
+  type Scenario,
+} from './scenarios.js';
 import { countExpired, fitBufferPool, seedPastes, type PoolFit } from './seed.js';
 import type { Proc } from './usage.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const modeArg = [...args].find((a) => a.startsWith('--mode='))?.slice(7);
-const onlyArg = [...args].find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const onlyArg = [...args]
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const MODES: Mode[] = modeArg ? [modeArg as Mode] : ['mysql', 'embedded'];
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? (quick ? 1 : 3));
 const WINDOWS: Windows = {
@@ -38,7 +49,8 @@ const EXPIRED = quick ? 10_000 : 100_000;
  * default), or at whatever the server has (`server`: at MariaDB's 128 MiB the 1M DB read measures the disk).
  */
 const BUFFER_POOL = process.env['BENCH_BUFFER_POOL'] ?? 'fit';
-if (BUFFER_POOL !== 'fit' && BUFFER_POOL !== 'server') throw new Error(`BENCH_BUFFER_POOL must be fit or server, not ${BUFFER_POOL}`);
+if (BUFFER_POOL !== 'fit' && BUFFER_POOL !== 'server')
+  throw new Error(`BENCH_BUFFER_POOL must be fit or server, not ${BUFFER_POOL}`);
 /** The pool during the 1M phase; shown beside the 1M DB-read verdict. */
 let pool: PoolFit | undefined;
 const SWEEP_WINDOW_S = quick ? 5 : 15;
@@ -48,9 +60,19 @@ async function startBaselines(): Promise<{ procs: Proc[]; bare: string; apollo: 
   const [barePort, apolloPort] = await freePorts(2);
   const logDir = process.env['BENCH_PROC_LOG_DIR'];
   const bare = spawnNode('bare-http', ['bench/baselines/bare-http.ts'], { PORT: String(barePort) }, true, logDir);
-  const apollo = spawnNode('apollo-alone', ['bench/baselines/apollo-alone.ts'], { PORT: String(apolloPort), NODE_ENV: 'production' }, true, logDir);
+  const apollo = spawnNode(
+    'apollo-alone',
+    ['bench/baselines/apollo-alone.ts'],
+    { PORT: String(apolloPort), NODE_ENV: 'production' },
+    true,
+    logDir,
+  );
   await waitReady(bare, `http://127.0.0.1:${barePort}/`);
-  await waitReady(apollo, `http://127.0.0.1:${apolloPort}/`, 60_000, { method: 'POST', headers: { 'content-type': 'application/json' }, body: readBody(HOT_ID) });
+  await waitReady(apollo, `http://127.0.0.1:${apolloPort}/`, 60_000, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: readBody(HOT_ID),
+  });
   return { procs: [bare, apollo], bare: `http://127.0.0.1:${barePort}`, apollo: `http://127.0.0.1:${apolloPort}` };
 }
 
@@ -65,7 +87,10 @@ interface Ctx {
 function externalProcs(mode: Mode): Proc[] {
   if (mode !== 'mysql') return [];
   const found: Proc[] = [];
-  for (const [name, exe] of [['mariadbd', 'mariadbd'], ['redis', 'redis-server']] as const) {
+  for (const [name, exe] of [
+    ['mariadbd', 'mariadbd'],
+    ['redis', 'redis-server'],
+  ] as const) {
     try {
       const pid = Number(execFileSync('pgrep', ['-o', '-x', exe]).toString().trim());
       if (pid) found.push({ name, pid, child: undefined as never, tail: () => '', stop: async () => {} });
@@ -107,9 +132,20 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
         meanCallMs: Object.fromEntries(methods.map((k) => [k, (1000 * delta(`${k} s`)) / delta(k)])),
       };
       const baseUrl = s.baseline === 'bare-http' ? ctx.baselines.bare : ctx.baselines.apollo;
-      const b = await ctx.runner.measure({ scenario: name, target: 'baseline', round }, baseUrl, baselineLoad(s), s.connections, windowsFor(s), procsOf(ctx), undefined, s.rate);
+      const b = await ctx.runner.measure(
+        { scenario: name, target: 'baseline', round },
+        baseUrl,
+        baselineLoad(s),
+        s.connections,
+        windowsFor(s),
+        procsOf(ctx),
+        undefined,
+        s.rate,
+      );
       ctx.runs.push(m, b);
-      log(`  r${round} ${name.padEnd(18)} ${m.rps.toFixed(0).padStart(6)} req/s p99 ${m.p99.toFixed(1)} ms | ${s.baseline} ${b.rps.toFixed(0)} req/s → ${(m.rps / b.rps).toFixed(3)}×`);
+      log(
+        `  r${round} ${name.padEnd(18)} ${m.rps.toFixed(0).padStart(6)} req/s p99 ${m.p99.toFixed(1)} ms | ${s.baseline} ${b.rps.toFixed(0)} req/s → ${(m.rps / b.rps).toFixed(3)}×`,
+      );
     }
   }
 }
@@ -136,13 +172,31 @@ async function sweeperPhase(ctx: Ctx, seeded: number): Promise<void> {
   const window = { warmupS: WINDOWS.warmupS, durationS: SWEEP_WINDOW_S };
   for (let round = 1; round <= ROUNDS; round++) {
     await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'false' });
-    const off = await ctx.runner.measure({ scenario: 'sweep-off', target: read.gateway, round }, ctx.mesh.gateways[read.gateway].url, read.load, 50, window, procsOf(ctx));
+    const off = await ctx.runner.measure(
+      { scenario: 'sweep-off', target: read.gateway, round },
+      ctx.mesh.gateways[read.gateway].url,
+      read.load,
+      50,
+      window,
+      procsOf(ctx),
+    );
     await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'true', SWEEP_INTERVAL_MS: '500', SWEEP_BATCH_SIZE: '2000' });
     const before = await countExpired(ctx.mesh.store, Date.now());
-    const on = await ctx.runner.measure({ scenario: 'sweep-on', target: read.gateway, round }, ctx.mesh.gateways[read.gateway].url, read.load, 50, window, procsOf(ctx));
+    const on = await ctx.runner.measure(
+      { scenario: 'sweep-on', target: read.gateway, round },
+      ctx.mesh.gateways[read.gateway].url,
+      read.load,
+      50,
+      window,
+      procsOf(ctx),
+    );
     const after = await countExpired(ctx.mesh.store, Date.now());
     // Deleted during warm-up + window; the rate is over both.
-    on.extra = { backlogBefore: before, backlogAfter: after, deletedPerS: (before - after) / (window.warmupS + window.durationS) };
+    on.extra = {
+      backlogBefore: before,
+      backlogAfter: after,
+      deletedPerS: (before - after) / (window.warmupS + window.durationS),
+    };
     ctx.runs.push(off, on);
     log(
       `  r${round} read p99 sweeper off ${off.p99.toFixed(1)} ms, on ${on.p99.toFixed(1)} ms (${on.rps.toFixed(0)} vs ${off.rps.toFixed(0)} req/s); ` +
@@ -152,14 +206,25 @@ async function sweeperPhase(ctx: Ctx, seeded: number): Promise<void> {
   await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'false' });
 }
 
-async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines'], all: { rows: Row[]; runs: Measurement[]; checks: string[] }) {
+async function runMode(
+  mode: Mode,
+  runner: LoadRunner,
+  baselines: Ctx['baselines'],
+  all: { rows: Row[]; runs: Measurement[]; checks: string[] },
+) {
   log(`\n== ${mode} ==`);
   const mesh = await startMesh(mode, log);
   const ctx: Ctx = { mesh, runner, baselines, runs: [] };
   let fit: PoolFit | undefined;
   try {
     const owners = await registerUsers(mesh.gateways.hot.url, 10);
-    const secs = await seedPastes(mesh.store, { from: 0, to: SMALL, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
+    const secs = await seedPastes(mesh.store, {
+      from: 0,
+      to: SMALL,
+      owners,
+      createdBase: Date.now() - 86_400_000,
+      expiresAt: null,
+    });
     log(`  seeded ${SMALL} pastes in ${secs.toFixed(1)} s`);
     const listCalls = await preflight(mesh, baselines.apollo);
     log(`  one list-of-50 query made these downstream calls: ${JSON.stringify(listCalls)}`);
@@ -167,17 +232,25 @@ async function runMode(mode: Mode, runner: LoadRunner, baselines: Ctx['baselines
     await alternate(ctx, list);
     const labels = Object.fromEntries(list.map((s) => [s.name, s.label]));
     const baselineOf = Object.fromEntries(list.map((s) => [s.name, s.baseline]));
-    const scale = scenarios(LARGE).filter((s) => (s.name === 'gql-hot' || s.name === 'gql-db') && list.some((x) => x.name === s.name));
+    const scale = scenarios(LARGE).filter(
+      (s) => (s.name === 'gql-hot' || s.name === 'gql-db') && list.some((x) => x.name === s.name),
+    );
     if (mode === 'mysql' && !quick && scale.length > 0) {
       log(`  seeding up to ${LARGE} pastes…`);
-      const big = await seedPastes(mesh.store, { from: SMALL, to: LARGE, owners, createdBase: Date.now() - 86_400_000 - LARGE, expiresAt: null }, log);
+      const big = await seedPastes(
+        mesh.store,
+        { from: SMALL, to: LARGE, owners, createdBase: Date.now() - 86_400_000 - LARGE, expiresAt: null },
+        log,
+      );
       log(`  seeded ${LARGE - SMALL} more pastes in ${big.toFixed(0)} s`);
       // 1M pastes are ~1.9 GB with their indexes: with a smaller pool the DB read at 1M measures the disk (see README).
       pool = fit = await fitBufferPool(MYSQL_SERVER, DATABASES.paste, BUFFER_POOL === 'fit');
       log(
         `  MariaDB buffer pool for the ${LARGE_TAG.slice(1)} phase: ${pool.phaseMiB.toFixed(0)} MiB (server's ${pool.serverMiB.toFixed(0)} MiB, ` +
           `paste tables ${pool.tablesMiB.toFixed(0)} MiB${pool.warmS === undefined ? '' : `, read into the pool in ${pool.warmS.toFixed(0)} s`})` +
-          (pool.phaseMiB > pool.serverMiB ? `; set back when the mode ends (if interrupted: SET GLOBAL innodb_buffer_pool_size = ${pool.serverMiB * 1048576})` : ''),
+          (pool.phaseMiB > pool.serverMiB
+            ? `; set back when the mode ends (if interrupted: SET GLOBAL innodb_buffer_pool_size = ${pool.serverMiB * 1048576})`
+            : ''),
       );
       await alternate(ctx, scale, LARGE_TAG);
       for (const s of scale) {
@@ -202,7 +275,8 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
   const out: string[] = [];
   const ratio = (name: string, min: number, what: string) => {
     const row = get(name);
-    if (row) out.push(target(`${mode} ${what} ≥ ${min}×`, median(row.ratio) >= min, `${median(row.ratio).toFixed(3)}×`));
+    if (row)
+      out.push(target(`${mode} ${what} ≥ ${min}×`, median(row.ratio) >= min, `${median(row.ratio).toFixed(3)}×`));
   };
   ratio('raw-hot', 0.35, 'GET /raw hot vs bare node:http');
   ratio('gql-hot', 0.9, 'GraphQL hot vs Apollo alone');
@@ -211,16 +285,32 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
   if (c10) {
     // The target is absolute; Apollo alone's p99 under the same load in the same rounds says what this machine allows.
     const apolloP99 = runs.filter((m) => m.scenario === 'gql-hot-c10' && m.target === 'baseline').map((m) => m.p99);
-    const context = apolloP99.length ? ` (Apollo alone at 10 connections, same rounds: ${median(apolloP99).toFixed(1)} ms)` : '';
-    out.push(target(`${mode} GraphQL hot p99 ≤ 5 ms at 10 connections`, median(c10.p99) <= 5, `${median(c10.p99).toFixed(1)} ms${context}`));
+    const context = apolloP99.length
+      ? ` (Apollo alone at 10 connections, same rounds: ${median(apolloP99).toFixed(1)} ms)`
+      : '';
+    out.push(
+      target(
+        `${mode} GraphQL hot p99 ≤ 5 ms at 10 connections`,
+        median(c10.p99) <= 5,
+        `${median(c10.p99).toFixed(1)} ms${context}`,
+      ),
+    );
   }
   const list = get('list50');
   const single = get('gql-grpc');
   if (list && single) {
     const calls = Object.values(listCalls);
-    out.push(target(`${mode} list of 50: one call per downstream service`, calls.length === 3 && calls.every((n) => n === 1), JSON.stringify(listCalls)));
+    out.push(
+      target(
+        `${mode} list of 50: one call per downstream service`,
+        calls.length === 3 && calls.every((n) => n === 1),
+        JSON.stringify(listCalls),
+      ),
+    );
     const k = median(list.p99) / median(single.p99);
-    out.push(`info  ${mode} saturated (50 connections): list p99 / single read p99 = ${median(list.p99).toFixed(1)} / ${median(single.p99).toFixed(1)} ms = ${k.toFixed(2)}× (queueing: tracks CPU per request)`);
+    out.push(
+      `info  ${mode} saturated (50 connections): list p99 / single read p99 = ${median(list.p99).toFixed(1)} / ${median(single.p99).toFixed(1)} ms = ${k.toFixed(2)}× (queueing: tracks CPU per request)`,
+    );
   }
   const listPaced = get('list50-paced');
   const singlePaced = get('gql-grpc-paced');
@@ -239,26 +329,47 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
     const large = get(`${name}${LARGE_TAG}`);
     if (small && large) {
       const k = median(large.ratio) / median(small.ratio);
-      const poolNote = name === 'gql-db' && pool ? `; MariaDB buffer pool ${pool.phaseMiB.toFixed(0)} MiB, server's ${pool.serverMiB.toFixed(0)}` : '';
-      out.push(target(`${mode} ${name} at ${LARGE_TAG.slice(1)} ≥ 0.9× at 1k (normalised by Apollo alone)`, k >= 0.9, `${k.toFixed(3)}× (raw ${median(large.rps).toFixed(0)} vs ${median(small.rps).toFixed(0)} req/s${poolNote})`));
+      const poolNote =
+        name === 'gql-db' && pool
+          ? `; MariaDB buffer pool ${pool.phaseMiB.toFixed(0)} MiB, server's ${pool.serverMiB.toFixed(0)}`
+          : '';
+      out.push(
+        target(
+          `${mode} ${name} at ${LARGE_TAG.slice(1)} ≥ 0.9× at 1k (normalised by Apollo alone)`,
+          k >= 0.9,
+          `${k.toFixed(3)}× (raw ${median(large.rps).toFixed(0)} vs ${median(small.rps).toFixed(0)} req/s${poolNote})`,
+        ),
+      );
     }
   }
   const off = runs.filter((m) => m.scenario === 'sweep-off');
   const on = runs.filter((m) => m.scenario === 'sweep-on');
   if (off.length && on.length) {
     const k = median(on.map((m) => m.p99)) / median(off.map((m) => m.p99)) - 1;
-    out.push(target(`${mode} sweeper raises read p99 < 20%`, k < 0.2, `${(k * 100).toFixed(0)}% (${median(off.map((m) => m.p99)).toFixed(1)} → ${median(on.map((m) => m.p99)).toFixed(1)} ms)`));
+    out.push(
+      target(
+        `${mode} sweeper raises read p99 < 20%`,
+        k < 0.2,
+        `${(k * 100).toFixed(0)}% (${median(off.map((m) => m.p99)).toFixed(1)} → ${median(on.map((m) => m.p99)).toFixed(1)} ms)`,
+      ),
+    );
   }
   const peak: Record<string, number> = {};
-  for (const m of runs) for (const [n, mib] of Object.entries(m.usage.peakRssMiB)) peak[n] = Math.max(peak[n] ?? 0, mib);
-  for (const svc of ['auth-svc', 'paste-svc', 'paste-svc-miss', 'analytics-svc']) if (peak[svc]) out.push(target(`${mode} ${svc} RSS ≤ 150 MiB`, peak[svc]! <= 150, `${peak[svc]!.toFixed(0)} MiB`));
-  for (const gw of Object.values(GATEWAY_PROC)) if (peak[gw]) out.push(target(`${mode} ${gw} RSS ≤ 200 MiB`, peak[gw]! <= 200, `${peak[gw]!.toFixed(0)} MiB`));
+  for (const m of runs)
+    for (const [n, mib] of Object.entries(m.usage.peakRssMiB)) peak[n] = Math.max(peak[n] ?? 0, mib);
+  for (const svc of ['auth-svc', 'paste-svc', 'paste-svc-miss', 'analytics-svc'])
+    if (peak[svc]) out.push(target(`${mode} ${svc} RSS ≤ 150 MiB`, peak[svc]! <= 150, `${peak[svc]!.toFixed(0)} MiB`));
+  for (const gw of Object.values(GATEWAY_PROC))
+    if (peak[gw]) out.push(target(`${mode} ${gw} RSS ≤ 200 MiB`, peak[gw]! <= 200, `${peak[gw]!.toFixed(0)} MiB`));
   return out;
 }
 
 async function main(): Promise<void> {
-  log(`pastemesh bench (${quick ? 'quick' : 'full'}): ${ROUNDS} round(s), warm-up ${WINDOWS.warmupS} s, window ${WINDOWS.durationS} s, modes ${MODES.join(', ')}`);
-  if (!process.env['BENCH_SKIP_BUILD']) execFileSync(process.execPath, ['scripts/build-service.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  log(
+    `pastemesh bench (${quick ? 'quick' : 'full'}): ${ROUNDS} round(s), warm-up ${WINDOWS.warmupS} s, window ${WINDOWS.durationS} s, modes ${MODES.join(', ')}`,
+  );
+  if (!process.env['BENCH_SKIP_BUILD'])
+    execFileSync(process.execPath, ['scripts/build-service.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const baselines = await startBaselines();
   const runner = new LoadRunner();
   const all = { rows: [] as Row[], runs: [] as Measurement[], checks: [] as string[] };
@@ -273,7 +384,15 @@ async function main(): Promise<void> {
   const dir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-  const meta = { quick, rounds: ROUNDS, windows: WINDOWS, modes: MODES, node: process.version, hot: HOT_ID, at: new Date().toISOString() };
+  const meta = {
+    quick,
+    rounds: ROUNDS,
+    windows: WINDOWS,
+    modes: MODES,
+    node: process.version,
+    hot: HOT_ID,
+    at: new Date().toISOString(),
+  };
   fs.writeFileSync(file, JSON.stringify({ meta, rows: all.rows, checks: all.checks, runs: all.runs }, null, 2));
   log(`\nraw results: ${path.relative(ROOT, file)}`);
 }

@@ -29,7 +29,10 @@ export class LoadRunner {
   readonly proc: Proc;
 
   constructor() {
-    this.child = fork(path.join(ROOT, 'bench', 'load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(path.join(ROOT, 'bench', 'load.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.ready = new Promise((resolve) => this.child.once('message', () => resolve()));
     const child = this.child;
     this.proc = { name: 'load', pid: child.pid!, child, tail: () => '', stop: async () => void child.kill() };
@@ -47,7 +50,14 @@ export class LoadRunner {
     rate?: number,
   ): Promise<Measurement> {
     await this.ready;
-    const job: LoadJob = { url, load, connections, ...(rate ? { rate } : {}), warmupS: windows.warmupS, durationS: windows.durationS };
+    const job: LoadJob = {
+      url,
+      load,
+      connections,
+      ...(rate ? { rate } : {}),
+      warmupS: windows.warmupS,
+      durationS: windows.durationS,
+    };
     let usage: ReturnType<typeof startUsage> | undefined;
     const result = await new Promise<LoadResult>((resolve, reject) => {
       const onMessage = (msg: { type: string; result?: LoadResult; message?: string }) => {
@@ -67,9 +77,12 @@ export class LoadRunner {
     });
     const u = usage!.stop();
     const cpuUsPerReq: Record<string, number> = {};
-    for (const [name, ms] of Object.entries(u.cpuMs)) cpuUsPerReq[name] = result.requests > 0 ? (ms * 1000) / result.requests : 0;
+    for (const [name, ms] of Object.entries(u.cpuMs))
+      cpuUsPerReq[name] = result.requests > 0 ? (ms * 1000) / result.requests : 0;
     if (result.errors + result.timeouts + result.non2xx > 0) {
-      console.warn(`    ! ${label.scenario} on ${label.target}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
+      console.warn(
+        `    ! ${label.scenario} on ${label.target}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
+      );
     }
     return { ...label, connections, ...result, usage: u, cpuUsPerReq };
   }

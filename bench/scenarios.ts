@@ -24,10 +24,38 @@ export const PACED_RATE = 20;
 /** The seven scenarios of the issue plus the 10-connection latency check and the paced latency pair. */
 export function scenarios(seeded: number): Scenario[] {
   return [
-    { name: 'raw-hot', label: 'GET /raw/:id hot (1 KiB)', gateway: 'hot', load: { kind: 'get', path: `/raw/${HOT_ID}` }, connections: 50, baseline: 'bare-http' },
-    { name: 'gql-hot', label: 'GraphQL paste(id){content} hot', gateway: 'hot', load: { kind: 'read' }, connections: 50, baseline: 'apollo-alone' },
-    { name: 'gql-hot-c10', label: 'GraphQL hot, 10 connections', gateway: 'hot', load: { kind: 'read' }, connections: 10, baseline: 'apollo-alone' },
-    { name: 'gql-grpc', label: 'GraphQL via gRPC (gateway cache off)', gateway: 'cold', load: { kind: 'read' }, connections: 50, baseline: 'apollo-alone' },
+    {
+      name: 'raw-hot',
+      label: 'GET /raw/:id hot (1 KiB)',
+      gateway: 'hot',
+      load: { kind: 'get', path: `/raw/${HOT_ID}` },
+      connections: 50,
+      baseline: 'bare-http',
+    },
+    {
+      name: 'gql-hot',
+      label: 'GraphQL paste(id){content} hot',
+      gateway: 'hot',
+      load: { kind: 'read' },
+      connections: 50,
+      baseline: 'apollo-alone',
+    },
+    {
+      name: 'gql-hot-c10',
+      label: 'GraphQL hot, 10 connections',
+      gateway: 'hot',
+      load: { kind: 'read' },
+      connections: 10,
+      baseline: 'apollo-alone',
+    },
+    {
+      name: 'gql-grpc',
+      label: 'GraphQL via gRPC (gateway cache off)',
+      gateway: 'cold',
+      load: { kind: 'read' },
+      connections: 50,
+      baseline: 'apollo-alone',
+    },
     {
       name: 'gql-db',
       label: 'GraphQL via gRPC, random id (DB read)',
@@ -36,11 +64,41 @@ export function scenarios(seeded: number): Scenario[] {
       connections: 50,
       baseline: 'apollo-alone',
     },
-    { name: 'create', label: 'createPaste (durable)', gateway: 'hot', load: { kind: 'create' }, connections: 50, baseline: 'apollo-alone' },
-    { name: 'list50', label: 'list of 50 with author + stats', gateway: 'hot', load: { kind: 'list' }, connections: 50, baseline: 'apollo-alone' },
+    {
+      name: 'create',
+      label: 'createPaste (durable)',
+      gateway: 'hot',
+      load: { kind: 'create' },
+      connections: 50,
+      baseline: 'apollo-alone',
+    },
+    {
+      name: 'list50',
+      label: 'list of 50 with author + stats',
+      gateway: 'hot',
+      load: { kind: 'list' },
+      connections: 50,
+      baseline: 'apollo-alone',
+    },
     // At 50 closed-loop connections p99 is queueing (it tracks CPU per request); paced, it is the latency itself.
-    { name: 'gql-grpc-paced', label: `GraphQL via gRPC, ${PACED_RATE} req/s`, gateway: 'cold', load: { kind: 'read' }, connections: 10, rate: PACED_RATE, baseline: 'apollo-alone' },
-    { name: 'list50-paced', label: `list of 50, ${PACED_RATE} req/s`, gateway: 'hot', load: { kind: 'list' }, connections: 10, rate: PACED_RATE, baseline: 'apollo-alone' },
+    {
+      name: 'gql-grpc-paced',
+      label: `GraphQL via gRPC, ${PACED_RATE} req/s`,
+      gateway: 'cold',
+      load: { kind: 'read' },
+      connections: 10,
+      rate: PACED_RATE,
+      baseline: 'apollo-alone',
+    },
+    {
+      name: 'list50-paced',
+      label: `list of 50, ${PACED_RATE} req/s`,
+      gateway: 'hot',
+      load: { kind: 'list' },
+      connections: 10,
+      rate: PACED_RATE,
+      baseline: 'apollo-alone',
+    },
     {
       name: 'mixed',
       label: 'mixed 95% read / 5% create',
@@ -103,7 +161,10 @@ export async function preflight(mesh: Mesh, apolloUrl: string): Promise<Record<s
   if (loads !== 2) fail('two reads through the DB-read gateway: database loads', loads);
   const created = await graphql(
     hot.url,
-    JSON.stringify({ query: CREATE_QUERY, variables: { input: { content: 'preflight', visibility: 'UNLISTED', expiry: 'ONE_DAY' } } }),
+    JSON.stringify({
+      query: CREATE_QUERY,
+      variables: { input: { content: 'preflight', visibility: 'UNLISTED', expiry: 'ONE_DAY' } },
+    }),
   );
   if (created.errors) fail('create', created);
   const before = await downstreamCalls(hot.admin);
@@ -114,7 +175,8 @@ export async function preflight(mesh: Mesh, apolloUrl: string): Promise<Record<s
   const calls: Record<string, number> = {};
   for (const [method, n] of Object.entries(after)) {
     // RecordViews is the view producer flushing earlier reads on its own timer, not part of the list.
-    if (!method.endsWith(' s') && method !== 'RecordViews' && n - (before[method] ?? 0) > 0) calls[method] = n - (before[method] ?? 0);
+    if (!method.endsWith(' s') && method !== 'RecordViews' && n - (before[method] ?? 0) > 0)
+      calls[method] = n - (before[method] ?? 0);
   }
   return calls;
 }
@@ -124,7 +186,8 @@ export async function registerUsers(gatewayUrl: string, n: number): Promise<stri
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const body = JSON.stringify({
-      query: 'mutation R($e: String!) { register(email: $e, password: "bench-password-123", displayName: "Bench User") { account { user { id } } } }',
+      query:
+        'mutation R($e: String!) { register(email: $e, password: "bench-password-123", displayName: "Bench User") { account { user { id } } } }',
       variables: { e: `bench${i}-${Date.now()}@example.com` },
     });
     const r = await graphql(gatewayUrl, body);

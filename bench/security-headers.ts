@@ -23,7 +23,13 @@ async function serve(variant: Variant): Promise<void> {
   if (variant === 'once') registerSecurityHeaders(app);
   else {
     const middleware = helmet();
-    app.addHook('onRequest', (req, reply) => new Promise<void>((resolve) => middleware(req.raw as IncomingMessage, reply.raw as ServerResponse, () => resolve())));
+    app.addHook(
+      'onRequest',
+      (req, reply) =>
+        new Promise<void>((resolve) =>
+          middleware(req.raw as IncomingMessage, reply.raw as ServerResponse, () => resolve()),
+        ),
+    );
   }
   app.get('/raw', async (_req, reply) => reply.type('text/plain; charset=utf-8').send(BODY));
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -41,7 +47,9 @@ async function serve(variant: Variant): Promise<void> {
 
 function load(port: number, seconds: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) =>
-    autocannon({ url: `http://127.0.0.1:${port}/raw`, connections: 10, duration: seconds }, (err, result) => (err ? reject(err) : resolve(result))),
+    autocannon({ url: `http://127.0.0.1:${port}/raw`, connections: 10, duration: seconds }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    ),
   );
 }
 
@@ -54,11 +62,16 @@ function ask<T>(child: ChildProcess, message: string): Promise<T> {
 
 async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
-  const results: Record<Variant, { rps: number[]; cpuUs: number[] }> = { once: { rps: [], cpuUs: [] }, 'per-request': { rps: [], cpuUs: [] } };
+  const results: Record<Variant, { rps: number[]; cpuUs: number[] }> = {
+    once: { rps: [], cpuUs: [] },
+    'per-request': { rps: [], cpuUs: [] },
+  };
   const children = {} as Record<Variant, { child: ChildProcess; port: number }>;
   for (const variant of ['once', 'per-request'] as const) {
     const child = fork(self, ['--serve', variant], { execArgv: ['--import', 'tsx'] });
-    const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
+    const { port } = await new Promise<{ port: number }>((resolve) =>
+      child.once('message', (m) => resolve(m as { port: number })),
+    );
     children[variant] = { child, port };
   }
   for (let round = 0; round < ROUNDS; round++) {
@@ -74,7 +87,9 @@ async function main(): Promise<void> {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const variant of ['once', 'per-request'] as const) {
-    console.log(`${variant.padEnd(13)} ${median(results[variant].rps).toFixed(0)} req/s, ${median(results[variant].cpuUs).toFixed(1)} µs CPU per request (median of ${ROUNDS})`);
+    console.log(
+      `${variant.padEnd(13)} ${median(results[variant].rps).toFixed(0)} req/s, ${median(results[variant].cpuUs).toFixed(1)} µs CPU per request (median of ${ROUNDS})`,
+    );
   }
   const ratio = (key: 'rps' | 'cpuUs') => (median(results['per-request'][key]) / median(results.once[key])).toFixed(2);
   console.log(`per-request / once: req/s ${ratio('rps')}x, CPU per request ${ratio('cpuUs')}x`);

@@ -23,8 +23,19 @@ export interface SeedRange {
 }
 
 const PASTE_COLUMNS = [
-  'id', 'owner_id', 'visibility', 'burn_after_read', 'title', 'language', 'size_bytes', 'sha256', 'latest_version',
-  'delete_token_hash', 'created_at', 'updated_at', 'expires_at',
+  'id',
+  'owner_id',
+  'visibility',
+  'burn_after_read',
+  'title',
+  'language',
+  'size_bytes',
+  'sha256',
+  'latest_version',
+  'delete_token_hash',
+  'created_at',
+  'updated_at',
+  'expires_at',
 ];
 const VERSION_COLUMNS = ['paste_id', 'version', 'title', 'language', 'size_bytes', 'sha256', 'created_at'];
 const CONTENT_COLUMNS = ['sha256', 'content', 'size_bytes', 'refs', 'touched_at'];
@@ -60,7 +71,11 @@ function hashes(r: SeedRange): { shas: string[]; order: Uint32Array } {
 }
 
 /** Inserts pastes [from, to) with one version and distinct 1 KiB content each. Returns seconds taken. */
-export async function seedPastes(store: PasteStore, r: SeedRange, log: (line: string) => void = () => {}): Promise<number> {
+export async function seedPastes(
+  store: PasteStore,
+  r: SeedRange,
+  log: (line: string) => void = () => {},
+): Promise<number> {
   const started = Date.now();
   const { shas, order } = hashes(r);
   if (store.kind === 'sqlite') seedSqlite(store.file, r, shas, order);
@@ -68,7 +83,13 @@ export async function seedPastes(store: PasteStore, r: SeedRange, log: (line: st
   return (Date.now() - started) / 1000;
 }
 
-async function seedMysql(url: string, r: SeedRange, shas: string[], order: Uint32Array, log: (line: string) => void): Promise<void> {
+async function seedMysql(
+  url: string,
+  r: SeedRange,
+  shas: string[],
+  order: Uint32Array,
+  log: (line: string) => void,
+): Promise<void> {
   const pool = mysql.createPool({ uri: url, connectionLimit: 2, multipleStatements: false });
   const n = r.to - r.from;
   try {
@@ -103,7 +124,8 @@ function seedSqlite(file: string, r: SeedRange, shas: string[], order: Uint32Arr
   const db = new Database(file);
   db.pragma('busy_timeout = 10000');
   try {
-    const stmt = (table: string, cols: string[]) => db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const stmt = (table: string, cols: string[]) =>
+      db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     const p = stmt('pastes', PASTE_COLUMNS);
     const v = stmt('paste_versions', VERSION_COLUMNS);
     const c = stmt('paste_contents', CONTENT_COLUMNS);
@@ -181,7 +203,8 @@ async function setBufferPool(conn: mysql.Connection, bytes: number): Promise<voi
     const text = String((status as { Value: string }[])[0]?.Value ?? '');
     const [size] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
     // The status is empty, or "Completed resizing buffer pool at …", once a resize has finished.
-    if (Number((size as { size: number | string }[])[0]!.size) === bytes && (text === '' || /^completed/i.test(text))) return;
+    if (Number((size as { size: number | string }[])[0]!.size) === bytes && (text === '' || /^completed/i.test(text)))
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`InnoDB did not finish resizing its buffer pool to ${bytes / MiB} MiB within 60 s`);
@@ -198,7 +221,9 @@ async function readIntoPool(conn: mysql.Connection, database: string): Promise<n
     [database],
   );
   for (const { t, i } of indexes as { t: string; i: string }[]) {
-    await conn.query(`SELECT COUNT(*) FROM ${conn.escapeId(database)}.${conn.escapeId(t)} FORCE INDEX (${conn.escapeId(i)})`);
+    await conn.query(
+      `SELECT COUNT(*) FROM ${conn.escapeId(database)}.${conn.escapeId(t)} FORCE INDEX (${conn.escapeId(i)})`,
+    );
   }
   return (performance.now() - started) / 1000;
 }

@@ -36,7 +36,12 @@ function stagesOf(ins: Instruction[]): Instruction[][] {
 }
 
 const DOCKERFILE = fs.readFileSync(path.join(ROOT_DIR, 'Dockerfile'), 'utf8');
-const PORTS: Record<string, string[]> = { gateway: ['5000', '9000'], 'auth-svc': ['5001', '5101', '9001'], 'paste-svc': ['5002', '5102', '9002'], 'analytics-svc': ['5003', '5103', '9003'] };
+const PORTS: Record<string, string[]> = {
+  gateway: ['5000', '9000'],
+  'auth-svc': ['5001', '5101', '9001'],
+  'paste-svc': ['5002', '5102', '9002'],
+  'analytics-svc': ['5003', '5103', '9003'],
+};
 
 describe('the Dockerfile', () => {
   const stages = stagesOf(instructions(DOCKERFILE));
@@ -59,7 +64,8 @@ describe('the Dockerfile', () => {
 
   it('is multi-stage with every base image pinned to an exact version', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const [from] of stages) expect(from!.args).toMatch(/^[\w./-]+:\d+\.\d+\.\d+[\w.-]*( AS \w+)?$|^[\w./-]+@sha256:[a-f0-9]{64}( AS \w+)?$/);
+    for (const [from] of stages)
+      expect(from!.args).toMatch(/^[\w./-]+:\d+\.\d+\.\d+[\w.-]*( AS \w+)?$|^[\w./-]+@sha256:[a-f0-9]{64}( AS \w+)?$/);
   });
 
   it('runs as a numeric non-root user, writing only to DATA_DIR, from package.json\'s "main" in exec form', () => {
@@ -77,7 +83,9 @@ describe('the Dockerfile', () => {
 
     it('bundles that service into the image layout and installs production dependencies only for the runtime', () => {
       expect(ins.some((i) => i.op === 'RUN' && i.args.endsWith(`npm run build -- --image /image "${svc}"`))).toBe(true);
-      expect(ins.some((i) => i.op === 'COPY' && i.args === '--from=build /image/package.json ./package.json')).toBe(true);
+      expect(ins.some((i) => i.op === 'COPY' && i.args === '--from=build /image/package.json ./package.json')).toBe(
+        true,
+      );
       expect(ins.some((i) => i.op === 'RUN' && /npm install .*--omit=dev/.test(i.args))).toBe(true);
       expect(last.some((i) => i.op === 'RUN' && /npm (install|ci)/.test(i.args))).toBe(false);
       expect(last.some((i) => i.op === 'COPY' && i.args === '--from=build /image ./')).toBe(true);
@@ -90,7 +98,15 @@ describe('docker-compose.yml', () => {
   const compose = parse(fs.readFileSync(path.join(ROOT_DIR, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<
       string,
-      { image: string; build?: { context: string; dockerfile?: string; args?: Record<string, string> }; environment?: Record<string, string>; user?: string; read_only?: boolean; expose?: string[]; ports?: string[] }
+      {
+        image: string;
+        build?: { context: string; dockerfile?: string; args?: Record<string, string> };
+        environment?: Record<string, string>;
+        user?: string;
+        read_only?: boolean;
+        expose?: string[];
+        ports?: string[];
+      }
     >;
   };
 
@@ -108,14 +124,17 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('names each service\'s documented ports (the image exposes none of its own)', () => {
-    for (const svc of SERVICES.filter((s) => s !== 'gateway')) expect(compose.services[svc]!.expose).toEqual(PORTS[svc]);
+  it("names each service's documented ports (the image exposes none of its own)", () => {
+    for (const svc of SERVICES.filter((s) => s !== 'gateway'))
+      expect(compose.services[svc]!.expose).toEqual(PORTS[svc]);
     expect(compose.services['gateway']!.ports).toEqual([`127.0.0.1:${PORTS['gateway']![0]}:${PORTS['gateway']![0]}`]);
   });
 
   it('gives each service with a database its own database and user', () => {
     for (const svc of ['auth', 'paste', 'analytics']) {
-      expect(compose.services[`${svc}-svc`]!.environment!.MYSQL_URL).toMatch(new RegExp(`^mysql://pastemesh_${svc}:[^@]+@mysql:3306/pastemesh_${svc}$`));
+      expect(compose.services[`${svc}-svc`]!.environment!.MYSQL_URL).toMatch(
+        new RegExp(`^mysql://pastemesh_${svc}:[^@]+@mysql:3306/pastemesh_${svc}$`),
+      );
     }
   });
 });

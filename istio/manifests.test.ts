@@ -1,5 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { OVERLAYS, PROD_OVERLAYS, SERVICES, durationMs, named, ofKind, render, workloads, type K8sObject, type Overlay } from './render-overlays.js';
+import {
+  OVERLAYS,
+  PROD_OVERLAYS,
+  SERVICES,
+  durationMs,
+  named,
+  ofKind,
+  render,
+  workloads,
+  type K8sObject,
+  type Overlay,
+} from './render-overlays.js';
 
 interface Model {
   validate(): void;
@@ -32,7 +43,8 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
   it('renders with kubectl kustomize into namespaced objects in pastemesh', () => {
     const objects = render(overlay);
     expect(objects.length).toBeGreaterThan(40);
-    for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect([label(o), o.metadata.namespace]).toEqual([label(o), 'pastemesh']);
+    for (const o of objects.filter((x) => x.kind !== 'Namespace'))
+      expect([label(o), o.metadata.namespace]).toEqual([label(o), 'pastemesh']);
   });
 
   it('validates every object against its Kubernetes or Istio schema', async () => {
@@ -70,7 +82,11 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
   });
 
   it('pins every image to an explicit tag (never latest)', () => {
-    const images = workloads(overlay).flatMap((w) => w.spec.template.spec.containers.filter((c: { image: string }) => !injected(c)).map((c: { image: string }) => c.image));
+    const images = workloads(overlay).flatMap((w) =>
+      w.spec.template.spec.containers
+        .filter((c: { image: string }) => !injected(c))
+        .map((c: { image: string }) => c.image),
+    );
     expect(images.length).toBeGreaterThan(3);
     for (const image of images) expect(image).toMatch(/^[\w./-]+(:(?!latest$)[\w.-]+|@sha256:[a-f0-9]{64})$/);
   });
@@ -87,7 +103,11 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
       } else {
         const grpcPort = c.ports.find((p: { name: string }) => p.name === 'grpc-api').containerPort;
         // Readiness follows dependencies (the overall status); liveness asks the kit's 'liveness' name, which only says the process answers.
-        expect([c.readinessProbe.grpc, c.livenessProbe.grpc, c.startupProbe.grpc]).toEqual([{ port: grpcPort }, { port: grpcPort, service: 'liveness' }, { port: grpcPort }]);
+        expect([c.readinessProbe.grpc, c.livenessProbe.grpc, c.startupProbe.grpc]).toEqual([
+          { port: grpcPort },
+          { port: grpcPort, service: 'liveness' },
+          { port: grpcPort },
+        ]);
       }
     }
   });
@@ -96,7 +116,12 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
     for (const svc of SERVICES) {
       const pod = named(overlay, 'Deployment', svc).spec.template.spec;
       const preStop = Number(pod.containers[0].lifecycle.preStop.exec.command[1]);
-      const proxyDrain = durationMs(/terminationDrainDuration:\s*(\S+)/.exec(named(overlay, 'Deployment', svc).spec.template.metadata.annotations['proxy.istio.io/config'])![1]!) / 1000;
+      const proxyDrain =
+        durationMs(
+          /terminationDrainDuration:\s*(\S+)/.exec(
+            named(overlay, 'Deployment', svc).spec.template.metadata.annotations['proxy.istio.io/config'],
+          )![1]!,
+        ) / 1000;
       const kitDrain = 10; // kit/src/server/service-host.ts: shutdownTimeoutMs ?? 10_000
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + kitDrain);
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(proxyDrain);
@@ -107,17 +132,27 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
     for (const s of ofKind(overlay, 'Service')) {
       for (const p of s.spec.ports) {
         expect(p.name).toMatch(/^(grpc|http|http2|https|tcp)(-[a-z0-9-]+)?$/);
-        expect(p.appProtocol).toBe(p.name.startsWith('grpc') ? 'grpc' : p.name.startsWith('tcp') ? 'tcp' : p.name === 'https' ? 'https' : 'http');
+        expect(p.appProtocol).toBe(
+          p.name.startsWith('grpc') ? 'grpc' : p.name.startsWith('tcp') ? 'tcp' : p.name === 'https' ? 'https' : 'http',
+        );
       }
     }
   });
 
   it('gives every Pastemesh service a ServiceAccount, Service, HorizontalPodAutoscaler and PodDisruptionBudget', () => {
     for (const svc of SERVICES) {
-      for (const kind of ['ServiceAccount', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) expect(label(named(overlay, kind, svc))).toBe(`${kind}/${svc}`);
+      for (const kind of ['ServiceAccount', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'])
+        expect(label(named(overlay, kind, svc))).toBe(`${kind}/${svc}`);
       expect(named(overlay, 'Deployment', svc).spec.template.spec.serviceAccountName).toBe(svc);
-      expect(named(overlay, 'Deployment', svc).spec.template.metadata.labels).toMatchObject({ app: svc, version: 'v1' });
-      expect(named(overlay, 'HorizontalPodAutoscaler', svc).spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: svc });
+      expect(named(overlay, 'Deployment', svc).spec.template.metadata.labels).toMatchObject({
+        app: svc,
+        version: 'v1',
+      });
+      expect(named(overlay, 'HorizontalPodAutoscaler', svc).spec.scaleTargetRef).toEqual({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: svc,
+      });
     }
   });
 
@@ -125,7 +160,10 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
     for (const w of workloads(overlay)) {
       for (const c of w.spec.template.spec.containers) {
         for (const e of c.env ?? []) {
-          if (/URL|PASSWORD|SECRET|KEY/.test(e.name) && !/^(AUTH_SVC_URL|PASTE_SVC_URL|ANALYTICS_SVC_URL|AUTH_JWKS_URL|PUBLIC_URL)$/.test(e.name)) {
+          if (
+            /URL|PASSWORD|SECRET|KEY/.test(e.name) &&
+            !/^(AUTH_SVC_URL|PASTE_SVC_URL|ANALYTICS_SVC_URL|AUTH_JWKS_URL|PUBLIC_URL)$/.test(e.name)
+          ) {
             expect([label(w), e.name, e.valueFrom?.secretKeyRef?.name]).toEqual([label(w), e.name, expect.any(String)]);
           }
         }
@@ -133,7 +171,12 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
     }
     for (const cm of ofKind(overlay, 'ConfigMap')) {
       for (const [k, v] of Object.entries<string>(cm.data ?? {})) {
-        if (!k.endsWith('.json') && !k.endsWith('.yaml') && !k.endsWith('.sh')) expect([cm.metadata.name, k, v]).not.toEqual([cm.metadata.name, k, expect.stringMatching(/:\/\/[^/\s:]+:[^@/\s]+@/)]);
+        if (!k.endsWith('.json') && !k.endsWith('.yaml') && !k.endsWith('.sh'))
+          expect([cm.metadata.name, k, v]).not.toEqual([
+            cm.metadata.name,
+            k,
+            expect.stringMatching(/:\/\/[^/\s:]+:[^@/\s]+@/),
+          ]);
       }
     }
   });
@@ -141,7 +184,8 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
 
 describe('the namespace', () => {
   it('turns on sidecar injection', () => {
-    for (const overlay of OVERLAYS) expect(named(overlay, 'Namespace', 'pastemesh').metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
+    for (const overlay of OVERLAYS)
+      expect(named(overlay, 'Namespace', 'pastemesh').metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
   });
 });
 
@@ -156,12 +200,18 @@ describe('prod', () => {
   it.each(PROD_OVERLAYS)('%s renders no Secret and no in-cluster database (they are external)', (overlay) => {
     expect(ofKind(overlay, 'Secret')).toEqual([]);
     expect(ofKind(overlay, 'StatefulSet')).toEqual([]);
-    expect(ofKind(overlay, 'ServiceEntry').map((s) => s.spec.hosts[0]).sort()).toEqual(['mysql.pastemesh.internal', 'redis.pastemesh.internal']);
+    expect(
+      ofKind(overlay, 'ServiceEntry')
+        .map((s) => s.spec.hosts[0])
+        .sort(),
+    ).toEqual(['mysql.pastemesh.internal', 'redis.pastemesh.internal']);
   });
 
   it('requires the auth signing key Secret (only dev lets auth-svc generate one)', () => {
     const keyRef = (overlay: Overlay) =>
-      named(overlay, 'Deployment', 'auth-svc').spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'JWT_PRIVATE_KEY').valueFrom.secretKeyRef;
+      named(overlay, 'Deployment', 'auth-svc').spec.template.spec.containers[0].env.find(
+        (e: { name: string }) => e.name === 'JWT_PRIVATE_KEY',
+      ).valueFrom.secretKeyRef;
     expect(keyRef('prod').optional).toBeUndefined();
     expect(keyRef('dev').optional).toBe(true);
     expect(named('dev', 'HorizontalPodAutoscaler', 'auth-svc').spec.maxReplicas).toBe(1);
@@ -170,13 +220,19 @@ describe('prod', () => {
 
 describe('dev', () => {
   it('runs MySQL 8 and Redis 7 as StatefulSets with one database and user per service', () => {
-    const images = ofKind('dev', 'StatefulSet').map((s) => s.spec.template.spec.containers[0].image).sort();
+    const images = ofKind('dev', 'StatefulSet')
+      .map((s) => s.spec.template.spec.containers[0].image)
+      .sort();
     expect(images).toEqual([expect.stringMatching(/^mysql:8\./), expect.stringMatching(/^redis:7\./)]);
     const init = named('dev', 'ConfigMap', 'mysql-init').data['init-databases.sh'] as string;
     expect(init).toContain('for svc in auth paste analytics');
     const secrets = ['auth', 'paste', 'analytics'].map((s) =>
       Buffer.from(named('dev', 'Secret', `${s}-svc-secrets`).data.MYSQL_URL, 'base64').toString(),
     );
-    expect(secrets).toEqual(['auth', 'paste', 'analytics'].map((s) => expect.stringMatching(new RegExp(`^mysql://pastemesh_${s}:dev-only-[a-z]+@mysql:3306/pastemesh_${s}$`))));
+    expect(secrets).toEqual(
+      ['auth', 'paste', 'analytics'].map((s) =>
+        expect.stringMatching(new RegExp(`^mysql://pastemesh_${s}:dev-only-[a-z]+@mysql:3306/pastemesh_${s}$`)),
+      ),
+    );
   });
 });

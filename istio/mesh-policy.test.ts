@@ -19,7 +19,8 @@ const INGRESS = principal('pastemesh-ingressgateway');
 const host = (svc: string) => `${svc}.pastemesh.svc.cluster.local`;
 const rpcs = protoRpcs();
 const rpcPaths = new Set(rpcs.map((r) => r.path));
-const backendOf = (rpcService: string) => ({ auth: 'auth-svc', paste: 'paste-svc', analytics: 'analytics-svc' })[rpcService.split('.')[1]!]!;
+const backendOf = (rpcService: string) =>
+  ({ auth: 'auth-svc', paste: 'paste-svc', analytics: 'analytics-svc' })[rpcService.split('.')[1]!]!;
 
 interface Rule {
   from?: { source: { principals?: string[]; notRequestPrincipals?: string[] } }[];
@@ -32,7 +33,11 @@ function allowing(overlay: Overlay, svc: string, caller: string, path: string): 
   return ofKind(overlay, 'AuthorizationPolicy')
     .filter((p) => p.spec.action === 'ALLOW' && p.spec.selector?.matchLabels?.app === svc)
     .flatMap((p) => p.spec.rules as Rule[])
-    .filter((r) => r.from?.some((f) => f.source.principals?.includes(caller)) && r.to?.some((t) => t.operation.paths?.includes(path)));
+    .filter(
+      (r) =>
+        r.from?.some((f) => f.source.principals?.includes(caller)) &&
+        r.to?.some((t) => t.operation.paths?.includes(path)),
+    );
 }
 
 interface Route {
@@ -47,7 +52,14 @@ const routesOf = (vs: K8sObject) => vs.spec.http as Route[];
 /** Every route a gRPC call to `path` can take: header routes, routes matching its path, and catch-alls. */
 function routesFor(vs: K8sObject, path: string): Route[] {
   return routesOf(vs).filter(
-    (r) => !r.match || r.match.some((m) => (!m.uri && !m.port && !m.method) || m.uri?.exact === path || (m.uri?.prefix !== undefined && path.startsWith(m.uri.prefix))),
+    (r) =>
+      !r.match ||
+      r.match.some(
+        (m) =>
+          (!m.uri && !m.port && !m.method) ||
+          m.uri?.exact === path ||
+          (m.uri?.prefix !== undefined && path.startsWith(m.uri.prefix)),
+      ),
   );
 }
 
@@ -64,10 +76,14 @@ describe.each(OVERLAYS)('mesh policy in %s', (overlay: Overlay) => {
   });
 
   it('gives every Service in the namespace an AuthorizationPolicy and an ISTIO_MUTUAL DestinationRule with pools, outlier detection and v1/v2 subsets', () => {
-    const services = ofKind(overlay, 'Service').map((s) => s.metadata.name).filter((n) => n !== 'pastemesh-ingressgateway');
+    const services = ofKind(overlay, 'Service')
+      .map((s) => s.metadata.name)
+      .filter((n) => n !== 'pastemesh-ingressgateway');
     expect(services).toEqual(expect.arrayContaining([...SERVICES]));
     for (const svc of services) {
-      const policies = ofKind(overlay, 'AuthorizationPolicy').filter((p) => p.spec.selector?.matchLabels?.app === svc && p.spec.action === 'ALLOW');
+      const policies = ofKind(overlay, 'AuthorizationPolicy').filter(
+        (p) => p.spec.selector?.matchLabels?.app === svc && p.spec.action === 'ALLOW',
+      );
       expect([svc, policies.length]).toEqual([svc, 1]);
       const dr = named(overlay, 'DestinationRule', svc);
       expect(dr.spec.host).toBe(host(svc));
@@ -98,41 +114,82 @@ describe.each(OVERLAYS)('mesh policy in %s', (overlay: Overlay) => {
   });
 
   it('lets paste-svc call analytics for RecordPasteEvents only and auth for VerifyToken only', () => {
-    const reachable = rpcs.filter((r) => r.service !== 'pastemesh.paste.v1.PasteService' && allowing(overlay, backendOf(r.service), principal('paste-svc'), r.path).length > 0);
-    expect(reachable.map((r) => r.path).sort()).toEqual(['/pastemesh.analytics.v1.AnalyticsService/RecordPasteEvents', '/pastemesh.auth.v1.AuthService/VerifyToken']);
+    const reachable = rpcs.filter(
+      (r) =>
+        r.service !== 'pastemesh.paste.v1.PasteService' &&
+        allowing(overlay, backendOf(r.service), principal('paste-svc'), r.path).length > 0,
+    );
+    expect(reachable.map((r) => r.path).sort()).toEqual([
+      '/pastemesh.analytics.v1.AnalyticsService/RecordPasteEvents',
+      '/pastemesh.auth.v1.AuthService/VerifyToken',
+    ]);
   });
 
   it('lets analytics-svc call auth for VerifyToken only (API keys sent to it directly) and nothing else', () => {
-    const reachable = rpcs.filter((r) => !r.service.includes('errors') && allowing(overlay, backendOf(r.service), principal('analytics-svc'), r.path).length > 0);
+    const reachable = rpcs.filter(
+      (r) =>
+        !r.service.includes('errors') &&
+        allowing(overlay, backendOf(r.service), principal('analytics-svc'), r.path).length > 0,
+    );
     expect(reachable.map((r) => r.path)).toEqual(['/pastemesh.auth.v1.AuthService/VerifyToken']);
   });
 
   it('never lets analytics-svc call paste-svc (no ALLOW rule, and a DENY that outranks any future one)', () => {
-    for (const rpc of rpcs.filter((r) => r.service === 'pastemesh.paste.v1.PasteService')) expect(allowing(overlay, 'paste-svc', principal('analytics-svc'), rpc.path)).toEqual([]);
+    for (const rpc of rpcs.filter((r) => r.service === 'pastemesh.paste.v1.PasteService'))
+      expect(allowing(overlay, 'paste-svc', principal('analytics-svc'), rpc.path)).toEqual([]);
     const deny = named(overlay, 'AuthorizationPolicy', 'paste-svc-deny-analytics');
-    expect(deny.spec).toEqual({ selector: { matchLabels: { app: 'paste-svc' } }, action: 'DENY', rules: [{ from: [{ source: { principals: [principal('analytics-svc')] } }] }] });
+    expect(deny.spec).toEqual({
+      selector: { matchLabels: { app: 'paste-svc' } },
+      action: 'DENY',
+      rules: [{ from: [{ source: { principals: [principal('analytics-svc')] } }] }],
+    });
   });
 
   it('lets the tools account reach only the admin RPCs', () => {
-    const reachable = rpcs.filter((r) => !r.service.includes('errors') && allowing(overlay, backendOf(r.service), principal('pastectl'), r.path).length > 0);
+    const reachable = rpcs.filter(
+      (r) =>
+        !r.service.includes('errors') &&
+        allowing(overlay, backendOf(r.service), principal('pastectl'), r.path).length > 0,
+    );
     expect(reachable.map((r) => r.method).sort()).toEqual(['DeletePaste', 'SetUserRole', 'UsageSummary']);
   });
 
   it('serves the JWKS on auth-svc admin port to the verifiers and /metrics on every admin port to Prometheus only', () => {
-    const jwks = (named(overlay, 'AuthorizationPolicy', 'auth-svc').spec.rules as Rule[]).filter((r) => r.to?.some((t) => t.operation.paths?.includes('/.well-known/jwks.json')));
+    const jwks = (named(overlay, 'AuthorizationPolicy', 'auth-svc').spec.rules as Rule[]).filter((r) =>
+      r.to?.some((t) => t.operation.paths?.includes('/.well-known/jwks.json')),
+    );
     expect(jwks).toHaveLength(1);
-    expect(jwks[0]!.to![0]!.operation).toEqual({ ports: ['9001'], methods: ['GET'], paths: ['/.well-known/jwks.json'] });
-    expect(jwks[0]!.from![0]!.source.principals!.sort()).toEqual([principal('analytics-svc'), principal('gateway'), INGRESS, principal('paste-svc')].sort());
-    for (const [svc, port] of [['gateway', '9000'], ['auth-svc', '9001'], ['paste-svc', '9002'], ['analytics-svc', '9003']] as const) {
-      const admin = (named(overlay, 'AuthorizationPolicy', svc).spec.rules as Rule[]).filter((r) => r.to?.some((t) => t.operation.paths?.includes('/metrics')));
-      expect(admin.map((r) => [r.from![0]!.source.principals, r.to![0]!.operation.ports])).toEqual([[['cluster.local/ns/istio-system/sa/prometheus'], [port]]]);
+    expect(jwks[0]!.to![0]!.operation).toEqual({
+      ports: ['9001'],
+      methods: ['GET'],
+      paths: ['/.well-known/jwks.json'],
+    });
+    expect(jwks[0]!.from![0]!.source.principals!.sort()).toEqual(
+      [principal('analytics-svc'), principal('gateway'), INGRESS, principal('paste-svc')].sort(),
+    );
+    for (const [svc, port] of [
+      ['gateway', '9000'],
+      ['auth-svc', '9001'],
+      ['paste-svc', '9002'],
+      ['analytics-svc', '9003'],
+    ] as const) {
+      const admin = (named(overlay, 'AuthorizationPolicy', svc).spec.rules as Rule[]).filter((r) =>
+        r.to?.some((t) => t.operation.paths?.includes('/metrics')),
+      );
+      expect(admin.map((r) => [r.from![0]!.source.principals, r.to![0]!.operation.ports])).toEqual([
+        [['cluster.local/ns/istio-system/sa/prometheus'], [port]],
+      ]);
     }
   });
 
   it('names only RPCs that exist in the contracts in its policies and routes', () => {
     const named_ = [
-      ...ofKind(overlay, 'AuthorizationPolicy').flatMap((p) => ((p.spec.rules ?? []) as Rule[]).flatMap((r) => (r.to ?? []).flatMap((t) => t.operation.paths ?? []))),
-      ...ofKind(overlay, 'VirtualService').flatMap((vs) => routesOf(vs).flatMap((r) => (r.match ?? []).map((m) => m.uri?.exact).filter(Boolean) as string[])),
+      ...ofKind(overlay, 'AuthorizationPolicy').flatMap((p) =>
+        ((p.spec.rules ?? []) as Rule[]).flatMap((r) => (r.to ?? []).flatMap((t) => t.operation.paths ?? [])),
+      ),
+      ...ofKind(overlay, 'VirtualService').flatMap((vs) =>
+        routesOf(vs).flatMap((r) => (r.match ?? []).map((m) => m.uri?.exact).filter(Boolean) as string[]),
+      ),
     ].filter((p) => p.startsWith('/pastemesh.'));
     expect(named_.length).toBeGreaterThan(40);
     for (const p of named_) expect([p, rpcPaths.has(p)]).toEqual([p, true]);
@@ -144,7 +201,10 @@ describe.each(OVERLAYS)('mesh policy in %s', (overlay: Overlay) => {
       for (const r of routesOf(vs)) {
         expect([vs.metadata.name, r.name, typeof r.timeout]).toEqual([vs.metadata.name, r.name, 'string']);
         if (vs.metadata.name !== 'gateway') expect(durationMs(r.timeout!)).toBeLessThan(edge);
-        if (r.retries?.perTryTimeout) expect(durationMs(r.retries.perTryTimeout) * (r.retries.attempts + 1)).toBeLessThanOrEqual(durationMs(r.timeout!) * 1.5);
+        if (r.retries?.perTryTimeout)
+          expect(durationMs(r.retries.perTryTimeout) * (r.retries.attempts + 1)).toBeLessThanOrEqual(
+            durationMs(r.timeout!) * 1.5,
+          );
       }
     }
   });
@@ -153,7 +213,8 @@ describe.each(OVERLAYS)('mesh policy in %s', (overlay: Overlay) => {
     for (const vs of ofKind(overlay, 'VirtualService')) {
       for (const r of routesOf(vs)) {
         expect([vs.metadata.name, r.name, typeof r.retries?.attempts]).toEqual([vs.metadata.name, r.name, 'number']);
-        for (const on of (r.retries!.retryOn ?? '').split(',').filter(Boolean)) expect([vs.metadata.name, r.name, on, SAFE_RETRY_ON.has(on)]).toEqual([vs.metadata.name, r.name, on, true]);
+        for (const on of (r.retries!.retryOn ?? '').split(',').filter(Boolean))
+          expect([vs.metadata.name, r.name, on, SAFE_RETRY_ON.has(on)]).toEqual([vs.metadata.name, r.name, on, true]);
       }
     }
   });
@@ -164,7 +225,8 @@ describe.each(OVERLAYS)('mesh policy in %s', (overlay: Overlay) => {
       for (const r of routesFor(vs, rpc.path)) {
         const retried = r.retries!.attempts > 0;
         // RevealPaste may be retried when it provably never ran (below); any other write never.
-        if (!READ_RPC.test(rpc.method) && rpc.method !== 'RevealPaste') expect([rpc.path, r.name, retried]).toEqual([rpc.path, r.name, false]);
+        if (!READ_RPC.test(rpc.method) && rpc.method !== 'RevealPaste')
+          expect([rpc.path, r.name, retried]).toEqual([rpc.path, r.name, false]);
         if (rpc.method === 'RevealPaste' && retried) {
           for (const on of r.retries!.retryOn!.split(',')) expect(NEVER_SERVED_RETRY_ON.has(on)).toBe(true);
         }
@@ -197,7 +259,9 @@ describe.each(OVERLAYS)('mesh policy in %s', (overlay: Overlay) => {
     const gw = named(overlay, 'Gateway', 'pastemesh-ingress');
     const https = gw.spec.servers.find((s: { port: { protocol: string } }) => s.port.protocol === 'HTTPS');
     expect(https.tls).toMatchObject({ mode: 'SIMPLE', credentialName: 'pastemesh-tls' });
-    expect(gw.spec.servers.find((s: { port: { protocol: string } }) => s.port.protocol === 'HTTP').tls).toEqual({ httpsRedirect: true });
+    expect(gw.spec.servers.find((s: { port: { protocol: string } }) => s.port.protocol === 'HTTP').tls).toEqual({
+      httpsRedirect: true,
+    });
     const vs = named(overlay, 'VirtualService', 'gateway');
     expect(vs.spec.gateways).toEqual(['pastemesh-ingress', 'mesh']);
     expect(vs.spec.hosts[0]).toBe(https.hosts[0]);
@@ -208,13 +272,22 @@ describe.each(OVERLAYS)('mesh policy in %s', (overlay: Overlay) => {
     expect(ra).toHaveLength(1);
     expect(ra[0]!.spec.selector.matchLabels).toEqual({ istio: 'pastemesh-ingressgateway' });
     expect(ra[0]!.spec.jwtRules).toEqual([
-      expect.objectContaining({ issuer: 'pastemesh-auth', audiences: ['pastemesh'], jwksUri: 'http://auth-svc.pastemesh.svc.cluster.local:9001/.well-known/jwks.json' }),
+      expect.objectContaining({
+        issuer: 'pastemesh-auth',
+        audiences: ['pastemesh'],
+        jwksUri: 'http://auth-svc.pastemesh.svc.cluster.local:9001/.well-known/jwks.json',
+      }),
     ]);
     const deny = named(overlay, 'AuthorizationPolicy', 'edge-require-valid-token').spec;
     expect(deny.action).toBe('DENY');
     expect(deny.rules[0].from[0].source.notRequestPrincipals).toEqual(['pastemesh-auth/*']);
-    expect(deny.rules[0].when[0]).toEqual({ key: 'request.headers[authorization]', values: ['*'], notValues: ['Bearer pm_*', 'bearer pm_*'] });
-    const lua = named(overlay, 'EnvoyFilter', 'edge-jwt-header').spec.configPatches[0].patch.value.typed_config.default_source_code.inline_string as string;
+    expect(deny.rules[0].when[0]).toEqual({
+      key: 'request.headers[authorization]',
+      values: ['*'],
+      notValues: ['Bearer pm_*', 'bearer pm_*'],
+    });
+    const lua = named(overlay, 'EnvoyFilter', 'edge-jwt-header').spec.configPatches[0].patch.value.typed_config
+      .default_source_code.inline_string as string;
     expect(lua).toContain('headers:remove("x-pastemesh-edge-jwt")');
     expect(ra[0]!.spec.jwtRules[0].fromHeaders).toEqual([{ name: 'x-pastemesh-edge-jwt' }]);
   });
@@ -227,7 +300,11 @@ describe.each(OVERLAYS)('mesh policy in %s', (overlay: Overlay) => {
 
 describe('canary and chaos', () => {
   const weights = (overlay: Overlay) =>
-    ofKind(overlay, 'VirtualService').flatMap((vs) => routesOf(vs).filter((r) => r.route.length === 2).map((r) => [vs.metadata.name, r.name, r.route.map((d) => `${d.destination.subset}:${d.weight}`).join(' ')]));
+    ofKind(overlay, 'VirtualService').flatMap((vs) =>
+      routesOf(vs)
+        .filter((r) => r.route.length === 2)
+        .map((r) => [vs.metadata.name, r.name, r.route.map((d) => `${d.destination.subset}:${d.weight}`).join(' ')]),
+    );
 
   it('sends all traffic to v1 in prod and 90/10 to v1/v2 during a prod canary', () => {
     expect(new Set(weights('prod').map((w) => w[2]))).toEqual(new Set(['v1:100 v2:0']));
@@ -247,10 +324,18 @@ describe('canary and chaos', () => {
   });
 
   it('injects delay and abort faults on analytics-svc only in the chaos drill overlay, never in prod', () => {
-    const faults = (overlay: Overlay) => ofKind(overlay, 'VirtualService').flatMap((vs) => routesOf(vs).filter((r) => r.fault).map(() => vs.metadata.name));
+    const faults = (overlay: Overlay) =>
+      ofKind(overlay, 'VirtualService').flatMap((vs) =>
+        routesOf(vs)
+          .filter((r) => r.fault)
+          .map(() => vs.metadata.name),
+      );
     const drill = routesOf(named('dev-chaos', 'VirtualService', 'analytics-svc'));
     expect(drill.every((r) => r.fault)).toBe(true);
-    expect(drill[0]!.fault).toEqual({ delay: { fixedDelay: '2.5s', percentage: { value: 20 } }, abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 10 } } });
+    expect(drill[0]!.fault).toEqual({
+      delay: { fixedDelay: '2.5s', percentage: { value: 20 } },
+      abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 10 } },
+    });
     expect(new Set(faults('dev-chaos'))).toEqual(new Set(['analytics-svc']));
     for (const overlay of [...PROD_OVERLAYS, 'dev'] as Overlay[]) expect(faults(overlay)).toEqual([]);
   });

@@ -25,7 +25,21 @@ const ISTIO_STANDARD = [
 /** Not exported by code: Prometheus's own `up`, and kube-state-metrics' view of pods that are not Ready. */
 const PLATFORM = ['up', 'kube_deployment_status_replicas_unavailable'];
 
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 /** Metric names a PromQL expression (or Grafana variable query) reads. */
 function metricNames(expr: string): string[] {
@@ -51,7 +65,8 @@ function dashboardExprs(): { where: string; expr: string }[] {
   for (const file of fs.readdirSync(DASHBOARDS).filter((f) => f.endsWith('.json'))) {
     const d = JSON.parse(fs.readFileSync(path.join(DASHBOARDS, file), 'utf8'));
     for (const p of d.panels) for (const t of p.targets ?? []) out.push({ where: `${file}: ${p.title}`, expr: t.expr });
-    for (const v of d.templating.list) if (v.type === 'query') out.push({ where: `${file}: $${v.name}`, expr: v.query.query ?? v.query });
+    for (const v of d.templating.list)
+      if (v.type === 'query') out.push({ where: `${file}: $${v.name}`, expr: v.query.query ?? v.query });
   }
   return out;
 }
@@ -89,28 +104,44 @@ async function defaultMetricNames(): Promise<string[]> {
 
 /** Whether `name` (or the histogram it is a series of) is exported by the code, prom-client, Istio or the platform. */
 function makeIsKnown(source: string, defaults: string[]) {
-  const exported = (n: string) => new RegExp(`['"\`]${n}['"\`]`).test(source) || defaults.includes(n) || ISTIO_STANDARD.includes(n) || PLATFORM.includes(n);
+  const exported = (n: string) =>
+    new RegExp(`['"\`]${n}['"\`]`).test(source) ||
+    defaults.includes(n) ||
+    ISTIO_STANDARD.includes(n) ||
+    PLATFORM.includes(n);
   return (name: string) => exported(name) || exported(name.replace(/_(bucket|sum|count)$/, ''));
 }
 
 describe('metric names in dashboards and alerts', () => {
   it('reads metric names out of PromQL, skipping functions, labels, variables and numbers', () => {
     expect(
-      metricNames('histogram_quantile(0.99, sum by (service, le) (rate(grpc_server_handling_seconds_bucket{service=~"$service", x="a_b"}[$__rate_interval]))) * 1e9 > on (pod) up'),
+      metricNames(
+        'histogram_quantile(0.99, sum by (service, le) (rate(grpc_server_handling_seconds_bucket{service=~"$service", x="a_b"}[$__rate_interval]))) * 1e9 > on (pod) up',
+      ),
     ).toEqual(['grpc_server_handling_seconds_bucket', 'up']);
-    expect(metricNames('label_values(istio_requests_total{a="b"}, destination_workload)')).toEqual(['istio_requests_total']);
+    expect(metricNames('label_values(istio_requests_total{a="b"}, destination_workload)')).toEqual([
+      'istio_requests_total',
+    ]);
   });
 
   it('names only metrics that the code exports (or prom-client defaults, Istio standard metrics, up)', async () => {
     const isKnown = makeIsKnown(sourceText(), await defaultMetricNames());
     const used = [...dashboardExprs(), ...alertRules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr }))];
     expect(used.length).toBeGreaterThan(40);
-    const unknown = used.flatMap(({ where, expr }) => metricNames(expr).filter((n) => !isKnown(n)).map((n) => `${where}: ${n}`));
+    const unknown = used.flatMap(({ where, expr }) =>
+      metricNames(expr)
+        .filter((n) => !isKnown(n))
+        .map((n) => `${where}: ${n}`),
+    );
     expect(unknown).toEqual([]);
   });
 
   it('covers the RED metrics of the mesh and of the services, and the breaker, producer, sweeper, rate-limit and GraphQL metrics', () => {
-    const all = new Set([...dashboardExprs(), ...alertRules.map((r) => ({ where: '', expr: r.expr }))].flatMap(({ expr }) => metricNames(expr)));
+    const all = new Set(
+      [...dashboardExprs(), ...alertRules.map((r) => ({ where: '', expr: r.expr }))].flatMap(({ expr }) =>
+        metricNames(expr),
+      ),
+    );
     for (const name of [
       'istio_requests_total',
       'istio_request_duration_milliseconds_bucket',
@@ -139,7 +170,12 @@ describe('the Grafana dashboards', () => {
       const d = JSON.parse(fs.readFileSync(path.join(DASHBOARDS, f), 'utf8'));
       expect(d.templating.list[0]).toMatchObject({ name: 'datasource', type: 'datasource', query: 'prometheus' });
       for (const p of d.panels) {
-        expect(p.gridPos).toEqual({ x: expect.any(Number), y: expect.any(Number), w: expect.any(Number), h: expect.any(Number) });
+        expect(p.gridPos).toEqual({
+          x: expect.any(Number),
+          y: expect.any(Number),
+          w: expect.any(Number),
+          h: expect.any(Number),
+        });
         if (p.type !== 'row') expect(p.targets.length).toBeGreaterThan(0);
       }
     }
@@ -149,7 +185,13 @@ describe('the Grafana dashboards', () => {
 describe('the alert rules', () => {
   it('alert on error rate, latency, an open breaker, dropped analytics events and a service not ready', () => {
     expect(alertRules.map((r) => r.alert)).toEqual(
-      expect.arrayContaining(['PastemeshHighErrorRate', 'PastemeshHighLatency', 'PastemeshBreakerOpen', 'PastemeshAnalyticsEventsDropped', 'PastemeshServiceNotReady']),
+      expect.arrayContaining([
+        'PastemeshHighErrorRate',
+        'PastemeshHighLatency',
+        'PastemeshBreakerOpen',
+        'PastemeshAnalyticsEventsDropped',
+        'PastemeshServiceNotReady',
+      ]),
     );
   });
 
@@ -157,7 +199,9 @@ describe('the alert rules', () => {
     for (const g of alertFile.groups) {
       expect(g.name).toMatch(/^pastemesh\./);
       for (const r of g.rules) {
-        expect(r).toEqual(expect.objectContaining({ alert: expect.stringMatching(/^Pastemesh[A-Z]\w+$/), expr: expect.any(String) }));
+        expect(r).toEqual(
+          expect.objectContaining({ alert: expect.stringMatching(/^Pastemesh[A-Z]\w+$/), expr: expect.any(String) }),
+        );
         expect(['page', 'ticket']).toContain(r.labels?.severity);
         expect(r.annotations?.summary).toEqual(expect.any(String));
         if (r.for) expect(r.for).toMatch(/^\d+[smh]$/);

@@ -23,7 +23,11 @@ const RUNTIME_FILES = { gateway: ['src/schema', 'web/dist'] };
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /** 'a/b/c' → 'a', '@s/a/b' → '@s/a'. */
-const packageName = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageName = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** Bundle @pastemesh/* (workspace TypeScript), leave every other bare import to node_modules. */
 const externalPackages = {
@@ -55,9 +59,13 @@ function sourceRelativeImportMeta(outdir) {
     setup(b) {
       b.onLoad({ filter: /\.ts$/ }, async (args) => {
         const text = await fs.promises.readFile(args.path, 'utf8');
-        if (!text.includes('import.meta.url') || args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        if (!text.includes('import.meta.url') || args.path.includes(`${path.sep}node_modules${path.sep}`))
+          return undefined;
         const rel = path.relative(outdir, args.path).split(path.sep).join('/');
-        return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'ts' };
+        return {
+          contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
+          loader: 'ts',
+        };
       });
     },
   };
@@ -95,9 +103,19 @@ async function buildService(service) {
   }
   const own = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
   const dependencies = Object.fromEntries([...external].sort().map((name) => [name, installedVersion(name, dir)]));
-  const manifest = { name: `${own.name}-dist`, version: own.version, private: true, type: 'module', main: 'main.js', dependencies };
+  const manifest = {
+    name: `${own.name}-dist`,
+    version: own.version,
+    private: true,
+    type: 'module',
+    main: 'main.js',
+    dependencies,
+  };
   // The source map first: a process that finds the new main.js also finds its map.
-  for (const file of [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')))) writeAtomically(file.path, file.contents);
+  for (const file of [...result.outputFiles].sort(
+    (a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')),
+  ))
+    writeAtomically(file.path, file.contents);
   writeAtomically(path.join(outdir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const bytes = fs.statSync(path.join(outdir, 'main.js')).size;
   console.log(`${service}: dist/main.js ${(bytes / 1024).toFixed(0)} KiB, ${external.size} external packages`);
@@ -113,7 +131,11 @@ function layOutImage(service, manifest, image) {
     if (!fs.existsSync(from)) throw new Error(`${service}/${rel} is missing (the image needs it at run time)`);
     fs.cpSync(from, path.join(image, service, rel), { recursive: true });
   }
-  const imageManifest = { ...manifest, name: `${manifest.name.replace(/-dist$/, '')}-image`, main: `${service}/dist/main.js` };
+  const imageManifest = {
+    ...manifest,
+    name: `${manifest.name.replace(/-dist$/, '')}-image`,
+    main: `${service}/dist/main.js`,
+  };
   fs.writeFileSync(path.join(image, 'package.json'), `${JSON.stringify(imageManifest, null, 2)}\n`);
   console.log(`${service}: image layout in ${image} (node . runs ${imageManifest.main})`);
 }
@@ -122,7 +144,8 @@ const args = process.argv.slice(2);
 const imageAt = args.indexOf('--image');
 const image = imageAt === -1 ? undefined : args.splice(imageAt, 2)[1];
 if (imageAt !== -1 && !image) throw new Error('--image needs a folder');
-for (const s of args) if (!SERVICES.includes(s)) throw new Error(`unknown service ${s} (one of ${SERVICES.join(', ')})`);
+for (const s of args)
+  if (!SERVICES.includes(s)) throw new Error(`unknown service ${s} (one of ${SERVICES.join(', ')})`);
 if (image && args.length !== 1) throw new Error('--image lays out one service: name exactly one');
 for (const service of args.length > 0 ? args : SERVICES) {
   const manifest = await buildService(service);

@@ -21,10 +21,26 @@ async function check(service) {
   fs.mkdirSync(data);
   let output = '';
   try {
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-service.mjs'), '--image', app, service], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build-service.mjs'), '--image', app, service], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'));
-    const env = { PATH: process.env.PATH, NODE_ENV: 'production', DATA_DIR: data, HOST: '127.0.0.1', LOG_LEVEL: 'info', HTTP_PORT: '0', GRPC_PORT: '0', CONNECT_PORT: '0', ADMIN_PORT: '0' };
-    const child = spawn(process.execPath, ['--enable-source-maps', '.'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      DATA_DIR: data,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      CONNECT_PORT: '0',
+      ADMIN_PORT: '0',
+    };
+    const child = spawn(process.execPath, ['--enable-source-maps', '.'], {
+      cwd: app,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
     child.stderr.on('data', (d) => (output += d));
     const ports = await new Promise((resolve, reject) => {

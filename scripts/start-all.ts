@@ -9,7 +9,9 @@ const stack = await startStack({ env: process.env, ports: 'default' }).catch((er
   logger.fatal({ err }, 'start-up failed');
   process.exit(1);
 });
-const storage = process.env['MYSQL_URL'] ? `MySQL (${new URL(process.env['MYSQL_URL']).host})` : `SQLite files in ${path.resolve(process.env['DATA_DIR'] || 'data')}`;
+const storage = process.env['MYSQL_URL']
+  ? `MySQL (${new URL(process.env['MYSQL_URL']).host})`
+  : `SQLite files in ${path.resolve(process.env['DATA_DIR'] || 'data')}`;
 const cache = process.env['REDIS_URL'] ? 'Redis' : 'in-process caches';
 // One environment feeds all four services, so only the gateway's HTTP_PORT can be chosen from it (see stack.ts).
 const ignored = ['GRPC_PORT', 'CONNECT_PORT', 'ADMIN_PORT'].filter((name) => process.env[name]);
@@ -20,7 +22,11 @@ process.stdout.write(
     `  Pastemesh is running: ${localUrl}  (storage: ${storage}; cache: ${cache})`,
     ...(stack.publicUrl === localUrl ? [] : [`  Paste links use PUBLIC_URL: ${stack.publicUrl}`]),
     `  GraphQL: ${stack.gatewayUrl}/graphql   gRPC: auth ${stack.grpc.auth}, paste ${stack.grpc.paste}, analytics ${stack.grpc.analytics}`,
-    ...(ignored.length ? [`  Ignored ${ignored.join(', ')}: npm start gives each service its default ports (only the gateway's HTTP_PORT can be set).`] : []),
+    ...(ignored.length
+      ? [
+          `  Ignored ${ignored.join(', ')}: npm start gives each service its default ports (only the gateway's HTTP_PORT can be set).`,
+        ]
+      : []),
     '  Ctrl-C stops all four services.',
     '',
   ].join('\n') + '\n',

@@ -17,7 +17,10 @@ describe('graceful shutdown', () => {
     });
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     const ports = JSON.parse(line.toString()) as { grpc: number };
-    const { client, close } = createServiceClient(AnalyticsService, { address: `127.0.0.1:${ports.grpc}`, defaultTimeoutMs: 5_000 });
+    const { client, close } = createServiceClient(AnalyticsService, {
+      address: `127.0.0.1:${ports.grpc}`,
+      defaultTimeoutMs: 5_000,
+    });
     try {
       // A stream of calls, each taking about a second; SIGTERM lands while all 40 are in flight.
       const started = Array.from({ length: 40 }, (_, i) => client.getPasteStats({ pasteId: `slow${1_000 + i}` }));
@@ -26,7 +29,9 @@ describe('graceful shutdown', () => {
       await client.getPasteStats({ pasteId: 'behind-them' });
       child.kill('SIGTERM');
       const results = await Promise.allSettled(started);
-      const failures = results.filter((r) => r.status === 'rejected').map((r) => ConnectError.from((r as PromiseRejectedResult).reason).message);
+      const failures = results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => ConnectError.from((r as PromiseRejectedResult).reason).message);
       expect(failures).toEqual([]);
       expect(results).toHaveLength(40);
       const [code] = (await once(child, 'exit')) as [number];

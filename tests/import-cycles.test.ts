@@ -19,7 +19,9 @@ function importGraph(dir: string): Map<string, string[]> {
         if (entry.name !== 'node_modules' && entry.name !== 'dist') walk(full);
       } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) {
         const source = fs.readFileSync(full, 'utf8');
-        const targets = [...source.matchAll(IMPORT)].map((m) => path.resolve(path.dirname(full), m[1]!.replace(/\.js$/, '.ts')));
+        const targets = [...source.matchAll(IMPORT)].map((m) =>
+          path.resolve(path.dirname(full), m[1]!.replace(/\.js$/, '.ts')),
+        );
         graph.set(full, targets);
       }
     }

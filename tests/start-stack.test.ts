@@ -21,9 +21,13 @@ const OFF_DEFAULT_PORTS = {
 };
 
 async function createPasteUrl(gatewayUrl: string): Promise<string> {
-  const data = await gqlOk(gatewayUrl, `mutation($input: CreatePasteInput!) { createPaste(input: $input) { paste { id url } } }`, {
-    input: { content: 'where do my links point?', expiry: 'ONE_DAY' },
-  });
+  const data = await gqlOk(
+    gatewayUrl,
+    `mutation($input: CreatePasteInput!) { createPaste(input: $input) { paste { id url } } }`,
+    {
+      input: { content: 'where do my links point?', expiry: 'ONE_DAY' },
+    },
+  );
   const paste = data['createPaste'].paste as { id: string; url: string };
   expect(paste.url).toMatch(new RegExp(`/p/${paste.id}`));
   return paste.url;
@@ -37,7 +41,11 @@ describe('startStack as npm start calls it (ports: default)', () => {
     [httpPort] = (await freePortsBelowEphemeral(1, { from: 24_000, size: 1_000 })) as [number];
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pastemesh-start-'));
     const env = { HOST: '127.0.0.1', HTTP_PORT: String(httpPort), DATA_DIR: dataDir, LOG_LEVEL: 'error' };
-    stack = await startStack({ env, ports: 'default', serviceEnv: { ...OFF_DEFAULT_PORTS, gateway: { ...OFF_DEFAULT_PORTS.gateway, DOWNSTREAM_TIMEOUT_MS } } });
+    stack = await startStack({
+      env,
+      ports: 'default',
+      serviceEnv: { ...OFF_DEFAULT_PORTS, gateway: { ...OFF_DEFAULT_PORTS.gateway, DOWNSTREAM_TIMEOUT_MS } },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -60,7 +68,12 @@ describe('startStack as npm start calls it (ports: default)', () => {
 describe('startStack with HOST=0.0.0.0 on random ports', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ mode: 'embedded', ports: 'random', env: { HOST: '0.0.0.0', LOG_LEVEL: 'error' }, serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } } });
+    stack = await startStack({
+      mode: 'embedded',
+      ports: 'random',
+      env: { HOST: '0.0.0.0', LOG_LEVEL: 'error' },
+      serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } },
+    });
   });
   afterAll(async () => stack?.stop());
 

@@ -18,15 +18,31 @@ export interface AnalyticsMetrics {
 /** Registers (once per registry) and returns analytics-svc's metrics. */
 export function createAnalyticsMetrics({ registry }: Metrics): AnalyticsMetrics {
   return {
-    received: counterOnce(registry, { name: 'analytics_events_received_total', help: 'Events received in Record* calls, by kind (view, paste)', labelNames: ['kind'] }),
-    deduplicated: counterOnce(registry, { name: 'analytics_events_deduplicated_total', help: 'Events ignored because their event id was seen before', labelNames: ['kind'] }),
-    tooOld: counterOnce(registry, { name: 'analytics_events_too_old_total', help: 'Events refused for being older than RETENTION_DAYS', labelNames: ['kind'] }),
+    received: counterOnce(registry, {
+      name: 'analytics_events_received_total',
+      help: 'Events received in Record* calls, by kind (view, paste)',
+      labelNames: ['kind'],
+    }),
+    deduplicated: counterOnce(registry, {
+      name: 'analytics_events_deduplicated_total',
+      help: 'Events ignored because their event id was seen before',
+      labelNames: ['kind'],
+    }),
+    tooOld: counterOnce(registry, {
+      name: 'analytics_events_too_old_total',
+      help: 'Events refused for being older than RETENTION_DAYS',
+      labelNames: ['kind'],
+    }),
     ingestLag: histogramOnce(registry, {
       name: 'analytics_ingest_lag_seconds',
       help: 'Time from an event to its ingestion (includes producer batching and any outage buffering)',
       labelNames: ['kind'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400],
     }),
-    pruned: counterOnce(registry, { name: 'analytics_pruned_rows_total', help: 'Raw rows deleted by retention pruning', labelNames: ['table'] }),
+    pruned: counterOnce(registry, {
+      name: 'analytics_pruned_rows_total',
+      help: 'Raw rows deleted by retention pruning',
+      labelNames: ['table'],
+    }),
   };
 }

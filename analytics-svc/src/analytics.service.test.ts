@@ -6,14 +6,23 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { PasteEventKind, TopWindow, type ViewEventSchema } from '@pastemesh/gen/analytics';
 import { Visibility } from '@pastemesh/gen/paste';
 import { errorDetail, withBearer } from '@pastemesh/kit/rpc';
-import { STORAGE_MODES, createTestIssuer, createTestStorage, type TestIssuer, type TestStorage } from '@pastemesh/kit/testing';
+import {
+  STORAGE_MODES,
+  createTestIssuer,
+  createTestStorage,
+  type TestIssuer,
+  type TestStorage,
+} from '@pastemesh/kit/testing';
 import { startTestAnalytics, type TestAnalytics } from './testing/analytics-test-app.js';
 
 const DAY = 86_400_000;
 // A fixed clock at noon UTC, so day boundaries are deterministic.
 const NOON = Date.UTC(2026, 10, 20, 12, 0, 0);
 
-function view(pasteId: string, init: { viewerKey?: string; bot?: boolean; at?: number } = {}): MessageInitShape<typeof ViewEventSchema> {
+function view(
+  pasteId: string,
+  init: { viewerKey?: string; bot?: boolean; at?: number } = {},
+): MessageInitShape<typeof ViewEventSchema> {
   const { at = NOON, viewerKey = randomUUID().slice(0, 22), bot = false } = init;
   return { eventId: randomUUID(), pasteId, time: timestampFromMs(at), viewerKey, bot };
 }
@@ -38,7 +47,17 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
 
   async function createPaste(pasteId: string, visibility: Visibility, language = 'python', at = NOON - DAY * 10) {
     await svc.client.recordPasteEvents({
-      events: [{ eventId: randomUUID(), pasteId, kind: PasteEventKind.CREATED, time: timestampFromMs(at), language, visibility, sizeBytes: 100n }],
+      events: [
+        {
+          eventId: randomUUID(),
+          pasteId,
+          kind: PasteEventKind.CREATED,
+          time: timestampFromMs(at),
+          language,
+          visibility,
+          sizeBytes: 100n,
+        },
+      ],
     });
   }
 
@@ -62,7 +81,10 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     const p = randomUUID();
     const merged = { ...view(p, { viewerKey: 'alice', at: NOON + 5_000 }), count: 250 };
     const bots = { ...view(p, { viewerKey: 'crawler', bot: true }), count: 7 };
-    expect(await svc.client.recordViews({ events: [merged, view(p, { viewerKey: 'bob' }), bots] })).toMatchObject({ accepted: 3, duplicates: 0 });
+    expect(await svc.client.recordViews({ events: [merged, view(p, { viewerKey: 'bob' }), bots] })).toMatchObject({
+      accepted: 3,
+      duplicates: 0,
+    });
     // A redelivery of the merged event adds nothing.
     expect(await svc.client.recordViews({ events: [merged] })).toMatchObject({ accepted: 0, duplicates: 1 });
     const stats = (await svc.client.getPasteStats({ pasteId: p })).stats!;
@@ -74,7 +96,9 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
 
   it('records bot views without counting them as views or viewers', async () => {
     const p = randomUUID();
-    await svc.client.recordViews({ events: [view(p), view(p), view(p), view(p, { bot: true }), view(p, { bot: true })] });
+    await svc.client.recordViews({
+      events: [view(p), view(p), view(p), view(p, { bot: true }), view(p, { bot: true })],
+    });
     const stats = (await svc.client.getPasteStats({ pasteId: p })).stats!;
     expect(stats.totalViews).toBe(3n);
     expect(stats.uniqueViewers).toBe(3n);
@@ -122,20 +146,28 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     const p = randomUUID();
     await svc.client.recordViews({ events: [view(p), view(p, { viewerKey: 'other' })] });
     const full = (await svc.client.batchGetPasteStats({ pasteIds: [p] })).stats[0]!;
-    const totals = (await svc.client.batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['total_views', 'unique_viewers'] } })).stats[0]!;
+    const totals = (
+      await svc.client.batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['total_views', 'unique_viewers'] } })
+    ).stats[0]!;
     expect([totals.pasteId, totals.totalViews, totals.uniqueViewers]).toEqual([p, full.totalViews, full.uniqueViewers]);
     expect(full.totalViews).toBe(2n);
     expect([totals.viewsPerDay, totals.lastViewTime]).toEqual([[], undefined]);
-    const days = (await svc.client.batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['views_per_day'] } })).stats[0]!;
+    const days = (await svc.client.batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['views_per_day'] } }))
+      .stats[0]!;
     expect([days.viewsPerDay, days.totalViews]).toEqual([full.viewsPerDay, 0n]);
-    const bad = await svc.client.batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['content'] } }).catch((e: unknown) => ConnectError.from(e));
+    const bad = await svc.client
+      .batchGetPasteStats({ pasteIds: [p], readMask: { paths: ['content'] } })
+      .catch((e: unknown) => ConnectError.from(e));
     expect((bad as ConnectError).code).toBe(Code.InvalidArgument);
     expect(errorDetail(bad)?.field).toBe('read_mask');
     expect((bad as ConnectError).rawMessage).toContain('unknown field "content"');
   });
 
   it('ranks only public pastes that are not deleted, by window', async () => {
-    const [pub1, pub2, unlisted, priv, deleted, unknown, madePrivate] = Array.from({ length: 7 }, () => `top-${randomUUID()}`);
+    const [pub1, pub2, unlisted, priv, deleted, unknown, madePrivate] = Array.from(
+      { length: 7 },
+      () => `top-${randomUUID()}`,
+    );
     await createPaste(pub1!, Visibility.PUBLIC);
     await createPaste(pub2!, Visibility.PUBLIC);
     await createPaste(unlisted!, Visibility.UNLISTED);
@@ -145,9 +177,27 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     await svc.client.recordPasteEvents({
       events: [
         // Lifecycle changes, one of them stale (older than the update before it): the latest by time wins.
-        { eventId: randomUUID(), pasteId: deleted, kind: PasteEventKind.DELETED, time: timestampFromMs(NOON - 1000), visibility: Visibility.PUBLIC },
-        { eventId: randomUUID(), pasteId: madePrivate, kind: PasteEventKind.UPDATED, time: timestampFromMs(NOON - 2000), visibility: Visibility.PRIVATE },
-        { eventId: randomUUID(), pasteId: madePrivate, kind: PasteEventKind.UPDATED, time: timestampFromMs(NOON - DAY * 5), visibility: Visibility.PUBLIC },
+        {
+          eventId: randomUUID(),
+          pasteId: deleted,
+          kind: PasteEventKind.DELETED,
+          time: timestampFromMs(NOON - 1000),
+          visibility: Visibility.PUBLIC,
+        },
+        {
+          eventId: randomUUID(),
+          pasteId: madePrivate,
+          kind: PasteEventKind.UPDATED,
+          time: timestampFromMs(NOON - 2000),
+          visibility: Visibility.PRIVATE,
+        },
+        {
+          eventId: randomUUID(),
+          pasteId: madePrivate,
+          kind: PasteEventKind.UPDATED,
+          time: timestampFromMs(NOON - DAY * 5),
+          visibility: Visibility.PUBLIC,
+        },
       ],
     });
     const many = (p: string, n: number, at = NOON) => Array.from({ length: n }, () => view(p, { at }));
@@ -164,7 +214,9 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
       ],
     });
     const top = async (window: TopWindow, limit = 100) =>
-      (await svc.client.topPastes({ window, limit })).pastes.filter((t) => t.pasteId.startsWith('top-')).map((t) => [t.pasteId, t.views]);
+      (await svc.client.topPastes({ window, limit })).pastes
+        .filter((t) => t.pasteId.startsWith('top-'))
+        .map((t) => [t.pasteId, t.views]);
     expect(await top(TopWindow.DAY)).toEqual([
       [pub1, 50n],
       [pub2, 30n],
@@ -182,17 +234,31 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     await createPaste(randomUUID(), Visibility.PUBLIC, '', NOON - 3000);
     const anonymous = await svc.client.usageSummary({ days: 7 }).catch((e: unknown) => ConnectError.from(e));
     expect((anonymous as ConnectError).code).toBe(Code.Unauthenticated);
-    const user = await svc.client.usageSummary({ days: 7 }, withBearer(await issuer.sign(randomUUID()))).catch((e: unknown) => ConnectError.from(e));
+    const user = await svc.client
+      .usageSummary({ days: 7 }, withBearer(await issuer.sign(randomUUID())))
+      .catch((e: unknown) => ConnectError.from(e));
     expect((user as ConnectError).code).toBe(Code.PermissionDenied);
     expect(errorDetail(user)?.reason).toBe('ADMIN_REQUIRED');
 
     const admin = withBearer(await issuer.sign(randomUUID(), ['user', 'admin']));
     const botsSoFar = (await svc.client.usageSummary({ days: 7 }, admin)).days.reduce((n, d) => n + d.botViews, 0n);
     const p = randomUUID();
-    await svc.client.recordViews({ events: [view(p), view(p, { bot: true }), { ...view(p, { bot: true }), count: 3 }] });
+    await svc.client.recordViews({
+      events: [view(p), view(p, { bot: true }), { ...view(p, { bot: true }), count: 3 }],
+    });
     const report = await svc.client.usageSummary({ days: 7 }, admin);
-    expect(report.days.map((d) => d.day)).toEqual(['2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20']);
-    const today = report.breakdown.filter((b) => b.day === '2026-11-20').map((b) => [b.dimension, b.value, b.pastesCreated]);
+    expect(report.days.map((d) => d.day)).toEqual([
+      '2026-11-14',
+      '2026-11-15',
+      '2026-11-16',
+      '2026-11-17',
+      '2026-11-18',
+      '2026-11-19',
+      '2026-11-20',
+    ]);
+    const today = report.breakdown
+      .filter((b) => b.day === '2026-11-20')
+      .map((b) => [b.dimension, b.value, b.pastesCreated]);
     expect(today).toEqual([
       ['language', 'auto', 1n],
       ['language', 'rust', 2n],
@@ -207,13 +273,19 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
   });
 
   it('refuses a malformed batch with InvalidArgument naming the field and the limit', async () => {
-    const long = await svc.client.recordViews({ events: [view('p', { viewerKey: 'k'.repeat(65) })] }).catch((e: unknown) => ConnectError.from(e));
+    const long = await svc.client
+      .recordViews({ events: [view('p', { viewerKey: 'k'.repeat(65) })] })
+      .catch((e: unknown) => ConnectError.from(e));
     expect((long as ConnectError).code).toBe(Code.InvalidArgument);
     expect((long as ConnectError).rawMessage).toBe('events[0].viewer_key: at most 64 characters (got 65)');
     expect(errorDetail(long)?.field).toBe('events[0].viewer_key');
-    const many = await svc.client.recordViews({ events: Array.from({ length: 1001 }, () => view('p')) }).catch((e: unknown) => ConnectError.from(e));
+    const many = await svc.client
+      .recordViews({ events: Array.from({ length: 1001 }, () => view('p')) })
+      .catch((e: unknown) => ConnectError.from(e));
     expect((many as ConnectError).rawMessage).toBe('events: 1 to 1000 per call (got 1001)');
-    const count = await svc.client.recordViews({ events: [view('p'), { ...view('p'), count: 1_000_001 }] }).catch((e: unknown) => ConnectError.from(e));
+    const count = await svc.client
+      .recordViews({ events: [view('p'), { ...view('p'), count: 1_000_001 }] })
+      .catch((e: unknown) => ConnectError.from(e));
     expect((count as ConnectError).rawMessage).toBe('events[1].count: at most 1000000 (got 1000001)');
     expect(errorDetail(count)?.field).toBe('events[1].count');
     const limit = await svc.client.topPastes({ limit: 101 }).catch((e: unknown) => ConnectError.from(e));
@@ -243,7 +315,11 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
   async function deleteStatements(): Promise<number> {
     const metric = await svc.metrics.registry.getSingleMetric('db_query_duration_seconds')!.get();
     return metric.values
-      .filter((v) => (v as { metricName?: string }).metricName === 'db_query_duration_seconds_count' && v.labels['operation'] === 'delete')
+      .filter(
+        (v) =>
+          (v as { metricName?: string }).metricName === 'db_query_duration_seconds_count' &&
+          v.labels['operation'] === 'delete',
+      )
       .reduce((n, v) => n + v.value, 0);
   }
 });

@@ -10,8 +10,20 @@ import { dayOf, dayRange, retentionCutoffMs, toBigInt } from './days.js';
 import { checkLength, MAX_ID_LENGTH, toNewPasteEvents, toNewViewEvents } from './events/event.validation.js';
 import { ingestViewEvents } from './events/view-event.repository.js';
 import { ingestPasteEvents } from './events/paste-event.repository.js';
-import { findPasteDays, findPasteTotals, findTopPastes, findUsage, type PasteDayRow } from './stats/stats.repository.js';
-import { ALL_STATS_FIELDS, checkReadMask, toPasteStats, toUsageSummary, type StatsFields } from './stats/stats.mapper.js';
+import {
+  findPasteDays,
+  findPasteTotals,
+  findTopPastes,
+  findUsage,
+  type PasteDayRow,
+} from './stats/stats.repository.js';
+import {
+  ALL_STATS_FIELDS,
+  checkReadMask,
+  toPasteStats,
+  toUsageSummary,
+  type StatsFields,
+} from './stats/stats.mapper.js';
 
 /** What the handlers need. */
 export interface AnalyticsServiceDeps {
@@ -97,9 +109,13 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps): ServiceImpl<
     async batchGetPasteStats(req) {
       const ids = [...new Set(req.pasteIds)];
       if (ids.length > MAX_BATCH_STATS) {
-        throw invalidArgument('paste_ids', `paste_ids: at most ${MAX_BATCH_STATS} (got ${ids.length})`, MAX_BATCH_STATS);
+        throw invalidArgument(
+          'paste_ids',
+          `paste_ids: at most ${MAX_BATCH_STATS} (got ${ids.length})`,
+          MAX_BATCH_STATS,
+        );
       }
-      ids.forEach((id, i) => checkLength(`paste_ids[${i}]`, id, MAX_ID_LENGTH));
+      for (const [i, id] of ids.entries()) checkLength(`paste_ids[${i}]`, id, MAX_ID_LENGTH);
       return { stats: await stats(ids, checkReadMask(req.readMask?.paths ?? [])) };
     },
 
@@ -115,7 +131,12 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps): ServiceImpl<
 
     async usageSummary(req, ctx) {
       const caller = requireCaller(ctx);
-      if (!caller.isAdmin) throw appError(Code.PermissionDenied, Reason.ADMIN_REQUIRED, 'UsageSummary is for operators: it needs the admin role');
+      if (!caller.isAdmin)
+        throw appError(
+          Code.PermissionDenied,
+          Reason.ADMIN_REQUIRED,
+          'UsageSummary is for operators: it needs the admin role',
+        );
       const count = req.days === 0 ? 30 : req.days;
       if (count < 1 || count > 90) throw invalidArgument('days', `days: 1 to 90 (got ${req.days})`, 90);
       const days = dayRange(dayOf(deps.now()), count);

@@ -5,14 +5,27 @@ import { STORAGE_MODES, createTestStorage } from '@pastemesh/kit/testing';
 import { createApp } from './app.js';
 import { loadAnalyticsConfig } from './config.js';
 import { analyticsMigrations } from './migrations/index.js';
-import { expectSocketsClosedSince, expectStorageReleased, freePort, occupyPort, openSockets } from '@pastemesh/kit/testing';
+import {
+  expectSocketsClosedSince,
+  expectStorageReleased,
+  freePort,
+  occupyPort,
+  openSockets,
+} from '@pastemesh/kit/testing';
 
 describe.each(STORAGE_MODES)('analytics-svc start-up (%s)', (mode) => {
   it('closes every port and connection it opened when a later port is taken, so the next start can bind them', async () => {
     const storage = await createTestStorage(mode, 'analytics_start');
     const taken = await occupyPort();
     const config = (env: Record<string, string>) =>
-      loadAnalyticsConfig({ ...storage.env, HOST: '127.0.0.1', ADMIN_PORT: '0', LOG_LEVEL: 'silent', AUTH_SVC_URL: '127.0.0.1:9', ...env });
+      loadAnalyticsConfig({
+        ...storage.env,
+        HOST: '127.0.0.1',
+        ADMIN_PORT: '0',
+        LOG_LEVEL: 'silent',
+        AUTH_SVC_URL: '127.0.0.1:9',
+        ...env,
+      });
     const logger = createLogger('analytics-svc', 'silent');
     try {
       const grpcPort = await freePort();

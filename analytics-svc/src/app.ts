@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
 import { AuthService } from '@pastemesh/gen/auth';
-import { apiKeyVerifier, createAuthInterceptor, createAuthenticator, type AuthenticatorOptions, type Principal } from '@pastemesh/kit/auth';
+import {
+  apiKeyVerifier,
+  createAuthInterceptor,
+  createAuthenticator,
+  type AuthenticatorOptions,
+  type Principal,
+} from '@pastemesh/kit/auth';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
 import { createServiceClient, type ServiceClient } from '@pastemesh/kit/rpc';
 import { createServiceApp, createServiceHost, type BoundPorts, type ServiceApp } from '@pastemesh/kit/server';
@@ -77,7 +83,13 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
         services: [
           {
             service: AnalyticsService,
-            impl: createAnalyticsService({ db: db.db, dialect: db.dialect, metrics: analyticsMetrics, retentionDays: config.RETENTION_DAYS, now }),
+            impl: createAnalyticsService({
+              db: db.db,
+              dialect: db.dialect,
+              metrics: analyticsMetrics,
+              retentionDays: config.RETENTION_DAYS,
+              now,
+            }),
           },
         ],
         interceptors: [createAuthInterceptor(authenticator)],
@@ -92,14 +104,22 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
       // One pass at a time; a pass in progress ends early once stop begins, and finishes before the database closes.
       let pruning: Promise<PruneResult> | undefined;
       const pruneOnce = (): Promise<PruneResult> =>
-        (pruning ??= pruneExpired(db.db, db.dialect, retentionCutoffMs(now(), config.RETENTION_DAYS), config.PRUNE_BATCH_SIZE, () => parts.signal.aborted)
+        (pruning ??= pruneExpired(
+          db.db,
+          db.dialect,
+          retentionCutoffMs(now(), config.RETENTION_DAYS),
+          config.PRUNE_BATCH_SIZE,
+          () => parts.signal.aborted,
+        )
           .then((result) => {
-            for (const [table, rows] of Object.entries(result)) if (rows > 0) analyticsMetrics.pruned.inc({ table }, rows);
+            for (const [table, rows] of Object.entries(result))
+              if (rows > 0) analyticsMetrics.pruned.inc({ table }, rows);
             if (Object.values(result).some((n) => n > 0)) logger.info({ pruned: result }, 'retention pruning');
             return result;
           })
           .finally(() => (pruning = undefined)));
-      const pruneInBackground = () => void pruneOnce().catch((err: unknown) => logger.error({ err }, 'retention pruning failed'));
+      const pruneInBackground = () =>
+        void pruneOnce().catch((err: unknown) => logger.error({ err }, 'retention pruning failed'));
       await parts.start(
         'retention pruning',
         () => {

@@ -1,5 +1,11 @@
 import type { PasteEventTable, ViewEventTable } from './events/event.table.js';
-import type { CreationsDailyTable, PasteDailyViewsTable, PasteDayViewerTable, PasteTable, UsageDailyTable } from './stats/stats.table.js';
+import type {
+  CreationsDailyTable,
+  PasteDailyViewsTable,
+  PasteDayViewerTable,
+  PasteTable,
+  UsageDailyTable,
+} from './stats/stats.table.js';
 
 /** analytics-svc's own database. */
 export interface AnalyticsDatabase {
@@ -11,4 +17,3 @@ export interface AnalyticsDatabase {
   usage_daily: UsageDailyTable;
   creations_daily: CreationsDailyTable;
 }
-

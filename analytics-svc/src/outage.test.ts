@@ -13,8 +13,17 @@ describe.each(STORAGE_MODES)('analytics-svc outage on %s storage', (mode) => {
   it(
     `counts every view exactly after a ${OUTAGE_MS} ms outage with ${OUTAGE_READS} reads, without slowing the reads`,
     async () => {
-      const result = await runOutageScenario({ mode, outageMs: OUTAGE_MS, reads: OUTAGE_READS, convergeWithinMs: CONVERGE_WITHIN_MS, resetTimeoutMs: RESET_TIMEOUT_MS });
-      if (process.env['OUTAGE_REPORT']) console.log(JSON.stringify({ mode, ...result, expected: String(result.expected), counted: String(result.counted) }));
+      const result = await runOutageScenario({
+        mode,
+        outageMs: OUTAGE_MS,
+        reads: OUTAGE_READS,
+        convergeWithinMs: CONVERGE_WITHIN_MS,
+        resetTimeoutMs: RESET_TIMEOUT_MS,
+      });
+      if (process.env['OUTAGE_REPORT'])
+        console.log(
+          JSON.stringify({ mode, ...result, expected: String(result.expected), counted: String(result.counted) }),
+        );
       expect(result.counted).toBe(result.expected);
       expect(result.convergedAfterMs).toBeLessThan(CONVERGE_WITHIN_MS);
       expect(result.dropped).toBe(0);

@@ -58,7 +58,14 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
     async start(parts) {
       const database = await parts.start(
         'database',
-        () => openAuthDatabase({ mysqlUrl: config.MYSQL_URL, databaseName: overrides.databaseName, sqliteFile: config.SQLITE_FILE, logger, metrics }),
+        () =>
+          openAuthDatabase({
+            mysqlUrl: config.MYSQL_URL,
+            databaseName: overrides.databaseName,
+            sqliteFile: config.SQLITE_FILE,
+            logger,
+            metrics,
+          }),
         { stop: (d) => d.close(), check: (d) => d.ping() },
       );
       const db = database.db;
@@ -71,17 +78,47 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
         logger,
       });
       // Redis only holds rate-limit counters, which fall back to memory: its absence is logged, not fatal.
-      const redis = await parts.start('redis', () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'auth-svc') : undefined), {
-        stop: (r) => r?.disconnect(),
+      const redis = await parts.start(
+        'redis',
+        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'auth-svc') : undefined),
+        {
+          stop: (r) => r?.disconnect(),
+        },
+      );
+      const accessTokens = createAccessTokenIssuer(keys, {
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+        ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       });
-      const accessTokens = createAccessTokenIssuer(keys, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
-      const apiKeys = createApiKeyVerifier({ db, accessTokens, accessTokenTtlSeconds: config.API_KEY_ACCESS_TOKEN_TTL_SECONDS, now });
-      const credentials = createCredentialVerifier({ keys, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, apiKeys, logger });
+      const apiKeys = createApiKeyVerifier({
+        db,
+        accessTokens,
+        accessTokenTtlSeconds: config.API_KEY_ACCESS_TOKEN_TTL_SECONDS,
+        now,
+      });
+      const credentials = createCredentialVerifier({
+        keys,
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+        apiKeys,
+        logger,
+      });
       const deps: AuthDeps = {
         config,
         db,
-        hasher: (overrides.createPasswordHasher ?? createPasswordHasher)({ memoryKib: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS, parallelism: config.ARGON2_PARALLELISM }),
-        sessions: createSessions({ db, accessTokens, refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, logger, now, onReuse: () => events.inc({ event: 'refresh_reuse' }) }),
+        hasher: (overrides.createPasswordHasher ?? createPasswordHasher)({
+          memoryKib: config.ARGON2_MEMORY_KIB,
+          iterations: config.ARGON2_ITERATIONS,
+          parallelism: config.ARGON2_PARALLELISM,
+        }),
+        sessions: createSessions({
+          db,
+          accessTokens,
+          refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+          logger,
+          now,
+          onReuse: () => events.inc({ event: 'refresh_reuse' }),
+        }),
         limiter: createLoginLimiter(redis, {
           maxFailuresPerEmailIp: config.LOGIN_MAX_FAILURES_PER_EMAIL_IP,
           blockSeconds: config.LOGIN_BLOCK_SECONDS,
@@ -116,7 +153,9 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
           .sweep()
           .then((deleted) => logger.debug(deleted, 'refresh tokens swept'))
           .catch((err: unknown) => logger.warn({ err }, 'refresh token sweep failed'));
-      await parts.start('token sweeper', () => setInterval(() => void sweep(), SWEEP_INTERVAL_MS).unref(), { stop: (timer) => clearInterval(timer) });
+      await parts.start('token sweeper', () => setInterval(() => void sweep(), SWEEP_INTERVAL_MS).unref(), {
+        stop: (timer) => clearInterval(timer),
+      });
       return ports;
     },
   });

@@ -12,7 +12,8 @@ export const UNKNOWN_IP = 'unknown';
  */
 export function clientIpOf(requestIp: string, ctx: HandlerContext): string {
   const given = requestIp.trim();
-  if (given.length > 64) throw invalidArgument('client_ip', `client_ip: at most 64 characters (got ${given.length})`, 64);
+  if (given.length > 64)
+    throw invalidArgument('client_ip', `client_ip: at most 64 characters (got ${given.length})`, 64);
   if (given) return given;
   const forwarded = ctx.requestHeader.get('x-forwarded-for')?.split(',')[0]?.trim();
   const address = forwarded || ctx.requestHeader.get('x-real-ip')?.trim() || UNKNOWN_IP;

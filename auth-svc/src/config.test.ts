@@ -48,7 +48,9 @@ describe('loadAuthConfig', () => {
 
   it('keeps the token minted for an API key short: at most 15 minutes', () => {
     expect(loadAuthConfig({}).API_KEY_ACCESS_TOKEN_TTL_SECONDS).toBe(300);
-    expect(() => loadAuthConfig({ API_KEY_ACCESS_TOKEN_TTL_SECONDS: '901' })).toThrow(/API_KEY_ACCESS_TOKEN_TTL_SECONDS: must be at most 900/);
+    expect(() => loadAuthConfig({ API_KEY_ACCESS_TOKEN_TTL_SECONDS: '901' })).toThrow(
+      /API_KEY_ACCESS_TOKEN_TTL_SECONDS: must be at most 900/,
+    );
   });
 
   it('refuses a signing key that is neither PEM nor JWK', () => {

@@ -19,14 +19,20 @@ const emailList = z
 const privateKeyText = z
   .string()
   .transform((v) => v.replace(/\\n/g, '\n').trim())
-  .refine((v) => v.startsWith('-----BEGIN PRIVATE KEY-----') || v.startsWith('{'), 'must be a PKCS8 PEM (BEGIN PRIVATE KEY) or a JWK as JSON')
+  .refine(
+    (v) => v.startsWith('-----BEGIN PRIVATE KEY-----') || v.startsWith('{'),
+    'must be a PKCS8 PEM (BEGIN PRIVATE KEY) or a JWK as JSON',
+  )
   .optional();
 
 // JSON (a JWKS, an array of JWKs, or one JWK) or one or more SPKI PEM blocks.
 const publicKeysText = z
   .string()
   .transform((v) => v.replace(/\\n/g, '\n').trim())
-  .refine((v) => v.startsWith('{') || v.startsWith('[') || v.startsWith('-----BEGIN PUBLIC KEY-----'), 'must be JSON (JWKS or JWK array) or SPKI PEM blocks')
+  .refine(
+    (v) => v.startsWith('{') || v.startsWith('[') || v.startsWith('-----BEGIN PUBLIC KEY-----'),
+    'must be JSON (JWKS or JWK array) or SPKI PEM blocks',
+  )
   .optional();
 
 const schema = z.object({
@@ -48,9 +54,22 @@ const schema = z.object({
    * Life of the access token VerifyToken mints for an API key. It cannot be recalled, so it bounds
    * how long a revoked key keeps working through tokens already forwarded: kept short, at most 15 min.
    */
-  API_KEY_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().max(900, 'must be at most 900 (a minted token cannot be revoked)').default(5 * 60),
-  ARGON2_MEMORY_KIB: z.coerce.number().int().min(ARGON2_FLOOR.memoryKib, `must be at least ${ARGON2_FLOOR.memoryKib} (OWASP floor)`).default(ARGON2_FLOOR.memoryKib),
-  ARGON2_ITERATIONS: z.coerce.number().int().min(ARGON2_FLOOR.iterations, `must be at least ${ARGON2_FLOOR.iterations} (OWASP floor)`).default(ARGON2_FLOOR.iterations),
+  API_KEY_ACCESS_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(900, 'must be at most 900 (a minted token cannot be revoked)')
+    .default(5 * 60),
+  ARGON2_MEMORY_KIB: z.coerce
+    .number()
+    .int()
+    .min(ARGON2_FLOOR.memoryKib, `must be at least ${ARGON2_FLOOR.memoryKib} (OWASP floor)`)
+    .default(ARGON2_FLOOR.memoryKib),
+  ARGON2_ITERATIONS: z.coerce
+    .number()
+    .int()
+    .min(ARGON2_FLOOR.iterations, `must be at least ${ARGON2_FLOOR.iterations} (OWASP floor)`)
+    .default(ARGON2_FLOOR.iterations),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(ARGON2_FLOOR.parallelism),
   /** Accounts made admin at start-up if they already exist (never at registration: emails are unverified). */
   ADMIN_EMAILS: emailList,

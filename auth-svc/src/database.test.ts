@@ -26,16 +26,24 @@ describe('auth database on a MySQL server URL', () => {
   it('starts on a MYSQL_URL that names only the server, deriving its own database as every service does', async () => {
     expect(serverUrl).toMatch(/^mysql:\/\/[^/]+\/$/);
     // The test names the database so it does not share pastemesh_auth with a running stack.
-    const app = createApp(loadAuthConfig({ ...TEST_ENV, MYSQL_URL: serverUrl, DATA_DIR: storage.dataDir }), { databaseName });
+    const app = createApp(loadAuthConfig({ ...TEST_ENV, MYSQL_URL: serverUrl, DATA_DIR: storage.dataDir }), {
+      databaseName,
+    });
     const ports = await app.start();
     const service = createServiceClient(AuthService, { address: `127.0.0.1:${ports.grpc}` });
     try {
       const { userId } = await registerUser(service.client);
-      const database = await openAuthDatabase({ mysqlUrl: storage.mysqlUrl, sqliteFile: storage.sqliteFile, logger: createLogger('auth-test', 'silent') });
+      const database = await openAuthDatabase({
+        mysqlUrl: storage.mysqlUrl,
+        sqliteFile: storage.sqliteFile,
+        logger: createLogger('auth-test', 'silent'),
+      });
       try {
         const { rows } = await sql<{ db: string }>`select database() as db`.execute(database.db);
         expect(rows[0]?.db).toBe(databaseName);
-        expect(await database.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()).toEqual({ id: userId });
+        expect(await database.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()).toEqual({
+          id: userId,
+        });
       } finally {
         await database.close();
       }

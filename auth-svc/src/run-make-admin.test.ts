@@ -19,7 +19,9 @@ describe('make-admin', () => {
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('looks for the SQLite file where npm start keeps it: DATA_DIR (default ./data) taken from the repository root', () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      workspaces: string[];
+    };
     expect(manifest.workspaces).toContain('auth-svc');
     expect(makeAdminDataDir({})).toBe(path.join(REPO_ROOT, 'data'));
     expect(makeAdminDataDir({ DATA_DIR: '' })).toBe(path.join(REPO_ROOT, 'data'));
@@ -38,7 +40,9 @@ describe('make-admin', () => {
 
     const elsewhere = fs.mkdtempSync(path.join(root, 'empty-'));
     expect(await runMakeAdmin(['ops@example.com'], { DATA_DIR: elsewhere }, io, root)).toBe(1);
-    expect(lines.err.join('\n')).toContain(`no auth-svc database at ${path.join(elsewhere, 'auth-svc.db')} (DATA_DIR=${elsewhere})`);
+    expect(lines.err.join('\n')).toContain(
+      `no auth-svc database at ${path.join(elsewhere, 'auth-svc.db')} (DATA_DIR=${elsewhere})`,
+    );
     expect(fs.readdirSync(elsewhere)).toEqual([]);
   });
 
@@ -60,10 +64,18 @@ describe('make-admin', () => {
       const user = await registerUser(auth.client);
       const dataDir = auth.storage.env['DATA_DIR']!;
       const { lines, io } = collect();
-      const code = await runMakeAdmin([user.email.toUpperCase()], { DATA_DIR: path.basename(dataDir) }, io, path.dirname(dataDir));
+      const code = await runMakeAdmin(
+        [user.email.toUpperCase()],
+        { DATA_DIR: path.basename(dataDir) },
+        io,
+        path.dirname(dataDir),
+      );
       expect({ code, err: lines.err }).toEqual({ code: 0, err: [] });
       expect(lines.out.join('\n')).toContain(`${user.email} (${user.userId}) is now an admin`);
-      expect((await auth.client.getCurrentUser({}, withBearer(user.accessToken))).account?.roles).toEqual([Role.USER, Role.ADMIN]);
+      expect((await auth.client.getCurrentUser({}, withBearer(user.accessToken))).account?.roles).toEqual([
+        Role.USER,
+        Role.ADMIN,
+      ]);
     });
   });
 });

@@ -32,13 +32,18 @@ export function makeAdminDataDir(env: Record<string, string | undefined>, root =
  * the SQLite file under DATA_DIR) and repository functions. Never creates a database: with no MYSQL_URL and no
  * SQLite file it says where it looked and how to point it elsewhere. Returns the exit code.
  */
-export async function runMakeAdmin(argv: readonly string[], env: Record<string, string | undefined>, io: MakeAdminIo, root = REPO_ROOT): Promise<number> {
+export async function runMakeAdmin(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: MakeAdminIo,
+  root = REPO_ROOT,
+): Promise<number> {
   const email = normaliseEmail(argv[0] ?? '');
   if (!email || argv.length > 1) {
     io.err(`usage: ${COMMAND} <email>`);
     return 2;
   }
-  let config;
+  let config: ReturnType<typeof loadAuthConfig>;
   try {
     config = loadAuthConfig({ ...env, DATA_DIR: makeAdminDataDir(env, root) });
   } catch (err) {
@@ -47,7 +52,9 @@ export async function runMakeAdmin(argv: readonly string[], env: Record<string, 
     return 2;
   }
   if (!config.MYSQL_URL && !fs.existsSync(config.SQLITE_FILE)) {
-    const which = env['DATA_DIR'] ? `DATA_DIR=${env['DATA_DIR']}` : 'DATA_DIR unset: ./data, where `npm start` keeps it';
+    const which = env['DATA_DIR']
+      ? `DATA_DIR=${env['DATA_DIR']}`
+      : 'DATA_DIR unset: ./data, where `npm start` keeps it';
     io.err(
       [
         `no auth-svc database at ${config.SQLITE_FILE} (${which}); nothing was changed.`,
@@ -59,7 +66,11 @@ export async function runMakeAdmin(argv: readonly string[], env: Record<string, 
     );
     return 1;
   }
-  const database = await openAuthDatabase({ mysqlUrl: config.MYSQL_URL, sqliteFile: config.SQLITE_FILE, logger: createLogger('make-admin', 'warn') });
+  const database = await openAuthDatabase({
+    mysqlUrl: config.MYSQL_URL,
+    sqliteFile: config.SQLITE_FILE,
+    logger: createLogger('make-admin', 'warn'),
+  });
   try {
     const user = await findUserByEmail(database.db, email);
     if (!user) {

@@ -15,6 +15,8 @@ const schema = makeExecutableSchema({
   resolvers: { Query: { paste: (_: unknown, args: { id: string }) => pastes.get(args.id) ?? null } },
 });
 const server = new ApolloServer({ schema });
-const { url } = await startStandaloneServer(server, { listen: { port: Number(process.env['PORT'] ?? 0), host: '127.0.0.1' } });
+const { url } = await startStandaloneServer(server, {
+  listen: { port: Number(process.env['PORT'] ?? 0), host: '127.0.0.1' },
+});
 process.send?.({ ready: true, url });
 process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));

@@ -4,13 +4,26 @@ import { createApp } from './app.js';
 import { loadGatewayConfig } from './config.js';
 
 // Nothing listens on port 9: the gateway starts without its services (clients connect on first use).
-const NOWHERE = { AUTH_SVC_URL: '127.0.0.1:9', PASTE_SVC_URL: '127.0.0.1:9', ANALYTICS_SVC_URL: '127.0.0.1:9', AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json' };
+const NOWHERE = {
+  AUTH_SVC_URL: '127.0.0.1:9',
+  PASTE_SVC_URL: '127.0.0.1:9',
+  ANALYTICS_SVC_URL: '127.0.0.1:9',
+  AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+};
 
 describe('gateway lifecycle', () => {
   it('on stop fails /readyz at once, serves through SHUTDOWN_DRAIN_MS, then closes HTTP, Apollo, producer, limits, hot cache, pubsub, downstream, Redis and the admin server in that order', async () => {
     const lines: { part?: string; msg: string }[] = [];
-    const logger = createLogger('gateway', 'debug', { write: (line: string) => void lines.push(JSON.parse(line) as { part?: string; msg: string }) });
-    const config = loadGatewayConfig({ ...NOWHERE, HOST: '127.0.0.1', HTTP_PORT: '0', ADMIN_PORT: '0', SHUTDOWN_DRAIN_MS: '3000' });
+    const logger = createLogger('gateway', 'debug', {
+      write: (line: string) => void lines.push(JSON.parse(line) as { part?: string; msg: string }),
+    });
+    const config = loadGatewayConfig({
+      ...NOWHERE,
+      HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      ADMIN_PORT: '0',
+      SHUTDOWN_DRAIN_MS: '3000',
+    });
     const app = createApp(config, { logger });
     const { http, admin } = await app.start();
     const status = async (url: string) => (await fetch(url)).status;
@@ -26,7 +39,18 @@ describe('gateway lifecycle', () => {
     await stopped;
 
     const stops = lines.filter((l) => l.msg.startsWith('gateway: stopping ')).map((l) => l.part);
-    expect(stops).toEqual(['drain', 'http', 'apollo', 'event producer', 'rate limits', 'hot cache', 'pubsub', 'downstream', 'redis', 'admin server']);
+    expect(stops).toEqual([
+      'drain',
+      'http',
+      'apollo',
+      'event producer',
+      'rate limits',
+      'hot cache',
+      'pubsub',
+      'downstream',
+      'redis',
+      'admin server',
+    ]);
     await expect(fetch(`http://127.0.0.1:${http}/healthz`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${admin}/healthz`)).rejects.toThrow();
   });

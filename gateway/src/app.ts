@@ -77,12 +77,24 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
       started = true;
       // Metrics only on the admin port: the public one must not tell strangers about traffic and internals.
       // Its /readyz fails until start-up completes and again as soon as stopping begins.
-      const admin = createAdminServer({ registry: metrics.registry, readiness: () => lifecycle.readiness(), isReady: () => lifecycle.isRunning() });
-      ports.admin = await parts.start('admin server', () => listen(admin, config.ADMIN_PORT, config.HOST), { stop: () => closeGracefully(admin, 1_000) });
-      const redis = await parts.start('redis', () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'gateway') : undefined), {
-        stop: (r) => r?.disconnect(),
+      const admin = createAdminServer({
+        registry: metrics.registry,
+        readiness: () => lifecycle.readiness(),
+        isReady: () => lifecycle.isRunning(),
       });
-      const downstream = await parts.start('downstream', () => createDownstream(config, metrics, logger), { stop: (d) => d.close() });
+      ports.admin = await parts.start('admin server', () => listen(admin, config.ADMIN_PORT, config.HOST), {
+        stop: () => closeGracefully(admin, 1_000),
+      });
+      const redis = await parts.start(
+        'redis',
+        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'gateway') : undefined),
+        {
+          stop: (r) => r?.disconnect(),
+        },
+      );
+      const downstream = await parts.start('downstream', () => createDownstream(config, metrics, logger), {
+        stop: (d) => d.close(),
+      });
       const pubsub = await parts.start('pubsub', () => createPubSub(redis, logger), { stop: (p) => p.close() });
       const hotCache = await parts.start(
         'hot cache',
@@ -100,10 +112,14 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
         },
         { stop: (c) => c.stop() },
       );
-      const limits = await parts.start('rate limits', () => createRateLimits(config, redis, metrics, logger), { stop: (l) => l.close() });
+      const limits = await parts.start('rate limits', () => createRateLimits(config, redis, metrics, logger), {
+        stop: (l) => l.close(),
+      });
       const producer = await parts.start(
         'event producer',
-        () => overrides.producer ?? createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'gateway-views' }),
+        () =>
+          overrides.producer ??
+          createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'gateway-views' }),
         { stop: (p) => p.close() },
       );
       const authenticator =
@@ -128,7 +144,15 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
         anonymousPasteLoader: createPasteLoader(downstream.paste, hotCache, {}, true),
         caches: {
           // A ten-minute bound all the same: a rename RPC added later must not leave old names forever.
-          profiles: createReadThroughCache({ name: 'profiles', enabled: config.HOT_CACHE, max: config.PROFILE_CACHE_MAX, ttlMs: 600_000, staleMs: 600_000, metrics, logger }),
+          profiles: createReadThroughCache({
+            name: 'profiles',
+            enabled: config.HOT_CACHE,
+            max: config.PROFILE_CACHE_MAX,
+            ttlMs: 600_000,
+            staleMs: 600_000,
+            metrics,
+            logger,
+          }),
           statsTotals: createReadThroughCache({
             name: 'stats_totals',
             enabled: config.HOT_CACHE,
@@ -170,7 +194,9 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
         if (!http.server.listening) throw new Error('not listening');
       });
       // Stopped first: keep serving while load balancers notice the failing /readyz; then close (in-flight requests finish).
-      parts.onStop('drain', () => (config.SHUTDOWN_DRAIN_MS > 0 ? new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS)) : undefined));
+      parts.onStop('drain', () =>
+        config.SHUTDOWN_DRAIN_MS > 0 ? new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS)) : undefined,
+      );
       logger.info({ ports, url: current.publicUrl() }, 'gateway listening');
       return { ...ports };
     },
@@ -236,12 +262,17 @@ function createHttpApp(
   // out of the load balancer would turn degraded answers (SERVICE_UNAVAILABLE, partial data) into none at all.
   // Breaker state is reported here and in gateway_breaker_state for operators.
   const breakers = services.downstream.breakers;
-  const breakerStates = () => Object.fromEntries(Object.entries(breakers).map(([name, b]) => [name, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed']));
+  const breakerStates = () =>
+    Object.fromEntries(
+      Object.entries(breakers).map(([name, b]) => [name, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed']),
+    );
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const checks = await lifecycle.readiness();
     const ready = lifecycle.isRunning() && Object.values(checks).every((v) => v === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, breakers: breakerStates() });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', checks, breakers: breakerStates() });
   });
   return app;
 }

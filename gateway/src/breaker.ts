@@ -68,12 +68,14 @@ export function guardClient<S extends DescService>(
   for (const method of service.methods) {
     const call = (client as Record<string, (req: unknown, opts?: unknown) => Promise<unknown>>)[method.localName]!;
     guarded[method.localName] = (req: unknown, opts?: unknown) =>
-      breaker.fire(() => call(req, opts)).catch((err: unknown) => {
-        if (isOpenBreakerError(err)) {
-          throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, `${name} is unavailable (circuit open)`);
-        }
-        throw err;
-      });
+      breaker
+        .fire(() => call(req, opts))
+        .catch((err: unknown) => {
+          if (isOpenBreakerError(err)) {
+            throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, `${name} is unavailable (circuit open)`);
+          }
+          throw err;
+        });
   }
   return { client: guarded as Client<S>, breaker };
 }

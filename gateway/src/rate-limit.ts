@@ -28,7 +28,12 @@ export interface RateLimits {
  * Redis-backed with an in-memory insurance limiter while Redis is down. The
  * embedded default counts in memory only.
  */
-export function createRateLimits(config: GatewayConfig, redis: Redis | undefined, metrics: Metrics, logger: Logger): RateLimits {
+export function createRateLimits(
+  config: GatewayConfig,
+  redis: Redis | undefined,
+  metrics: Metrics,
+  logger: Logger,
+): RateLimits {
   const rejections = new Counter({
     name: 'rate_limit_rejections_total',
     help: 'Requests refused by a rate limit, by scope (read, create, login; bad: an IP that sent too many malformed or oversized requests)',
@@ -51,17 +56,34 @@ export function createRateLimits(config: GatewayConfig, redis: Redis | undefined
     }),
   ) as Record<Exclude<RateScope, 'read'>, RateLimiterAbstract>;
 
-  const reads = createSyncedWindowLimiter({ redis, keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:read`, points: perMinute.read, windowMs: 60_000, logger });
-  const badRequests = createSyncedWindowLimiter({ redis, keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:bad`, points: config.RATE_LIMIT_BAD_REQUESTS_PER_MIN, windowMs: 60_000, logger });
+  const reads = createSyncedWindowLimiter({
+    redis,
+    keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:read`,
+    points: perMinute.read,
+    windowMs: 60_000,
+    logger,
+  });
+  const badRequests = createSyncedWindowLimiter({
+    redis,
+    keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:bad`,
+    points: config.RATE_LIMIT_BAD_REQUESTS_PER_MIN,
+    windowMs: 60_000,
+    logger,
+  });
 
   function limited(scope: RateScope | 'bad', msBeforeNext: number) {
     rejections.inc({ scope });
     const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
     const what = scope === 'bad' ? 'malformed or oversized' : scope;
-    return appError(Code.ResourceExhausted, Reason.RATE_LIMITED, `too many ${what} requests: retry in ${retryAfterSeconds} s`, {
-      retryAfterSeconds,
-      limit: scope === 'bad' ? config.RATE_LIMIT_BAD_REQUESTS_PER_MIN : perMinute[scope],
-    });
+    return appError(
+      Code.ResourceExhausted,
+      Reason.RATE_LIMITED,
+      `too many ${what} requests: retry in ${retryAfterSeconds} s`,
+      {
+        retryAfterSeconds,
+        limit: scope === 'bad' ? config.RATE_LIMIT_BAD_REQUESTS_PER_MIN : perMinute[scope],
+      },
+    );
   }
 
   return {

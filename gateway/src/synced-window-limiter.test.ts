@@ -20,7 +20,16 @@ describe('synced window limiter (real Redis)', () => {
   /** Two "replicas" sharing one prefix and one clock. */
   function replicas(points: number, clock: { t: number }) {
     const keyPrefix = `pm:test:rl:${randomUUID()}`;
-    const make = () => createSyncedWindowLimiter({ redis, keyPrefix, points, windowMs: MINUTE, syncMs: 10_000, logger, now: () => clock.t });
+    const make = () =>
+      createSyncedWindowLimiter({
+        redis,
+        keyPrefix,
+        points,
+        windowMs: MINUTE,
+        syncMs: 10_000,
+        logger,
+        now: () => clock.t,
+      });
     return { a: make(), b: make(), keyPrefix };
   }
   const allowed = (limiter: ReturnType<typeof createSyncedWindowLimiter>, key: string, n: number) =>
@@ -58,7 +67,14 @@ describe('synced window limiter (real Redis)', () => {
   it('counts per replica while Redis is down and never waits or throws', async () => {
     const down = createRedis('redis://127.0.0.1:1', logger, 'limiter-down');
     try {
-      const limiter = createSyncedWindowLimiter({ redis: down, keyPrefix: 'pm:test:rl:down', points: 3, windowMs: MINUTE, syncMs: 10, logger });
+      const limiter = createSyncedWindowLimiter({
+        redis: down,
+        keyPrefix: 'pm:test:rl:down',
+        points: 3,
+        windowMs: MINUTE,
+        syncMs: 10,
+        logger,
+      });
       expect(allowed(limiter, 'ip:1', 5)).toBe(3);
       await limiter.sync();
       expect(allowed(limiter, 'ip:1', 1)).toBe(0);
@@ -69,7 +85,13 @@ describe('synced window limiter (real Redis)', () => {
   });
 
   it('remembers a bounded number of keys under a flood of distinct clients', () => {
-    const limiter = createSyncedWindowLimiter({ keyPrefix: 'pm:test:rl:mem', points: 3, windowMs: MINUTE, maxKeys: 1_000, logger });
+    const limiter = createSyncedWindowLimiter({
+      keyPrefix: 'pm:test:rl:mem',
+      points: 3,
+      windowMs: MINUTE,
+      maxKeys: 1_000,
+      logger,
+    });
     for (let i = 0; i < 10_000; i++) limiter.consume(`ip:${i}`);
     expect(limiter.size()).toBeLessThanOrEqual(1_000);
     expect(allowed(limiter, 'ip:9999', 5)).toBe(2);

@@ -105,7 +105,11 @@ export function createSyncedWindowLimiter(options: SyncedWindowLimiterOptions) {
       if (redisFailing) logger.info({ limiter: options.keyPrefix }, 'rate limit counts shared through redis again');
       redisFailing = false;
     } catch (err) {
-      if (!redisFailing) logger.warn({ err: String(err), limiter: options.keyPrefix }, 'redis unavailable: rate limits count per replica');
+      if (!redisFailing)
+        logger.warn(
+          { err: String(err), limiter: options.keyPrefix },
+          'redis unavailable: rate limits count per replica',
+        );
       redisFailing = true;
       // The points stay unsent and are added on a later sync.
       for (const s of sent) if (s && s.state.unsent > 0 && states.get(s.key) === s.state) dirty.add(s.key);

@@ -43,7 +43,9 @@ export async function buildWeb(options: { outdir?: string; minify?: boolean } = 
     metafile: true,
     logLevel: 'warning',
   });
-  const outputs = Object.keys(result.metafile.outputs).map((f) => path.relative(tmp, path.resolve(WEB_DIR, f)).split(path.sep).join('/'));
+  const outputs = Object.keys(result.metafile.outputs).map((f) =>
+    path.relative(tmp, path.resolve(WEB_DIR, f)).split(path.sep).join('/'),
+  );
   const js = outputs.find((f) => /^assets\/app-[\w-]+\.js$/.test(f));
   const css = outputs.find((f) => /^assets\/app-[\w-]+\.css$/.test(f));
   if (!js || !css) throw new Error(`web build: expected app-*.js and app-*.css, got ${outputs.join(', ')}`);
@@ -72,7 +74,10 @@ export async function ensureWebBuilt(): Promise<void> {
   } catch {
     // not built yet
   }
-  const sources = [path.join(WEB_DIR, 'index.html'), ...(await fs.readdir(path.join(WEB_DIR, 'src'), { recursive: true })).map((f) => path.join(WEB_DIR, 'src', f))];
+  const sources = [
+    path.join(WEB_DIR, 'index.html'),
+    ...(await fs.readdir(path.join(WEB_DIR, 'src'), { recursive: true })).map((f) => path.join(WEB_DIR, 'src', f)),
+  ];
   for (const file of sources) {
     if ((await fs.stat(file)).mtimeMs > builtAt) {
       await buildWeb();
@@ -84,5 +89,7 @@ export async function ensureWebBuilt(): Promise<void> {
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const started = Date.now();
   const build = await buildWeb({ minify: !process.argv.includes('--no-minify') });
-  console.log(`web client built: ${build.files.length} files, ${(build.bytes / 1024).toFixed(0)} KiB in ${Date.now() - started} ms → ${path.relative(process.cwd(), build.outdir) || '.'}`);
+  console.log(
+    `web client built: ${build.files.length} files, ${(build.bytes / 1024).toFixed(0)} KiB in ${Date.now() - started} ms → ${path.relative(process.cwd(), build.outdir) || '.'}`,
+  );
 }

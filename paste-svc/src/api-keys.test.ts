@@ -11,7 +11,10 @@ import { bytes, rejection, startPasteHarness, text, type PasteHarness } from './
 /** A stand-in for auth-svc that knows one API key; every other RPC is unimplemented. */
 function authStandIn(accessToken: () => string): ServiceImpl<typeof AuthService> {
   const unimplemented = Object.fromEntries(
-    AuthService.methods.map((m) => [m.localName, async () => Promise.reject(new ConnectError('not in this stand-in', Code.Unimplemented))]),
+    AuthService.methods.map((m) => [
+      m.localName,
+      async () => Promise.reject(new ConnectError('not in this stand-in', Code.Unimplemented)),
+    ]),
   ) as unknown as ServiceImpl<typeof AuthService>;
   return {
     ...unimplemented,
@@ -33,7 +36,12 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
       logger: createLogger('auth-stand-in', 'silent'),
       metrics: createMetrics('auth-stand-in'),
       host: '127.0.0.1',
-      services: [bindService(AuthService, authStandIn(() => daveToken))],
+      services: [
+        bindService(
+          AuthService,
+          authStandIn(() => daveToken),
+        ),
+      ],
       grpcPort: 0,
       connectPort: 0,
       adminPort: 0,
@@ -48,7 +56,10 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
   });
 
   it("acts as the key's user after asking auth-svc's VerifyToken", async () => {
-    const { paste } = await h.client.createPaste({ content: bytes('by key'), visibility: Visibility.PRIVATE }, h.as('pm_dave_key'));
+    const { paste } = await h.client.createPaste(
+      { content: bytes('by key'), visibility: Visibility.PRIVATE },
+      h.as('pm_dave_key'),
+    );
     expect(paste?.ownerId).toBe('dave');
     expect(text((await h.client.getPaste({ id: paste!.id }, h.as('pm_dave_key'))).paste?.content)).toBe('by key');
     expect((await rejection(h.client.getPaste({ id: paste!.id }))).code).toBe(Code.NotFound);

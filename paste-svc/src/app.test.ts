@@ -5,7 +5,14 @@ import { createApp } from './app.js';
 import { loadPasteConfig } from './config.js';
 import { pasteMigrations } from './migrations/index.js';
 import { startPasteHarness, type PasteHarness } from './testing/paste-harness.js';
-import { createTestIssuer, expectSocketsClosedSince, expectStorageReleased, freePort, occupyPort, openSockets } from '@pastemesh/kit/testing';
+import {
+  createTestIssuer,
+  expectSocketsClosedSince,
+  expectStorageReleased,
+  freePort,
+  occupyPort,
+  openSockets,
+} from '@pastemesh/kit/testing';
 
 describe.each(STORAGE_MODES)('paste-svc app (%s)', (mode) => {
   let h: PasteHarness;
@@ -51,12 +58,21 @@ describe.each(STORAGE_MODES)('paste-svc start-up (%s)', (mode) => {
     const taken = await occupyPort();
     const issuer = await createTestIssuer();
     const config = (env: Record<string, string>) =>
-      loadPasteConfig({ ...storage.env, HOST: '127.0.0.1', ADMIN_PORT: '0', LOG_LEVEL: 'silent', AUTH_SVC_URL: '127.0.0.1:1', ...env });
+      loadPasteConfig({
+        ...storage.env,
+        HOST: '127.0.0.1',
+        ADMIN_PORT: '0',
+        LOG_LEVEL: 'silent',
+        AUTH_SVC_URL: '127.0.0.1:1',
+        ...env,
+      });
     try {
       const grpcPort = await freePort();
       const before = openSockets();
       // gRPC binds first and succeeds; the Connect port is taken, so start fails half-way.
-      const failed = createApp(config({ GRPC_PORT: String(grpcPort), CONNECT_PORT: String(taken.port) }), { jwks: issuer.jwks });
+      const failed = createApp(config({ GRPC_PORT: String(grpcPort), CONNECT_PORT: String(taken.port) }), {
+        jwks: issuer.jwks,
+      });
       await expect(failed.start()).rejects.toThrow(/EADDRINUSE/);
       await expectSocketsClosedSince(before);
       await expectStorageReleased(storage, path.join(storage.dataDir, 'paste-svc.db'), pasteMigrations);

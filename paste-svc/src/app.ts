@@ -61,9 +61,13 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         { stop: (d) => d.close(), check: (d) => d.ping() },
       );
       // Redis is only a cache: the service stays ready (and correct) without it, so it has no readiness check.
-      const redis = await parts.start('redis', () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'paste-svc') : undefined), {
-        stop: (r) => r?.disconnect(),
-      });
+      const redis = await parts.start(
+        'redis',
+        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'paste-svc') : undefined),
+        {
+          stop: (r) => r?.disconnect(),
+        },
+      );
       const pubsub = await parts.start('pubsub', () => createPubSub(redis, logger), { stop: (p) => p.close() });
 
       const loads = counterOnce(metrics.registry, {
@@ -92,12 +96,21 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
 
       const producer = overrides.events
         ? undefined
-        : await parts.start('event producer', () => createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'paste-svc' }), {
-            stop: (p) => p.close(),
-          });
+        : await parts.start(
+            'event producer',
+            () =>
+              createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'paste-svc' }),
+            {
+              stop: (p) => p.close(),
+            },
+          );
       const events = createPasteEvents(overrides.events ?? producer!, logger, now);
 
-      const auth = await parts.start('auth client', () => createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics }), { stop: (c) => c.close() });
+      const auth = await parts.start(
+        'auth client',
+        () => createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics }),
+        { stop: (c) => c.close() },
+      );
       const authenticator = createAuthenticator({
         jwks: overrides.jwks ?? config.AUTH_JWKS_URL,
         issuer: config.JWT_ISSUER,

@@ -5,7 +5,13 @@ import { loadPasteConfig } from './config.js';
 describe('loadPasteConfig', () => {
   it('defaults to the documented ports, 1 MiB content, every expiry and one week', () => {
     const config = loadPasteConfig({});
-    expect(config).toMatchObject({ GRPC_PORT: 5002, CONNECT_PORT: 5102, ADMIN_PORT: 9002, MAX_CONTENT_BYTES: 1_048_576, DEFAULT_EXPIRY: '1w' });
+    expect(config).toMatchObject({
+      GRPC_PORT: 5002,
+      CONNECT_PORT: 5102,
+      ADMIN_PORT: 9002,
+      MAX_CONTENT_BYTES: 1_048_576,
+      DEFAULT_EXPIRY: '1w',
+    });
     expect(config.ALLOWED_EXPIRIES).toEqual(['10m', '1h', '1d', '1w', '1mo', '1y', 'never']);
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -16,7 +22,9 @@ describe('loadPasteConfig', () => {
   });
 
   it('refuses a default expiry that is not allowed', () => {
-    expect(() => loadPasteConfig({ ALLOWED_EXPIRIES: '10m,1h' })).toThrow(/DEFAULT_EXPIRY: 1w is not among the allowed expiries \(10m,1h\)/);
+    expect(() => loadPasteConfig({ ALLOWED_EXPIRIES: '10m,1h' })).toThrow(
+      /DEFAULT_EXPIRY: 1w is not among the allowed expiries \(10m,1h\)/,
+    );
   });
 
   it('reports every bad variable at once, by name', () => {

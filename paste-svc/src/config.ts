@@ -1,4 +1,15 @@
-import { ConfigError, bool, loadConfig, logLevel, mysqlUrl, peerUrl, port, positiveInt, redisUrl, z } from '@pastemesh/kit/config';
+import {
+  ConfigError,
+  bool,
+  loadConfig,
+  logLevel,
+  mysqlUrl,
+  peerUrl,
+  port,
+  positiveInt,
+  redisUrl,
+  z,
+} from '@pastemesh/kit/config';
 import { EXPIRY_NAMES, expiryRank, type ExpiryName } from './paste/expiry.js';
 
 /** MEDIUMBLOB holds 16 MiB and gRPC accepts 8 MiB; 4 MiB leaves room for both. */
@@ -7,7 +18,12 @@ export const MAX_CONTENT_BYTES_CEILING = 4 * 1024 * 1024;
 const expiry = z.enum(EXPIRY_NAMES);
 const expiryList = z
   .string()
-  .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(expiry).min(1, 'name at least one expiry'));
 
 const schema = z.object({
@@ -25,7 +41,12 @@ const schema = z.object({
   AUTH_JWKS_URL: z.url().default('http://127.0.0.1:9001/.well-known/jwks.json'),
   ANALYTICS_SVC_URL: peerUrl('127.0.0.1:5003'),
   /** Largest content accepted, in bytes. */
-  MAX_CONTENT_BYTES: z.coerce.number().int().positive().max(MAX_CONTENT_BYTES_CEILING).default(1024 * 1024),
+  MAX_CONTENT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(MAX_CONTENT_BYTES_CEILING)
+    .default(1024 * 1024),
   /** Comma-separated expiries callers may choose. */
   ALLOWED_EXPIRIES: expiryList.default([...EXPIRY_NAMES]),
   /** What EXPIRY_UNSPECIFIED means; must be allowed. */
@@ -50,17 +71,23 @@ const schema = z.object({
 });
 
 /** paste-svc's validated, frozen configuration. */
-export type PasteConfig = Readonly<Omit<z.infer<typeof schema>, 'ALLOWED_EXPIRIES'> & { ALLOWED_EXPIRIES: readonly ExpiryName[] }>;
+export type PasteConfig = Readonly<
+  Omit<z.infer<typeof schema>, 'ALLOWED_EXPIRIES'> & { ALLOWED_EXPIRIES: readonly ExpiryName[] }
+>;
 
 /** Reads paste-svc's configuration from `env`, reporting every problem at once. */
 export function loadPasteConfig(env: Record<string, string | undefined>): PasteConfig {
   const raw = loadConfig(schema, env);
   const max = expiryRank(raw.MAX_EXPIRY);
-  const allowed = [...new Set(raw.ALLOWED_EXPIRIES)].filter((name) => expiryRank(name) <= max).sort((a, b) => expiryRank(a) - expiryRank(b));
+  const allowed = [...new Set(raw.ALLOWED_EXPIRIES)]
+    .filter((name) => expiryRank(name) <= max)
+    .sort((a, b) => expiryRank(a) - expiryRank(b));
   const problems: string[] = [];
   if (allowed.length === 0) problems.push(`ALLOWED_EXPIRIES: nothing is left at or below MAX_EXPIRY=${raw.MAX_EXPIRY}`);
   if (!allowed.includes(raw.DEFAULT_EXPIRY)) {
-    problems.push(`DEFAULT_EXPIRY: ${raw.DEFAULT_EXPIRY} is not among the allowed expiries (${allowed.join(',') || 'none'})`);
+    problems.push(
+      `DEFAULT_EXPIRY: ${raw.DEFAULT_EXPIRY} is not among the allowed expiries (${allowed.join(',') || 'none'})`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({ ...raw, ALLOWED_EXPIRIES: Object.freeze(allowed) });

@@ -31,7 +31,16 @@ const OPTIONS = {
   revoke: { type: 'boolean' },
 } as const;
 
-export const GLOBAL_FLAGS = ['api-key', 'auth-addr', 'paste-addr', 'analytics-addr', 'timeout', 'json', 'no-progress', 'help'] as const;
+export const GLOBAL_FLAGS = [
+  'api-key',
+  'auth-addr',
+  'paste-addr',
+  'analytics-addr',
+  'timeout',
+  'json',
+  'no-progress',
+  'help',
+] as const;
 
 /** Flags each command accepts besides the global ones. */
 export const COMMAND_FLAGS: Record<string, readonly string[]> = {
@@ -59,7 +68,9 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     return { words: positionals, flags: values as Flags };
   } catch (err) {
-    throw CliError.usage(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')} (see pastectl --help)`);
+    throw CliError.usage(
+      `${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')} (see pastectl --help)`,
+    );
   }
 }
 
@@ -72,9 +83,15 @@ export function checkFlags(command: string, flags: Flags): void {
 }
 
 /** A positive integer flag, or the default. */
-export function intFlag(name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw CliError.usage(`--${name}: a whole number from 1 to ${max} (got "${value}")`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw CliError.usage(`--${name}: a whole number from 1 to ${max} (got "${value}")`);
   return n;
 }

@@ -33,9 +33,21 @@ describe('CliError', () => {
   });
 
   it('prints the reason, field, limit and retry time as JSON for scripts', () => {
-    const detail = create(ErrorDetailSchema, { reason: 'CONTENT_TOO_LARGE', field: 'content', limit: 1024n, retryAfterSeconds: 0 });
+    const detail = create(ErrorDetailSchema, {
+      reason: 'CONTENT_TOO_LARGE',
+      field: 'content',
+      limit: 1024n,
+      retryAfterSeconds: 0,
+    });
     expect(CliError.fromCode(Code.InvalidArgument, 'content: at most 1024 bytes', detail).toJSON()).toEqual({
-      error: { message: 'content: at most 1024 bytes', exitCode: 5, code: 'INVALID_ARGUMENT', reason: 'CONTENT_TOO_LARGE', field: 'content', limit: 1024 },
+      error: {
+        message: 'content: at most 1024 bytes',
+        exitCode: 5,
+        code: 'INVALID_ARGUMENT',
+        reason: 'CONTENT_TOO_LARGE',
+        field: 'content',
+        limit: 1024,
+      },
     });
   });
 });

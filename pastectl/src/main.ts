@@ -54,7 +54,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     if (!target) throw CliError.usage(`unknown command "${words.slice(0, 2).join(' ')}" (see pastectl --help)`);
     if ('group' in target) {
-      if (!help && words.length > 1) throw CliError.usage(`unknown command "${words.slice(0, 2).join(' ')}" (see pastectl ${target.group} --help)`);
+      if (!help && words.length > 1)
+        throw CliError.usage(`unknown command "${words.slice(0, 2).join(' ')}" (see pastectl ${target.group} --help)`);
       io.stdout.write(COMMAND_HELP[target.group]!);
       return help ? ExitCode.OK : ExitCode.USAGE;
     }
@@ -70,7 +71,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return result.exitCode ?? ExitCode.OK;
   } catch (err) {
     ctx?.progress.done();
-    const error = err instanceof CliError ? err : new CliError(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, ExitCode.FAILURE);
+    const error =
+      err instanceof CliError
+        ? err
+        : new CliError(`unexpected error: ${err instanceof Error ? err.message : String(err)}`, ExitCode.FAILURE);
     if (json) io.stderr.write(`${JSON.stringify(error.toJSON())}\n`);
     else io.stderr.write(`pastectl: ${error.message}${describe(error)}\n`);
     return error.exitCode;
@@ -81,8 +85,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** " (NOT_FOUND, PASTE_NOT_FOUND; retry in 7 s)" for people. */
 function describe(error: CliError): string {
-  const parts = [error.grpcCode, error.detail?.reason && error.detail.reason !== error.grpcCode ? error.detail.reason : undefined].filter(Boolean);
+  const parts = [
+    error.grpcCode,
+    error.detail?.reason && error.detail.reason !== error.grpcCode ? error.detail.reason : undefined,
+  ].filter(Boolean);
   if (error.detail?.retryAfterSeconds) parts.push(`retry in ${error.detail.retryAfterSeconds} s`);
-  if (error.exitCode === ExitCode.AUTH && error.grpcCode === 'UNAUTHENTICATED') parts.push('pass --api-key or set PASTEMESH_API_KEY');
+  if (error.exitCode === ExitCode.AUTH && error.grpcCode === 'UNAUTHENTICATED')
+    parts.push('pass --api-key or set PASTEMESH_API_KEY');
   return parts.length ? ` (${parts.join('; ')})` : '';
 }

@@ -27,5 +27,7 @@ export function isBundleFresh(service: ServiceName): boolean {
 export async function ensureBuilt(services: readonly ServiceName[]): Promise<void> {
   const stale = [...new Set(services)].filter((s) => !isBundleFresh(s));
   if (stale.length === 0) return;
-  await run(process.execPath, [path.join(ROOT, 'scripts', 'build-service.mjs'), ...stale.map((s) => SERVICES[s].dir)], { cwd: ROOT });
+  await run(process.execPath, [path.join(ROOT, 'scripts', 'build-service.mjs'), ...stale.map((s) => SERVICES[s].dir)], {
+    cwd: ROOT,
+  });
 }

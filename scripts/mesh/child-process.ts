@@ -47,8 +47,17 @@ process.once('exit', () => {
 });
 
 /** Runs `node <args>` in the repository root with exactly `env`. */
-export function spawnChild(name: string, args: string[], env: Record<string, string>, options: SpawnOptions = {}): ChildProc {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])] });
+export function spawnChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): ChildProc {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+  });
   live.add(child);
   const log: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -99,8 +108,18 @@ export function spawnChild(name: string, args: string[], env: Record<string, str
  * The bench's processes other than the mesh (baselines, servers of micro-benchmarks): `node <args>` with this
  * process's environment plus `env`, without its NODE_OPTIONS; `tsx` adds the TypeScript loader.
  */
-export function spawnNode(name: string, args: string[], env: Record<string, string | undefined>, tsx = false, logDir?: string): ChildProc {
-  const full = Object.fromEntries(Object.entries({ ...process.env, NODE_OPTIONS: '', ...env }).filter((e): e is [string, string] => e[1] !== undefined));
+export function spawnNode(
+  name: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  tsx = false,
+  logDir?: string,
+): ChildProc {
+  const full = Object.fromEntries(
+    Object.entries({ ...process.env, NODE_OPTIONS: '', ...env }).filter(
+      (e): e is [string, string] => e[1] !== undefined,
+    ),
+  );
   return spawnChild(name, [...(tsx ? ['--import', 'tsx'] : []), ...args], full, { logDir, ipc: true });
 }
 
@@ -109,14 +128,17 @@ export async function waitReady(proc: ChildProc, url: string, timeoutMs = 60_000
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) during start-up:\n${proc.tail()}`);
+      throw new Error(
+        `${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) during start-up:\n${proc.tail()}`,
+      );
     }
     const ok = await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) }).then(
       (res) => res.ok,
       () => false, // not listening yet
     );
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${proc.name} not ready at ${url} after ${timeoutMs} ms:\n${proc.tail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${proc.name} not ready at ${url} after ${timeoutMs} ms:\n${proc.tail()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -144,7 +166,9 @@ export function connectionsTo(port: number, pids: Set<number>): Map<number, numb
 
 /** The NODE_OPTIONS a service's Deployment sets (its ConfigMap `<dir>-config` in istio/base/config.yaml). */
 export function deployedNodeOptions(dir: string): string {
-  const docs = parseAllDocuments(fs.readFileSync(path.join(ROOT, 'istio', 'base', 'config.yaml'), 'utf8')).map((d) => d.toJS());
+  const docs = parseAllDocuments(fs.readFileSync(path.join(ROOT, 'istio', 'base', 'config.yaml'), 'utf8')).map((d) =>
+    d.toJS(),
+  );
   const configMap = docs.find((d) => d?.kind === 'ConfigMap' && d.metadata?.name === `${dir}-config`);
   return String(configMap?.data?.NODE_OPTIONS ?? '');
 }

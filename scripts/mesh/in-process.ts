@@ -26,7 +26,10 @@ const FACTORIES: Record<ServiceName, (env: Env) => ServiceApp> = {
 };
 
 /** Creates and starts one service; resolves with the app and the ports it bound. */
-export async function startInProcess(service: ServiceName, env: Env): Promise<{ app: ServiceApp; ports: Record<string, number> }> {
+export async function startInProcess(
+  service: ServiceName,
+  env: Env,
+): Promise<{ app: ServiceApp; ports: Record<string, number> }> {
   const app = FACTORIES[service](env);
   const ports = (await app.start().catch(async (err: unknown) => {
     // A start that failed half-way (e.g. its port was taken) may hold connections and timers.

@@ -24,10 +24,30 @@ export interface ServiceInfo {
 const GRPC_PORT_VARS = { grpc: 'GRPC_PORT', connect: 'CONNECT_PORT', admin: 'ADMIN_PORT' };
 
 export const SERVICES: Record<ServiceName, ServiceInfo> = {
-  auth: { dir: 'auth-svc', portVars: GRPC_PORT_VARS, defaultPorts: { grpc: 5001, connect: 5101, admin: 9001 }, peers: [] },
-  analytics: { dir: 'analytics-svc', portVars: GRPC_PORT_VARS, defaultPorts: { grpc: 5003, connect: 5103, admin: 9003 }, peers: ['auth'] },
-  paste: { dir: 'paste-svc', portVars: GRPC_PORT_VARS, defaultPorts: { grpc: 5002, connect: 5102, admin: 9002 }, peers: ['auth', 'analytics'] },
-  gateway: { dir: 'gateway', portVars: { http: 'HTTP_PORT', admin: 'ADMIN_PORT' }, defaultPorts: { http: 5000, admin: 9000 }, peers: ['auth', 'paste', 'analytics'] },
+  auth: {
+    dir: 'auth-svc',
+    portVars: GRPC_PORT_VARS,
+    defaultPorts: { grpc: 5001, connect: 5101, admin: 9001 },
+    peers: [],
+  },
+  analytics: {
+    dir: 'analytics-svc',
+    portVars: GRPC_PORT_VARS,
+    defaultPorts: { grpc: 5003, connect: 5103, admin: 9003 },
+    peers: ['auth'],
+  },
+  paste: {
+    dir: 'paste-svc',
+    portVars: GRPC_PORT_VARS,
+    defaultPorts: { grpc: 5002, connect: 5102, admin: 9002 },
+    peers: ['auth', 'analytics'],
+  },
+  gateway: {
+    dir: 'gateway',
+    portVars: { http: 'HTTP_PORT', admin: 'ADMIN_PORT' },
+    defaultPorts: { http: 5000, admin: 9000 },
+    peers: ['auth', 'paste', 'analytics'],
+  },
 };
 
 /** Each service after the ones it calls: auth-svc first (the others fetch its JWKS as they start). */

@@ -8,9 +8,26 @@ import fs from 'node:fs';
 import type { createApp as createGatewayApp } from '@pastemesh/gateway';
 import { GENEROUS_TEST_LIMITS, type PortBand } from '@pastemesh/kit/testing';
 import { ensureBuilt } from './bundles.js';
-import { connectionsTo, deployedNodeOptions, rssBytes, spawnChild, waitReady, type ChildProc, type Exit } from './child-process.js';
+import {
+  connectionsTo,
+  deployedNodeOptions,
+  rssBytes,
+  spawnChild,
+  waitReady,
+  type ChildProc,
+  type Exit,
+} from './child-process.js';
 import type { ServiceApp } from './in-process.js';
-import { GRPC_SERVICES, SERVICES, START_ORDER, STOP_ORDER, entryOf, type GrpcServiceName, type RunMode, type ServiceName } from './services.js';
+import {
+  GRPC_SERVICES,
+  SERVICES,
+  START_ORDER,
+  STOP_ORDER,
+  entryOf,
+  type GrpcServiceName,
+  type RunMode,
+  type ServiceName,
+} from './services.js';
 import {
   definedOnly,
   gatewayStorageEnv,
@@ -150,7 +167,8 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
   const inProcess = run === 'in-process';
   const replicas = options.replicas ?? 1;
   const portsHow = options.ports ?? 'default';
-  if (replicas > 1 && (inProcess || portsHow === 'default')) throw new Error('replicas need child processes on random ports');
+  if (replicas > 1 && (inProcess || portsHow === 'default'))
+    throw new Error('replicas need child processes on random ports');
   const base: Env = { ...options.env };
   const hosts = hostsFrom(base);
   const band = options.portBand ?? DEFAULT_BAND;
@@ -162,8 +180,11 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
   }
   // Replicas share one signing key, so a token from one verifies at every caller of either.
   const sharedKey =
-    replicas > 1 && !setting(base['JWT_PRIVATE_KEY']) ? generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() : undefined;
-  const nodeOptionsOf = (service: ServiceName) => (options.nodeOptions === 'deployed' ? deployedNodeOptions(SERVICES[service].dir) : (options.nodeOptions ?? ''));
+    replicas > 1 && !setting(base['JWT_PRIVATE_KEY'])
+      ? generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+      : undefined;
+  const nodeOptionsOf = (service: ServiceName) =>
+    options.nodeOptions === 'deployed' ? deployedNodeOptions(SERVICES[service].dir) : (options.nodeOptions ?? '');
 
   const storages = {} as Record<GrpcServiceName, ServiceStorage>;
   const gatewayStorage = gatewayStorageEnv(options);
@@ -172,7 +193,14 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
   const grpc = {} as Record<GrpcServiceName, string>;
   let jwksUrl: string | undefined;
 
-  const newSlot = (service: ServiceName, index: number, name: string, ports: Record<string, number>, overrides: Env = {}, entry?: string): Slot => {
+  const newSlot = (
+    service: ServiceName,
+    index: number,
+    name: string,
+    ports: Record<string, number>,
+    overrides: Env = {},
+    entry?: string,
+  ): Slot => {
     const slot: Slot = {
       name,
       service,
@@ -211,7 +239,8 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
     };
     // A gateway reads PUBLIC_URL once, before it listens: name the port it will bind (0 is picked in startSlot).
     const httpPort = Number(setting(env['HTTP_PORT']) ?? NaN);
-    if (service === 'gateway' && !setting(env['PUBLIC_URL']) && Number.isInteger(httpPort) && httpPort > 0) env['PUBLIC_URL'] = publicUrlFor(hosts, httpPort);
+    if (service === 'gateway' && !setting(env['PUBLIC_URL']) && Number.isInteger(httpPort) && httpPort > 0)
+      env['PUBLIC_URL'] = publicUrlFor(hosts, httpPort);
     return env;
   }
 
@@ -221,9 +250,18 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
       Object.assign(slot, { app, ports });
       return;
     }
-    const args = [...(run === 'source' ? ['--import', 'tsx'] : []), ...(options.nodeArgs?.(slot.name) ?? []), slot.entry ?? entryOf(slot.service, run as 'built' | 'source')];
+    const args = [
+      ...(run === 'source' ? ['--import', 'tsx'] : []),
+      ...(options.nodeArgs?.(slot.name) ?? []),
+      slot.entry ?? entryOf(slot.service, run as 'built' | 'source'),
+    ];
     const passed = Object.fromEntries(PASSED_THROUGH.map((name) => [name, process.env[name]]));
-    const proc = spawnChild(slot.name, args, definedOnly({ ...passed, NODE_OPTIONS: nodeOptionsOf(slot.service), ...env }), { logDir: options.logDir });
+    const proc = spawnChild(
+      slot.name,
+      args,
+      definedOnly({ ...passed, NODE_OPTIONS: nodeOptionsOf(slot.service), ...env }),
+      { logDir: options.logDir },
+    );
     slot.proc = proc;
     slot.lastLog = proc.log;
     try {
@@ -237,7 +275,8 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
   async function startSlot(slot: Slot, extraEnv: Env = {}): Promise<void> {
     slot.fixedEnv ??= composeEnv(slot);
     const env = { ...slot.fixedEnv, ...extraEnv };
-    const pickHttpPort = runner && slot.service === 'gateway' && !setting(env['PUBLIC_URL']) && env['HTTP_PORT'] === '0';
+    const pickHttpPort =
+      runner && slot.service === 'gateway' && !setting(env['PUBLIC_URL']) && env['HTTP_PORT'] === '0';
     for (let tries = 1; ; tries++) {
       if (pickHttpPort) {
         const picked = await pickPort(hosts.bind);
@@ -287,7 +326,9 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
     const planned = await planPorts(services, portsHow, inProcess, band, base);
     for (const [i, service] of services.entries()) {
       const index = (slots[service] ??= []).length;
-      slots[service].push(newSlot(service, index, index === 0 ? SERVICES[service].dir : `${SERVICES[service].dir}-${index}`, planned[i]!));
+      slots[service].push(
+        newSlot(service, index, index === 0 ? SERVICES[service].dir : `${SERVICES[service].dir}-${index}`, planned[i]!),
+      );
     }
     for (const service of GRPC_SERVICES) storages[service] = await prepareStorage(service, options, base);
     if (inProcess) {
@@ -300,7 +341,9 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
       // Every port is known: auth-svc first (the others fetch its JWKS as they start), then the rest at once.
       for (const service of GRPC_SERVICES) await wire(service);
       await Promise.all(slots.auth.map((s) => startSlot(s)));
-      await Promise.all(START_ORDER.filter((s) => s !== 'auth').flatMap((s) => slots[s].map((slot) => startSlot(slot))));
+      await Promise.all(
+        START_ORDER.filter((s) => s !== 'auth').flatMap((s) => slots[s].map((slot) => startSlot(slot))),
+      );
     }
   } catch (err) {
     await stopAll().catch(() => {});
@@ -322,7 +365,10 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
     gatewayUrls,
     publicUrl: slots.gateway[0]!.env['PUBLIC_URL'] ?? gatewayUrls[0]!,
     grpc,
-    ports: Object.fromEntries(START_ORDER.map((s) => [s, slots[s][0]!.ports])) as Record<ServiceName, Record<string, number>>,
+    ports: Object.fromEntries(START_ORDER.map((s) => [s, slots[s][0]!.ports])) as Record<
+      ServiceName,
+      Record<string, number>
+    >,
     get gateway() {
       return slots.gateway[0]!.app as GatewayApp | undefined;
     },
@@ -341,7 +387,14 @@ export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
     },
     async addInstance({ name, service, env = {}, entry }) {
       const [ports] = await planPorts([service], portsHow === 'default' ? 'random' : portsHow, inProcess, band, base);
-      const slot = newSlot(service, slots[service].length + extras.filter((e) => e.service === service).length, name, ports!, env, entry);
+      const slot = newSlot(
+        service,
+        slots[service].length + extras.filter((e) => e.service === service).length,
+        name,
+        ports!,
+        env,
+        entry,
+      );
       extras.push(slot);
       await startSlot(slot);
       return slot;

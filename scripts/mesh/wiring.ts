@@ -3,14 +3,21 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { serviceDatabaseUrl } from '@pastemesh/kit/storage';
-import { REDIS_TEST_URL, createTestStorage, freePortsBelowEphemeral, type PortBand, type StorageMode } from '@pastemesh/kit/testing';
+import {
+  REDIS_TEST_URL,
+  createTestStorage,
+  freePortsBelowEphemeral,
+  type PortBand,
+  type StorageMode,
+} from '@pastemesh/kit/testing';
 import { SERVICES, type GrpcServiceName, type ServiceName } from './services.js';
 
 /** An environment as the services' config reads it: an empty or undefined value counts as unset. */
 export type Env = Record<string, string | undefined>;
 
 /** A variable as the services' config reads it. */
-export const setting = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
+export const setting = (value: string | undefined): string | undefined =>
+  value === undefined || value === '' ? undefined : value;
 
 /** `env` without unset variables (what a child process is given). */
 export const definedOnly = (env: Env): Record<string, string> =>
@@ -43,7 +50,9 @@ export const publicUrlFor = (hosts: Hosts, httpPort: number): string => `http://
 
 /** Variables that make a service listen on `ports` (by port name, as SERVICES lists them). */
 export function portEnv(service: ServiceName, ports: Record<string, number>): Env {
-  return Object.fromEntries(Object.entries(SERVICES[service].portVars).map(([name, variable]) => [variable, String(ports[name] ?? 0)]));
+  return Object.fromEntries(
+    Object.entries(SERVICES[service].portVars).map(([name, variable]) => [variable, String(ports[name] ?? 0)]),
+  );
 }
 
 /**
@@ -52,14 +61,26 @@ export function portEnv(service: ServiceName, ports: Record<string, number>): En
  * processes: free ports chosen now from `band`, below the ephemeral range, since every process must know its
  * peers' ports before it starts and a restarted one must find its own again.
  */
-export async function planPorts(services: ServiceName[], how: 'default' | 'random', inProcess: boolean, band: PortBand, env: Env): Promise<Record<string, number>[]> {
+export async function planPorts(
+  services: ServiceName[],
+  how: 'default' | 'random',
+  inProcess: boolean,
+  band: PortBand,
+  env: Env,
+): Promise<Record<string, number>[]> {
   if (how === 'default') {
     const httpPort = Number(setting(env['HTTP_PORT']) ?? NaN);
-    return services.map((s) => ({ ...SERVICES[s].defaultPorts, ...(s === 'gateway' && Number.isInteger(httpPort) ? { http: httpPort } : {}) }));
+    return services.map((s) => ({
+      ...SERVICES[s].defaultPorts,
+      ...(s === 'gateway' && Number.isInteger(httpPort) ? { http: httpPort } : {}),
+    }));
   }
   const names = services.map((s) => Object.keys(SERVICES[s].portVars));
   if (inProcess) return names.map((list) => Object.fromEntries(list.map((n) => [n, 0])));
-  const free = await freePortsBelowEphemeral(names.reduce((n, list) => n + list.length, 0), band);
+  const free = await freePortsBelowEphemeral(
+    names.reduce((n, list) => n + list.length, 0),
+    band,
+  );
   return names.map((list) => Object.fromEntries(list.map((n) => [n, free.pop()!])));
 }
 
@@ -76,7 +97,11 @@ export async function pickPort(host: string): Promise<number> {
 }
 
 /** The variables that point a service at its peers: each one's gRPC address, and auth-svc's JWKS. */
-export function peerEnv(service: ServiceName, grpc: Partial<Record<GrpcServiceName, string>>, jwksUrl: string | undefined): Env {
+export function peerEnv(
+  service: ServiceName,
+  grpc: Partial<Record<GrpcServiceName, string>>,
+  jwksUrl: string | undefined,
+): Env {
   const env: Env = {};
   for (const peer of SERVICES[service].peers) env[`${peer.toUpperCase()}_SVC_URL`] = grpc[peer];
   if (SERVICES[service].peers.includes('auth')) env['AUTH_JWKS_URL'] = jwksUrl;
@@ -114,16 +139,32 @@ export function testRedisUrl(options: StorageOptions): string {
 }
 
 /** Storage for one gRPC service. */
-export async function prepareStorage(service: GrpcServiceName, options: StorageOptions, env: Env): Promise<ServiceStorage> {
+export async function prepareStorage(
+  service: GrpcServiceName,
+  options: StorageOptions,
+  env: Env,
+): Promise<ServiceStorage> {
   if (!options.mode) {
-    const mysqlUrl = serviceDatabaseUrl(setting(env['MYSQL_URL']), `${options.databasePrefix ?? 'pastemesh'}_${service}`);
+    const mysqlUrl = serviceDatabaseUrl(
+      setting(env['MYSQL_URL']),
+      `${options.databasePrefix ?? 'pastemesh'}_${service}`,
+    );
     return { env: { MYSQL_URL: mysqlUrl }, mysqlUrl, cleanup: async () => {} };
   }
   const storage = await createTestStorage(options.mode, options.label ? `${options.label}_${service}` : service);
-  if (options.mode === 'embedded') return { env: { ...storage.env, MYSQL_URL: undefined, REDIS_URL: undefined }, mysqlUrl: undefined, cleanup: storage.cleanup };
+  if (options.mode === 'embedded')
+    return {
+      env: { ...storage.env, MYSQL_URL: undefined, REDIS_URL: undefined },
+      mysqlUrl: undefined,
+      cleanup: storage.cleanup,
+    };
   const mysqlUrl = storage.mysqlUrl!;
   return {
-    env: { ...storage.env, MYSQL_URL: (options.mysqlUrl ?? ((u: string) => u))(mysqlUrl), REDIS_URL: testRedisUrl(options) },
+    env: {
+      ...storage.env,
+      MYSQL_URL: (options.mysqlUrl ?? ((u: string) => u))(mysqlUrl),
+      REDIS_URL: testRedisUrl(options),
+    },
     mysqlUrl,
     cleanup: storage.cleanup,
   };
@@ -134,7 +175,8 @@ export async function prepareStorage(service: GrpcServiceName, options: StorageO
  * so one suite's flood of bad requests from 127.0.0.1 never limits another suite running beside it.
  */
 export function gatewayStorageEnv(options: StorageOptions): Env {
-  if (options.mode === 'mysql') return { REDIS_URL: testRedisUrl(options), RATE_LIMIT_KEY_PREFIX: `pm:rl:test-${randomUUID().slice(0, 8)}` };
+  if (options.mode === 'mysql')
+    return { REDIS_URL: testRedisUrl(options), RATE_LIMIT_KEY_PREFIX: `pm:rl:test-${randomUUID().slice(0, 8)}` };
   if (options.mode === 'embedded') return { REDIS_URL: undefined };
   return {};
 }

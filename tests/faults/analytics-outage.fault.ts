@@ -28,7 +28,11 @@ const ONE_ADDRESS_MANY_CLIENTS = { MAX_CONNECTIONS_PER_IP: '0' } as const;
 describe('fault: analytics-svc killed during reads', () => {
   let mesh: Mesh;
   beforeAll(async () => {
-    mesh = await startMesh({ label: 'analytics', redisDb: 12, env: { gateway: { DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS), ...ONE_ADDRESS_MANY_CLIENTS } } });
+    mesh = await startMesh({
+      label: 'analytics',
+      redisDb: 12,
+      env: { gateway: { DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS), ...ONE_ADDRESS_MANY_CLIENTS } },
+    });
   });
   afterAll(async () => {
     await mesh?.stop();
@@ -36,14 +40,18 @@ describe('fault: analytics-svc killed during reads', () => {
 
   it(`serves every read while analytics-svc is down ${OUTAGE_MS / 1000} s and counts each one exactly within ${CONVERGE_WITHIN_MS / 1000} s of its restart`, async () => {
     const url = mesh.gatewayUrls[0]!;
-    const ids = await createPastes(url, Array.from({ length: PASTES }, (_, i) => `counted ${i}`));
+    const ids = await createPastes(
+      url,
+      Array.from({ length: PASTES }, (_, i) => `counted ${i}`),
+    );
     const load = startLoad(
       (i) => ({
         kind: 'read',
         run: async () => {
           const n = i % PASTES;
           const data = await gqlData(url, `query($id: ID!) { paste(id: $id) { content } }`, { id: ids[n] });
-          if (data['paste']?.content !== `counted ${n}`) throw new Error(`wrong content: ${JSON.stringify(data['paste'])}`);
+          if (data['paste']?.content !== `counted ${n}`)
+            throw new Error(`wrong content: ${JSON.stringify(data['paste'])}`);
         },
       }),
       { ratePerSec: RATE },
@@ -72,7 +80,11 @@ describe('fault: analytics-svc killed during reads', () => {
     };
     let convergedAfterMs = Number.POSITIVE_INFINITY;
     try {
-      const waited = await waitFor(async () => (counted = await total()) >= reads.ok, restarted + CONVERGE_WITHIN_MS - Date.now(), 200);
+      const waited = await waitFor(
+        async () => (counted = await total()) >= reads.ok,
+        restarted + CONVERGE_WITHIN_MS - Date.now(),
+        200,
+      );
       if (Number.isFinite(waited)) convergedAfterMs = Date.now() - restarted;
       // Nothing more may arrive: a redelivered duplicate would show up here.
       await sleep(2_000);
@@ -84,7 +96,10 @@ describe('fault: analytics-svc killed during reads', () => {
     const buffered = await scrape(admin, 'analytics_producer_events_buffered_total');
     const dropped = await scrape(admin, 'analytics_producer_events_dropped_total');
     // Deliveries (first sends and redeliveries) the producer's own call deadline cut off: each opens its breaker for a while.
-    const deliveriesTimedOut = await scrape(admin, 'grpc_client_handled_total', { grpc_method: 'RecordViews', grpc_code: 'DEADLINE_EXCEEDED' });
+    const deliveriesTimedOut = await scrape(admin, 'grpc_client_handled_total', {
+      grpc_method: 'RecordViews',
+      grpc_code: 'DEADLINE_EXCEEDED',
+    });
 
     recordRow({
       scenario: 'analytics-svc killed',

@@ -25,7 +25,11 @@ const ONE_ADDRESS_MANY_CLIENTS = { MAX_CONNECTIONS_PER_IP: '0' } as const;
 describe('fault: auth-svc killed', () => {
   let mesh: Mesh;
   beforeAll(async () => {
-    mesh = await startMesh({ label: 'authdown', redisDb: 11, env: { gateway: { DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS), ...ONE_ADDRESS_MANY_CLIENTS } } });
+    mesh = await startMesh({
+      label: 'authdown',
+      redisDb: 11,
+      env: { gateway: { DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS), ...ONE_ADDRESS_MANY_CLIENTS } },
+    });
   });
   afterAll(async () => {
     await mesh?.stop();
@@ -35,10 +39,18 @@ describe('fault: auth-svc killed', () => {
     const url = mesh.gatewayUrls[0]!;
     const user = await setupCall(() => signUp(url, 'authdown'));
     const mine = await setupCall(() =>
-      gqlData(url, `mutation { createPaste(input: { content: "private words", visibility: PRIVATE }) { paste { id } } }`, {}, { token: user.accessToken }),
+      gqlData(
+        url,
+        `mutation { createPaste(input: { content: "private words", visibility: PRIVATE }) { paste { id } } }`,
+        {},
+        { token: user.accessToken },
+      ),
     );
     const privateId = mine['createPaste'].paste.id as string;
-    const publicIds = await createPastes(url, Array.from({ length: 10 }, (_, i) => `public ${i}`));
+    const publicIds = await createPastes(
+      url,
+      Array.from({ length: 10 }, (_, i) => `public ${i}`),
+    );
 
     const read = (id: string, expected: string, token?: string) => async () => {
       const data = await gqlData(url, READ, { id }, { token });
@@ -62,7 +74,7 @@ describe('fault: auth-svc killed', () => {
     await sleep(FAULT_MS);
     load.phase = 'restarting';
     await mesh.restart('auth', 0);
-    const loginBackAfter = await waitFor(async () => (await login().then(() => true)), 20_000, 200);
+    const loginBackAfter = await waitFor(async () => await login().then(() => true), 20_000, 200);
     load.phase = 'after';
     await sleep(2_000);
     const samples = await load.stop();
@@ -71,7 +83,9 @@ describe('fault: auth-svc killed', () => {
     const anon = inFault('anonymous read');
     const token = inFault('token read');
     const logins = inFault('login');
-    const unavailable = samples.filter((s) => s.phase === 'fault' && s.kind === 'login' && s.error?.startsWith('SERVICE_UNAVAILABLE')).length;
+    const unavailable = samples.filter(
+      (s) => s.phase === 'fault' && s.kind === 'login' && s.error?.startsWith('SERVICE_UNAVAILABLE'),
+    ).length;
     const after = summarize(samples, (s) => s.phase === 'after');
     const healthyReads = summarize(samples, (s) => s.phase === 'before' && s.kind !== 'login');
     recordRow({

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { aliasFlood, batchFlood, deepQuery, invalidUtf8, malformedDocument, oversized, type BadRequest } from './support/bad-input.js';
+import {
+  aliasFlood,
+  batchFlood,
+  deepQuery,
+  invalidUtf8,
+  malformedDocument,
+  oversized,
+  type BadRequest,
+} from './support/bad-input.js';
 import { createPastes, describeNetworkError, gqlOk as gqlData, scrape } from '../support/graphql.js';
 import { startLoad, sleep, summarize } from './support/load.js';
 import { startMesh, type Mesh } from './support/mesh.js';
@@ -37,7 +45,13 @@ describe('fault: bad input at volume', () => {
     mesh = await startMesh({
       label: 'badinput',
       redisDb: 9,
-      env: { gateway: { TRUST_PROXY_HOPS: '1', RATE_LIMIT_BAD_REQUESTS_PER_MIN: String(BAD_LIMIT), DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS) } },
+      env: {
+        gateway: {
+          TRUST_PROXY_HOPS: '1',
+          RATE_LIMIT_BAD_REQUESTS_PER_MIN: String(BAD_LIMIT),
+          DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS),
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -46,7 +60,10 @@ describe('fault: bad input at volume', () => {
 
   it('answers every malformed, oversized, non-UTF-8, deep and aliased request with a 4xx, with bounded memory and valid reads unaffected', async () => {
     const url = mesh.gatewayUrls[0]!;
-    const ids = await createPastes(url, Array.from({ length: 10 }, (_, i) => `valid ${i}`));
+    const ids = await createPastes(
+      url,
+      Array.from({ length: 10 }, (_, i) => `valid ${i}`),
+    );
     const rss: { at: number; bytes: number }[] = [];
     const sampler = setInterval(() => rss.push({ at: Date.now(), bytes: mesh.rssBytes('gateway') }), 250);
     const load = startLoad(
@@ -54,7 +71,9 @@ describe('fault: bad input at volume', () => {
         kind: 'valid read',
         run: async () => {
           const n = i % ids.length;
-          const data = await gqlData(url, `query($id: ID!) { paste(id: $id) { content stats { totalViews } } }`, { id: ids[n] });
+          const data = await gqlData(url, `query($id: ID!) { paste(id: $id) { content stats { totalViews } } }`, {
+            id: ids[n],
+          });
           if (data['paste']?.content !== `valid ${n}`) throw new Error('wrong content');
         },
       }),
@@ -93,7 +112,11 @@ describe('fault: bad input at volume', () => {
             } catch (err) {
               // Refusing an endless upload by closing the connection is fine; anything else is not.
               // (also a sized one: the 413 and the close can arrive while the client is still sending: EPIPE).
-              count(req.kind.startsWith('oversized') ? 'connection closed (oversized)' : `${req.kind}: network ${describeNetworkError(err)}`);
+              count(
+                req.kind.startsWith('oversized')
+                  ? 'connection closed (oversized)'
+                  : `${req.kind}: network ${describeNetworkError(err)}`,
+              );
             }
           }
         }),
@@ -107,13 +130,19 @@ describe('fault: bad input at volume', () => {
       const peak = Math.max(...rss.filter((s) => s.at >= attackStarted).map((s) => s.bytes));
       const after = rss.at(-1)!.bytes;
       const heapAfter = await scrape(mesh.adminUrl('gateway'), 'nodejs_heap_size_used_bytes');
-      const alive = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+      const alive = await fetch(`${url}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
       const crashed = rss.some((s) => s.bytes === 0);
       const before = summarize(load.samples, (s) => s.phase === 'baseline');
       const during = summarize(load.samples, (s) => s.phase === 'attack');
       const total = [...byKind.values()].reduce((a, b) => a + b, 0);
       const bad = [...outcomes.entries()].filter(([k]) => k.includes(': '));
-      const statuses = [...outcomes.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+      const statuses = [...outcomes.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
 
       recordRow({
         scenario: 'bad input at volume',
@@ -132,7 +161,11 @@ describe('fault: bad input at volume', () => {
       // Past BAD_LIMIT bad requests in a minute the attacker only gets 429s. Per one-minute window it may get
       // BAD_LIMIT answers plus what its connections had in flight when the limit was reached.
       const windows = Math.floor(attackEnded / 60_000) - Math.floor(attackStarted / 60_000) + 1;
-      const notRefused = total - (outcomes.get('HTTP 429') ?? 0) - (outcomes.get('HTTP 200') ?? 0) - (outcomes.get('connection closed (oversized)') ?? 0);
+      const notRefused =
+        total -
+        (outcomes.get('HTTP 429') ?? 0) -
+        (outcomes.get('HTTP 200') ?? 0) -
+        (outcomes.get('connection closed (oversized)') ?? 0);
       expect(notRefused).toBeLessThanOrEqual(windows * (BAD_LIMIT + ATTACKERS));
       expect(peak - baseline).toBeLessThan(256 * MiB);
       expect(after - baseline).toBeLessThan(128 * MiB);

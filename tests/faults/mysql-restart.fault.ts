@@ -60,7 +60,11 @@ describe('fault: MySQL restarted during creates', () => {
             return;
           }
           const e = res.errors?.[0];
-          failures.push({ code: String(e?.extensions?.['code'] ?? `HTTP ${res.status}`), requestId: e?.extensions?.['requestId'], ms: Date.now() - started });
+          failures.push({
+            code: String(e?.extensions?.['code'] ?? `HTTP ${res.status}`),
+            requestId: e?.extensions?.['requestId'],
+            ms: Date.now() - started,
+          });
           throw new Error(`${e?.extensions?.['code']}: ${e?.message}`);
         },
       }),

@@ -27,7 +27,8 @@ describe('fault: paste-svc delayed by 2 s', () => {
       // Every read goes to paste-svc (the gateway's hot cache would otherwise answer most of them).
       env: { gateway: { HOT_CACHE: 'false', DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS), ...ONE_ADDRESS_MANY_CLIENTS } },
       // The gateway reaches paste-svc through the proxy.
-      peer: async (service, address) => (service === 'paste' ? (proxy = await createFaultProxy(address)).address : address),
+      peer: async (service, address) =>
+        service === 'paste' ? (proxy = await createFaultProxy(address)).address : address,
     });
   });
   afterAll(async () => {
@@ -38,10 +39,16 @@ describe('fault: paste-svc delayed by 2 s', () => {
   it('answers within the deadline, opens the breaker, keeps p99 bounded, and recovers once paste-svc is fast again', async () => {
     const url = mesh.gatewayUrls[0]!;
     const admin = mesh.adminUrl('gateway');
-    const ids = await createPastes(url, Array.from({ length: 10 }, (_, i) => `slow ${i}`));
+    const ids = await createPastes(
+      url,
+      Array.from({ length: 10 }, (_, i) => `slow ${i}`),
+    );
     const breakerStates: { at: number; state: number }[] = [];
     const watcher = setInterval(() => {
-      void scrape(admin, 'gateway_breaker_state', { service: 'paste-svc' }).then((state) => breakerStates.push({ at: Date.now(), state }), () => {});
+      void scrape(admin, 'gateway_breaker_state', { service: 'paste-svc' }).then(
+        (state) => breakerStates.push({ at: Date.now(), state }),
+        () => {},
+      );
     }, 100);
 
     const load = startLoad(
@@ -50,7 +57,8 @@ describe('fault: paste-svc delayed by 2 s', () => {
         run: async () => {
           const n = i % ids.length;
           const data = await gqlData(url, `query($id: ID!) { paste(id: $id) { content } }`, { id: ids[n] });
-          if (data['paste']?.content !== `slow ${n}`) throw new Error(`wrong content: ${JSON.stringify(data['paste'])}`);
+          if (data['paste']?.content !== `slow ${n}`)
+            throw new Error(`wrong content: ${JSON.stringify(data['paste'])}`);
         },
       }),
       { ratePerSec: RATE },
@@ -68,7 +76,10 @@ describe('fault: paste-svc delayed by 2 s', () => {
       const healed = Date.now();
       load.phase = 'recovering';
       const closedAfter = await waitFor(
-        async () => breakerStates.at(-1)?.state === 0 && breakerStates.at(-1)!.at > healed && load.samples.some((s) => s.ok && s.startedAt > healed),
+        async () =>
+          breakerStates.at(-1)?.state === 0 &&
+          breakerStates.at(-1)!.at > healed &&
+          load.samples.some((s) => s.ok && s.startedAt > healed),
         20_000,
         100,
       );
@@ -79,9 +90,14 @@ describe('fault: paste-svc delayed by 2 s', () => {
       const before = summarize(samples, (s) => s.phase === 'before');
       const fault = summarize(samples, (s) => s.phase === 'delayed');
       const openedAt = breakerStates.find((b) => b.at > delayed && b.state === 2)?.at;
-      const whileOpen = summarize(samples, (s) => s.phase === 'delayed' && openedAt !== undefined && s.startedAt > openedAt + 200);
+      const whileOpen = summarize(
+        samples,
+        (s) => s.phase === 'delayed' && openedAt !== undefined && s.startedAt > openedAt + 200,
+      );
       const after = summarize(samples, (s) => s.phase === 'after');
-      const unavailable = samples.filter((s) => s.phase === 'delayed' && s.error?.startsWith('SERVICE_UNAVAILABLE')).length;
+      const unavailable = samples.filter(
+        (s) => s.phase === 'delayed' && s.error?.startsWith('SERVICE_UNAVAILABLE'),
+      ).length;
 
       recordRow({
         scenario: 'paste-svc delayed 2 s',

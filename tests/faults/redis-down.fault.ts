@@ -38,7 +38,14 @@ describe('fault: Redis stopped', () => {
       label: 'redisdown',
       redisDb: 14,
       redisUrl: (url) => viaProxy(url, proxy),
-      env: { gateway: { HOT_CACHE: 'false', TRUST_PROXY_HOPS: '1', RATE_LIMIT_READS_PER_MIN: String(READ_LIMIT), DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS) } },
+      env: {
+        gateway: {
+          HOT_CACHE: 'false',
+          TRUST_PROXY_HOPS: '1',
+          RATE_LIMIT_READS_PER_MIN: String(READ_LIMIT),
+          DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS),
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -48,7 +55,10 @@ describe('fault: Redis stopped', () => {
 
   it('serves every read from MySQL and rate-limits from memory while Redis is unreachable', async () => {
     const url = mesh.gatewayUrls[0]!;
-    const ids = await createPastes(url, Array.from({ length: 10 }, (_, i) => `cached ${i}`));
+    const ids = await createPastes(
+      url,
+      Array.from({ length: 10 }, (_, i) => `cached ${i}`),
+    );
     const paste = createServiceClient(PasteService, { address: mesh.grpc.paste, defaultTimeoutMs: DEADLINE_MS });
     const decoder = new TextDecoder();
     const ip = (i: number) => ({ 'x-forwarded-for': `${block}.${i % 200}` });
@@ -59,7 +69,12 @@ describe('fault: Redis stopped', () => {
         return {
           kind: 'GraphQL read',
           run: async () => {
-            const data = await gqlData(url, `query($id: ID!) { paste(id: $id) { content } }`, { id: ids[n] }, { headers: ip(i) });
+            const data = await gqlData(
+              url,
+              `query($id: ID!) { paste(id: $id) { content } }`,
+              { id: ids[n] },
+              { headers: ip(i) },
+            );
             if (data['paste']?.content !== expected) throw new Error('wrong content');
           },
         };
@@ -68,7 +83,10 @@ describe('fault: Redis stopped', () => {
         return {
           kind: 'raw read',
           run: async () => {
-            const res = await fetch(`${url}/raw/${ids[n]}`, { headers: ip(i), signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+            const res = await fetch(`${url}/raw/${ids[n]}`, {
+              headers: ip(i),
+              signal: AbortSignal.timeout(10_000),
+            }).catch((err: unknown) => {
               throw new Error(`network: ${describeNetworkError(err)}`);
             });
             const text = await res.text();
@@ -86,7 +104,8 @@ describe('fault: Redis stopped', () => {
       };
     };
 
-    const cacheResults = (result: string) => scrape(mesh.adminUrl('paste'), 'cache_requests_total', { cache: 'paste', result });
+    const cacheResults = (result: string) =>
+      scrape(mesh.adminUrl('paste'), 'cache_requests_total', { cache: 'paste', result });
     const load = startLoad(next, { ratePerSec: RATE });
     try {
       load.phase = 'before';
@@ -111,7 +130,12 @@ describe('fault: Redis stopped', () => {
       for (let batch = 0; batch < PROBE; batch += PROBE_BATCH) {
         await Promise.all(
           Array.from({ length: Math.min(PROBE_BATCH, PROBE - batch) }, async () => {
-            const res = await gqlRequest(url, `query($id: ID!) { paste(id: $id) { id } }`, { id: ids[0] }, { headers: { 'x-forwarded-for': probeIp } });
+            const res = await gqlRequest(
+              url,
+              `query($id: ID!) { paste(id: $id) { id } }`,
+              { id: ids[0] },
+              { headers: { 'x-forwarded-for': probeIp } },
+            );
             const code = res.errors?.[0]?.extensions?.['code'];
             if (!res.errors && res.data?.['paste']) allowed++;
             else if (code === 'RATE_LIMITED') limited++;

@@ -21,7 +21,12 @@ describe('fault: every service sent SIGTERM and restarted in turn, two replicas 
   let pool: GatewayPool;
   beforeAll(async () => {
     // Gateways keep their default SHUTDOWN_DRAIN_MS (1 s): the pool below stops sending within ~200 ms.
-    mesh = await startMesh({ label: 'rolling', redisDb: 10, replicas: 2, env: { gateway: { DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS) } } });
+    mesh = await startMesh({
+      label: 'rolling',
+      redisDb: 10,
+      replicas: 2,
+      env: { gateway: { DOWNSTREAM_TIMEOUT_MS: String(DEADLINE_MS) } },
+    });
     pool = createGatewayPool(mesh.gatewayUrls, 100);
   });
   afterAll(async () => {
@@ -33,11 +38,20 @@ describe('fault: every service sent SIGTERM and restarted in turn, two replicas 
     const first = mesh.gatewayUrls[0]!;
     const user = await setupCall(() => signUp(first, 'rolling'));
     const created = await setupCall(() =>
-      gqlData(first, `mutation { createPaste(input: { content: "mine only", visibility: PRIVATE }) { paste { id } } }`, {}, { token: user.accessToken }),
+      gqlData(
+        first,
+        `mutation { createPaste(input: { content: "mine only", visibility: PRIVATE }) { paste { id } } }`,
+        {},
+        { token: user.accessToken },
+      ),
     );
     const privateId = created['createPaste'].paste.id as string;
     // Authored by the user, so lists need auth-svc (BatchGetUsers) as well as analytics-svc.
-    const publicIds = await createPastes(first, Array.from({ length: 10 }, (_, i) => `rolling ${i}`), user.accessToken);
+    const publicIds = await createPastes(
+      first,
+      Array.from({ length: 10 }, (_, i) => `rolling ${i}`),
+      user.accessToken,
+    );
 
     const via = <T>(fn: (url: string) => Promise<T>) => fn(pool.pick());
     const next = (i: number): Operation => {
@@ -45,7 +59,15 @@ describe('fault: every service sent SIGTERM and restarted in turn, two replicas 
       switch (i % 20) {
         case 0:
         case 10:
-          return { kind: 'create', run: () => via((u) => gqlData(u, `mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }`, { c: `new ${i}` })).then(() => {}) };
+          return {
+            kind: 'create',
+            run: () =>
+              via((u) =>
+                gqlData(u, `mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }`, {
+                  c: `new ${i}`,
+                }),
+              ).then(() => {}),
+          };
         case 1:
         case 11:
         case 15:
@@ -62,21 +84,39 @@ describe('fault: every service sent SIGTERM and restarted in turn, two replicas 
           return {
             kind: 'token read',
             run: async () => {
-              const data = await via((u) => gqlData(u, `query($id: ID!) { paste(id: $id) { content } }`, { id: privateId }, { token: user.accessToken }));
+              const data = await via((u) =>
+                gqlData(
+                  u,
+                  `query($id: ID!) { paste(id: $id) { content } }`,
+                  { id: privateId },
+                  { token: user.accessToken },
+                ),
+              );
               if (data['paste']?.content !== 'mine only') throw new Error('private paste not readable');
             },
           };
         case 3:
-          return { kind: 'login', run: () => via((u) => gqlData(u, `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, { e: user.email, p: user.password })).then(() => {}) };
+          return {
+            kind: 'login',
+            run: () =>
+              via((u) =>
+                gqlData(u, `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`, {
+                  e: user.email,
+                  p: user.password,
+                }),
+              ).then(() => {}),
+          };
         case 4:
         case 14:
           return {
             kind: 'raw read',
             run: async () => {
               const url = pool.pick();
-              const res = await fetch(`${url}/raw/${publicIds[n]}`, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
-                throw new Error(`network: ${describeNetworkError(err)}`);
-              });
+              const res = await fetch(`${url}/raw/${publicIds[n]}`, { signal: AbortSignal.timeout(10_000) }).catch(
+                (err: unknown) => {
+                  throw new Error(`network: ${describeNetworkError(err)}`);
+                },
+              );
               if (res.status !== 200 || (await res.text()) !== `rolling ${n}`) throw new Error(`HTTP ${res.status}`);
             },
           };
@@ -84,7 +124,9 @@ describe('fault: every service sent SIGTERM and restarted in turn, two replicas 
           return {
             kind: 'read',
             run: async () => {
-              const data = await via((u) => gqlData(u, `query($id: ID!) { paste(id: $id) { content } }`, { id: publicIds[n] }));
+              const data = await via((u) =>
+                gqlData(u, `query($id: ID!) { paste(id: $id) { content } }`, { id: publicIds[n] }),
+              );
               if (data['paste']?.content !== `rolling ${n}`) throw new Error('wrong content');
             },
           };
@@ -112,10 +154,14 @@ describe('fault: every service sent SIGTERM and restarted in turn, two replicas 
           } else {
             // Every channel that was connected to the replica reconnects before its twin goes down
             // (a rollout waits for the new pod to be Ready; here, for the callers to be back on it).
-            const took = await waitFor(() => {
-              const now = mesh.connectionsTo(service, index);
-              return [...before].every(([pid, n]) => (now.get(pid) ?? 0) >= n);
-            }, 15_000, 100);
+            const took = await waitFor(
+              () => {
+                const now = mesh.connectionsTo(service, index);
+                return [...before].every(([pid, n]) => (now.get(pid) ?? 0) >= n);
+              },
+              15_000,
+              100,
+            );
             if (!Number.isFinite(took)) missing.push(who);
             reconnects.push(Date.now() - restarted);
             channels.push([...before.values()].reduce((a, b) => a + b, 0));
@@ -131,10 +177,16 @@ describe('fault: every service sent SIGTERM and restarted in turn, two replicas 
 
     const all = summarize(load.samples);
     const healthy = summarize(load.samples, (s) => s.phase === 'before');
-    const byKind = [...new Set(load.samples.map((s) => s.kind))].map((kind) => `${kind} ${summarize(load.samples, (s) => s.kind === kind).count}`);
+    const byKind = [...new Set(load.samples.map((s) => s.kind))].map(
+      (kind) => `${kind} ${summarize(load.samples, (s) => s.kind === kind).count}`,
+    );
     const failures = new Map<string, number>();
     // Name the replica a failed call went to (grpc-js reports its port).
-    const portNames = new Map(ORDER.filter((s) => s !== 'gateway').flatMap((s) => [0, 1].map((i) => [String(mesh.replica(s, i).ports['grpc']), `${s}[${i}]`] as const)));
+    const portNames = new Map(
+      ORDER.filter((s) => s !== 'gateway').flatMap((s) =>
+        [0, 1].map((i) => [String(mesh.replica(s, i).ports['grpc']), `${s}[${i}]`] as const),
+      ),
+    );
     for (const s of load.samples.filter((x) => !x.ok)) {
       const remote = /remote_addr=[\d.]+:(\d+)/.exec(s.error ?? '')?.[1];
       const key = `${s.phase}: ${(s.error ?? '').slice(0, 48)}${remote ? ` (to ${portNames.get(remote) ?? `port ${remote}`})` : ''}`;

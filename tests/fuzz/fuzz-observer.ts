@@ -17,7 +17,9 @@ interface Breaker {
 
 /** The part of prom-client's registry the observer reads. */
 interface Registry {
-  getSingleMetric(name: string): { get(): Promise<{ values: { labels: Record<string, string | number>; value: number }[] }> } | undefined;
+  getSingleMetric(
+    name: string,
+  ): { get(): Promise<{ values: { labels: Record<string, string | number>; value: number }[] }> } | undefined;
 }
 
 /** What one case did. */
@@ -37,7 +39,10 @@ export interface CaseRecord {
 
 /** Builds the observer for one stack. */
 export function createObserver(fuzz: FuzzStack) {
-  const gateway = fuzz.stack.gateway as unknown as { services?: { downstream?: { breakers?: Record<string, Breaker> } }; metrics?: { registry?: Registry } };
+  const gateway = fuzz.stack.gateway as unknown as {
+    services?: { downstream?: { breakers?: Record<string, Breaker> } };
+    metrics?: { registry?: Registry };
+  };
   const breakers = gateway.services?.downstream?.breakers ?? {};
   const registry = gateway.metrics?.registry;
   const failures: string[] = [];
@@ -57,7 +62,9 @@ export function createObserver(fuzz: FuzzStack) {
 
   /** gateway_breaker_state as the admin port's /metrics shows it. */
   async function scrape(): Promise<Record<string, number>> {
-    const res = await retrying(() => fetch(`http://127.0.0.1:${fuzz.stack.ports.gateway['admin']}/metrics`, { signal: AbortSignal.timeout(30_000) }));
+    const res = await retrying(() =>
+      fetch(`http://127.0.0.1:${fuzz.stack.ports.gateway['admin']}/metrics`, { signal: AbortSignal.timeout(30_000) }),
+    );
     return metricByLabel(await res.text(), 'gateway_breaker_state', 'service');
   }
 
@@ -124,7 +131,10 @@ export function createObserver(fuzz: FuzzStack) {
     breakerNames: Object.keys(breakers),
     timing,
     /** In-process breaker states (opossum), by downstream. */
-    breakerStates: () => Object.fromEntries(Object.entries(breakers).map(([n, b]) => [n, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed'])),
+    breakerStates: () =>
+      Object.fromEntries(
+        Object.entries(breakers).map(([n, b]) => [n, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed']),
+      ),
     current: () => current,
   };
 }

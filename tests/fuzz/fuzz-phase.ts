@@ -58,7 +58,12 @@ const MAX_GROUPS = 8;
  * the first MAX_GROUPS kinds fast-check's shrunk counterexample, found by replaying that case (same seed,
  * its path) with breakers reset before each try. Empty when every case held.
  */
-export async function explain<T>(phase: Phase<T>, ran: Ran<T>[], problem: Problem<T>, observer: Observer): Promise<string> {
+export async function explain<T>(
+  phase: Phase<T>,
+  ran: Ran<T>[],
+  problem: Problem<T>,
+  observer: Observer,
+): Promise<string> {
   const groups = new Map<string, Ran<T>[]>();
   for (const r of ran) if (problem(r.record, r.value)) groups.set(r.signature, [...(groups.get(r.signature) ?? []), r]);
   if (!groups.size) return '';
@@ -67,7 +72,9 @@ export async function explain<T>(phase: Phase<T>, ran: Ran<T>[], problem: Proble
   let shrunk = 0;
   for (const [signature, group] of groups) {
     const first = group[0]!;
-    out.push(`\n● [${signature}] ${group.length} case(s); first: ${first.record.label}\n  ${indent(first.record.request)}\n  → ${problem(first.record, first.value)}`);
+    out.push(
+      `\n● [${signature}] ${group.length} case(s); first: ${first.record.label}\n  ${indent(first.record.request)}\n  → ${problem(first.record, first.value)}`,
+    );
     if (shrunk++ >= MAX_GROUPS) continue;
     let last: { record: CaseRecord; problem: string } | undefined;
     let trouble: string | undefined;
@@ -77,7 +84,12 @@ export async function explain<T>(phase: Phase<T>, ran: Ran<T>[], problem: Proble
         if (phase.signature(value) !== signature) return true;
         let record: CaseRecord;
         try {
-          record = await observer.run(`${phase.name} shrink [${signature}] try ${++tries}`, -1, phase.wire(value), true);
+          record = await observer.run(
+            `${phase.name} shrink [${signature}] try ${++tries}`,
+            -1,
+            phase.wire(value),
+            true,
+          );
         } catch (err) {
           trouble = String(err);
           return true;
@@ -89,7 +101,9 @@ export async function explain<T>(phase: Phase<T>, ran: Ran<T>[], problem: Proble
       { seed: SEED, path: String(first.record.index), numRuns: 1 },
     );
     if (details.failed && last) {
-      out.push(`  minimal counterexample (fast-check shrank it ${details.numShrinks} times; seed ${SEED}, path ${details.counterexamplePath}):\n  ${indent(last.record.request)}\n  → ${last.problem}`);
+      out.push(
+        `  minimal counterexample (fast-check shrank it ${details.numShrinks} times; seed ${SEED}, path ${details.counterexamplePath}):\n  ${indent(last.record.request)}\n  → ${last.problem}`,
+      );
     } else {
       out.push('  (did not fail again when replayed alone: it depends on what ran before it)');
     }

@@ -17,19 +17,39 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 type Account = Awaited<ReturnType<typeof signUp>>;
 
 /** Routes the HTTP families aim at by name; anything else found in the source is fuzzed as a new route. */
-const KNOWN_ROUTES = ['/', '/raw/:id', '/graphql', '/p/:id', '/login', '/register', '/mine', '/top', '/assets/:file', '/.well-known/jwks.json', '/healthz', '/readyz', '/metrics'];
+const KNOWN_ROUTES = [
+  '/',
+  '/raw/:id',
+  '/graphql',
+  '/p/:id',
+  '/login',
+  '/register',
+  '/mine',
+  '/top',
+  '/assets/:file',
+  '/.well-known/jwks.json',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+];
 
 /** Route patterns registered in gateway/src (`app.get('/x', …)`, `url: '/x'`, the web client's PAGES). */
 export function discoverRoutes(): RouteInfo[] {
   const found = new Map<string, Set<string>>();
   const add = (method: string, p: string) => found.set(p, (found.get(p) ?? new Set()).add(method.toUpperCase()));
   const walk = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
   for (const file of walk(path.join(ROOT, 'gateway/src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
     const text = fs.readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/\.(get|post|put|patch|delete|head|options|all)\s*(?:<[^>]*>)?\(\s*['"`](\/[^'"`]*)['"`]/g)) add(m[1]!, m[2]!);
+    for (const m of text.matchAll(
+      /\.(get|post|put|patch|delete|head|options|all)\s*(?:<[^>]*>)?\(\s*['"`](\/[^'"`]*)['"`]/g,
+    ))
+      add(m[1]!, m[2]!);
     for (const m of text.matchAll(/url:\s*['"`](\/[^'"`]*)['"`]/g)) add('GET', m[1]!);
-    for (const m of text.matchAll(/PAGES\s*=\s*\[([^\]]*)\]/g)) for (const p of m[1]!.matchAll(/['"`](\/[^'"`]*)['"`]/g)) add('GET', p[1]!);
+    for (const m of text.matchAll(/PAGES\s*=\s*\[([^\]]*)\]/g))
+      for (const p of m[1]!.matchAll(/['"`](\/[^'"`]*)['"`]/g)) add('GET', p[1]!);
   }
   return [...found].map(([p, methods]) => ({ path: p, methods: [...methods] }));
 }
@@ -78,16 +98,28 @@ export async function startFuzzStack(): Promise<FuzzStack> {
   try {
     const fuzz = await signUp(url, 'fuzzer');
     const owner = await signUp(url, 'owner');
-    const languages = ((await gql(url, '{ languages { id } }')).data?.['languages'] ?? []).map((l: { id: string }) => l.id);
+    const languages = ((await gql(url, '{ languages { id } }')).data?.['languages'] ?? []).map(
+      (l: { id: string }) => l.id,
+    );
 
     const createGql = async (input: Record<string, unknown>, account?: Account) => {
-      const res = await gql(url, 'mutation($input: CreatePasteInput!) { createPaste(input: $input) { paste { id } deleteToken } }', { input }, account?.accessToken);
+      const res = await gql(
+        url,
+        'mutation($input: CreatePasteInput!) { createPaste(input: $input) { paste { id } deleteToken } }',
+        { input },
+        account?.accessToken,
+      );
       const created = res.data?.['createPaste'];
       if (!created) throw new Error(`fuzz set-up: createPaste failed: ${JSON.stringify(res.errors)}`);
       return created as { paste: { id: string }; deleteToken: string | null };
     };
     const createPlain = async (query: string, content: string) => {
-      const res = await send(port, { method: 'POST', path: `/${query}`, headers: { 'user-agent': 'curl/8.5.0' }, body: Buffer.from(content) });
+      const res = await send(port, {
+        method: 'POST',
+        path: `/${query}`,
+        headers: { 'user-agent': 'curl/8.5.0' },
+        body: Buffer.from(content),
+      });
       if (res.status !== 201) throw new Error(`fuzz set-up: POST /${query} answered ${res.status}: ${res.body}`);
       return res.body.trim().split('/').pop()!;
     };
@@ -95,11 +127,26 @@ export async function startFuzzStack(): Promise<FuzzStack> {
     // Burn-after-read pastes of every kind: GraphQL and POST /, public, unlisted, private (an owner the fuzzer is not).
     const burnRecipes: ((label: string) => Promise<string>)[] = [
       async (l) => (await createGql({ content: `${l}: public burn`, burnAfterRead: true })).paste.id,
-      async (l) => (await createGql({ content: `${l}: unlisted burn`, burnAfterRead: true, visibility: 'UNLISTED' })).paste.id,
-      async (l) => (await createGql({ content: `${l}: private burn`, burnAfterRead: true, visibility: 'PRIVATE' }, owner)).paste.id,
+      async (l) =>
+        (await createGql({ content: `${l}: unlisted burn`, burnAfterRead: true, visibility: 'UNLISTED' })).paste.id,
+      async (l) =>
+        (await createGql({ content: `${l}: private burn`, burnAfterRead: true, visibility: 'PRIVATE' }, owner)).paste
+          .id,
       async (l) => createPlain('?burn=1', `${l}: curl burn`),
       async (l) => createPlain('?burn=true&visibility=unlisted&expiry=1d', `${l}: curl unlisted burn`),
-      async (l) => (await createGql({ content: `${l}: titled burn`, burnAfterRead: true, title: 'owner burn', language: languages[0] ?? 'auto', expiry: 'ONE_DAY' }, owner)).paste.id,
+      async (l) =>
+        (
+          await createGql(
+            {
+              content: `${l}: titled burn`,
+              burnAfterRead: true,
+              title: 'owner burn',
+              language: languages[0] ?? 'auto',
+              expiry: 'ONE_DAY',
+            },
+            owner,
+          )
+        ).paste.id,
     ];
     const recipe = (slot: number) => burnRecipes[slot % burnRecipes.length]!;
     const protectedIds: string[] = [];
@@ -108,7 +155,12 @@ export async function startFuzzStack(): Promise<FuzzStack> {
     for (let i = 0; i < POOLS.revealable; i++) revealable.push(await recipe(i)(`revealable ${i}`));
 
     const versioned = (await createGql({ content: 'fuzz user paste v1', title: 'v1' }, fuzz)).paste.id;
-    await gql(url, 'mutation($input: UpdatePasteInput!) { updatePaste(input: $input) { id } }', { input: { id: versioned, content: 'fuzz user paste v2' } }, fuzz.accessToken);
+    await gql(
+      url,
+      'mutation($input: UpdatePasteInput!) { updatePaste(input: $input) { id } }',
+      { input: { id: versioned, content: 'fuzz user paste v2' } },
+      fuzz.accessToken,
+    );
     const deletable = await createGql({ content: 'deletable with its token' });
     const pastes = [
       (await createGql({ content: 'anonymous public paste' })).paste.id,
@@ -118,8 +170,11 @@ export async function startFuzzStack(): Promise<FuzzStack> {
       (await createGql({ content: "someone else's private paste", visibility: 'PRIVATE' }, owner)).paste.id,
       deletable.paste.id,
     ];
-    const key = (await gql(url, 'mutation { createApiKey(name: "fuzz") { apiKey { id } secret } }', {}, fuzz.accessToken)).data?.['createApiKey'];
-    const cursor = (await gql(url, '{ pastes(first: 1) { pageInfo { endCursor } } }')).data?.['pastes']?.pageInfo?.endCursor ?? '';
+    const key = (
+      await gql(url, 'mutation { createApiKey(name: "fuzz") { apiKey { id } secret } }', {}, fuzz.accessToken)
+    ).data?.['createApiKey'];
+    const cursor =
+      (await gql(url, '{ pastes(first: 1) { pageInfo { endCursor } } }')).data?.['pastes']?.pageInfo?.endCursor ?? '';
     const tampered = fuzz.accessToken.slice(0, -4) + (fuzz.accessToken.endsWith('AAAA') ? 'BBBB' : 'AAAA');
 
     let emails = 0;
@@ -140,7 +195,8 @@ export async function startFuzzStack(): Promise<FuzzStack> {
       size: (k) => 'a'.repeat(Number(k)),
       sizeu: (k) => 'é'.repeat(Number(k)),
     };
-    const resolve = (s: string) => (s.includes('@@') ? s.replace(/@@([a-z]+):([^@]*)@@/g, (m, pool: string, k: string) => values[pool]?.(k) ?? m) : s);
+    const resolve = (s: string) =>
+      s.includes('@@') ? s.replace(/@@([a-z]+):([^@]*)@@/g, (m, pool: string, k: string) => values[pool]?.(k) ?? m) : s;
     const asOwner = () => withBearer(owner.accessToken, 30_000);
 
     const routes = discoverRoutes();
@@ -170,7 +226,8 @@ export async function startFuzzStack(): Promise<FuzzStack> {
           try {
             const { paste } = await pasteClient.client.getPaste({ id }, asOwner());
             if (!paste?.burnAfterRead) problems.push(`protected ${slot} (${id}) is no longer burn-after-read`);
-            else if (!paste.contentConcealed) problems.push(`protected ${slot} (${id}): GetPaste answered it without content_concealed`);
+            else if (!paste.contentConcealed)
+              problems.push(`protected ${slot} (${id}): GetPaste answered it without content_concealed`);
           } catch (err) {
             problems.push(`protected ${slot} (${id}): GetPaste failed: ${String(err)}`);
           }

@@ -29,16 +29,52 @@ export function wellFormed(s: string): string {
 /** Weighted optional value: `undefined` (left out) `100 - percent` of the time. */
 export function sometimes<T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | undefined> {
   // Cross-shrinking lets a shrunk counterexample drop what it does not need.
-  return fc.oneof({ withCrossShrink: true }, { weight: 100 - percent, arbitrary: fc.constant(undefined) }, { weight: percent, arbitrary: arb });
+  return fc.oneof(
+    { withCrossShrink: true },
+    { weight: 100 - percent, arbitrary: fc.constant(undefined) },
+    { weight: percent, arbitrary: arb },
+  );
 }
 
 const SPECIAL_STRINGS = [
-  '', ' ', '\u0000', '\t', '\r\n', '%', '%00', '%zz', '../', '..%2F', '__proto__', 'constructor', 'toString', 'hasOwnProperty',
-  'null', 'undefined', 'NaN', '-1', '0', '1', '1e309', '\u202e', '\ufeff', '😀', '\ud800', 'é', "'; DROP TABLE pastes; --",
-  '<script>alert(1)</script>', '${7*7}', '{{7*7}}', 'x'.repeat(300),
+  '',
+  ' ',
+  '\u0000',
+  '\t',
+  '\r\n',
+  '%',
+  '%00',
+  '%zz',
+  '../',
+  '..%2F',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'null',
+  'undefined',
+  'NaN',
+  '-1',
+  '0',
+  '1',
+  '1e309',
+  '\u202e',
+  '\ufeff',
+  '😀',
+  '\ud800',
+  'é',
+  "'; DROP TABLE pastes; --",
+  '<script>alert(1)</script>',
+  '${7*7}',
+  '{{7*7}}',
+  'x'.repeat(300),
 ];
 
-const controlChars = fc.string({ unit: fc.integer({ min: 0, max: 31 }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 8 });
+const controlChars = fc.string({
+  unit: fc.integer({ min: 0, max: 31 }).map((c) => String.fromCharCode(c)),
+  minLength: 1,
+  maxLength: 8,
+});
 
 /** Strings a client should never be able to break anything with; `long` adds 5k and 70k ones (never in headers). */
 export function junkString(long = true): fc.Arbitrary<string> {
@@ -54,7 +90,24 @@ export function junkString(long = true): fc.Arbitrary<string> {
 /** Any JSON a client might put where a typed value belongs. */
 export function junkJson(): fc.Arbitrary<unknown> {
   return fc.oneof(
-    fc.constantFrom<unknown>(null, true, false, 0, -1, 1.5, -0.5, 2_147_483_648, -2_147_483_649, 2 ** 53 + 2, 1e308, '', [], {}, [null], { id: null }),
+    fc.constantFrom<unknown>(
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1.5,
+      -0.5,
+      2_147_483_648,
+      -2_147_483_649,
+      2 ** 53 + 2,
+      1e308,
+      '',
+      [],
+      {},
+      [null],
+      { id: null },
+    ),
     junkString(),
     fc.integer(),
     fc.jsonValue({ maxDepth: 2 }),
@@ -90,7 +143,8 @@ export function intArb(): fc.Arbitrary<number> {
   );
 }
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** JWT-shaped strings: expired, unsigned (alg none), wrong issuer, unknown key. */
 export const jwtLike = fc
@@ -102,15 +156,39 @@ export const jwtLike = fc
     sub: fc.string({ maxLength: 12 }),
     sig: fc.uint8Array({ maxLength: 64 }),
   })
-  .map(({ alg, kid, exp, iss, sub, sig }) => `${b64({ alg, kid, typ: 'JWT' })}.${b64({ sub, exp, iss, aud: 'pastemesh', roles: ['ADMIN'] })}.${Buffer.from(sig).toString('base64url')}`);
+  .map(
+    ({ alg, kid, exp, iss, sub, sig }) =>
+      `${b64({ alg, kid, typ: 'JWT' })}.${b64({ sub, exp, iss, aud: 'pastemesh', roles: ['ADMIN'] })}.${Buffer.from(sig).toString('base64url')}`,
+  );
 
 /** Authorization values: garbage, expired-looking JWTs, junk API keys, other schemes, and the fuzz user's real ones. */
 export const authorizationArb = fc.oneof(
   { weight: 3, arbitrary: jwtLike.map((t) => `Bearer ${t}`) },
-  { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom(...BASE62, '_', '-'), maxLength: 48 }).map((s) => `Bearer pm_${s}`) },
+  {
+    weight: 2,
+    arbitrary: fc.string({ unit: fc.constantFrom(...BASE62, '_', '-'), maxLength: 48 }).map((s) => `Bearer pm_${s}`),
+  },
   { weight: 2, arbitrary: junkString(false).map((s) => `Bearer ${s}`) },
-  { weight: 2, arbitrary: fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'Bearer a b', 'bearer  x', 'Token abc', 'Bearer ' + 'A'.repeat(4_000)) },
-  { weight: 1, arbitrary: fc.constantFrom(`Bearer ${ref('token', 0)}`, `bearer ${ref('secret', 0)}`, `Bearer ${ref('tampered', 0)}`) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'Bearer',
+      'Bearer ',
+      'Basic dXNlcjpwYXNz',
+      'Bearer a b',
+      'bearer  x',
+      'Token abc',
+      'Bearer ' + 'A'.repeat(4_000),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      `Bearer ${ref('token', 0)}`,
+      `bearer ${ref('secret', 0)}`,
+      `Bearer ${ref('tampered', 0)}`,
+    ),
+  },
 );
 
 const BOTS = [
@@ -146,7 +224,19 @@ const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p
 /** X-Forwarded-For values, never naming the side loop's address. */
 export const forwardedForArb = fc
   .oneof(
-    fc.constantFrom('203.0.113.7', '203.0.113.7, 198.51.100.2', '::1', '::ffff:127.0.0.1', 'unknown', '', 'garbage', '999.1.1.1', ', ,', '1.2.3.4:80', '[::1]:443'),
+    fc.constantFrom(
+      '203.0.113.7',
+      '203.0.113.7, 198.51.100.2',
+      '::1',
+      '::ffff:127.0.0.1',
+      'unknown',
+      '',
+      'garbage',
+      '999.1.1.1',
+      ', ,',
+      '1.2.3.4:80',
+      '[::1]:443',
+    ),
     ipv4,
     fc.array(ipv4, { minLength: 2, maxLength: 40 }).map((ips) => ips.join(', ')),
     junkString(false),
@@ -156,11 +246,26 @@ export const forwardedForArb = fc
 /** Content types, mostly sensible. */
 export const contentTypeArb = fc.oneof(
   { withCrossShrink: true },
-  { weight: 4, arbitrary: fc.constantFrom(
-    'application/json', 'application/json; charset=utf-8', 'text/plain', 'text/plain; charset=utf-8', 'application/octet-stream',
-    'application/x-www-form-urlencoded', 'multipart/form-data; boundary=----x', 'application/graphql', 'application/graphql-response+json',
-    'application/json; charset=latin1', 'application/json; charset=utf-16', '*/*', ';;;', 'application/json, text/plain', 'text/html',
-  ) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'text/plain; charset=utf-8',
+      'application/octet-stream',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=----x',
+      'application/graphql',
+      'application/graphql-response+json',
+      'application/json; charset=latin1',
+      'application/json; charset=utf-16',
+      '*/*',
+      ';;;',
+      'application/json, text/plain',
+      'text/html',
+    ),
+  },
   { weight: 1, arbitrary: junkString(false) },
 );
 
@@ -175,12 +280,32 @@ export function headersArb(withBody: boolean): fc.Arbitrary<Headers> {
       authorization: sometimes(authorizationArb, 15),
       'x-forwarded-for': sometimes(forwardedForArb, 30),
       'content-type': withBody ? sometimes(contentTypeArb, 60) : fc.constant(undefined),
-      referer: sometimes(fc.oneof(fc.constantFrom('https://news.example/item?id=1', 'http://[::1', 'javascript:alert(1)'), junkString(false)), 10),
-      trace: sometimes(fc.tuple(fc.constantFrom(...TRACE_HEADERS), fc.oneof(fc.constant('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'), junkString(false))), 20),
-      accept: sometimes(fc.oneof(fc.constantFrom('*/*', 'text/html', 'application/json', 'application/graphql-response+json'), junkString(false)), 15),
+      referer: sometimes(
+        fc.oneof(
+          fc.constantFrom('https://news.example/item?id=1', 'http://[::1', 'javascript:alert(1)'),
+          junkString(false),
+        ),
+        10,
+      ),
+      trace: sometimes(
+        fc.tuple(
+          fc.constantFrom(...TRACE_HEADERS),
+          fc.oneof(fc.constant('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'), junkString(false)),
+        ),
+        20,
+      ),
+      accept: sometimes(
+        fc.oneof(
+          fc.constantFrom('*/*', 'text/html', 'application/json', 'application/graphql-response+json'),
+          junkString(false),
+        ),
+        15,
+      ),
       'if-none-match': sometimes(fc.oneof(fc.constantFrom('*', '""', 'W/"x"'), junkString(false)), 8),
       'accept-encoding': sometimes(fc.constantFrom('gzip', 'br', 'deflate, gzip;q=0', 'identity;q=0', 'zstd'), 10),
       'x-fuzz-pad': sometimes(fc.constantFrom('p'.repeat(8_000), 'q'.repeat(12_000)), 3),
     })
-    .map(({ trace, ...h }) => [...Object.entries(h), ...(trace ? [trace] : [])].filter((e): e is [string, string] => typeof e[1] === 'string'));
+    .map(({ trace, ...h }) =>
+      [...Object.entries(h), ...(trace ? [trace] : [])].filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
 }

@@ -57,7 +57,19 @@ export interface GraphqlCase {
   headers: Headers;
 }
 
-const SHAPES = ['query-number', 'query-array', 'variables-string', 'variables-array', 'operationName-number', 'persisted-junk', 'no-query', 'null', 'number', 'string', 'extensions-junk'] as const;
+const SHAPES = [
+  'query-number',
+  'query-array',
+  'variables-string',
+  'variables-array',
+  'operationName-number',
+  'persisted-junk',
+  'no-query',
+  'null',
+  'number',
+  'string',
+  'extensions-junk',
+] as const;
 const WRONG_TYPES = ['Int', 'String', 'Boolean', 'ID!', '[String]', 'Visibility', 'CreatePasteInput', 'Nope', 'Int!'];
 /** Fields whose arguments may reveal (burn) a paste: protected ids never go there. */
 export const isRevealField = (name: string): boolean => /reveal/i.test(name);
@@ -72,7 +84,9 @@ export interface GraphqlCaseContext {
 export function createGraphqlArbs(ctx: GraphqlCaseContext) {
   const types = new Map(ctx.schema.types.map((t) => [t.name, t]));
   const named = (t: IntrospectionTypeRef): { kind: string; name: string } =>
-    t.kind === 'NON_NULL' || t.kind === 'LIST' ? named((t as { ofType: IntrospectionTypeRef }).ofType) : (t as { kind: string; name: string });
+    t.kind === 'NON_NULL' || t.kind === 'LIST'
+      ? named((t as { ofType: IntrospectionTypeRef }).ofType)
+      : (t as { kind: string; name: string });
   const isLeaf = (t: IntrospectionTypeRef) => ['SCALAR', 'ENUM'].includes(named(t).kind);
   const fieldsOf = (name: string): readonly IntrospectionField[] => {
     const t = types.get(name);
@@ -87,20 +101,52 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
           { weight: 30, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }) },
           { weight: 10, arbitrary: fc.string({ minLength: 1, maxLength: 60 }) },
           { weight: 3, arbitrary: fc.constantFrom('', '\u0000', '\ud800', 'a\u0001b') },
-          { weight: 1, arbitrary: fc.constantFrom(ref('size', MAX_CONTENT_BYTES), ref('size', MAX_CONTENT_BYTES + 1), ref('sizeu', MAX_CONTENT_BYTES / 2 + 1)) },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(
+              ref('size', MAX_CONTENT_BYTES),
+              ref('size', MAX_CONTENT_BYTES + 1),
+              ref('sizeu', MAX_CONTENT_BYTES / 2 + 1),
+            ),
+          },
         );
       case 'title':
-        return fc.oneof({ weight: 6, arbitrary: fc.constantFrom('', 'hello', 'x'.repeat(200), ref('size', 201), ref('sizeu', 201)) }, junk);
+        return fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom('', 'hello', 'x'.repeat(200), ref('size', 201), ref('sizeu', 201)) },
+          junk,
+        );
       case 'language':
-        return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...ctx.languages.slice(0, 10), 'auto', '', 'klingon') }, junk);
+        return fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom(...ctx.languages.slice(0, 10), 'auto', '', 'klingon') },
+          junk,
+        );
       case 'email':
-        return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(ref('email', 'new'), ref('email', 'fuzz'), 'not-an-email', 'a@b', `${'x'.repeat(300)}@example.test`) }, junk);
+        return fc.oneof(
+          {
+            weight: 6,
+            arbitrary: fc.constantFrom(
+              ref('email', 'new'),
+              ref('email', 'fuzz'),
+              'not-an-email',
+              'a@b',
+              `${'x'.repeat(300)}@example.test`,
+            ),
+          },
+          junk,
+        );
       case 'password':
-        return fc.oneof({ weight: 6, arbitrary: fc.constantFrom('correct horse battery staple', 'short', ref('size', 5_000)) }, junk);
+        return fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom('correct horse battery staple', 'short', ref('size', 5_000)) },
+          junk,
+        );
       case 'deleteToken':
         return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(ref('deletetoken', 0), 'x'.repeat(129)) }, junk);
       case 'refreshToken':
-        return fc.oneof({ weight: 3, arbitrary: fc.constant(ref('refresh', 0)) }, { weight: 3, arbitrary: jwtLike }, junk);
+        return fc.oneof(
+          { weight: 3, arbitrary: fc.constant(ref('refresh', 0)) },
+          { weight: 3, arbitrary: jwtLike },
+          junk,
+        );
       case 'after':
         return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(ref('cursor', 0), 'eyJ4IjoxfQ', '') }, junk);
       default:
@@ -120,7 +166,10 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
         return [f.name, f.type.kind === 'NON_NULL' ? value : fc.option(value, { nil: undefined, freq: 2 })] as const;
       });
       return fc
-        .tuple(fc.record(Object.fromEntries(fields)), fc.option(fc.tuple(junkString(false), junkJson()), { nil: undefined, freq: 10 }))
+        .tuple(
+          fc.record(Object.fromEntries(fields)),
+          fc.option(fc.tuple(junkString(false), junkJson()), { nil: undefined, freq: 10 }),
+        )
         .map(([record, extra]) => {
           const obj = Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
           return extra ? { ...obj, [extra[0] || 'extra']: extra[1] } : obj;
@@ -138,7 +187,10 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
       case 'String':
         return stringFor(name);
       default:
-        return fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), junkString(false));
+        return fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          junkString(false),
+        );
     }
   }
 
@@ -155,14 +207,50 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
   function argArb(arg: IntrospectionInputValue, reveal: boolean): fc.Arbitrary<ArgPlan> {
     const wrongType = fc.constantFrom(...WRONG_TYPES);
     return fc.oneof(
-      { weight: 8, arbitrary: fc.record({ name: fc.constant(arg.name), how: fc.constant('var' as const), value: anyValue(arg.type, arg.name, reveal, 3), wrongType }) },
-      { weight: 4, arbitrary: fc.record({ name: fc.constant(arg.name), how: fc.constant('literal' as const), value: validValue(arg.type, arg.name, reveal), wrongType }) },
-      { weight: 1, arbitrary: fc.record({ name: fc.constant(arg.name), how: fc.constant('omit' as const), value: fc.constant(null), wrongType }) },
-      { weight: 1, arbitrary: fc.record({ name: fc.constant(arg.name), how: fc.constant('wrong-var-type' as const), value: junkJson(), wrongType }) },
+      {
+        weight: 8,
+        arbitrary: fc.record({
+          name: fc.constant(arg.name),
+          how: fc.constant('var' as const),
+          value: anyValue(arg.type, arg.name, reveal, 3),
+          wrongType,
+        }),
+      },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          name: fc.constant(arg.name),
+          how: fc.constant('literal' as const),
+          value: validValue(arg.type, arg.name, reveal),
+          wrongType,
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          name: fc.constant(arg.name),
+          how: fc.constant('omit' as const),
+          value: fc.constant(null),
+          wrongType,
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          name: fc.constant(arg.name),
+          how: fc.constant('wrong-var-type' as const),
+          value: junkJson(),
+          wrongType,
+        }),
+      },
     );
   }
 
-  const aliasArb = fc.oneof({ withCrossShrink: true }, { weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('a', 'b', 'x1', 'id', 'content', '_') });
+  const aliasArb = fc.oneof(
+    { withCrossShrink: true },
+    { weight: 6, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.constantFrom('a', 'b', 'x1', 'id', 'content', '_') },
+  );
   const wrapArb = fc.constantFrom<SelectionPlan['wrap']>('none', 'none', 'none', 'inline', 'named');
 
   function fieldArb(field: IntrospectionField, depth: number): fc.Arbitrary<FieldPlan> {
@@ -187,7 +275,15 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
     if (!fields.length) return fc.constant({ type, fields: [typename], wrap: 'none' });
     arb = fc
       .record({
-        picked: fc.tuple(...fields.map((f) => fc.oneof({ withCrossShrink: true }, { weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fieldArb(f, depth) }))),
+        picked: fc.tuple(
+          ...fields.map((f) =>
+            fc.oneof(
+              { withCrossShrink: true },
+              { weight: 4, arbitrary: fc.constant(null) },
+              { weight: 1, arbitrary: fieldArb(f, depth) },
+            ),
+          ),
+        ),
         first: fieldArb(fields.find((f) => isLeaf(f.type)) ?? fields[0]!, depth),
         typename: fc.boolean(),
         wrap: wrapArb,
@@ -211,7 +307,10 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
           name: fc.constantFrom(null, 'Fuzz', 'Q', 'x'.repeat(70)),
           root: fc.record({
             type: fc.constant(type),
-            fields: fc.array(fc.oneof({ withCrossShrink: true }, ...fieldsOf(type).map((f) => fieldArb(f, 4))), { minLength: 1, maxLength: 3 }),
+            fields: fc.array(fc.oneof({ withCrossShrink: true }, ...fieldsOf(type).map((f) => fieldArb(f, 4))), {
+              minLength: 1,
+              maxLength: 3,
+            }),
             wrap: wrapArb,
           }),
         }),
@@ -223,10 +322,23 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
   const transport: fc.Arbitrary<Transport> = fc.oneof(
     { withCrossShrink: true },
     { weight: 16, arbitrary: fc.constant({ kind: 'json' as const }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('get' as const), preflight: fc.constantFrom(true, true, false) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ kind: fc.constant('get' as const), preflight: fc.constantFrom(true, true, false) }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('content-type' as const), contentType: contentTypeArb }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('malformed' as const), keepPercent: fc.nat(99), junk: fc.constantFrom('', '}', ',', '\u0000', '\\', 'null', '\ud800') }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), more: fc.array(op, { minLength: 1, maxLength: 2 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('malformed' as const),
+        keepPercent: fc.nat(99),
+        junk: fc.constantFrom('', '}', ',', '\u0000', '\\', 'null', '\ud800'),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant('batch' as const), more: fc.array(op, { minLength: 1, maxLength: 2 }) }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('shape' as const), shape: fc.constantFrom(...SHAPES) }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'options' as const }) },
   );
@@ -239,11 +351,19 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
   );
   const headers = fc
     .tuple(headersArb(false), authorization)
-    .map(([h, auth]) => [...h.filter(([n]) => n !== 'authorization'), ...(auth ? [['authorization', auth] as [string, string]] : [])]);
+    .map(([h, auth]) => [
+      ...h.filter(([n]) => n !== 'authorization'),
+      ...(auth ? [['authorization', auth] as [string, string]] : []),
+    ]);
 
   const graphqlCase: fc.Arbitrary<GraphqlCase> = fc.record({
     op,
-    operationName: fc.oneof({ withCrossShrink: true }, { weight: 8, arbitrary: fc.constant('same') }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('Other', '') }),
+    operationName: fc.oneof(
+      { withCrossShrink: true },
+      { weight: 8, arbitrary: fc.constant('same') },
+      { weight: 1, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom('Other', '') },
+    ),
     transport,
     headers,
   });
@@ -251,11 +371,17 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
   // ---- rendering ----
 
   function argType(parent: string, field: string, arg: string): IntrospectionTypeRef | undefined {
-    return fieldsOf(parent).find((f) => f.name === field)?.args.find((a) => a.name === arg)?.type;
+    return fieldsOf(parent)
+      .find((f) => f.name === field)
+      ?.args.find((a) => a.name === arg)?.type;
   }
 
   /** Renders an operation as text and variables. */
-  function render(plan: OperationPlan): { query: string; variables: Record<string, unknown>; operationName: string | null } {
+  function render(plan: OperationPlan): {
+    query: string;
+    variables: Record<string, unknown>;
+    operationName: string | null;
+  } {
     const defs: string[] = [];
     const variables: Record<string, unknown> = {};
     const fragments: string[] = [];
@@ -270,7 +396,8 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
       return `{ ${inner} }`;
     };
     const renderField = (parent: string, f: FieldPlan): string => {
-      if (isRevealField(f.name) && JSON.stringify(f.args).includes('@@protected:')) throw new Error(`fuzz harness bug: a protected paste reached ${f.name}`);
+      if (isRevealField(f.name) && JSON.stringify(f.args).includes('@@protected:'))
+        throw new Error(`fuzz harness bug: a protected paste reached ${f.name}`);
       const args: string[] = [];
       for (const a of f.args) {
         const type = argType(parent, f.name, a.name);
@@ -295,7 +422,8 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
   function literal(v: unknown, t: IntrospectionTypeRef): string {
     if (v === null || v === undefined) return 'null';
     if (t.kind === 'NON_NULL') return literal(v, t.ofType);
-    if (t.kind === 'LIST') return Array.isArray(v) ? `[${v.map((x) => literal(x, t.ofType)).join(', ')}]` : literal(v, t.ofType);
+    if (t.kind === 'LIST')
+      return Array.isArray(v) ? `[${v.map((x) => literal(x, t.ofType)).join(', ')}]` : literal(v, t.ofType);
     const type = types.get(t.name);
     if (type?.kind === 'ENUM' && typeof v === 'string' && /^[_A-Za-z][_0-9A-Za-z]*$/.test(v)) return v;
     if (type?.kind === 'INPUT_OBJECT' && typeof v === 'object' && !Array.isArray(v)) {
@@ -312,7 +440,13 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
     const envelope = (r: ReturnType<typeof render>, name: string | null | 'same'): Record<string, unknown> => ({
       query: r.query,
       ...(Object.keys(r.variables).length ? { variables: r.variables } : {}),
-      ...(name === 'same' ? (r.operationName ? { operationName: r.operationName } : {}) : name === null ? {} : { operationName: name }),
+      ...(name === 'same'
+        ? r.operationName
+          ? { operationName: r.operationName }
+          : {}
+        : name === null
+          ? {}
+          : { operationName: name }),
     });
     const env = envelope(main, c.operationName);
     const json = (body: unknown, contentType = 'application/json'): WireCase => ({
@@ -333,12 +467,19 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
           family: 'graphql',
           method: 'GET',
           path: '/graphql',
-          query: { pairs: Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]), raw: false, suffix: '' },
+          query: {
+            pairs: Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+            raw: false,
+            suffix: '',
+          },
           headers: [...c.headers, ...(t.preflight ? [['apollo-require-preflight', 'true'] as [string, string]] : [])],
         };
       case 'malformed': {
         const text = JSON.stringify(env);
-        return { ...json(env), body: { text: text.slice(0, Math.floor((text.length * t.keepPercent) / 100)) + t.junk } };
+        return {
+          ...json(env),
+          body: { text: text.slice(0, Math.floor((text.length * t.keepPercent) / 100)) + t.junk },
+        };
       }
       case 'batch':
         return json([env, ...t.more.map((o) => envelope(render(o), 'same'))]);
@@ -347,7 +488,12 @@ export function createGraphqlArbs(ctx: GraphqlCaseContext) {
           family: 'graphql',
           method: 'OPTIONS',
           path: '/graphql',
-          headers: [...c.headers, ['origin', 'https://evil.example'], ['access-control-request-method', 'POST'], ['access-control-request-headers', 'content-type, authorization']],
+          headers: [
+            ...c.headers,
+            ['origin', 'https://evil.example'],
+            ['access-control-request-method', 'POST'],
+            ['access-control-request-headers', 'content-type, authorization'],
+          ],
         };
       case 'shape':
         return json(reshape(env, t.shape));

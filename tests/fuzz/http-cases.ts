@@ -39,7 +39,8 @@ export interface HttpCaseContext {
   extraRoutes: RouteInfo[];
 }
 
-export const userAgentOf = (c: { headers: Headers }): string | undefined => c.headers.find(([n]) => n === 'user-agent')?.[1];
+export const userAgentOf = (c: { headers: Headers }): string | undefined =>
+  c.headers.find(([n]) => n === 'user-agent')?.[1];
 
 /**
  * The two reveals are GraphQL's revealPaste and a GET of /raw/:id by a person; a case that would be one of
@@ -52,25 +53,98 @@ export function withoutProtectedReveal<C extends WireCase>(c: C): C {
   return { ...c, path: c.path.replaceAll('@@protected:', '@@revealable:') };
 }
 
-const EXPIRY_VALUES = [...EXPIRY_NAMES, 'ONE_DAY', 'one-day', '1D', 'NEVER', '0', '1', '7', 'unspecified', 'UNSPECIFIED', 'forever', '1m', '__proto__', ''];
-const VISIBILITY_VALUES = ['public', 'unlisted', 'private', 'PUBLIC', 'Unlisted', '0', '1', '2', '3', '4', '-1', '1.0', '0x1', 'unspecified', 'constructor', '__proto__', 'toString', ' public', ''];
+const EXPIRY_VALUES = [
+  ...EXPIRY_NAMES,
+  'ONE_DAY',
+  'one-day',
+  '1D',
+  'NEVER',
+  '0',
+  '1',
+  '7',
+  'unspecified',
+  'UNSPECIFIED',
+  'forever',
+  '1m',
+  '__proto__',
+  '',
+];
+const VISIBILITY_VALUES = [
+  'public',
+  'unlisted',
+  'private',
+  'PUBLIC',
+  'Unlisted',
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '-1',
+  '1.0',
+  '0x1',
+  'unspecified',
+  'constructor',
+  '__proto__',
+  'toString',
+  ' public',
+  '',
+];
 const BURN_VALUES = ['1', 'true', '0', 'false', 'yes', 'no', 'on', 'TRUE', '2', '-1', ''];
-const JUNK_KEYS = ['v', 'id', 'content', 'expiry[]', 'expiry[0]', 'burn[]', 'visibility[a]', '__proto__', 'constructor', 'toString', 'hasOwnProperty', ''];
+const JUNK_KEYS = [
+  'v',
+  'id',
+  'content',
+  'expiry[]',
+  'expiry[0]',
+  'burn[]',
+  'visibility[a]',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '',
+];
 
 /** POST / parameters: each field's valid words, near misses and junk; keys repeat freely. */
 export function createParamArb(languages: string[]): fc.Arbitrary<[string, string]> {
-  const value = (words: string[]) => fc.oneof({ withCrossShrink: true }, { weight: 5, arbitrary: fc.constantFrom(...words) }, { weight: 1, arbitrary: junkString() });
+  const value = (words: string[]) =>
+    fc.oneof(
+      { withCrossShrink: true },
+      { weight: 5, arbitrary: fc.constantFrom(...words) },
+      { weight: 1, arbitrary: junkString() },
+    );
   return fc.oneof(
     fc.tuple(fc.constant('expiry'), value(EXPIRY_VALUES)),
     fc.tuple(fc.constant('visibility'), value(VISIBILITY_VALUES)),
     fc.tuple(fc.constant('language'), value([...languages.slice(0, 8), 'auto', 'Python', 'c++', 'klingon', ''])),
-    fc.tuple(fc.constant('title'), value(['', 'hello', 'x'.repeat(200), ref('size', 201), ref('sizeu', 201), 'tab\there'])),
+    fc.tuple(
+      fc.constant('title'),
+      value(['', 'hello', 'x'.repeat(200), ref('size', 201), ref('sizeu', 201), 'tab\there']),
+    ),
     fc.tuple(fc.constant('burn'), value(BURN_VALUES)),
     fc.tuple(fc.oneof(fc.constantFrom(...JUNK_KEYS), junkString(false)), junkString()),
   );
 }
 
-const QUERY_SUFFIXES = ['', '', '', '&', '&&', '=', '&=x', '%', '%zz', '%C0%AF', '&expiry', '&burn', '+', '#frag', '?', ';a=b'];
+const QUERY_SUFFIXES = [
+  '',
+  '',
+  '',
+  '&',
+  '&&',
+  '=',
+  '&=x',
+  '%',
+  '%zz',
+  '%C0%AF',
+  '&expiry',
+  '&burn',
+  '+',
+  '#frag',
+  '?',
+  ';a=b',
+];
 
 export function queryArb(param: fc.Arbitrary<[string, string]>, maxPairs = 4): fc.Arbitrary<QuerySpec> {
   return fc.record({
@@ -86,16 +160,32 @@ export const bodyArb: fc.Arbitrary<BodySpec> = fc.oneof(
   { weight: 12, arbitrary: fc.string({ minLength: 1, maxLength: 80 }).map((text) => ({ text })) },
   { weight: 4, arbitrary: fc.constant({ text: '' }) },
   { weight: 4, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 48 }).map((b) => ({ bytes: [...b] })) },
-  { weight: 4, arbitrary: fc.constantFrom([0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x68, 0xff, 0xfe, 0x69], [0]).map((bytes) => ({ bytes: [...bytes] })) },
-  { weight: 1, arbitrary: fc.constantFrom(MAX_CONTENT_BYTES - 1, MAX_CONTENT_BYTES, MAX_CONTENT_BYTES + 1, MAX_CONTENT_BYTES + 64 * 1024 + 1).map((size) => ({ size })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .constantFrom([0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x68, 0xff, 0xfe, 0x69], [0])
+      .map((bytes) => ({ bytes: [...bytes] })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(MAX_CONTENT_BYTES - 1, MAX_CONTENT_BYTES, MAX_CONTENT_BYTES + 1, MAX_CONTENT_BYTES + 64 * 1024 + 1)
+      .map((size) => ({ size })),
+  },
 );
 
 const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'BREW'];
 const smallBody: fc.Arbitrary<BodySpec | undefined> = fc.option(
-  fc.oneof(junkString(false).map((text) => ({ text })), fc.constantFrom({ text: '{"query":"{ languages { id } }"}' }, { text: '[]' }, { text: '{' })),
+  fc.oneof(
+    junkString(false).map((text) => ({ text })),
+    fc.constantFrom({ text: '{"query":"{ languages { id } }"}' }, { text: '[]' }, { text: '{' }),
+  ),
   { nil: undefined },
 );
-const junkQuery = queryArb(fc.tuple(fc.oneof(fc.constantFrom('v', 'id', 'q', 'query', 'expiry'), junkString(false)), junkString()), 3);
+const junkQuery = queryArb(
+  fc.tuple(fc.oneof(fc.constantFrom('v', 'id', 'q', 'query', 'expiry'), junkString(false)), junkString()),
+  3,
+);
 
 /** All plain HTTP cases, weighted towards the entry points with logic behind them. */
 export function httpCaseArb(ctx: HttpCaseContext): fc.Arbitrary<WireCase> {
@@ -113,14 +203,20 @@ export function httpCaseArb(ctx: HttpCaseContext): fc.Arbitrary<WireCase> {
       method: fc.constantFrom('GET', 'GET', 'GET', 'HEAD', 'HEAD'),
       id: pasteIdArb(false),
       tail: fc.constantFrom('', '', '', '', '/', '.txt', '%00', '/..'),
-      query: fc.option(queryArb(fc.tuple(fc.constantFrom('v', 'v', 'raw', 'dl'), fc.oneof(intArb().map(String), junkString())), 2), { nil: undefined }),
+      query: fc.option(
+        queryArb(fc.tuple(fc.constantFrom('v', 'v', 'raw', 'dl'), fc.oneof(intArb().map(String), junkString())), 2),
+        { nil: undefined },
+      ),
       headers: headersArb(false),
     })
     .map(({ id, tail, ...c }) => ({ ...c, path: `/raw/${id}${tail}` }));
   const pages = fc.record({
     family: fc.constant('web page'),
     method: fc.constantFrom('GET', 'GET', 'HEAD'),
-    path: fc.oneof(fc.constantFrom('/', '/login', '/register', '/mine', '/top', '/p/', '/p'), pasteIdArb(false).map((id) => `/p/${id}`)),
+    path: fc.oneof(
+      fc.constantFrom('/', '/login', '/register', '/mine', '/top', '/p/', '/p'),
+      pasteIdArb(false).map((id) => `/p/${id}`),
+    ),
     query: fc.option(junkQuery, { nil: undefined }),
     headers: headersArb(false),
   });
@@ -130,7 +226,18 @@ export function httpCaseArb(ctx: HttpCaseContext): fc.Arbitrary<WireCase> {
     path: fc
       .oneof(
         fc.constantFrom(...(ctx.assets.length ? ctx.assets : ['app.js'])),
-        fc.constantFrom('..%2f..%2fpackage.json', '%2e%2e', '..', 'app.js', 'x.js', 'a.b.c', 'index.html', '.env', 'app.js%00.css', 'A'.repeat(300) + '.js'),
+        fc.constantFrom(
+          '..%2f..%2fpackage.json',
+          '%2e%2e',
+          '..',
+          'app.js',
+          'x.js',
+          'a.b.c',
+          'index.html',
+          '.env',
+          'app.js%00.css',
+          'A'.repeat(300) + '.js',
+        ),
         junkString(false),
       )
       .map((f) => `/assets/${f}`),
@@ -155,7 +262,20 @@ export function httpCaseArb(ctx: HttpCaseContext): fc.Arbitrary<WireCase> {
     family: fc.constant('unknown path or method'),
     method: fc.constantFrom(...ANY_METHOD),
     path: fc.oneof(
-      fc.constantFrom('/', '/raw', '/raw/', '/p', '/api', '/admin', '/.env', '//', '/%2e%2e/', '/%', '/a%00b', '/' + 'a'.repeat(3_000)),
+      fc.constantFrom(
+        '/',
+        '/raw',
+        '/raw/',
+        '/p',
+        '/api',
+        '/admin',
+        '/.env',
+        '//',
+        '/%2e%2e/',
+        '/%',
+        '/a%00b',
+        '/' + 'a'.repeat(3_000),
+      ),
       pasteIdArb(false).map((id) => `/raw/${id}/extra`),
       junkString(false).map((s) => `/${s}`),
     ),
@@ -193,6 +313,13 @@ function routeCaseArb(routes: RouteInfo[]): fc.Arbitrary<WireCase> {
     .map(({ route, params, otherMethod, query, headers, body }) => {
       let i = 0;
       const path = route.path.replace(/:[A-Za-z_]+|\*/g, () => params[i++ % params.length]!);
-      return { family: `route ${route.path}`, method: otherMethod ?? route.methods[0] ?? 'GET', path, query, headers, body };
+      return {
+        family: `route ${route.path}`,
+        method: otherMethod ?? route.methods[0] ?? 'GET',
+        path,
+        query,
+        headers,
+        body,
+      };
     });
 }

@@ -27,13 +27,21 @@ export function startSideLoop(fuzz: FuzzStack, during: () => string) {
   let iterations = 0;
   const failures: SideFailure[] = [];
 
-  const call = async (what: string, req: CompiledRequest, check: (r: WireResult) => string | undefined): Promise<WireResult | undefined> => {
+  const call = async (
+    what: string,
+    req: CompiledRequest,
+    check: (r: WireResult) => string | undefined,
+  ): Promise<WireResult | undefined> => {
     requests += 1;
     const at = during();
     const r = await send(fuzz.port, req);
     const problem = r.status === null ? `no response (${r.error})` : check(r);
     if (!problem) return r;
-    failures.push({ what, problem: `${problem}; answered ${r.status} ${JSON.stringify(r.body.slice(0, 300))}`, during: at });
+    failures.push({
+      what,
+      problem: `${problem}; answered ${r.status} ${JSON.stringify(r.body.slice(0, 300))}`,
+      during: at,
+    });
     return undefined;
   };
   const graphql = (query: string, variables: Record<string, unknown>): CompiledRequest => ({
@@ -52,24 +60,39 @@ export function startSideLoop(fuzz: FuzzStack, during: () => string) {
 
   async function iteration(n: number): Promise<void> {
     const content = `side loop ${n} ${Math.random().toString(36).slice(2)}\n`;
-    const created = await call('GraphQL createPaste', graphql('mutation($c: String!) { createPaste(input: { content: $c, expiry: ONE_HOUR }) { paste { id } } }', { c: content }), (r) =>
-      r.status === 200 && json(r).data?.['createPaste']?.paste?.id && !json(r).errors ? undefined : 'createPaste failed',
+    const created = await call(
+      'GraphQL createPaste',
+      graphql('mutation($c: String!) { createPaste(input: { content: $c, expiry: ONE_HOUR }) { paste { id } } }', {
+        c: content,
+      }),
+      (r) =>
+        r.status === 200 && json(r).data?.['createPaste']?.paste?.id && !json(r).errors
+          ? undefined
+          : 'createPaste failed',
     );
     const id = created && (json(created).data?.['createPaste'].paste.id as string);
     if (id) {
-      await call(`GraphQL paste(${id}) { content }`, graphql('query($id: ID!) { paste(id: $id) { content } }', { id }), (r) =>
-        r.status === 200 && json(r).data?.['paste']?.content === content ? undefined : 'wrong or no content',
+      await call(
+        `GraphQL paste(${id}) { content }`,
+        graphql('query($id: ID!) { paste(id: $id) { content } }', { id }),
+        (r) => (r.status === 200 && json(r).data?.['paste']?.content === content ? undefined : 'wrong or no content'),
       );
-      await call(`GET /raw/${id}`, { method: 'GET', path: `/raw/${id}`, headers: HEADERS, body: undefined }, (r) => (r.status === 200 && r.body === content ? undefined : 'wrong or no content'));
+      await call(`GET /raw/${id}`, { method: 'GET', path: `/raw/${id}`, headers: HEADERS, body: undefined }, (r) =>
+        r.status === 200 && r.body === content ? undefined : 'wrong or no content',
+      );
     }
     const plainContent = `side loop plain ${n} ${Math.random().toString(36).slice(2)}\n`;
-    const posted = await call('POST /?expiry=1h', { method: 'POST', path: '/?expiry=1h', headers: HEADERS, body: Buffer.from(plainContent) }, (r) =>
-      r.status === 201 && /\/p\/[0-9A-Za-z]{11}\s*$/.test(r.body) ? undefined : 'paste not created',
+    const posted = await call(
+      'POST /?expiry=1h',
+      { method: 'POST', path: '/?expiry=1h', headers: HEADERS, body: Buffer.from(plainContent) },
+      (r) => (r.status === 201 && /\/p\/[0-9A-Za-z]{11}\s*$/.test(r.body) ? undefined : 'paste not created'),
     );
     const plainId = posted?.body.trim().split('/').pop();
     if (plainId) {
-      await call(`GET /raw/${plainId}`, { method: 'GET', path: `/raw/${plainId}`, headers: HEADERS, body: undefined }, (r) =>
-        r.status === 200 && r.body === plainContent ? undefined : 'wrong or no content',
+      await call(
+        `GET /raw/${plainId}`,
+        { method: 'GET', path: `/raw/${plainId}`, headers: HEADERS, body: undefined },
+        (r) => (r.status === 200 && r.body === plainContent ? undefined : 'wrong or no content'),
       );
     }
   }

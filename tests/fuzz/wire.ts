@@ -42,7 +42,9 @@ function encodeQuery(q: QuerySpec, resolve: (s: string) => string): string {
   const pairs = q.pairs.map(([k, v]) => {
     const key = resolve(k);
     const value = resolve(v);
-    return q.raw ? `${wireSafe(key)}=${wireSafe(value)}` : `${encodeURIComponent(wellFormed(key))}=${encodeURIComponent(wellFormed(value))}`;
+    return q.raw
+      ? `${wireSafe(key)}=${wireSafe(value)}`
+      : `${encodeURIComponent(wellFormed(key))}=${encodeURIComponent(wellFormed(value))}`;
   });
   const text = pairs.join('&') + wireSafe(q.suffix);
   return text ? `?${text}` : '';
@@ -64,7 +66,12 @@ export function compile(c: WireCase, resolve: (s: string) => string): CompiledRe
     const prev = headers[name];
     headers[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  return { method: c.method, path: path.startsWith('/') ? path : `/${path}`, headers, body: bodyBytes(c.body, resolve) };
+  return {
+    method: c.method,
+    path: path.startsWith('/') ? path : `/${path}`,
+    headers,
+    body: bodyBytes(c.body, resolve),
+  };
 }
 
 /** One request on its own connection (no keep-alive race with the server's idle timeout). */
@@ -80,17 +87,34 @@ export function send(port: number, req: CompiledRequest, timeoutMs = 20_000): Pr
     let outgoing: http.ClientRequest;
     try {
       // Node frames a GET/HEAD/OPTIONS/DELETE body without a length unless told.
-      const headers = req.body === undefined ? req.headers : { ...req.headers, 'content-length': String(req.body.length) };
-      outgoing = http.request({ host: '127.0.0.1', port, method: req.method, path: req.path, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if (size < 8 * 1024 * 1024) chunks.push(c);
-          size += c.length;
-        });
-        res.on('end', () => finish({ status: res.statusCode ?? null, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (e) => finish({ status: res.statusCode ?? null, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), error: String(e) }));
-      });
+      const headers =
+        req.body === undefined ? req.headers : { ...req.headers, 'content-length': String(req.body.length) };
+      outgoing = http.request(
+        { host: '127.0.0.1', port, method: req.method, path: req.path, headers, agent: false },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            if (size < 8 * 1024 * 1024) chunks.push(c);
+            size += c.length;
+          });
+          res.on('end', () =>
+            finish({
+              status: res.statusCode ?? null,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', (e) =>
+            finish({
+              status: res.statusCode ?? null,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+              error: String(e),
+            }),
+          );
+        },
+      );
     } catch (e) {
       throw new Error(`fuzz harness bug: Node refused to send ${req.method} ${req.path.slice(0, 200)}: ${String(e)}`);
     }
@@ -108,9 +132,12 @@ export function send(port: number, req: CompiledRequest, timeoutMs = 20_000): Pr
 function statusLine(port: number, req: CompiledRequest): Promise<number | null> {
   return new Promise((resolve) => {
     const head = [`${req.method} ${req.path} HTTP/1.1`, `host: 127.0.0.1:${port}`, 'connection: close'];
-    for (const [k, v] of Object.entries(req.headers)) for (const one of Array.isArray(v) ? v : [v]) head.push(`${k}: ${one}`);
+    for (const [k, v] of Object.entries(req.headers))
+      for (const one of Array.isArray(v) ? v : [v]) head.push(`${k}: ${one}`);
     if (req.body) head.push(`content-length: ${req.body.length}`);
-    const socket = net.connect(port, '127.0.0.1', () => socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), req.body ?? Buffer.alloc(0)])));
+    const socket = net.connect(port, '127.0.0.1', () =>
+      socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), req.body ?? Buffer.alloc(0)])),
+    );
     let got = '';
     socket.setTimeout(20_000, () => socket.destroy());
     socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
@@ -123,10 +150,17 @@ function statusLine(port: number, req: CompiledRequest): Promise<number | null> 
 export function describeRequest(req: CompiledRequest): string {
   const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
   // Header values as the text whose UTF-8 bytes were sent, non-ASCII escaped so nothing on screen hides.
-  const shown = (v: string) => JSON.stringify(Buffer.from(v, 'latin1').toString('utf8')).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const shown = (v: string) =>
+    JSON.stringify(Buffer.from(v, 'latin1').toString('utf8')).replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   const headers = Object.entries(req.headers)
     .map(([k, v]) => `${k}: ${clip(Array.isArray(v) ? `[${v.map(shown).join(', ')}]` : shown(v), 160)}`)
     .join('\n    ');
-  const body = req.body === undefined ? '' : `\n  body (${req.body.length} bytes): ${clip(JSON.stringify(req.body.toString('utf8')), 600)}`;
+  const body =
+    req.body === undefined
+      ? ''
+      : `\n  body (${req.body.length} bytes): ${clip(JSON.stringify(req.body.toString('utf8')), 600)}`;
   return `${req.method} ${clip(req.path, 400)}${headers ? `\n    ${headers}` : ''}${body}`;
 }

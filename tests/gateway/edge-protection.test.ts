@@ -38,7 +38,14 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
       ports: 'random',
       env: { LOG_LEVEL: 'fatal' },
       serviceEnv: {
-        gateway: { TRUST_PROXY_HOPS: '1', REQUEST_TIMEOUT_MS: '1500', HEADERS_TIMEOUT_MS: '1000', MAX_CONNECTIONS_PER_IP: '12', API_KEY_CACHE_MS: '1', DOWNSTREAM_TIMEOUT_MS },
+        gateway: {
+          TRUST_PROXY_HOPS: '1',
+          REQUEST_TIMEOUT_MS: '1500',
+          HEADERS_TIMEOUT_MS: '1000',
+          MAX_CONNECTIONS_PER_IP: '12',
+          API_KEY_CACHE_MS: '1',
+          DOWNSTREAM_TIMEOUT_MS,
+        },
       },
     });
     url = stack.gatewayUrl;
@@ -49,11 +56,19 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
 
   const post = (query: string, body: string | Buffer = 'x', headers: Record<string, string> = {}) =>
     fetch(`${url}/${query}`, { method: 'POST', body, headers: { 'x-forwarded-for': freshIp(), ...headers } });
-  const breakerClosed = () => Object.values(stack.gateway.services.downstream.breakers).every((b) => !b.opened && !b.halfOpen);
+  const breakerClosed = () =>
+    Object.values(stack.gateway.services.downstream.breakers).every((b) => !b.opened && !b.halfOpen);
 
   it('refuses a numeric or unknown visibility with 400 naming it, however often, and the paste-svc breaker stays closed', async () => {
     for (let i = 0; i < 15; i++) {
-      for (const q of ['?visibility=1', '?visibility=3', '?visibility=VISIBILITY_PUBLIC', '?visibility=constructor', '?expiry=7', '?burn=maybe']) {
+      for (const q of [
+        '?visibility=1',
+        '?visibility=3',
+        '?visibility=VISIBILITY_PUBLIC',
+        '?visibility=constructor',
+        '?expiry=7',
+        '?burn=maybe',
+      ]) {
         const res = await post(q);
         expect([q, res.status]).toEqual([q, 400]);
         expect(await res.text()).toMatch(/^error: (visibility|expiry|burn): /);
@@ -64,7 +79,13 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
   });
 
   it('refuses a repeated query parameter with 400 naming it', async () => {
-    for (const q of ['?expiry=1d&expiry=1h', '?visibility=public&visibility=private', '?title=a&title=b', '?burn=1&burn=0', '?language=c&language=go']) {
+    for (const q of [
+      '?expiry=1d&expiry=1h',
+      '?visibility=public&visibility=private',
+      '?title=a&title=b',
+      '?burn=1&burn=0',
+      '?language=c&language=go',
+    ]) {
       const res = await post(q);
       expect(res.status).toBe(400);
       expect(await res.text()).toMatch(new RegExp(`^error: ${q.slice(1, q.indexOf('='))}: give it at most once`));
@@ -79,7 +100,9 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
     const user = await signUp(url, 'edge-401', freshIp());
     const [h, p] = user.accessToken.split('.');
     const forged = `${h}.${p}.${Buffer.from('not a signature').toString('base64url')}`;
-    const key = (await gqlOk(url, 'mutation { createApiKey(name: "soon revoked") { secret apiKey { id } } }', {}, user.accessToken))['createApiKey'];
+    const key = (
+      await gqlOk(url, 'mutation { createApiKey(name: "soon revoked") { secret apiKey { id } } }', {}, user.accessToken)
+    )['createApiKey'];
     const id = (await (await post('', 'readable')).text()).trim().split('/').pop();
     await gqlOk(url, 'mutation($id: ID!) { revokeApiKey(id: $id) }', { id: key.apiKey.id }, user.accessToken);
     await new Promise((r) => setTimeout(r, 20));
@@ -96,24 +119,58 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
     }
   });
 
-  it('answers an over-size body with the content limit on POST / and the body limit on /graphql, in each path\'s shape', async () => {
+  it("answers an over-size body with the content limit on POST / and the body limit on /graphql, in each path's shape", async () => {
     const big = await post('', Buffer.alloc(1_048_577, 0x61));
     expect(big.status).toBe(413);
     expect(await big.text()).toBe('error: content: at most 1048576 bytes (got 1048577)\n');
-    const hugeJson = JSON.stringify({ query: 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', variables: { c: 'a'.repeat(7_000_000) } });
-    const res = await fetch(`${url}/graphql`, { method: 'POST', body: hugeJson, headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() } });
+    const hugeJson = JSON.stringify({
+      query: 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }',
+      variables: { c: 'a'.repeat(7_000_000) },
+    });
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      body: hugeJson,
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+    });
     expect(res.status).toBe(413);
     const body = (await res.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
-    expect(body.errors[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'BODY_TOO_LARGE', field: 'body', limit: expect.any(Number) });
+    expect(body.errors[0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'BODY_TOO_LARGE',
+      field: 'body',
+      limit: expect.any(Number),
+    });
     expect(body.errors[0]!.message).toMatch(/^body: at most \d+ bytes/);
-    const tooMuchContent = await gql(url, 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', { c: 'a'.repeat(1_048_577) });
-    expect(tooMuchContent.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CONTENT_TOO_LARGE', field: 'content', limit: 1_048_576 });
+    const tooMuchContent = await gql(
+      url,
+      'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }',
+      { c: 'a'.repeat(1_048_577) },
+    );
+    expect(tooMuchContent.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'CONTENT_TOO_LARGE',
+      field: 'content',
+      limit: 1_048_576,
+    });
     expect(tooMuchContent.errors?.[0]?.message).toBe('content: at most 1048576 bytes (got 1048577)');
   });
 
   it('accepts through GraphQL a 1 MiB paste whose JSON escaping more than doubles the body', async () => {
-    for (const content of ['\n'.repeat(600_000), JSON.stringify({ rows: Array.from({ length: 20_000 }, (_, i) => ({ i, tag: `t${i}` })) }, null, 2).slice(0, 1_000_000), '\u0001'.repeat(1_000_000)]) {
-      const res = await gql(url, 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id sizeBytes } } }', { c: content }, undefined, { 'x-forwarded-for': freshIp() });
+    for (const content of [
+      '\n'.repeat(600_000),
+      JSON.stringify({ rows: Array.from({ length: 20_000 }, (_, i) => ({ i, tag: `t${i}` })) }, null, 2).slice(
+        0,
+        1_000_000,
+      ),
+      '\u0001'.repeat(1_000_000),
+    ]) {
+      const res = await gql(
+        url,
+        'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id sizeBytes } } }',
+        { c: content },
+        undefined,
+        { 'x-forwarded-for': freshIp() },
+      );
       expect(res.errors).toBeUndefined();
       expect(res.data!['createPaste'].paste.sizeBytes).toBe(Buffer.byteLength(content));
     }
@@ -134,7 +191,15 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
 
     // 12 open connections from one address are allowed; the 13th is closed at once.
-    const held = await Promise.all(Array.from({ length: 12 }, () => new Promise<net.Socket>((resolve) => { const s = net.connect(Number(port), '127.0.0.1', () => resolve(s)); })));
+    const held = await Promise.all(
+      Array.from(
+        { length: 12 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect(Number(port), '127.0.0.1', () => resolve(s));
+          }),
+      ),
+    );
     const extra = net.connect(Number(port), '127.0.0.1');
     const extraClosed = await new Promise<boolean>((resolve) => {
       extra.on('close', () => resolve(true));
@@ -143,7 +208,15 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
     expect(extraClosed).toBe(true);
     for (const s of held) s.destroy();
     // Served again once the gateway has seen them close: wait for that, not for a guessed 50 ms.
-    await eventually(async () => (await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) === 200, 10_000, 50);
+    await eventually(
+      async () =>
+        (await fetch(`${url}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      10_000,
+      50,
+    );
   });
 
   it('limits reads per user across addresses and API key creation per user', async () => {
@@ -152,18 +225,34 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
       mode: 'mysql',
       ports: 'random',
       env: { LOG_LEVEL: 'fatal' },
-      serviceEnv: { gateway: { TRUST_PROXY_HOPS: '1', RATE_LIMIT_READS_PER_MIN: '4', RATE_LIMIT_CREATES_PER_MIN: '2', DOWNSTREAM_TIMEOUT_MS } },
+      serviceEnv: {
+        gateway: {
+          TRUST_PROXY_HOPS: '1',
+          RATE_LIMIT_READS_PER_MIN: '4',
+          RATE_LIMIT_CREATES_PER_MIN: '2',
+          DOWNSTREAM_TIMEOUT_MS,
+        },
+      },
     });
     try {
       const user = await signUp(small.gatewayUrl, 'reader', freshIp());
       await withinOneWindow(async () => {
         // Each attempt reads as a user of its own: the per-user count is what is limited here.
         const reader = await signUp(small.gatewayUrl, 'reader', freshIp());
-        const read = () => gql(small.gatewayUrl, '{ pastes(first: 1) { edges { cursor } } }', {}, reader.accessToken, { 'x-forwarded-for': freshIp() });
+        const read = () =>
+          gql(small.gatewayUrl, '{ pastes(first: 1) { edges { cursor } } }', {}, reader.accessToken, {
+            'x-forwarded-for': freshIp(),
+          });
         for (let i = 0; i < 4; i++) expect((await read()).errors).toBeUndefined();
-        expect((await read()).errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+        expect((await read()).errors?.[0]?.extensions).toMatchObject({
+          code: 'RATE_LIMITED',
+          retryAfter: expect.any(Number),
+        });
       });
-      const mint = () => gql(small.gatewayUrl, 'mutation { createApiKey(name: "k") { secret } }', {}, user.accessToken, { 'x-forwarded-for': freshIp() });
+      const mint = () =>
+        gql(small.gatewayUrl, 'mutation { createApiKey(name: "k") { secret } }', {}, user.accessToken, {
+          'x-forwarded-for': freshIp(),
+        });
       expect((await mint()).errors).toBeUndefined();
       expect((await mint()).errors).toBeUndefined();
       expect((await mint()).errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
@@ -185,7 +274,9 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
       const res = await gql(url, '{ languages { id } pastes(first: 1) { edges { cursor } } }', {}, undefined, headers);
       expect([name, res.errors]).toEqual([name, undefined]);
     }
-    const failed = await fetch(`${url}/raw/${'A'.repeat(11)}`, { headers: { 'x-request-id': `${'x'.repeat(200)}`, 'x-forwarded-for': freshIp() } });
+    const failed = await fetch(`${url}/raw/${'A'.repeat(11)}`, {
+      headers: { 'x-request-id': `${'x'.repeat(200)}`, 'x-forwarded-for': freshIp() },
+    });
     expect(failed.status).toBe(404);
   });
 
@@ -193,7 +284,10 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
-      body: JSON.stringify({ query: '{ languages { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'deadbeef' } } }),
+      body: JSON.stringify({
+        query: '{ languages { id } }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'deadbeef' } },
+      }),
     });
     expect(res.status).toBeLessThan(500);
     const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
@@ -211,11 +305,15 @@ describe('gateway edge: client mistakes are 4xx on every path (mysql + redis)', 
   it('shows clients a generic message and the request id when a service is down, never its address', async () => {
     await stack.stopService('paste');
     try {
-      const res = await gql(url, '{ pastes(first: 1) { edges { cursor } } }', {}, undefined, { 'x-forwarded-for': freshIp() });
+      const res = await gql(url, '{ pastes(first: 1) { edges { cursor } } }', {}, undefined, {
+        'x-forwarded-for': freshIp(),
+      });
       const error = res.errors?.[0];
       expect(error?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', requestId: expect.any(String) });
       expect(JSON.stringify(res)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|No connection established/);
-      const raw = await fetch(`${url}/raw/AAAAAAAAAAA`, { headers: { 'x-forwarded-for': freshIp(), 'x-request-id': 'report-me-7' } });
+      const raw = await fetch(`${url}/raw/AAAAAAAAAAA`, {
+        headers: { 'x-forwarded-for': freshIp(), 'x-request-id': 'report-me-7' },
+      });
       expect(raw.status).toBe(503);
       const text = await raw.text();
       expect(text).toMatch(/request id report-me-7/);

@@ -25,7 +25,12 @@ describe.each(STORAGE_MODES)('gateway reads without side effects (%s)', (mode) =
   let url: string;
   let admin: string;
   beforeAll(async () => {
-    stack = await startStack({ mode, ports: 'random', env: { LOG_LEVEL: 'error' }, serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } } });
+    stack = await startStack({
+      mode,
+      ports: 'random',
+      env: { LOG_LEVEL: 'error' },
+      serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } },
+    });
     url = stack.gatewayUrl;
     admin = `http://127.0.0.1:${stack.ports.gateway['admin']}/metrics`;
   });
@@ -34,10 +39,17 @@ describe.each(STORAGE_MODES)('gateway reads without side effects (%s)', (mode) =
   });
 
   const burnPaste = async (content: string) =>
-    (await gqlOk(url, 'mutation($c: String!) { createPaste(input: { content: $c, burnAfterRead: true }) { paste { id } } }', { c: content }))['createPaste'].paste
-      .id as string;
-  const viewsRecorded = async () => metricValue(await (await fetch(admin)).text(), 'analytics_producer_events_received_total');
-  const methodCalls = async (method: string) => metricValue(await (await fetch(admin)).text(), 'grpc_client_handled_total', { grpc_method: method });
+    (
+      await gqlOk(
+        url,
+        'mutation($c: String!) { createPaste(input: { content: $c, burnAfterRead: true }) { paste { id } } }',
+        { c: content },
+      )
+    )['createPaste'].paste.id as string;
+  const viewsRecorded = async () =>
+    metricValue(await (await fetch(admin)).text(), 'analytics_producer_events_received_total');
+  const methodCalls = async (method: string) =>
+    metricValue(await (await fetch(admin)).text(), 'grpc_client_handled_total', { grpc_method: method });
 
   it('answers HEAD /raw/:id of a burn-after-read paste without revealing it, counting a view, or naming its hash', async () => {
     const id = await burnPaste('head must not burn');
@@ -60,31 +72,68 @@ describe.each(STORAGE_MODES)('gateway reads without side effects (%s)', (mode) =
       const res = await fetch(`${url}/raw/${id}`, { headers: { 'user-agent': ua } });
       expect([ua, res.status]).toEqual([ua, 404]);
     }
-    expect(await (await fetch(`${url}/raw/${id}`, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0' } })).text()).toBe('for a person');
+    expect(
+      await (
+        await fetch(`${url}/raw/${id}`, {
+          headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0' },
+        })
+      ).text(),
+    ).toBe('for a person');
   });
 
   it('hides the size and hash of a concealed paste from queries until revealPaste, which shows them once', async () => {
     const id = await burnPaste('short secret');
-    const query = 'query($id: ID!) { paste(id: $id) { concealed content sizeBytes sha256 versions { sizeBytes sha256 } } }';
+    const query =
+      'query($id: ID!) { paste(id: $id) { concealed content sizeBytes sha256 versions { sizeBytes sha256 } } }';
     for (let i = 0; i < 3; i++) {
       const { paste } = await gqlOk(url, query, { id });
-      expect(paste).toEqual({ concealed: true, content: null, sizeBytes: null, sha256: null, versions: [{ sizeBytes: null, sha256: null }] });
+      expect(paste).toEqual({
+        concealed: true,
+        content: null,
+        sizeBytes: null,
+        sha256: null,
+        versions: [{ sizeBytes: null, sha256: null }],
+      });
     }
     const listed = await gqlOk(url, '{ pastes(first: 50) { edges { node { id sha256 sizeBytes } } } }');
     const mine = listed['pastes'].edges.find((e: { node: { id: string } }) => e.node.id === id);
     expect(mine?.node ?? { sha256: null, sizeBytes: null }).toMatchObject({ sha256: null, sizeBytes: null });
-    const revealed = await gqlOk(url, 'mutation($id: ID!) { revealPaste(id: $id) { concealed content sizeBytes sha256 } }', { id });
-    expect(revealed['revealPaste']).toEqual({ concealed: false, content: 'short secret', sizeBytes: 12, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const revealed = await gqlOk(
+      url,
+      'mutation($id: ID!) { revealPaste(id: $id) { concealed content sizeBytes sha256 } }',
+      { id },
+    );
+    expect(revealed['revealPaste']).toEqual({
+      concealed: false,
+      content: 'short secret',
+      sizeBytes: 12,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect((await gqlOk(url, query, { id }))['paste']).toBeNull();
   });
 
   it('serves an older version at /raw/:id?v=N, names it in url and rawUrl, and reads it in one call', async () => {
     const user = await signUp(url, 'versions');
-    const { createPaste } = await gqlOk(url, 'mutation { createPaste(input: { content: "first text" }) { paste { id } } }', {}, user.accessToken);
+    const { createPaste } = await gqlOk(
+      url,
+      'mutation { createPaste(input: { content: "first text" }) { paste { id } } }',
+      {},
+      user.accessToken,
+    );
     const id = createPaste.paste.id as string;
-    await gqlOk(url, 'mutation($id: ID!) { updatePaste(input: { id: $id, content: "second text" }) { version } }', { id }, user.accessToken);
+    await gqlOk(
+      url,
+      'mutation($id: ID!) { updatePaste(input: { id: $id, content: "second text" }) { version } }',
+      { id },
+      user.accessToken,
+    );
     const calls = await methodCalls('GetPaste');
-    const { paste } = await gqlOk(url, 'query($id: ID!) { paste(id: $id, version: 1) { version content url rawUrl } }', { id }, user.accessToken);
+    const { paste } = await gqlOk(
+      url,
+      'query($id: ID!) { paste(id: $id, version: 1) { version content url rawUrl } }',
+      { id },
+      user.accessToken,
+    );
     expect(paste).toMatchObject({ version: 1, content: 'first text' });
     expect(await methodCalls('GetPaste')).toBe(calls + 1);
     expect(paste.url).toMatch(new RegExp(`/p/${id}\\?v=1$`));
@@ -105,13 +154,29 @@ describe.each(STORAGE_MODES)('gateway reads without side effects (%s)', (mode) =
   it('lists the versions of every paste of a page in one call', async () => {
     const user = await signUp(url, 'n-plus-one');
     for (let i = 0; i < 12; i++) {
-      const { createPaste } = await gqlOk(url, `mutation { createPaste(input: { content: "paste ${i}", visibility: UNLISTED }) { paste { id } } }`, {}, user.accessToken);
-      await gqlOk(url, 'mutation($id: ID!) { updatePaste(input: { id: $id, content: "again" }) { version } }', { id: createPaste.paste.id }, user.accessToken);
+      const { createPaste } = await gqlOk(
+        url,
+        `mutation { createPaste(input: { content: "paste ${i}", visibility: UNLISTED }) { paste { id } } }`,
+        {},
+        user.accessToken,
+      );
+      await gqlOk(
+        url,
+        'mutation($id: ID!) { updatePaste(input: { id: $id, content: "again" }) { version } }',
+        { id: createPaste.paste.id },
+        user.accessToken,
+      );
     }
     const [batch, single] = [await methodCalls('BatchListPasteVersions'), await methodCalls('ListPasteVersions')];
-    const page = await gqlOk(url, '{ myPastes(first: 12) { edges { node { id versions { version } } } } }', {}, user.accessToken);
+    const page = await gqlOk(
+      url,
+      '{ myPastes(first: 12) { edges { node { id versions { version } } } } }',
+      {},
+      user.accessToken,
+    );
     expect(page['myPastes'].edges).toHaveLength(12);
-    for (const edge of page['myPastes'].edges) expect(edge.node.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    for (const edge of page['myPastes'].edges)
+      expect(edge.node.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
     expect(await methodCalls('BatchListPasteVersions')).toBe(batch + 1);
     expect(await methodCalls('ListPasteVersions')).toBe(single);
   });
@@ -120,7 +185,13 @@ describe.each(STORAGE_MODES)('gateway reads without side effects (%s)', (mode) =
     const content = 'x'.repeat(1_000_000);
     const ids: string[] = [];
     for (let i = 0; i < 9; i++) {
-      ids.push((await gqlOk(url, 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', { c: `${i}${content}` }))['createPaste'].paste.id);
+      ids.push(
+        (
+          await gqlOk(url, 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', {
+            c: `${i}${content}`,
+          })
+        )['createPaste'].paste.id,
+      );
     }
     // The hot cache would answer these: read through a fresh signed-in loader, which asks paste-svc.
     const user = await signUp(url, 'big-reader');
@@ -128,7 +199,9 @@ describe.each(STORAGE_MODES)('gateway reads without side effects (%s)', (mode) =
     for (let round = 0; round < 11; round++) {
       const res = await gql(url, query, {}, user.accessToken);
       expect(res.errors).toBeUndefined();
-      expect(Object.values(res.data!).map((p) => (p as { sizeBytes: number }).sizeBytes)).toEqual(Array(9).fill(1_000_001));
+      expect(Object.values(res.data!).map((p) => (p as { sizeBytes: number }).sizeBytes)).toEqual(
+        Array(9).fill(1_000_001),
+      );
     }
     expect(stack.gateway.services.downstream.breakers.paste.opened).toBe(false);
   }, 60_000);

@@ -11,7 +11,12 @@ describe.each(STORAGE_MODES)('gateway plain HTTP endpoints for curl (%s)', (mode
   let stack: Stack;
   let url: string;
   beforeAll(async () => {
-    stack = await startStack({ mode, ports: 'random', env: { LOG_LEVEL: 'error' }, serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } } });
+    stack = await startStack({
+      mode,
+      ports: 'random',
+      env: { LOG_LEVEL: 'error' },
+      serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } },
+    });
     url = stack.gatewayUrl;
   });
   afterAll(async () => {
@@ -55,7 +60,9 @@ describe.each(STORAGE_MODES)('gateway plain HTTP endpoints for curl (%s)', (mode
 
   it('does not burn a burn-after-read paste for a link-preview bot, and burns it on the first human read', async () => {
     const { id } = await post('once only', '?burn=1');
-    const bot = await fetch(`${url}/raw/${id}`, { headers: { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' } });
+    const bot = await fetch(`${url}/raw/${id}`, {
+      headers: { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' },
+    });
     expect(bot.status).toBe(404);
     const human = await fetch(`${url}/raw/${id}`, { headers: { 'user-agent': 'curl/8.5.0' } });
     expect(human.status).toBe(200);
@@ -82,10 +89,17 @@ describe.each(STORAGE_MODES)('gateway plain HTTP endpoints for curl (%s)', (mode
   it('serves /healthz and /readyz, and /metrics with operation counts on the admin port only', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
-    await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"query Langs { languages { id } }"}' });
-    for (const path of ['/metrics', '/%6detrics', '/METRICS', '/metrics/']) expect((await fetch(`${url}${path}`)).status).toBe(404);
+    await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"query Langs { languages { id } }"}',
+    });
+    for (const path of ['/metrics', '/%6detrics', '/METRICS', '/metrics/'])
+      expect((await fetch(`${url}${path}`)).status).toBe(404);
     const metrics = await (await fetch(`http://127.0.0.1:${stack.ports.gateway['admin']}/metrics`)).text();
-    expect(metricValue(metrics, 'graphql_operations_total', { operation: 'Langs', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(metrics, 'graphql_operations_total', { operation: 'Langs', outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(metrics).toContain('gateway_breaker_state{service="paste-svc"');
   });
 });

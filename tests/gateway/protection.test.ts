@@ -33,7 +33,16 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
       mode: 'mysql',
       ports: 'random',
       env: { LOG_LEVEL: 'error' },
-      serviceEnv: { gateway: { TRUST_PROXY_HOPS: '1', RATE_LIMIT_CREATES_PER_MIN: '3', RATE_LIMIT_LOGINS_PER_MIN: '3', RATE_LIMIT_READS_PER_MIN: '5', RATE_LIMIT_BAD_REQUESTS_PER_MIN: '20', DOWNSTREAM_TIMEOUT_MS } },
+      serviceEnv: {
+        gateway: {
+          TRUST_PROXY_HOPS: '1',
+          RATE_LIMIT_CREATES_PER_MIN: '3',
+          RATE_LIMIT_LOGINS_PER_MIN: '3',
+          RATE_LIMIT_READS_PER_MIN: '5',
+          RATE_LIMIT_BAD_REQUESTS_PER_MIN: '20',
+          DOWNSTREAM_TIMEOUT_MS,
+        },
+      },
     });
     url = stack.gatewayUrl;
   });
@@ -42,7 +51,9 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
   });
 
   const create = (ip: string, token?: string) =>
-    gql(url, `mutation { createPaste(input: { content: "limited" }) { paste { id } } }`, {}, token, { 'x-forwarded-for': ip });
+    gql(url, `mutation { createPaste(input: { content: "limited" }) { paste { id } } }`, {}, token, {
+      'x-forwarded-for': ip,
+    });
 
   it('allows exactly the create limit per IP, then answers RATE_LIMITED with a retry time', async () => {
     const ip = freshIp();
@@ -79,14 +90,23 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
       const read = () => fetch(`${url}/raw/${id}`, { headers: { 'x-forwarded-for': ip } });
       for (let i = 0; i < 5; i++) expect((await read()).status).toBe(200);
       expect((await read()).status).toBe(429);
-      const gqlRead = await gql(url, `query($id: ID!) { paste(id: $id) { id } }`, { id }, undefined, { 'x-forwarded-for': ip });
+      const gqlRead = await gql(url, `query($id: ID!) { paste(id: $id) { id } }`, { id }, undefined, {
+        'x-forwarded-for': ip,
+      });
       expect(gqlRead.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
     });
   });
 
   it('limits logins per IP', async () => {
     const ip = freshIp();
-    const login = () => gql(url, `mutation { login(email: "nobody@example.test", password: "whatever123") { accessToken } }`, {}, undefined, { 'x-forwarded-for': ip });
+    const login = () =>
+      gql(
+        url,
+        `mutation { login(email: "nobody@example.test", password: "whatever123") { accessToken } }`,
+        {},
+        undefined,
+        { 'x-forwarded-for': ip },
+      );
     for (let i = 0; i < 3; i++) expect((await login()).errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
     expect((await login()).errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
   });
@@ -95,14 +115,21 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
-      body: JSON.stringify({ query: 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }', variables: { c: 'x'.repeat(7_000_000) } }),
+      body: JSON.stringify({
+        query: 'mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }',
+        variables: { c: 'x'.repeat(7_000_000) },
+      }),
     });
     expect(res.status).toBe(413);
   });
 
   it('answers a malformed document with 400 and a syntax error, not a server error', async () => {
     for (const query of ['{ paste(id: ', '}}}', 'query { ' + '__typename '.repeat(2_000) + '}']) {
-      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
       expect(res.status).toBe(400);
       const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
       expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
@@ -112,10 +139,19 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
   it('answers every request from an IP that sent too many malformed or oversized ones 429, until the minute ends', async () => {
     await withinOneWindow(async () => {
       const ip = freshIp();
-      const malformed = () => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: '{"query": "{ paste(id: "}' });
+      const malformed = () =>
+        fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+          body: '{"query": "{ paste(id: "}',
+        });
       for (let i = 0; i < 15; i++) expect((await malformed()).status).toBe(400);
       for (let i = 0; i < 5; i++) {
-        const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: '{"query": ' });
+        const res = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+          body: '{"query": ',
+        });
         expect(res.status).toBe(400);
       }
       const read = await gql(url, `{ languages { id } }`, {}, undefined, { 'x-forwarded-for': ip });
@@ -125,10 +161,14 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
       expect([raw.status, Number(raw.headers.get('retry-after')) > 0]).toEqual([429, true]);
       expect(await raw.text()).toMatch(/^error: too many malformed or oversized requests/);
       // Other clients are unaffected, and so are the health checks.
-      expect((await gql(url, `{ languages { id } }`, {}, undefined, { 'x-forwarded-for': freshIp() })).errors).toBeUndefined();
+      expect(
+        (await gql(url, `{ languages { id } }`, {}, undefined, { 'x-forwarded-for': freshIp() })).errors,
+      ).toBeUndefined();
       expect((await fetch(`${url}/healthz`, { headers: { 'x-forwarded-for': ip } })).status).toBe(200);
     });
-    expect(metricValue(await stack.gateway.metrics.registry.metrics(), 'rate_limit_rejections_total', { scope: 'bad' })).toBeGreaterThanOrEqual(2);
+    expect(
+      metricValue(await stack.gateway.metrics.registry.metrics(), 'rate_limit_rejections_total', { scope: 'bad' }),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses batched operations', async () => {
@@ -143,25 +183,41 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
   it('blocks requests a browser could send cross-site without a preflight (CSRF prevention)', async () => {
     const simpleGet = await fetch(`${url}/graphql?query=${encodeURIComponent('{ languages { id } }')}`);
     expect(simpleGet.status).toBe(400);
-    const textPost = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ languages { id } }"}' });
+    const textPost = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"query":"{ languages { id } }"}',
+    });
     expect(textPost.status).toBe(400);
   });
 
   it('answers a GET query (query string read by the gateway) once the preflight header says it is not a simple request', async () => {
-    const search = new URLSearchParams({ query: 'query L($n: Int!) { pastes(first: $n) { edges { cursor } } }', variables: JSON.stringify({ n: 1 }), operationName: 'L' });
-    const res = await fetch(`${url}/graphql?${search}`, { headers: { 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp() } });
+    const search = new URLSearchParams({
+      query: 'query L($n: Int!) { pastes(first: $n) { edges { cursor } } }',
+      variables: JSON.stringify({ n: 1 }),
+      operationName: 'L',
+    });
+    const res = await fetch(`${url}/graphql?${search}`, {
+      headers: { 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp() },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data?: { pastes: { edges: unknown[] } }; errors?: unknown };
     expect(body.errors).toBeUndefined();
     expect(Array.isArray(body.data?.pastes.edges)).toBe(true);
     // Without a query string there is nothing to run: a clear 400, not a crash.
-    const empty = await fetch(`${url}/graphql?`, { headers: { 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp() } });
+    const empty = await fetch(`${url}/graphql?`, {
+      headers: { 'apollo-require-preflight': 'true', 'x-forwarded-for': freshIp() },
+    });
     expect(empty.status).toBe(400);
   });
 
   it('sends security headers on every response', async () => {
     const responses = [
-      await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ languages { id } }"}' }),
+      await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ languages { id } }"}',
+      }),
       await fetch(`${url}/raw/AAAAAAAAAAA`),
       await fetch(`${url}/healthz`),
     ];

@@ -20,7 +20,12 @@ let bob: { key: string; userId: string; email: string };
 
 async function userWithKey(label: string, email?: string) {
   const user = await registerUser(stack.gatewayUrl, label, email);
-  const data = await gql<{ createApiKey: { secret: string } }>(stack.gatewayUrl, 'mutation { createApiKey(name: "pastectl test") { secret } }', {}, user.accessToken);
+  const data = await gql<{ createApiKey: { secret: string } }>(
+    stack.gatewayUrl,
+    'mutation { createApiKey(name: "pastectl test") { secret } }',
+    {},
+    user.accessToken,
+  );
   return { key: data.createApiKey.secret, userId: user.userId, email: user.email };
 }
 
@@ -35,8 +40,18 @@ async function getPasteCalls(): Promise<number> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ mode: 'mysql', ports: 'random', env: { LOG_LEVEL: 'warn' }, serviceEnv: { auth: { ADMIN_EMAILS: ADMIN_EMAIL }, gateway: { DOWNSTREAM_TIMEOUT_MS } } });
-  env = { AUTH_SVC_URL: stack.grpc.auth, PASTE_SVC_URL: stack.grpc.paste, ANALYTICS_SVC_URL: stack.grpc.analytics, PASTEMESH_PUBLIC_URL: stack.gatewayUrl };
+  stack = await startStack({
+    mode: 'mysql',
+    ports: 'random',
+    env: { LOG_LEVEL: 'warn' },
+    serviceEnv: { auth: { ADMIN_EMAILS: ADMIN_EMAIL }, gateway: { DOWNSTREAM_TIMEOUT_MS } },
+  });
+  env = {
+    AUTH_SVC_URL: stack.grpc.auth,
+    PASTE_SVC_URL: stack.grpc.paste,
+    ANALYTICS_SVC_URL: stack.grpc.analytics,
+    PASTEMESH_PUBLIC_URL: stack.gatewayUrl,
+  };
   adminKey = (await userWithKey('ops', ADMIN_EMAIL)).key;
   // ADMIN_EMAILS promotes accounts that exist when auth-svc starts (never at registration): restart it, as an operator would.
   await stack.stopService('auth');
@@ -52,7 +67,17 @@ describe('pastectl', () => {
   it('prints help naming every command and the exit codes, and exits 2 for an unknown command', async () => {
     const help = await run(['--help'], undefined);
     expect(help.code).toBe(0);
-    for (const cmd of ['paste get', 'paste create', 'paste delete', 'paste list', 'stats top', 'stats paste', 'user make-admin', 'health']) expect(help.stdout).toContain(cmd);
+    for (const cmd of [
+      'paste get',
+      'paste create',
+      'paste delete',
+      'paste list',
+      'stats top',
+      'stats paste',
+      'user make-admin',
+      'health',
+    ])
+      expect(help.stdout).toContain(cmd);
     expect(help.stdout).toContain('Exit codes:');
     expect((await run(['paste', 'create', '--help'], undefined)).stdout).toContain('--burn-after-read');
     const bad = await run(['paste', 'frob'], undefined);
@@ -74,7 +99,22 @@ describe('pastectl', () => {
 
   it('creates a paste from standard input and reads it back as text, JSON and exact bytes', async () => {
     const content = 'héllo ✓\nsecond line\n';
-    const created = await run(['paste', 'create', '--title', 'cli test', '--language', 'markdown', '--visibility', 'unlisted', '--expiry', '1d'], alice.key, { stdin: content });
+    const created = await run(
+      [
+        'paste',
+        'create',
+        '--title',
+        'cli test',
+        '--language',
+        'markdown',
+        '--visibility',
+        'unlisted',
+        '--expiry',
+        '1d',
+      ],
+      alice.key,
+      { stdin: content },
+    );
     expect(created.code).toBe(0);
     const id = /Created paste (\w+)/.exec(created.stdout)![1]!;
     expect(created.stdout).toContain(`${stack.gatewayUrl}/p/${id}`);
@@ -85,13 +125,25 @@ describe('pastectl', () => {
     expect(human.stdout).toMatch(/visibility:\s+unlisted/);
     expect(human.stdout).toContain(`owner:           ${alice.userId}`);
     expect(human.stdout.endsWith(`\n${content}`)).toBe(true);
-    const json = JSON.parse((await run(['--json', 'paste', 'get', id], undefined)).stdout) as { paste: Record<string, unknown> };
-    expect(json.paste).toMatchObject({ id, title: 'cli test', language: 'markdown', visibility: 'UNLISTED', content, ownerId: alice.userId, version: 1 });
+    const json = JSON.parse((await run(['--json', 'paste', 'get', id], undefined)).stdout) as {
+      paste: Record<string, unknown>;
+    };
+    expect(json.paste).toMatchObject({
+      id,
+      title: 'cli test',
+      language: 'markdown',
+      visibility: 'UNLISTED',
+      content,
+      ownerId: alice.userId,
+      version: 1,
+    });
     expect((await run(['paste', 'get', id, '--raw'], undefined)).stdout).toBe(content);
   });
 
   it('shows a burn-after-read paste concealed and intact however often it is read, until --reveal reads and burns it', async () => {
-    const created = JSON.parse((await run(['--json', 'paste', 'create', '--burn-after-read'], alice.key, { stdin: 'read me once' })).stdout) as { paste: { id: string } };
+    const created = JSON.parse(
+      (await run(['--json', 'paste', 'create', '--burn-after-read'], alice.key, { stdin: 'read me once' })).stdout,
+    ) as { paste: { id: string } };
     const id = created.paste.id;
     const calls = getPasteCalls();
     for (let i = 0; i < 3; i++) {
@@ -103,8 +155,14 @@ describe('pastectl', () => {
     }
     // One GetPaste per `paste get`: no separate metadata call.
     expect(await getPasteCalls()).toBe((await calls) + 3);
-    const json = JSON.parse((await run(['--json', 'paste', 'get', id], undefined)).stdout) as { paste: Record<string, unknown>; contentWithheld?: string };
-    expect(json).toMatchObject({ paste: { id, burnAfterRead: true, contentConcealed: true, sizeBytes: null, sha256: null }, contentWithheld: 'burn-after-read' });
+    const json = JSON.parse((await run(['--json', 'paste', 'get', id], undefined)).stdout) as {
+      paste: Record<string, unknown>;
+      contentWithheld?: string;
+    };
+    expect(json).toMatchObject({
+      paste: { id, burnAfterRead: true, contentConcealed: true, sizeBytes: null, sha256: null },
+      contentWithheld: 'burn-after-read',
+    });
     expect(json.paste).not.toHaveProperty('content');
     expect((await run(['paste', 'get', id, '--raw'], undefined)).code).toBe(2);
     expect((await run(['paste', 'get', id, '--reveal', '--version', '1'], undefined)).code).toBe(2);
@@ -119,7 +177,8 @@ describe('pastectl', () => {
   });
 
   it('reads an older version with one GetPaste call, and --reveal of an ordinary paste deletes nothing', async () => {
-    const id = JSON.parse((await run(['--json', 'paste', 'create'], alice.key, { stdin: 'first version\n' })).stdout).paste.id as string;
+    const id = JSON.parse((await run(['--json', 'paste', 'create'], alice.key, { stdin: 'first version\n' })).stdout)
+      .paste.id as string;
     const { client, close } = createServiceClient(PasteService, { address: stack.grpc.paste });
     try {
       await client.updatePaste({ id, content: new TextEncoder().encode('second version\n') }, withBearer(alice.key));
@@ -136,20 +195,27 @@ describe('pastectl', () => {
   });
 
   it('deletes an anonymous paste with its delete token, refuses another user, and exits 3 once it is gone', async () => {
-    const created = JSON.parse((await run(['--json', 'paste', 'create'], undefined, { stdin: 'anonymous' })).stdout) as { paste: { id: string }; deleteToken: string };
+    const created = JSON.parse(
+      (await run(['--json', 'paste', 'create'], undefined, { stdin: 'anonymous' })).stdout,
+    ) as { paste: { id: string }; deleteToken: string };
     expect(created.deleteToken.length).toBeGreaterThan(20);
     const refused = await run(['paste', 'delete', created.paste.id], bob.key);
     expect(refused.code).toBe(4);
     const deleted = await run(['paste', 'delete', created.paste.id, '--delete-token', created.deleteToken], undefined);
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toBe(`Deleted paste ${created.paste.id}.\n`);
-    expect((await run(['paste', 'delete', created.paste.id, '--delete-token', created.deleteToken], undefined)).code).toBe(3);
+    expect(
+      (await run(['paste', 'delete', created.paste.id, '--delete-token', created.deleteToken], undefined)).code,
+    ).toBe(3);
   });
 
-  it('lists all of a user\'s pastes across pages (private ones only for the owner), with progress only on a terminal', async () => {
+  it("lists all of a user's pastes across pages (private ones only for the owner), with progress only on a terminal", async () => {
     const owner = await userWithKey('lister');
-    for (let i = 0; i < 104; i++) await run(['paste', 'create', '--title', `note ${i}`], owner.key, { stdin: `note ${i}` });
-    await run(['paste', 'create', '--title', 'private note', '--visibility', 'private'], owner.key, { stdin: 'private' });
+    for (let i = 0; i < 104; i++)
+      await run(['paste', 'create', '--title', `note ${i}`], owner.key, { stdin: `note ${i}` });
+    await run(['paste', 'create', '--title', 'private note', '--visibility', 'private'], owner.key, {
+      stdin: 'private',
+    });
 
     const mine = await run(['--json', 'paste', 'list', '--user', 'me', '--all'], owner.key, { stderrIsTTY: true });
     expect(mine.code).toBe(0);
@@ -169,13 +235,26 @@ describe('pastectl', () => {
     expect(firstPage.stdout).toContain('more with --all');
   }, 60_000);
 
-  it('reports a paste\'s views and ranks it among the top pastes', async () => {
-    const id = JSON.parse((await run(['--json', 'paste', 'create', '--title', 'watched'], alice.key, { stdin: 'watch me' })).stdout).paste.id as string;
+  it("reports a paste's views and ranks it among the top pastes", async () => {
+    const id = JSON.parse(
+      (await run(['--json', 'paste', 'create', '--title', 'watched'], alice.key, { stdin: 'watch me' })).stdout,
+    ).paste.id as string;
     // Three people's browsers (isbot counts a bare 'reader-0' as a bot, which is no view).
-    for (let i = 0; i < 3; i++) await fetch(`${stack.gatewayUrl}/raw/${id}`, { headers: { 'user-agent': BROWSER_UA.replace('Firefox/133.0', `Firefox/133.${i}`) } });
-    let stats: { totalViews: number; uniqueViewers: number; viewsPerDay: unknown[] } = { totalViews: 0, uniqueViewers: 0, viewsPerDay: [] };
+    for (let i = 0; i < 3; i++)
+      await fetch(`${stack.gatewayUrl}/raw/${id}`, {
+        headers: { 'user-agent': BROWSER_UA.replace('Firefox/133.0', `Firefox/133.${i}`) },
+      });
+    let stats: { totalViews: number; uniqueViewers: number; viewsPerDay: unknown[] } = {
+      totalViews: 0,
+      uniqueViewers: 0,
+      viewsPerDay: [],
+    };
     // Views reach analytics-svc in batches (every 250 ms by default).
-    for (const deadline = Date.now() + 15_000; stats.totalViews < 3 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    for (
+      const deadline = Date.now() + 15_000;
+      stats.totalViews < 3 && Date.now() < deadline;
+      await new Promise((r) => setTimeout(r, 200))
+    ) {
       stats = JSON.parse((await run(['--json', 'stats', 'paste', id], undefined)).stdout);
     }
     expect(stats.totalViews).toBe(3);
@@ -201,7 +280,10 @@ describe('pastectl', () => {
 
   it('runs as the installed binary: key and addresses from the environment, stdin piped, errors as JSON with --json', async () => {
     const binEnv = { ...env, PASTEMESH_API_KEY: alice.key };
-    const created = await runBinary(['paste', 'create', '-', '--title', 'from a pipe'], { env: binEnv, stdin: 'piped content\n' });
+    const created = await runBinary(['paste', 'create', '-', '--title', 'from a pipe'], {
+      env: binEnv,
+      stdin: 'piped content\n',
+    });
     expect(created.code).toBe(0);
     const id = /Created paste (\w+)/.exec(created.stdout)![1]!;
     const raw = await runBinary(['paste', 'get', id, '--raw'], { env: binEnv });
@@ -209,7 +291,9 @@ describe('pastectl', () => {
     const missing = await runBinary(['--json', 'paste', 'get', 'AAAAAAAAAAA'], { env: binEnv });
     expect(missing.code).toBe(3);
     expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', exitCode: 3 } });
-    const badKey = await runBinary(['paste', 'list', '--user', 'me'], { env: { ...env, PASTEMESH_API_KEY: 'pm_not_a_real_key' } });
+    const badKey = await runBinary(['paste', 'list', '--user', 'me'], {
+      env: { ...env, PASTEMESH_API_KEY: 'pm_not_a_real_key' },
+    });
     expect(badKey.code).toBe(4);
     expect(badKey.stderr).toContain('UNAUTHENTICATED');
     // Four processes, each starting tsx: seconds apiece on a loaded machine.

@@ -21,10 +21,14 @@ export async function runInProcess(argv: string[], options: RunOptions = {}): Pr
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
-    stdout: { write: (c: string | Uint8Array) => (stdout += typeof c === 'string' ? c : Buffer.from(c).toString('utf8')), isTTY: options.stdoutIsTTY ?? false },
+    stdout: {
+      write: (c: string | Uint8Array) => (stdout += typeof c === 'string' ? c : Buffer.from(c).toString('utf8')),
+      isTTY: options.stdoutIsTTY ?? false,
+    },
     stderr: { write: (c: string) => (stderr += c), isTTY: options.stderrIsTTY ?? false },
     stdinIsTTY: options.stdin === undefined,
-    readStdin: async () => (typeof options.stdin === 'string' ? Buffer.from(options.stdin) : (options.stdin ?? new Uint8Array())),
+    readStdin: async () =>
+      typeof options.stdin === 'string' ? Buffer.from(options.stdin) : (options.stdin ?? new Uint8Array()),
     env: options.env ?? {},
   };
   const code = await main(argv, io);
@@ -36,7 +40,10 @@ const BIN = fileURLToPath(new URL('../../pastectl/bin/pastectl.js', import.meta.
 /** Spawns bin/pastectl.js with only the given environment (plus PATH). */
 export function runBinary(argv: string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { env: { PATH: process.env['PATH'], ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      env: { PATH: process.env['PATH'], ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

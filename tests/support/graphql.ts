@@ -76,7 +76,12 @@ export async function gql<T = Record<string, any>>(
  * Like gql, but resolves with data and throws a GqlError on anything else: `<CODE>: <message>` for a GraphQL
  * error, `HTTP <status>` for an answer without data, `network: <cause>` when no answer came.
  */
-export async function gqlOk<T = Record<string, any>>(gatewayUrl: string, query: string, variables: Record<string, unknown> = {}, tokenOrOptions?: string | GqlOptions): Promise<T> {
+export async function gqlOk<T = Record<string, any>>(
+  gatewayUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  tokenOrOptions?: string | GqlOptions,
+): Promise<T> {
   let result: GraphQLResult<T>;
   try {
     result = await gql<T>(gatewayUrl, query, variables, tokenOrOptions);
@@ -139,12 +144,18 @@ export interface SignUpOptions {
 }
 
 /** Registers a fresh account through the gateway (the third argument is a client address, or options). */
-export async function signUp(gatewayUrl: string, label = 'user', ipOrOptions?: string | SignUpOptions): Promise<Account> {
+export async function signUp(
+  gatewayUrl: string,
+  label = 'user',
+  ipOrOptions?: string | SignUpOptions,
+): Promise<Account> {
   const options = typeof ipOrOptions === 'object' ? ipOrOptions : { ip: ipOrOptions };
   const email = options.email ?? uniqueEmail(label).toLowerCase();
   const password = 'correct horse battery staple';
   const displayName = options.displayName ?? label;
-  const data = await gqlOk<{ register: { accessToken: string; refreshToken: string; account: { user: { id: string } } } }>(
+  const data = await gqlOk<{
+    register: { accessToken: string; refreshToken: string; account: { user: { id: string } } };
+  }>(
     gatewayUrl,
     `mutation($email: String!, $password: String!, $name: String!) {
       register(email: $email, password: $password, displayName: $name) { accessToken refreshToken account { user { id } } }
@@ -184,7 +195,8 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from '@jest/globals';
 import { ApiError, errorFromHttpStatus } from '../../gateway/web/src/api/api-error.js';
 import { explainError } from '../../gateway/web/src/api/error-messages.js';
 
-const err = (code: string, extra: Record<string, unknown> = {}, message = 'raw message') => new ApiError({ message, extensions: { code, ...extra } });
+const err = (code: string, extra: Record<string, unknown> = {}, message = 'raw message') =>
+  new ApiError({ message, extensions: { code, ...extra } });
 
 describe('explainError', () => {
   it('names the size limit of a paste that is too large and points at the content field', () => {
@@ -21,7 +22,11 @@ describe('explainError', () => {
   });
 
   it('counts down a rate limit from retryAfter', () => {
-    expect(explainError(err('RATE_LIMITED', { retryAfter: 12 }))).toMatchObject({ title: 'Slow down', retryAfter: 12, detail: 'Too many requests. Try again in 12 seconds.' });
+    expect(explainError(err('RATE_LIMITED', { retryAfter: 12 }))).toMatchObject({
+      title: 'Slow down',
+      retryAfter: 12,
+      detail: 'Too many requests. Try again in 12 seconds.',
+    });
   });
 
   it('tells expired from missing pastes', () => {
@@ -41,7 +46,9 @@ describe('explainError', () => {
   });
 
   it('explains sign-in, permission and conflict errors by reason', () => {
-    expect(explainError(err('UNAUTHENTICATED', { reason: 'INVALID_CREDENTIALS' })).detail).toBe('Wrong email or password.');
+    expect(explainError(err('UNAUTHENTICATED', { reason: 'INVALID_CREDENTIALS' })).detail).toBe(
+      'Wrong email or password.',
+    );
     expect(explainError(err('FORBIDDEN', { reason: 'NOT_OWNER' })).title).toBe('Not allowed');
     const taken = explainError(err('BAD_USER_INPUT', { reason: 'EMAIL_TAKEN', field: 'email' }));
     expect(taken).toMatchObject({ title: 'Cannot register this email', field: 'email' });

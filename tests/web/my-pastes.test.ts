@@ -19,7 +19,8 @@ afterAll(async () => {
 async function userWithPastes(count: number) {
   const user = await registerUser(web.stack.gatewayUrl, 'pager');
   const ids: string[] = [];
-  for (let i = 1; i <= count; i++) ids.push(await createPaste(web.stack.gatewayUrl, { content: `paste ${i}`, title: `paged ${i}` }, user.accessToken));
+  for (let i = 1; i <= count; i++)
+    ids.push(await createPaste(web.stack.gatewayUrl, { content: `paste ${i}`, title: `paged ${i}` }, user.accessToken));
   const w = await web.newPage();
   await signIn(w.page, user.email, user.password);
   return { w, ids };
@@ -27,12 +28,17 @@ async function userWithPastes(count: number) {
 
 /** Waits for the table to show `n` rows, then checks it shows no more. */
 async function waitForRows(page: Page, n: number): Promise<void> {
-  await page.locator(ROWS).nth(n - 1).waitFor({ state: 'attached', timeout: 10_000 });
+  await page
+    .locator(ROWS)
+    .nth(n - 1)
+    .waitFor({ state: 'attached', timeout: 10_000 });
   expect(await page.locator(ROWS).count()).toBe(n);
 }
 
 async function rowIds(page: Page): Promise<string[]> {
-  return page.locator(ROWS).evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { pasteId: string } }).dataset.pasteId));
+  return page
+    .locator(ROWS)
+    .evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { pasteId: string } }).dataset.pasteId));
 }
 
 describe('My pastes', () => {
@@ -59,7 +65,9 @@ describe('My pastes', () => {
     await w.page.route('**/graphql', async (route) => {
       if (route.request().postDataJSON().operationName !== 'MyPastes') return route.continue();
       const response = await route.fetch();
-      const body = (await response.json()) as { data: { myPastes: { pageInfo: { hasNextPage: boolean; endCursor: string | null } } } };
+      const body = (await response.json()) as {
+        data: { myPastes: { pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+      };
       body.data.myPastes.pageInfo = { hasNextPage: true, endCursor: null };
       return route.fulfill({ response, json: body });
     });

@@ -38,7 +38,12 @@ describe('narrow screens', () => {
       user.accessToken,
     );
     // A second version, so the page lists versions too.
-    await gql(web.stack.gatewayUrl, 'mutation($input: UpdatePasteInput!) { updatePaste(input: $input) { id } }', { input: { id, content: 'print("v2")\n' } }, user.accessToken);
+    await gql(
+      web.stack.gatewayUrl,
+      'mutation($input: UpdatePasteInput!) { updatePaste(input: $input) { id } }',
+      { input: { id, content: 'print("v2")\n' } },
+      user.accessToken,
+    );
     const pages: [string, string][] = [
       ['/', '#new-paste'],
       [`/p/${id}`, '[data-testid=paste-content]'],

@@ -6,13 +6,28 @@ import { describe, expect, it } from '@jest/globals';
 import { buildSchema, parse, validate, type OperationDefinitionNode } from 'graphql';
 import * as operations from '../../gateway/web/src/api/operations.js';
 
-const schema = buildSchema(fs.readFileSync(new URL('../../gateway/src/schema/schema.graphql', import.meta.url), 'utf8'));
+const schema = buildSchema(
+  fs.readFileSync(new URL('../../gateway/src/schema/schema.graphql', import.meta.url), 'utf8'),
+);
 const sent = Object.entries(operations).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
 
 describe('web client operations', () => {
   it('exports the operations the pages send', () => {
     expect(sent.map(([name]) => name).sort()).toEqual(
-      ['CREATE_PASTE', 'DELETE_PASTE', 'LANGUAGES', 'LOGIN', 'LOGOUT', 'MY_PASTES', 'PASTE_VIEW', 'REFRESH_TOKEN', 'REGISTER', 'REVEAL_PASTE', 'TOP_PASTES', 'UPDATE_PASTE'].sort(),
+      [
+        'CREATE_PASTE',
+        'DELETE_PASTE',
+        'LANGUAGES',
+        'LOGIN',
+        'LOGOUT',
+        'MY_PASTES',
+        'PASTE_VIEW',
+        'REFRESH_TOKEN',
+        'REGISTER',
+        'REVEAL_PASTE',
+        'TOP_PASTES',
+        'UPDATE_PASTE',
+      ].sort(),
     );
   });
 

@@ -18,7 +18,10 @@ afterAll(async () => {
 }, 30_000);
 
 /** Fills and submits the new-paste form; returns the paste id from the URL it lands on. */
-async function createFromForm(page: Page, fields: { content: string; title?: string; language?: string; burn?: boolean; visibility?: string }) {
+async function createFromForm(
+  page: Page,
+  fields: { content: string; title?: string; language?: string; burn?: boolean; visibility?: string },
+) {
   await page.goto('/');
   await page.fill('#content', fields.content);
   if (fields.title) await page.fill('#title', fields.title);
@@ -41,7 +44,9 @@ describe('web client', () => {
 
     // A fresh browser opening the link sees the same paste.
     const reader = await web.newPage();
-    await reader.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.stack.gatewayUrl });
+    await reader.page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.stack.gatewayUrl });
     await reader.page.goto(`/p/${id}`);
     const code = reader.page.locator('[data-testid=paste-content]');
     await code.waitFor();
@@ -55,7 +60,10 @@ describe('web client', () => {
     await reader.page.click('[data-testid=copy]');
     await reader.page.locator('.toolbar-status', { hasText: 'Copied' }).waitFor();
     expect(await reader.page.evaluate<string>('navigator.clipboard.readText()')).toBe(SOURCE);
-    const [download] = await Promise.all([reader.page.waitForEvent('download'), reader.page.click('[data-testid=download]')]);
+    const [download] = await Promise.all([
+      reader.page.waitForEvent('download'),
+      reader.page.click('[data-testid=download]'),
+    ]);
     expect(download.suggestedFilename()).toBe(`${id}.py`);
     expect(await fs.readFile(await download.path(), 'utf8')).toBe(SOURCE);
     expect(await reader.page.getAttribute('[data-testid=raw]', 'href')).toBe(`/raw/${id}`);
@@ -97,7 +105,11 @@ describe('web client', () => {
 
   it('signs in, lists my pastes (private ones too), renews an expired access token, and signs out', async () => {
     const user = await registerUser(web.stack.gatewayUrl, 'mine');
-    await createPaste(web.stack.gatewayUrl, { content: 'secret notes', title: 'my private notes', visibility: 'PRIVATE' }, user.accessToken);
+    await createPaste(
+      web.stack.gatewayUrl,
+      { content: 'secret notes', title: 'my private notes', visibility: 'PRIVATE' },
+      user.accessToken,
+    );
     await createPaste(web.stack.gatewayUrl, { content: 'hello', title: 'my public hello' }, user.accessToken);
     const w = await web.newPage();
     await signIn(w.page, user.email, user.password);
@@ -117,7 +129,9 @@ describe('web client', () => {
     })()`);
     await w.page.reload();
     await w.page.locator('[data-testid=my-pastes]', { hasText: 'my private notes' }).waitFor();
-    const newRefresh = await w.page.evaluate<string>("JSON.parse(localStorage.getItem('pastemesh.session')).refreshToken");
+    const newRefresh = await w.page.evaluate<string>(
+      "JSON.parse(localStorage.getItem('pastemesh.session')).refreshToken",
+    );
     expect(newRefresh).not.toBe(oldRefresh);
 
     await w.page.click('[data-testid=logout]');
@@ -153,7 +167,10 @@ describe('web client', () => {
     const id = await createPaste(web.stack.gatewayUrl, { content: 'popular', title: 'crowd favourite' });
     const w = await web.newPage();
     // Browser-like user agents: isbot counts "viewer-N" (and curl) as bots, whose views are not ranked.
-    for (let i = 0; i < 3; i++) await fetch(`${web.stack.gatewayUrl}/raw/${id}`, { headers: { 'user-agent': `Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0 reader-${i}` } });
+    for (let i = 0; i < 3; i++)
+      await fetch(`${web.stack.gatewayUrl}/raw/${id}`, {
+        headers: { 'user-agent': `Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0 reader-${i}` },
+      });
     // Views reach analytics asynchronously (the gateway batches them every 250 ms).
     const deadline = Date.now() + 15_000;
     let found = false;

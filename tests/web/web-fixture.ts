@@ -27,7 +27,12 @@ export interface WebFixture {
 /** Builds the client if dist is missing, starts the stack on random ports, launches Chromium. */
 export async function startWebFixture(options: StackOptions = {}): Promise<WebFixture> {
   await ensureWebBuilt();
-  const stack = await startStack({ mode: 'embedded', ports: 'random', ...options, env: { LOG_LEVEL: 'warn', ...options.env } });
+  const stack = await startStack({
+    mode: 'embedded',
+    ports: 'random',
+    ...options,
+    env: { LOG_LEVEL: 'warn', ...options.env },
+  });
   let browser: Browser;
   try {
     await untilTokensAccepted(stack.gatewayUrl);

@@ -27,30 +27,34 @@ afterAll(async () => {
 }, 30_000);
 
 describe('web client safety', () => {
-  it.each(['html', 'markdown', 'auto', 'plaintext'])('renders script, img onerror, SVG and polyglot payloads as text (language %s), even with the CSP bypassed', async (language) => {
-    const id = await createPaste(web.stack.gatewayUrl, { content: CONTENT, title: TITLE, language });
-    // Without the CSP an inline handler would run: only the rendering keeps these inert here.
-    const w = await web.newPage({ bypassCSP: true });
-    await w.page.goto(`/p/${id}`);
-    const code = w.page.locator('[data-testid=paste-content]');
-    await code.waitFor();
-    expect(await code.textContent()).toBe(CONTENT);
-    expect(await w.page.locator('[data-testid=paste-title]').textContent()).toBe(TITLE);
-    // Browser-side code as a string: the tests compile without the DOM library.
-    const injected = await w.page.evaluate<{ elements: number; handlers: number; scripts: string[] }>(`({
+  it.each(['html', 'markdown', 'auto', 'plaintext'])(
+    'renders script, img onerror, SVG and polyglot payloads as text (language %s), even with the CSP bypassed',
+    async (language) => {
+      const id = await createPaste(web.stack.gatewayUrl, { content: CONTENT, title: TITLE, language });
+      // Without the CSP an inline handler would run: only the rendering keeps these inert here.
+      const w = await web.newPage({ bypassCSP: true });
+      await w.page.goto(`/p/${id}`);
+      const code = w.page.locator('[data-testid=paste-content]');
+      await code.waitFor();
+      expect(await code.textContent()).toBe(CONTENT);
+      expect(await w.page.locator('[data-testid=paste-title]').textContent()).toBe(TITLE);
+      // Browser-side code as a string: the tests compile without the DOM library.
+      const injected = await w.page.evaluate<{ elements: number; handlers: number; scripts: string[] }>(`({
       elements: document.querySelectorAll('#main img, #main svg, #main iframe, #main script, #main math, #main style, #main object, #main embed').length,
       handlers: Array.from(document.querySelectorAll('#main *')).filter((el) => Array.from(el.attributes).some((a) => /^on/i.test(a.name))).length,
       // Only the bundle's own script exists in the whole document.
       scripts: Array.from(document.scripts).map((s) => s.src ? new URL(s.src).pathname : 'inline'),
     })`);
-    expect(injected.elements).toBe(0);
-    expect(injected.handlers).toBe(0);
-    expect(injected.scripts).toHaveLength(1);
-    expect(injected.scripts[0]).toMatch(/^\/assets\/app-\w+\.js$/);
-    await w.page.waitForTimeout(200);
-    expect(w.dialogs).toEqual([]);
-    expect(w.pageErrors).toEqual([]);
-  }, 30_000);
+      expect(injected.elements).toBe(0);
+      expect(injected.handlers).toBe(0);
+      expect(injected.scripts).toHaveLength(1);
+      expect(injected.scripts[0]).toMatch(/^\/assets\/app-\w+\.js$/);
+      await w.page.waitForTimeout(200);
+      expect(w.dialogs).toEqual([]);
+      expect(w.pageErrors).toEqual([]);
+    },
+    30_000,
+  );
 
   it('serves every page under the strict CSP with no violation', async () => {
     const w = await web.newPage();
@@ -92,7 +96,15 @@ describe('web client safety', () => {
         ? route.fulfill({
             status: 200,
             contentType: 'application/json',
-            body: JSON.stringify({ data: null, errors: [{ message: 'too many create requests: retry in 7 s', extensions: { code: 'RATE_LIMITED', reason: 'RATE_LIMITED', retryAfter: 7 } }] }),
+            body: JSON.stringify({
+              data: null,
+              errors: [
+                {
+                  message: 'too many create requests: retry in 7 s',
+                  extensions: { code: 'RATE_LIMITED', reason: 'RATE_LIMITED', retryAfter: 7 },
+                },
+              ],
+            }),
           })
         : route.continue(),
     );

@@ -51,6 +51,9 @@ async function deleteBatch(
     return Number(res.numDeletedRows);
   }
   // SQLite has no DELETE … LIMIT by default; a rowid subquery bounds the batch instead.
-  const res = await sql`delete from ${sql.table(table)} where rowid in (select rowid from ${sql.table(table)} where ${sql.ref(column)} < ${bound} limit ${limit})`.execute(anyDb);
+  const res =
+    await sql`delete from ${sql.table(table)} where rowid in (select rowid from ${sql.table(table)} where ${sql.ref(column)} < ${bound} limit ${limit})`.execute(
+      anyDb,
+    );
   return Number(res.numAffectedRows ?? 0n);
 }

@@ -24,7 +24,8 @@ function checkCount(count: number): void {
 /** Throws InvalidArgument unless `value` has 1 to `max` characters (or 0 to `max` when optional). */
 export function checkLength(field: string, value: string, max: number, required = true): void {
   if (required && value.length === 0) throw invalidArgument(field, `${field}: required`);
-  if (value.length > max) throw invalidArgument(field, `${field}: at most ${max} characters (got ${value.length})`, max);
+  if (value.length > max)
+    throw invalidArgument(field, `${field}: at most ${max} characters (got ${value.length})`, max);
 }
 
 function eventTime(time: ViewEvent['time'], nowMs: number): number {
@@ -42,7 +43,11 @@ export function toNewViewEvents(events: ViewEvent[], nowMs: number): NewViewEven
     checkLength(`events[${i}].viewer_key`, e.viewerKey, MAX_ID_LENGTH, false);
     checkLength(`events[${i}].referrer_host`, e.referrerHost, MAX_REFERRER_LENGTH, false);
     if (e.count > MAX_VIEWS_PER_EVENT) {
-      throw invalidArgument(`events[${i}].count`, `events[${i}].count: at most ${MAX_VIEWS_PER_EVENT} (got ${e.count})`, MAX_VIEWS_PER_EVENT);
+      throw invalidArgument(
+        `events[${i}].count`,
+        `events[${i}].count: at most ${MAX_VIEWS_PER_EVENT} (got ${e.count})`,
+        MAX_VIEWS_PER_EVENT,
+      );
     }
     return {
       eventId: e.eventId,

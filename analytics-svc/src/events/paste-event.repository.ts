@@ -59,7 +59,11 @@ export async function ingestPasteEvents(
   });
 }
 
-async function applyToPastes(trx: Transaction<AnalyticsDatabase>, dialect: SqlDialect, fresh: NewPasteEvent[]): Promise<void> {
+async function applyToPastes(
+  trx: Transaction<AnalyticsDatabase>,
+  dialect: SqlDialect,
+  fresh: NewPasteEvent[],
+): Promise<void> {
   const ids = [...new Set(fresh.map((e) => e.pasteId))].sort();
   let query = trx.selectFrom('pastes').selectAll().where('paste_id', 'in', ids);
   // Lock the rows read, so a concurrent batch about the same paste waits instead of overwriting.
@@ -97,7 +101,11 @@ async function applyToPastes(trx: Transaction<AnalyticsDatabase>, dialect: SqlDi
   });
 }
 
-async function countCreations(trx: Transaction<AnalyticsDatabase>, dialect: SqlDialect, fresh: NewPasteEvent[]): Promise<void> {
+async function countCreations(
+  trx: Transaction<AnalyticsDatabase>,
+  dialect: SqlDialect,
+  fresh: NewPasteEvent[],
+): Promise<void> {
   const perDay = new Map<string, { day: string; pastes_created: number; views: number; bot_views: number }>();
   const breakdown = new Map<string, { day: string; dimension: string; value: string; pastes_created: number }>();
   const add = (day: string, dimension: string, value: string) => {
@@ -117,5 +125,7 @@ async function countCreations(trx: Transaction<AnalyticsDatabase>, dialect: SqlD
     add(day, 'visibility', visibilityName(e.visibility));
   }
   await upsertRows(trx, dialect, 'usage_daily', ['day'], [...perDay.values()], { pastes_created: 'add' });
-  await upsertRows(trx, dialect, 'creations_daily', ['day', 'dimension', 'value'], [...breakdown.values()], { pastes_created: 'add' });
+  await upsertRows(trx, dialect, 'creations_daily', ['day', 'dimension', 'value'], [...breakdown.values()], {
+    pastes_created: 'add',
+  });
 }

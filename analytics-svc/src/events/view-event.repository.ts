@@ -54,12 +54,22 @@ export async function ingestViewEvents(
     if (fresh.length === 0) return { accepted: 0, duplicates: events.length };
 
     const uniques = await insertViewers(trx, fresh, batchId);
-    const perPasteDay = new Map<string, { paste_id: string; day: string; views: number; bot_views: number; unique_viewers: number; last_view_ms: number }>();
+    const perPasteDay = new Map<
+      string,
+      { paste_id: string; day: string; views: number; bot_views: number; unique_viewers: number; last_view_ms: number }
+    >();
     const perDay = new Map<string, { day: string; pastes_created: number; views: number; bot_views: number }>();
     for (const e of fresh) {
       const day = dayOf(e.timeMs);
       const key = `${e.pasteId}\n${day}`;
-      const row = perPasteDay.get(key) ?? { paste_id: e.pasteId, day, views: 0, bot_views: 0, unique_viewers: uniques.get(key) ?? 0, last_view_ms: 0 };
+      const row = perPasteDay.get(key) ?? {
+        paste_id: e.pasteId,
+        day,
+        views: 0,
+        bot_views: 0,
+        unique_viewers: uniques.get(key) ?? 0,
+        last_view_ms: 0,
+      };
       const usage = perDay.get(day) ?? { day, pastes_created: 0, views: 0, bot_views: 0 };
       if (e.bot) {
         row.bot_views += e.count;
@@ -84,13 +94,22 @@ export async function ingestViewEvents(
 }
 
 /** Inserts (paste, day, viewer) rows for counted views; returns how many were new per "paste\nday". */
-async function insertViewers(trx: Kysely<AnalyticsDatabase>, fresh: NewViewEvent[], batchId: string): Promise<Map<string, number>> {
+async function insertViewers(
+  trx: Kysely<AnalyticsDatabase>,
+  fresh: NewViewEvent[],
+  batchId: string,
+): Promise<Map<string, number>> {
   const rows = new Map<string, { paste_id: string; day: string; viewer_key: string; batch_id: string }>();
   for (const e of fresh) {
     // A view without a viewer key (the producer could not compute one) counts as a view, not as a viewer.
     if (e.bot || !e.viewerKey) continue;
     const day = dayOf(e.timeMs);
-    rows.set(`${e.pasteId}\n${day}\n${e.viewerKey}`, { paste_id: e.pasteId, day, viewer_key: e.viewerKey, batch_id: batchId });
+    rows.set(`${e.pasteId}\n${day}\n${e.viewerKey}`, {
+      paste_id: e.pasteId,
+      day,
+      viewer_key: e.viewerKey,
+      batch_id: batchId,
+    });
   }
   const counts = new Map<string, number>();
   if (rows.size === 0) return counts;
@@ -114,4 +133,3 @@ async function insertViewers(trx: Kysely<AnalyticsDatabase>, fresh: NewViewEvent
   }
   return counts;
 }
-

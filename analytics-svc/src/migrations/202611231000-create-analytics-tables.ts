@@ -62,7 +62,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('paste_daily_views_pk', ['paste_id', 'day'])
     .execute();
   // Rankings read a window of days across all pastes.
-  await db.schema.createIndex('paste_daily_views_day').on('paste_daily_views').columns(['day', 'paste_id', 'views']).execute();
+  await db.schema
+    .createIndex('paste_daily_views_day')
+    .on('paste_daily_views')
+    .columns(['day', 'paste_id', 'views'])
+    .execute();
 
   await db.schema
     .createTable('pastes')
@@ -95,7 +99,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 /** Drops everything `up` made. */
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['creations_daily', 'usage_daily', 'pastes', 'paste_daily_views', 'paste_day_viewers', 'paste_events', 'view_events']) {
+  for (const table of [
+    'creations_daily',
+    'usage_daily',
+    'pastes',
+    'paste_daily_views',
+    'paste_day_viewers',
+    'paste_events',
+    'view_events',
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

@@ -8,7 +8,10 @@ import type { Kysely } from 'kysely';
  * were one read each.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('view_events').addColumn('view_count', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema
+    .alterTable('view_events')
+    .addColumn('view_count', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
 }
 
 /** Drops the column `up` added. */

@@ -18,7 +18,9 @@ const existing = readSchemaSnapshot(new URL('../testing/existing-schema.json', i
 
 describe('analytics-svc migration files', () => {
   it('are one file per migration, named as the migration is recorded', () => {
-    const files = fs.readdirSync(new URL('.', import.meta.url)).filter((f) => /^\d{12}-.+\.ts$/.test(f) && !f.endsWith('.test.ts'));
+    const files = fs
+      .readdirSync(new URL('.', import.meta.url))
+      .filter((f) => /^\d{12}-.+\.ts$/.test(f) && !f.endsWith('.test.ts'));
     expect(Object.keys(analyticsMigrations('sqlite'))).toEqual(files.map((f) => f.replace(/\.ts$/, '')));
   });
 });
@@ -42,7 +44,9 @@ describe.each(STORAGE_MODES)('analytics-svc migrations (%s)', (mode) => {
     const upgraded = await openTestDatabase(old, runs.migrations);
     const fresh = await openTestDatabase(await storage('analytics_fresh'), analyticsMigrations);
     try {
-      expect(runs.ran).toEqual(Object.keys(analyticsMigrations(upgraded.dialect)).filter((name) => !snapshot.migrations.includes(name)));
+      expect(runs.ran).toEqual(
+        Object.keys(analyticsMigrations(upgraded.dialect)).filter((name) => !snapshot.migrations.includes(name)),
+      );
       expect(await dumpSchema(upgraded.db, upgraded.dialect)).toEqual(await dumpSchema(fresh.db, fresh.dialect));
     } finally {
       await upgraded.close();

@@ -17,7 +17,10 @@ export function checkReadMask(paths: string[]): StatsFields {
   const known: ReadonlySet<string> = ALL_STATS_FIELDS;
   const unknown = paths.find((p) => !known.has(p));
   if (unknown !== undefined) {
-    throw invalidArgument('read_mask', `read_mask: unknown field "${unknown.slice(0, 64)}" (one of ${STATS_FIELDS.join(', ')})`);
+    throw invalidArgument(
+      'read_mask',
+      `read_mask: unknown field "${unknown.slice(0, 64)}" (one of ${STATS_FIELDS.join(', ')})`,
+    );
   }
   return new Set(paths) as StatsFields;
 }
@@ -53,7 +56,12 @@ export function toUsageSummary(
   let botViews = 0n;
   const rows = days.map((day) => {
     const u = byDay.get(day);
-    const row = { day, pastesCreated: toBigInt(u?.pastes_created), views: toBigInt(u?.views), botViews: toBigInt(u?.bot_views) };
+    const row = {
+      day,
+      pastesCreated: toBigInt(u?.pastes_created),
+      views: toBigInt(u?.views),
+      botViews: toBigInt(u?.bot_views),
+    };
     views += row.views;
     botViews += row.botViews;
     return row;
@@ -61,7 +69,12 @@ export function toUsageSummary(
   const all = views + botViews;
   return {
     days: rows,
-    breakdown: breakdown.map((b) => ({ day: b.day, dimension: b.dimension, value: b.value, pastesCreated: toBigInt(b.pastes_created) })),
+    breakdown: breakdown.map((b) => ({
+      day: b.day,
+      dimension: b.dimension,
+      value: b.value,
+      pastesCreated: toBigInt(b.pastes_created),
+    })),
     botShare: all === 0n ? 0 : Number(botViews) / Number(all),
   };
 }

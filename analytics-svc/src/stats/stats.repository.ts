@@ -34,7 +34,12 @@ export async function findPasteTotals(db: Kysely<AnalyticsDatabase>, pasteIds: s
 }
 
 /** Per-day counted views for `pasteIds` between two days inclusive. */
-export async function findPasteDays(db: Kysely<AnalyticsDatabase>, pasteIds: string[], firstDay: string, lastDay: string): Promise<PasteDayRow[]> {
+export async function findPasteDays(
+  db: Kysely<AnalyticsDatabase>,
+  pasteIds: string[],
+  firstDay: string,
+  lastDay: string,
+): Promise<PasteDayRow[]> {
   if (pasteIds.length === 0) return [];
   return db
     .selectFrom('paste_daily_views')
@@ -47,7 +52,11 @@ export async function findPasteDays(db: Kysely<AnalyticsDatabase>, pasteIds: str
 }
 
 /** The most viewed pastes since `firstDay`, among pastes known to be PUBLIC and not deleted. */
-export async function findTopPastes(db: Kysely<AnalyticsDatabase>, firstDay: string, limit: number): Promise<{ paste_id: string; views: unknown }[]> {
+export async function findTopPastes(
+  db: Kysely<AnalyticsDatabase>,
+  firstDay: string,
+  limit: number,
+): Promise<{ paste_id: string; views: unknown }[]> {
   return db
     .selectFrom('paste_daily_views as v')
     .innerJoin('pastes as p', 'p.paste_id', 'v.paste_id')
@@ -66,7 +75,13 @@ export async function findTopPastes(db: Kysely<AnalyticsDatabase>, firstDay: str
 /** Daily usage rows and creation breakdowns between two days inclusive. */
 export async function findUsage(db: Kysely<AnalyticsDatabase>, firstDay: string, lastDay: string) {
   const [days, breakdown] = await Promise.all([
-    db.selectFrom('usage_daily').selectAll().where('day', '>=', firstDay).where('day', '<=', lastDay).orderBy('day').execute(),
+    db
+      .selectFrom('usage_daily')
+      .selectAll()
+      .where('day', '>=', firstDay)
+      .where('day', '<=', lastDay)
+      .orderBy('day')
+      .execute(),
     db
       .selectFrom('creations_daily')
       .selectAll()

@@ -25,7 +25,8 @@ export function createApiKeyVerifier(options: {
   now: () => number;
 }): ApiKeyVerifier {
   return async (secret) => {
-    if (!secret.startsWith(API_KEY_PREFIX)) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid');
+    if (!secret.startsWith(API_KEY_PREFIX))
+      throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid');
     const key = await findApiKeyByHash(options.db, sha256Hex(secret));
     if (!key) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid');
     if (key.revokedAtMs !== null) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key revoked');
@@ -34,7 +35,10 @@ export function createApiKeyVerifier(options: {
       await touchApiKey(options.db, key.id, now, LAST_USE_RESOLUTION_MS);
     }
     const roles = roleNames({ isAdmin: key.ownerIsAdmin });
-    const access = await options.accessTokens.issue(key.userId, roles, { ttlSeconds: options.accessTokenTtlSeconds, credential: 'api_key' });
+    const access = await options.accessTokens.issue(key.userId, roles, {
+      ttlSeconds: options.accessTokenTtlSeconds,
+      credential: 'api_key',
+    });
     return {
       userId: key.userId,
       roles,

@@ -34,7 +34,13 @@ export async function insertApiKey(db: AuthDb, key: ApiKey, keyHash: string): Pr
 
 /** A user's keys, newest first, revoked ones included. */
 export async function listApiKeys(db: AuthDb, userId: string): Promise<ApiKey[]> {
-  const rows = await db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  const rows = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
   return rows.map(fromRow);
 }
 
@@ -52,13 +58,23 @@ export async function findApiKeyByHash(db: AuthDb, keyHash: string): Promise<Api
 
 /** One of a user's keys. */
 export async function findUserApiKey(db: AuthDb, userId: string, id: string): Promise<ApiKey | undefined> {
-  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  const row = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
   return row && fromRow(row);
 }
 
 /** Revokes a key if it is not revoked already. */
 export async function revokeApiKey(db: AuthDb, id: string, now: number): Promise<void> {
-  await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 /** Records a use, at most once per `everyMs` (the WHERE makes concurrent uses write once). */

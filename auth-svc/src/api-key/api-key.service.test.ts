@@ -24,7 +24,11 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
     expect(apiKey?.lastUseTime).toBeUndefined();
     const database = await auth.openDb();
     try {
-      const row = await database.db.selectFrom('api_keys').selectAll().where('id', '=', apiKey!.id).executeTakeFirstOrThrow();
+      const row = await database.db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('id', '=', apiKey!.id)
+        .executeTakeFirstOrThrow();
       expect(row.key_hash).toBe(sha256Hex(secret));
       expect(JSON.stringify(row)).not.toContain(secret);
     } finally {
@@ -77,7 +81,11 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
     const { apiKey, secret } = await auth.client.createApiKey({ name: 'leaked' }, withBearer(accessToken));
     await auth.client.getCurrentUser({}, withBearer(secret));
     await auth.client.revokeApiKey({ id: apiKey!.id }, withBearer(accessToken));
-    expect(await failure(auth.client.getCurrentUser({}, withBearer(secret)))).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID', message: 'API key revoked' });
+    expect(await failure(auth.client.getCurrentUser({}, withBearer(secret)))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: 'TOKEN_INVALID',
+      message: 'API key revoked',
+    });
     const { apiKeys } = await auth.client.listApiKeys({}, withBearer(accessToken));
     expect(apiKeys[0]?.revokeTime).toBeDefined();
     // Revoking again is harmless.
@@ -88,11 +96,15 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
     const owner = await registerUser(auth.client);
     const { apiKey, secret } = await auth.client.createApiKey({ name: 'mine' }, withBearer(owner.accessToken));
     const stranger = await registerUser(auth.client);
-    expect(await failure(auth.client.revokeApiKey({ id: apiKey!.id }, withBearer(stranger.accessToken)))).toMatchObject({
-      code: Code.NotFound,
-      reason: 'API_KEY_NOT_FOUND',
-    });
-    expect(await failure(auth.client.revokeApiKey({ id: 'no-such-key' }, withBearer(owner.accessToken)))).toMatchObject({ code: Code.NotFound });
+    expect(await failure(auth.client.revokeApiKey({ id: apiKey!.id }, withBearer(stranger.accessToken)))).toMatchObject(
+      {
+        code: Code.NotFound,
+        reason: 'API_KEY_NOT_FOUND',
+      },
+    );
+    expect(await failure(auth.client.revokeApiKey({ id: 'no-such-key' }, withBearer(owner.accessToken)))).toMatchObject(
+      { code: Code.NotFound },
+    );
     await expect(auth.client.getCurrentUser({}, withBearer(secret))).resolves.toBeDefined();
   });
 
@@ -104,7 +116,10 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
       limit: 64,
       message: 'id: at most 64 characters (got 65)',
     });
-    expect(await failure(auth.client.revokeApiKey({ id: '' }, withBearer(accessToken)))).toMatchObject({ code: Code.InvalidArgument, field: 'id' });
+    expect(await failure(auth.client.revokeApiKey({ id: '' }, withBearer(accessToken)))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'id',
+    });
   });
 
   it('records the last use at most once a minute', async () => {
@@ -128,7 +143,14 @@ describe.each(STORAGE_MODES)('API keys (%s)', (mode) => {
 
   it('requires a name of 1 to 64 characters', async () => {
     const { accessToken } = await registerUser(auth.client);
-    expect(await failure(auth.client.createApiKey({ name: '' }, withBearer(accessToken)))).toMatchObject({ code: Code.InvalidArgument, field: 'name' });
-    expect(await failure(auth.client.createApiKey({ name: 'k'.repeat(65) }, withBearer(accessToken)))).toMatchObject({ code: Code.InvalidArgument, field: 'name', limit: 64 });
+    expect(await failure(auth.client.createApiKey({ name: '' }, withBearer(accessToken)))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'name',
+    });
+    expect(await failure(auth.client.createApiKey({ name: 'k'.repeat(65) }, withBearer(accessToken)))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'name',
+      limit: 64,
+    });
   });
 });

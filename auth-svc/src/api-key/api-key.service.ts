@@ -26,7 +26,11 @@ export function createApiKeyRpcs(deps: AuthDeps): ApiKeyRpcs {
       // A leaked key must not be able to mint more keys that outlive its revocation; nor may the
       // short-lived token VerifyToken mints for a key (it carries cred: "api_key", so its kind is 'api_key').
       if (caller.kind !== 'access_token') {
-        throw appError(Code.PermissionDenied, Reason.ACCESS_TOKEN_REQUIRED, 'creating API keys needs a sign-in access token, not an API key or a token minted for one');
+        throw appError(
+          Code.PermissionDenied,
+          Reason.ACCESS_TOKEN_REQUIRED,
+          'creating API keys needs a sign-in access token, not an API key or a token minted for one',
+        );
       }
       const name = validLabel(req.name, 'name', LIMITS.apiKeyNameMax);
       const secret = API_KEY_PREFIX + randomBase62(SECRET_LENGTH);

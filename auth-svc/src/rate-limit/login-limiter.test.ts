@@ -5,7 +5,16 @@ import { createServiceClient } from '@pastemesh/kit/rpc';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { createApp } from '../app.js';
 import { loadAuthConfig } from '../config.js';
-import { TEST_ENV, failure, randomIp, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../testing/auth-harness.js';
+import {
+  TEST_ENV,
+  failure,
+  randomIp,
+  registerUser,
+  startAuth,
+  uniqueEmail,
+  withBearer,
+  type AuthHarness,
+} from '../testing/auth-harness.js';
 
 const LIMITS = {
   LOGIN_MAX_FAILURES_PER_EMAIL_IP: '3',
@@ -27,7 +36,8 @@ describe.each(STORAGE_MODES)('brute-force limits (%s)', (mode) => {
   it('blocks an email+IP for an hour after 3 failures, even for the right password, and says when to retry', async () => {
     const { email, password } = await registerUser(auth.client);
     const ip = randomIp();
-    for (let i = 0; i < 3; i++) expect(await failure(login(email, 'wrong password', ip))).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+    for (let i = 0; i < 3; i++)
+      expect(await failure(login(email, 'wrong password', ip))).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
     const blocked = await failure(login(email, password, ip));
     expect(blocked).toMatchObject({ code: Code.ResourceExhausted, reason: 'RATE_LIMITED' });
     expect(blocked.retryAfterSeconds).toBeGreaterThan(3590);
@@ -86,9 +96,13 @@ describe.each(STORAGE_MODES)('brute-force limits (%s)', (mode) => {
     const { accessToken, password } = await registerUser(auth.client);
     const headers = { ...withBearer(accessToken).headers, 'x-forwarded-for': `${randomIp()}, 10.0.0.1` };
     for (let i = 0; i < 3; i++) {
-      await failure(auth.client.changePassword({ currentPassword: 'wrong password', newPassword: 'new password!' }, { headers }));
+      await failure(
+        auth.client.changePassword({ currentPassword: 'wrong password', newPassword: 'new password!' }, { headers }),
+      );
     }
-    const blocked = await failure(auth.client.changePassword({ currentPassword: password, newPassword: 'new password!' }, { headers }));
+    const blocked = await failure(
+      auth.client.changePassword({ currentPassword: password, newPassword: 'new password!' }, { headers }),
+    );
     expect(blocked).toMatchObject({ code: Code.ResourceExhausted, reason: 'RATE_LIMITED' });
   });
 });
@@ -114,7 +128,9 @@ describe('brute-force limits across replicas (MariaDB + Redis)', () => {
       const { email, password } = await registerUser(auth.client);
       const ip = randomIp();
       for (let i = 0; i < 3; i++) await failure(auth.client.login({ email, password: 'wrong password', clientIp: ip }));
-      expect(await failure(other.client.login({ email, password, clientIp: ip }))).toMatchObject({ reason: 'RATE_LIMITED' });
+      expect(await failure(other.client.login({ email, password, clientIp: ip }))).toMatchObject({
+        reason: 'RATE_LIMITED',
+      });
     } finally {
       await other.close();
     }
@@ -125,7 +141,10 @@ describe('brute-force limits across replicas (MariaDB + Redis)', () => {
     try {
       const { email, password } = await registerUser(broken.client);
       const ip = randomIp();
-      for (let i = 0; i < 3; i++) expect(await failure(broken.client.login({ email, password: 'wrong password', clientIp: ip }))).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+      for (let i = 0; i < 3; i++)
+        expect(await failure(broken.client.login({ email, password: 'wrong password', clientIp: ip }))).toMatchObject({
+          reason: 'INVALID_CREDENTIALS',
+        });
       const blocked = await failure(broken.client.login({ email, password, clientIp: ip }));
       expect(blocked).toMatchObject({ code: Code.ResourceExhausted, reason: 'RATE_LIMITED' });
       expect(blocked.retryAfterSeconds).toBeGreaterThan(3590);

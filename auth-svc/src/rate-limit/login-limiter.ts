@@ -35,15 +35,31 @@ export interface LoginLimiter {
 // On Redis each limiter shares state across replicas; if Redis fails, an in-memory twin
 // (rate-limiter-flexible's insuranceLimiter) takes over per process until it is back.
 // Going over `points` blocks the key for `blockDuration` seconds (0: only until the window ends).
-function limiter(redis: Redis | undefined, keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract {
+function limiter(
+  redis: Redis | undefined,
+  keyPrefix: string,
+  points: number,
+  duration: number,
+  blockDuration = 0,
+): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ keyPrefix, points, duration, blockDuration });
   if (!redis) return memory;
-  return new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, blockDuration, insuranceLimiter: memory, rejectIfRedisNotReady: true });
+  return new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix,
+    points,
+    duration,
+    blockDuration,
+    insuranceLimiter: memory,
+    rejectIfRedisNotReady: true,
+  });
 }
 
 function rateLimited(what: string, msBeforeNext: number) {
   const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return appError(Code.ResourceExhausted, Reason.RATE_LIMITED, `${what}; retry in ${retryAfterSeconds} seconds`, { retryAfterSeconds });
+  return appError(Code.ResourceExhausted, Reason.RATE_LIMITED, `${what}; retry in ${retryAfterSeconds} seconds`, {
+    retryAfterSeconds,
+  });
 }
 
 // consume() is atomic (Redis INCR or one in-process counter) and rejects with a RateLimiterRes once over the limit.
@@ -59,7 +75,13 @@ async function take(l: RateLimiterAbstract, key: string, what: string): Promise<
 /** Builds the limiter on Redis (with the in-memory fallback) or, without Redis, in memory. */
 export function createLoginLimiter(redis: Redis | undefined, limits: LoginLimits, prefix = 'pm:auth'): LoginLimiter {
   const window = limits.failureWindowSeconds;
-  const byEmailIp = limiter(redis, `${prefix}:login-fail:email-ip`, limits.maxFailuresPerEmailIp, window, limits.blockSeconds);
+  const byEmailIp = limiter(
+    redis,
+    `${prefix}:login-fail:email-ip`,
+    limits.maxFailuresPerEmailIp,
+    window,
+    limits.blockSeconds,
+  );
   const byIp = limiter(redis, `${prefix}:login-fail:ip`, limits.maxFailuresPerIp, window, limits.ipBlockSeconds);
   const registrations = limiter(redis, `${prefix}:register:ip`, limits.registerMaxPerIp, limits.registerWindowSeconds);
   const emailIpKey = (email: string, ip: string) => `${email}|${ip}`;

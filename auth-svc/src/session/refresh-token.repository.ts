@@ -2,8 +2,14 @@ import type { AuthDb } from '../database.js';
 import type { NewRefreshToken, StoredRefreshToken } from './refresh-token.js';
 
 /** Starts a session. */
-export async function insertFamily(db: AuthDb, family: { id: string; userId: string; createdAtMs: number }): Promise<void> {
-  await db.insertInto('refresh_families').values({ id: family.id, user_id: family.userId, created_at: family.createdAtMs, revoked_at: null }).execute();
+export async function insertFamily(
+  db: AuthDb,
+  family: { id: string; userId: string; createdAtMs: number },
+): Promise<void> {
+  await db
+    .insertInto('refresh_families')
+    .values({ id: family.id, user_id: family.userId, created_at: family.createdAtMs, revoked_at: null })
+    .execute();
 }
 
 /** Stores a new refresh token (its hash only). */
@@ -55,7 +61,12 @@ export async function spendRefreshToken(db: AuthDb, id: string, now: number): Pr
     .where('id', '=', id)
     .where('spent_at', 'is', null)
     .where(({ exists, selectFrom }) =>
-      exists(selectFrom('refresh_families as f').select('f.id').whereRef('f.id', '=', 'refresh_tokens.family_id').where('f.revoked_at', 'is', null)),
+      exists(
+        selectFrom('refresh_families as f')
+          .select('f.id')
+          .whereRef('f.id', '=', 'refresh_tokens.family_id')
+          .where('f.revoked_at', 'is', null),
+      ),
     )
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
@@ -63,18 +74,30 @@ export async function spendRefreshToken(db: AuthDb, id: string, now: number): Pr
 
 /** Ends one session: every token in the family stops working. */
 export async function revokeFamily(db: AuthDb, familyId: string, now: number): Promise<void> {
-  await db.updateTable('refresh_families').set({ revoked_at: now }).where('id', '=', familyId).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('refresh_families')
+    .set({ revoked_at: now })
+    .where('id', '=', familyId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 /** Ends every session of a user (password change). */
 export async function revokeUserFamilies(db: AuthDb, userId: string, now: number): Promise<void> {
-  await db.updateTable('refresh_families').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  await db
+    .updateTable('refresh_families')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 /** Deletes up to `limit` tokens that expired before `before`; returns how many. */
 export async function deleteExpiredRefreshTokens(db: AuthDb, before: number, limit: number): Promise<number> {
   // Select-then-delete by id: SQLite has no DELETE … LIMIT.
-  const ids = (await db.selectFrom('refresh_tokens').select('id').where('expires_at', '<', before).limit(limit).execute()).map((r) => r.id);
+  const ids = (
+    await db.selectFrom('refresh_tokens').select('id').where('expires_at', '<', before).limit(limit).execute()
+  ).map((r) => r.id);
   if (ids.length === 0) return 0;
   const result = await db.deleteFrom('refresh_tokens').where('id', 'in', ids).executeTakeFirst();
   return Number(result.numDeletedRows);
@@ -90,7 +113,9 @@ export async function deleteEmptyFamilies(db: AuthDb, limit: number): Promise<nu
     await db
       .selectFrom('refresh_families as f')
       .select('f.id')
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('refresh_tokens as t').select('t.id').whereRef('t.family_id', '=', 'f.id'))))
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('refresh_tokens as t').select('t.id').whereRef('t.family_id', '=', 'f.id'))),
+      )
       .limit(limit)
       .execute()
   ).map((r) => r.id);

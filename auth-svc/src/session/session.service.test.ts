@@ -46,20 +46,33 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
     const reuse = await failure(auth.client.refreshToken({ refreshToken }));
     expect(reuse).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_REUSED', field: 'refresh_token' });
     // The newest token, the one the legitimate holder (or the thief) kept, is dead too.
-    expect(await failure(auth.client.refreshToken({ refreshToken: third }))).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID' });
+    expect(await failure(auth.client.refreshToken({ refreshToken: third }))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: 'TOKEN_INVALID',
+    });
   });
 
   it('lets exactly one of 100 concurrent refreshes with one token succeed', async () => {
     const { refreshToken } = await registerUser(auth.client);
-    const results = await Promise.allSettled(Array.from({ length: 100 }, () => auth.client.refreshToken({ refreshToken }, { timeoutMs: 20_000 })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 100 }, () => auth.client.refreshToken({ refreshToken }, { timeoutMs: 20_000 })),
+    );
     const ok = results.filter((r) => r.status === 'fulfilled');
     expect(ok).toHaveLength(1);
-    const reasons = await Promise.all(results.filter((r) => r.status === 'rejected').map((r) => failure(Promise.reject(r.reason))));
-    expect(reasons.every((r) => r.code === Code.Unauthenticated && (r.reason === 'TOKEN_REUSED' || r.reason === 'TOKEN_INVALID'))).toBe(true);
+    const reasons = await Promise.all(
+      results.filter((r) => r.status === 'rejected').map((r) => failure(Promise.reject(r.reason))),
+    );
+    expect(
+      reasons.every(
+        (r) => r.code === Code.Unauthenticated && (r.reason === 'TOKEN_REUSED' || r.reason === 'TOKEN_INVALID'),
+      ),
+    ).toBe(true);
     expect(reasons.some((r) => r.reason === 'TOKEN_REUSED')).toBe(true);
     // The losers count as reuse, so the winner's new session is revoked as well (no grace window).
     const winner = (ok[0] as PromiseFulfilledResult<{ tokens?: { refreshToken: string } }>).value.tokens!.refreshToken;
-    expect(await failure(auth.client.refreshToken({ refreshToken: winner }))).toMatchObject({ reason: 'TOKEN_INVALID' });
+    expect(await failure(auth.client.refreshToken({ refreshToken: winner }))).toMatchObject({
+      reason: 'TOKEN_INVALID',
+    });
   });
 
   it('does not let a second session suffer when one session is revoked for reuse', async () => {
@@ -75,7 +88,10 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
     const { refreshToken } = await registerUser(auth.client);
     const next = (await auth.client.refreshToken({ refreshToken })).tokens!.refreshToken;
     await auth.client.logout({ refreshToken: next });
-    expect(await failure(auth.client.refreshToken({ refreshToken: next }))).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID' });
+    expect(await failure(auth.client.refreshToken({ refreshToken: next }))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: 'TOKEN_INVALID',
+    });
     // Logging out twice is harmless.
     await expect(auth.client.logout({ refreshToken: next })).resolves.toBeDefined();
   });
@@ -94,27 +110,40 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
         // Logout's UPDATE, held open on a connection of our own: the refresh's lookup does not see it,
         // and the refresh must wait for it and then see it, not spend the token first.
         await database.db.transaction().execute(async (trx) => {
-          await trx.updateTable('refresh_families').set({ revoked_at: Date.now() }).where('id', '=', familyId).execute();
+          await trx
+            .updateTable('refresh_families')
+            .set({ revoked_at: Date.now() })
+            .where('id', '=', familyId)
+            .execute();
           refresh = auth.client.refreshToken({ refreshToken });
           refresh.catch(() => {});
           // Wait until it blocks on our lock; innodb_trx is refreshed only after 100 ms unread, so poll slower.
-          await eventually(async () => {
-            const { rows } = await sql<{ n: number }>`
+          await eventually(
+            async () => {
+              const { rows } = await sql<{ n: number }>`
               select count(*) as n from information_schema.innodb_trx t
               join information_schema.processlist p on p.id = t.trx_mysql_thread_id
               where t.trx_state = 'LOCK WAIT' and p.db = database()`.execute(database.db);
-            return Number(rows[0]?.n) > 0;
-          }, 10_000, 250);
+              return Number(rows[0]?.n) > 0;
+            },
+            10_000,
+            250,
+          );
         });
       } else {
         // A second SQLite connection commits the revocation synchronously between the lookup and the spend.
         const other = new Database(path.join(auth.storage.dataDir, 'auth-svc.db'));
-        onNextClockRead = () => other.prepare('update refresh_families set revoked_at = ? where id = ?').run(Date.now(), familyId);
+        onNextClockRead = () =>
+          other.prepare('update refresh_families set revoked_at = ? where id = ?').run(Date.now(), familyId);
         refresh = auth.client.refreshToken({ refreshToken });
         await refresh.catch(() => {});
         other.close();
       }
-      expect(await failure(refresh!)).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID', message: 'refresh_token: the session has been ended' });
+      expect(await failure(refresh!)).toMatchObject({
+        code: Code.Unauthenticated,
+        reason: 'TOKEN_INVALID',
+        message: 'refresh_token: the session has been ended',
+      });
     } finally {
       onNextClockRead = undefined;
       await database.close();
@@ -122,9 +151,18 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
   });
 
   it('rejects an unknown or empty refresh token', async () => {
-    expect(await failure(auth.client.refreshToken({ refreshToken: 'x'.repeat(43) }))).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID' });
-    expect(await failure(auth.client.refreshToken({ refreshToken: '' }))).toMatchObject({ code: Code.InvalidArgument, field: 'refresh_token' });
-    expect(await failure(auth.client.logout({ refreshToken: 'nope' }))).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID' });
+    expect(await failure(auth.client.refreshToken({ refreshToken: 'x'.repeat(43) }))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: 'TOKEN_INVALID',
+    });
+    expect(await failure(auth.client.refreshToken({ refreshToken: '' }))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'refresh_token',
+    });
+    expect(await failure(auth.client.logout({ refreshToken: 'nope' }))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: 'TOKEN_INVALID',
+    });
   });
 
   it('rejects a refresh token after its 30 days', async () => {
@@ -132,7 +170,11 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
     skewMs = 30 * DAY_MS + 1_000;
     try {
       const err = await failure(auth.client.refreshToken({ refreshToken }));
-      expect(err).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID', message: 'refresh_token: expired' });
+      expect(err).toMatchObject({
+        code: Code.Unauthenticated,
+        reason: 'TOKEN_INVALID',
+        message: 'refresh_token: expired',
+      });
     } finally {
       skewMs = 0;
     }
@@ -144,7 +186,10 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
     await database.db.updateTable('users').set({ is_admin: 1 }).where('id', '=', admin.userId).execute();
     await database.close();
     const user = await registerUser(auth.client);
-    await auth.client.setUserRole({ userId: user.userId, admin: true }, withBearer((await auth.client.refreshToken({ refreshToken: admin.refreshToken })).tokens!.accessToken));
+    await auth.client.setUserRole(
+      { userId: user.userId, admin: true },
+      withBearer((await auth.client.refreshToken({ refreshToken: admin.refreshToken })).tokens!.accessToken),
+    );
     const { tokens } = await auth.client.refreshToken({ refreshToken: user.refreshToken });
     const verified = await auth.client.verifyToken({ token: tokens!.accessToken });
     expect(verified.roles).toEqual([Role.USER, Role.ADMIN]);
@@ -172,6 +217,9 @@ describe.each(STORAGE_MODES)('sessions (%s)', (mode) => {
   });
 
   it('rejects VerifyToken without a token', async () => {
-    expect(await failure(auth.client.verifyToken({ token: '' }))).toMatchObject({ code: Code.InvalidArgument, field: 'token' });
+    expect(await failure(auth.client.verifyToken({ token: '' }))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'token',
+    });
   });
 });

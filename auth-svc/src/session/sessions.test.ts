@@ -28,8 +28,23 @@ describe.each(STORAGE_MODES)('refresh-token sweep (%s)', (mode) => {
   it('deletes expired tokens and then the sessions left without tokens, in batches, keeping live ones', async () => {
     const db = database.db;
     let clock = Date.now();
-    const sessions = createSessions({ db, accessTokens: issuer, refreshTtlSeconds: 30 * 24 * 3600, logger, now: () => clock, sweepBatchSize: 2 });
-    const user = { id: randomUUID(), email: `${randomUUID()}@example.com`, displayName: 'Sweep', passwordHash: 'x', isAdmin: false, createdAtMs: clock, updatedAtMs: clock };
+    const sessions = createSessions({
+      db,
+      accessTokens: issuer,
+      refreshTtlSeconds: 30 * 24 * 3600,
+      logger,
+      now: () => clock,
+      sweepBatchSize: 2,
+    });
+    const user = {
+      id: randomUUID(),
+      email: `${randomUUID()}@example.com`,
+      displayName: 'Sweep',
+      passwordHash: 'x',
+      isAdmin: false,
+      createdAtMs: clock,
+      updatedAtMs: clock,
+    };
     await insertUser(db, user);
     // Five old sessions, one of them rotated (two tokens) and one ended.
     const old = [];

@@ -49,7 +49,8 @@ export interface SessionsOptions {
   sweepBatchSize?: number;
 }
 
-const invalid = (why: string) => appError(Code.Unauthenticated, Reason.TOKEN_INVALID, `refresh_token: ${why}`, { field: 'refresh_token' });
+const invalid = (why: string) =>
+  appError(Code.Unauthenticated, Reason.TOKEN_INVALID, `refresh_token: ${why}`, { field: 'refresh_token' });
 
 /** Builds the session logic over the repository functions. */
 export function createSessions(options: SessionsOptions): Sessions {
@@ -60,7 +61,10 @@ export function createSessions(options: SessionsOptions): Sessions {
   function newRefreshToken(familyId: string): { value: string; token: NewRefreshToken } {
     const value = randomRefreshToken();
     const createdAtMs = now();
-    return { value, token: { id: randomUUID(), familyId, tokenHash: sha256Hex(value), createdAtMs, expiresAtMs: createdAtMs + ttlMs } };
+    return {
+      value,
+      token: { id: randomUUID(), familyId, tokenHash: sha256Hex(value), createdAtMs, expiresAtMs: createdAtMs + ttlMs },
+    };
   }
 
   // Called once the refresh token is stored: mints the access token with the user's current roles.
@@ -78,9 +82,14 @@ export function createSessions(options: SessionsOptions): Sessions {
     await revokeFamily(db, token.familyId, now());
     options.onReuse?.();
     logger.warn({ familyId: token.familyId, userId: token.userId }, 'spent refresh token reused: session revoked');
-    throw appError(Code.Unauthenticated, Reason.TOKEN_REUSED, 'refresh_token: already used; the session has been ended, sign in again', {
-      field: 'refresh_token',
-    });
+    throw appError(
+      Code.Unauthenticated,
+      Reason.TOKEN_REUSED,
+      'refresh_token: already used; the session has been ended, sign in again',
+      {
+        field: 'refresh_token',
+      },
+    );
   }
 
   async function lookup(refreshToken: string): Promise<StoredRefreshToken> {
@@ -103,7 +112,11 @@ export function createSessions(options: SessionsOptions): Sessions {
     async start(user) {
       const refresh = newRefreshToken(randomUUID());
       await inTransaction(db, async (trx) => {
-        await insertFamily(trx, { id: refresh.token.familyId, userId: user.id, createdAtMs: refresh.token.createdAtMs });
+        await insertFamily(trx, {
+          id: refresh.token.familyId,
+          userId: user.id,
+          createdAtMs: refresh.token.createdAtMs,
+        });
         await insertRefreshToken(trx, refresh.token);
       });
       return pair(user, refresh);

@@ -37,7 +37,12 @@ export interface AuthHarness {
 }
 
 /** Starts auth-svc on fresh storage for `mode`. */
-export async function startAuth(mode: StorageMode, label: string, env: Record<string, string> = {}, overrides: AuthAppOverrides = {}): Promise<AuthHarness> {
+export async function startAuth(
+  mode: StorageMode,
+  label: string,
+  env: Record<string, string> = {},
+  overrides: AuthAppOverrides = {},
+): Promise<AuthHarness> {
   const storage = await createTestStorage(mode, label);
   let currentEnv = { ...storage.env, ...TEST_ENV, ...env };
   let app = createApp(loadAuthConfig(currentEnv), overrides);
@@ -55,11 +60,19 @@ export async function startAuth(mode: StorageMode, label: string, env: Record<st
       app = createApp(loadAuthConfig(currentEnv), overrides);
       ports = await app.start();
       service = createServiceClient(AuthService, { address: `127.0.0.1:${ports.grpc}` });
-      Object.assign(harness, { ports, client: service.client, jwksUrl: `http://127.0.0.1:${ports.admin}/.well-known/jwks.json` });
+      Object.assign(harness, {
+        ports,
+        client: service.client,
+        jwksUrl: `http://127.0.0.1:${ports.admin}/.well-known/jwks.json`,
+      });
     },
     openDb() {
       const config = loadAuthConfig(currentEnv);
-      return openAuthDatabase({ mysqlUrl: config.MYSQL_URL, sqliteFile: config.SQLITE_FILE, logger: createLogger('auth-test', 'silent') });
+      return openAuthDatabase({
+        mysqlUrl: config.MYSQL_URL,
+        sqliteFile: config.SQLITE_FILE,
+        logger: createLogger('auth-test', 'silent'),
+      });
     },
     async close() {
       service.close();
@@ -85,11 +98,30 @@ export function randomIp(): string {
 export async function registerUser(
   client: Client<typeof AuthService>,
   fields: { email?: string; password?: string; displayName?: string; clientIp?: string } = {},
-): Promise<{ email: string; password: string; res: RegisterResponse; accessToken: string; refreshToken: string; userId: string }> {
+): Promise<{
+  email: string;
+  password: string;
+  res: RegisterResponse;
+  accessToken: string;
+  refreshToken: string;
+  userId: string;
+}> {
   const email = fields.email ?? uniqueEmail();
   const password = fields.password ?? 'correct horse battery staple';
-  const res = await client.register({ email, password, displayName: fields.displayName ?? 'Test User', clientIp: fields.clientIp ?? randomIp() });
-  return { email, password, res, accessToken: res.tokens!.accessToken, refreshToken: res.tokens!.refreshToken, userId: res.account!.user!.id };
+  const res = await client.register({
+    email,
+    password,
+    displayName: fields.displayName ?? 'Test User',
+    clientIp: fields.clientIp ?? randomIp(),
+  });
+  return {
+    email,
+    password,
+    res,
+    accessToken: res.tokens!.accessToken,
+    refreshToken: res.tokens!.refreshToken,
+    userId: res.account!.user!.id,
+  };
 }
 
 /** What a failed call carried: code, reason, field, limit, retry hint and message. */

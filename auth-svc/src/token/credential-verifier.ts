@@ -23,6 +23,7 @@ export function createCredentialVerifier(options: {
   });
   return {
     refresh: () => jwt.refresh(),
-    verify: (credential) => (credential.startsWith(API_KEY_PREFIX) ? options.apiKeys(credential) : jwt.verify(credential)),
+    verify: (credential) =>
+      credential.startsWith(API_KEY_PREFIX) ? options.apiKeys(credential) : jwt.verify(credential),
   };
 }

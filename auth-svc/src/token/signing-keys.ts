@@ -38,7 +38,9 @@ export interface SigningKeySource {
 
 /** Loads (or, in the embedded default, generates once and keeps) the signing key and builds the JWKS. */
 export async function loadSigningKeys(source: SigningKeySource): Promise<SigningKeys> {
-  const privateJwk = source.privateKey ? await parsePrivateKey(source.privateKey) : await fileKey(source.dataDir, source.logger);
+  const privateJwk = source.privateKey
+    ? await parsePrivateKey(source.privateKey)
+    : await fileKey(source.dataDir, source.logger);
   const current = publicPart(privateJwk, 'JWT_PRIVATE_KEY');
   const previous = source.previousPublicKeys ? await parsePublicKeys(source.previousPublicKeys) : [];
   const keys: JWK[] = [];
@@ -55,7 +57,9 @@ async function parsePrivateKey(text: string): Promise<JWK> {
     if (text.startsWith('{')) return JSON.parse(text) as JWK;
     return await exportJWK(await importPKCS8(text, ACCESS_TOKEN.alg, { extractable: true }));
   } catch (err) {
-    throw new Error(`JWT_PRIVATE_KEY: not an Ed25519 PKCS8 PEM or JWK (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(
+      `JWT_PRIVATE_KEY: not an Ed25519 PKCS8 PEM or JWK (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }
 
@@ -63,10 +67,16 @@ async function parsePublicKeys(text: string): Promise<JWK[]> {
   try {
     if (text.startsWith('-----')) {
       const pems = text.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
-      return await Promise.all(pems.map(async (pem) => exportJWK(await importSPKI(pem, ACCESS_TOKEN.alg, { extractable: true }))));
+      return await Promise.all(
+        pems.map(async (pem) => exportJWK(await importSPKI(pem, ACCESS_TOKEN.alg, { extractable: true }))),
+      );
     }
     const parsed = JSON.parse(text) as JSONWebKeySet | JWK[] | JWK;
-    const list = Array.isArray(parsed) ? parsed : 'keys' in parsed && Array.isArray(parsed.keys) ? parsed.keys : [parsed as JWK];
+    const list = Array.isArray(parsed)
+      ? parsed
+      : 'keys' in parsed && Array.isArray(parsed.keys)
+        ? parsed.keys
+        : [parsed as JWK];
     return list.map((jwk, i) => {
       // A private key here is a mistake to flag, not to publish.
       if ('d' in jwk && jwk.d) throw new Error(`key ${i} is a private key; give only public keys`);
@@ -79,7 +89,8 @@ async function parsePublicKeys(text: string): Promise<JWK[]> {
 
 /** The public members of an Ed25519 JWK (exactly what the thumbprint covers). */
 function publicPart(jwk: JWK, what: string): JWK {
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') throw new Error(`${what}: must be an Ed25519 (OKP) key`);
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string')
+    throw new Error(`${what}: must be an Ed25519 (OKP) key`);
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
 }
 
@@ -93,7 +104,10 @@ async function fileKey(dataDir: string, logger: Logger): Promise<JWK> {
   const privateJwk = await exportJWK(privateKey);
   try {
     // 'wx' fails if another process wrote the file first; then we use theirs.
-    fs.writeFileSync(file, JSON.stringify({ privateJwk, createdAt: new Date().toISOString() }), { flag: 'wx', mode: 0o600 });
+    fs.writeFileSync(file, JSON.stringify({ privateJwk, createdAt: new Date().toISOString() }), {
+      flag: 'wx',
+      mode: 0o600,
+    });
     logger.warn({ file }, 'generated a signing key for the embedded default; set JWT_PRIVATE_KEY in production');
     return privateJwk;
   } catch (err) {

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Code } from '@connectrpc/connect';
-import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, exportPKCS8, exportSPKI, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  jwtVerify,
+  type CryptoKey,
+} from 'jose';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { failure, registerUser, startAuth, withBearer, type AuthHarness } from '../testing/auth-harness.js';
 
@@ -34,7 +43,9 @@ describe.each(STORAGE_MODES)('access tokens (%s)', (mode) => {
     const pair = await generateKeyPair('EdDSA', { extractable: true });
     privateKey = pair.privateKey;
     publicPem = await exportSPKI(pair.publicKey);
-    auth = await startAuth(mode, 'auth_tokens', { JWT_PRIVATE_KEY: (await exportPKCS8(privateKey)).replace(/\n/g, '\\n') });
+    auth = await startAuth(mode, 'auth_tokens', {
+      JWT_PRIVATE_KEY: (await exportPKCS8(privateKey)).replace(/\n/g, '\\n'),
+    });
     ({ userId, accessToken, refreshToken } = await registerUser(auth.client));
     const key = await auth.client.createApiKey({ name: 'soon revoked' }, withBearer(accessToken));
     await auth.client.revokeApiKey({ id: key.apiKey!.id }, withBearer(accessToken));
@@ -49,7 +60,11 @@ describe.each(STORAGE_MODES)('access tokens (%s)', (mode) => {
   });
 
   const attacks: Array<[string, () => Promise<string>]> = [
-    ['alg: none', async () => `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ sub: userId, iss: 'pastemesh-auth', aud: 'pastemesh', exp: Math.floor(Date.now() / 1000) + 600, roles: ['admin'] })}.`],
+    [
+      'alg: none',
+      async () =>
+        `${b64({ alg: 'none', typ: 'at+jwt' })}.${b64({ sub: userId, iss: 'pastemesh-auth', aud: 'pastemesh', exp: Math.floor(Date.now() / 1000) + 600, roles: ['admin'] })}.`,
+    ],
     [
       'HS256 signed with the public key',
       async () =>

@@ -9,12 +9,20 @@ import { findUserByEmail, setAdmin } from './user.repository.js';
  * become admin): register the account first, then list it and restart.
  * Returns the ids that were promoted.
  */
-export async function applyAdminEmails(db: AuthDb, emails: readonly string[], now: number, logger: Logger): Promise<string[]> {
+export async function applyAdminEmails(
+  db: AuthDb,
+  emails: readonly string[],
+  now: number,
+  logger: Logger,
+): Promise<string[]> {
   const promoted: string[] = [];
   for (const email of emails) {
     const user = await findUserByEmail(db, email);
     if (!user) {
-      logger.warn({ email }, 'ADMIN_EMAILS lists an address with no account; it grants nothing until the account exists and auth-svc restarts');
+      logger.warn(
+        { email },
+        'ADMIN_EMAILS lists an address with no account; it grants nothing until the account exists and auth-svc restarts',
+      );
     } else if (!user.isAdmin) {
       await setAdmin(db, user.id, true, now);
       promoted.push(user.id);

@@ -3,7 +3,15 @@ import { Code } from '@connectrpc/connect';
 import { Role } from '@pastemesh/gen/auth';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { createPasswordHasher } from '../password/password-hasher.js';
-import { failure, randomIp, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../testing/auth-harness.js';
+import {
+  failure,
+  randomIp,
+  registerUser,
+  startAuth,
+  uniqueEmail,
+  withBearer,
+  type AuthHarness,
+} from '../testing/auth-harness.js';
 
 const BOSS = uniqueEmail('boss');
 
@@ -46,7 +54,8 @@ describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
         code: Code.InvalidArgument,
         reason: 'EMAIL_TAKEN',
         field: 'email',
-        message: 'email: this address cannot be used to register; if you already have an account, sign in (or use another address)',
+        message:
+          'email: this address cannot be used to register; if you already have an account, sign in (or use another address)',
       }),
     );
     expect(err.message).not.toMatch(/exists|already registered|taken/i);
@@ -61,20 +70,51 @@ describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
     expect(hashes - before).toBe(2);
   });
 
-  it.each(['', 'plainaddress', 'a@b', '@example.com', 'a@@example.com', 'a b@example.com', 'a..b@example.com', 'a@.example.com', `${'x'.repeat(65)}@example.com`, `a@${'x'.repeat(250)}.com`])(
-    'rejects the malformed email %j',
-    async (email) => {
-      const err = await failure(auth.client.register({ email, password: 'long enough pw', displayName: 'X', clientIp: randomIp() }));
-      expect(err).toMatchObject({ code: Code.InvalidArgument, reason: 'INVALID_ARGUMENT', field: 'email' });
-    },
-  );
+  it.each([
+    '',
+    'plainaddress',
+    'a@b',
+    '@example.com',
+    'a@@example.com',
+    'a b@example.com',
+    'a..b@example.com',
+    'a@.example.com',
+    `${'x'.repeat(65)}@example.com`,
+    `a@${'x'.repeat(250)}.com`,
+  ])('rejects the malformed email %j', async (email) => {
+    const err = await failure(
+      auth.client.register({ email, password: 'long enough pw', displayName: 'X', clientIp: randomIp() }),
+    );
+    expect(err).toMatchObject({ code: Code.InvalidArgument, reason: 'INVALID_ARGUMENT', field: 'email' });
+  });
 
   it('rejects a password under 8 or over 128 characters, naming the limit', async () => {
-    const short = await failure(auth.client.register({ email: uniqueEmail(), password: '1234567', displayName: 'X', clientIp: randomIp() }));
-    expect(short).toMatchObject({ code: Code.InvalidArgument, field: 'password', limit: 8, message: 'password: at least 8 characters (got 7)' });
-    const long = await failure(auth.client.register({ email: uniqueEmail(), password: 'p'.repeat(129), displayName: 'X', clientIp: randomIp() }));
-    expect(long).toMatchObject({ code: Code.InvalidArgument, field: 'password', limit: 128, message: 'password: at most 128 characters (got 129)' });
-    const huge = await failure(auth.client.register({ email: uniqueEmail(), password: 'p'.repeat(1_000_000), displayName: 'X', clientIp: randomIp() }));
+    const short = await failure(
+      auth.client.register({ email: uniqueEmail(), password: '1234567', displayName: 'X', clientIp: randomIp() }),
+    );
+    expect(short).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'password',
+      limit: 8,
+      message: 'password: at least 8 characters (got 7)',
+    });
+    const long = await failure(
+      auth.client.register({ email: uniqueEmail(), password: 'p'.repeat(129), displayName: 'X', clientIp: randomIp() }),
+    );
+    expect(long).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'password',
+      limit: 128,
+      message: 'password: at most 128 characters (got 129)',
+    });
+    const huge = await failure(
+      auth.client.register({
+        email: uniqueEmail(),
+        password: 'p'.repeat(1_000_000),
+        displayName: 'X',
+        clientIp: randomIp(),
+      }),
+    );
     expect(huge).toMatchObject({ code: Code.InvalidArgument, field: 'password', limit: 128 });
   });
 
@@ -95,7 +135,11 @@ describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
     const { userId, password } = await registerUser(auth.client);
     const database = await auth.openDb();
     try {
-      const row = await database.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
+      const row = await database.db
+        .selectFrom('users')
+        .select('password_hash')
+        .where('id', '=', userId)
+        .executeTakeFirstOrThrow();
       expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       expect(row.password_hash).not.toContain(password);
     } finally {
@@ -114,9 +158,15 @@ describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
   it('gives one generic error for an unknown email and for a wrong password', async () => {
     const { email } = await registerUser(auth.client);
     const wrong = await failure(auth.client.login({ email, password: 'not the password', clientIp: randomIp() }));
-    const unknown = await failure(auth.client.login({ email: uniqueEmail('ghost'), password: 'not the password', clientIp: randomIp() }));
+    const unknown = await failure(
+      auth.client.login({ email: uniqueEmail('ghost'), password: 'not the password', clientIp: randomIp() }),
+    );
     expect(wrong).toEqual(unknown);
-    expect(wrong).toMatchObject({ code: Code.Unauthenticated, reason: 'INVALID_CREDENTIALS', message: 'email or password is incorrect' });
+    expect(wrong).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: 'INVALID_CREDENTIALS',
+      message: 'email or password is incorrect',
+    });
   });
 
   it('spends about as long on an unknown email as on a wrong password (a dummy hash is verified)', async () => {
@@ -153,25 +203,50 @@ describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
     expect(res.account?.roles).toEqual([Role.USER, Role.ADMIN]);
     const me = await auth.client.getCurrentUser({}, withBearer(res.tokens!.accessToken));
     expect(me.account?.roles).toEqual([Role.USER, Role.ADMIN]);
-    const other = await auth.client.login({ email: bystander.email, password: bystander.password, clientIp: randomIp() });
+    const other = await auth.client.login({
+      email: bystander.email,
+      password: bystander.password,
+      clientIp: randomIp(),
+    });
     expect(other.account?.roles).toEqual([Role.USER]);
   });
 
   it('changes the password: the old one stops working and every refresh token is revoked', async () => {
     const { email, password, accessToken, refreshToken } = await registerUser(auth.client);
-    await auth.client.changePassword({ currentPassword: password, newPassword: 'a brand new secret' }, withBearer(accessToken));
-    expect(await failure(auth.client.login({ email, password, clientIp: randomIp() }))).toMatchObject({ reason: 'INVALID_CREDENTIALS' });
+    await auth.client.changePassword(
+      { currentPassword: password, newPassword: 'a brand new secret' },
+      withBearer(accessToken),
+    );
+    expect(await failure(auth.client.login({ email, password, clientIp: randomIp() }))).toMatchObject({
+      reason: 'INVALID_CREDENTIALS',
+    });
     await auth.client.login({ email, password: 'a brand new secret', clientIp: randomIp() });
-    expect(await failure(auth.client.refreshToken({ refreshToken }))).toMatchObject({ code: Code.Unauthenticated, reason: 'TOKEN_INVALID' });
+    expect(await failure(auth.client.refreshToken({ refreshToken }))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: 'TOKEN_INVALID',
+    });
   });
 
   it('refuses a password change with a wrong current password or a too-short new one', async () => {
     const { password, accessToken } = await registerUser(auth.client);
-    const wrong = await failure(auth.client.changePassword({ currentPassword: 'wrong password', newPassword: 'a brand new secret' }, withBearer(accessToken)));
-    expect(wrong).toMatchObject({ code: Code.PermissionDenied, reason: 'INVALID_CREDENTIALS', field: 'current_password' });
-    const short = await failure(auth.client.changePassword({ currentPassword: password, newPassword: 'short' }, withBearer(accessToken)));
+    const wrong = await failure(
+      auth.client.changePassword(
+        { currentPassword: 'wrong password', newPassword: 'a brand new secret' },
+        withBearer(accessToken),
+      ),
+    );
+    expect(wrong).toMatchObject({
+      code: Code.PermissionDenied,
+      reason: 'INVALID_CREDENTIALS',
+      field: 'current_password',
+    });
+    const short = await failure(
+      auth.client.changePassword({ currentPassword: password, newPassword: 'short' }, withBearer(accessToken)),
+    );
     expect(short).toMatchObject({ code: Code.InvalidArgument, field: 'new_password', limit: 8 });
-    const anonymous = await failure(auth.client.changePassword({ currentPassword: password, newPassword: 'a brand new secret' }));
+    const anonymous = await failure(
+      auth.client.changePassword({ currentPassword: password, newPassword: 'a brand new secret' }),
+    );
     expect(anonymous).toMatchObject({ code: Code.Unauthenticated, reason: 'UNAUTHENTICATED' });
   });
 
@@ -181,7 +256,11 @@ describe.each(STORAGE_MODES)('sign-in (%s)', (mode) => {
     await auth.client.login({ email, password, clientIp: randomIp() });
     const database = await auth.openDb();
     try {
-      const row = await database.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
+      const row = await database.db
+        .selectFrom('users')
+        .select('password_hash')
+        .where('id', '=', userId)
+        .executeTakeFirstOrThrow();
       expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=3,p=1\$/);
     } finally {
       await database.close();

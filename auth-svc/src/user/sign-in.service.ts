@@ -17,11 +17,17 @@ type SignInRpcs = Pick<ServiceImpl<typeof AuthService>, 'register' | 'login' | '
 // AlreadyExists. The reason stays EMAIL_TAKEN for clients that branch on it. A refusal still tells a prober the
 // address cannot be registered; only emailed verification would hide that (registration is limited per IP).
 const emailTaken = () =>
-  appError(Code.InvalidArgument, Reason.EMAIL_TAKEN, 'email: this address cannot be used to register; if you already have an account, sign in (or use another address)', {
-    field: 'email',
-  });
+  appError(
+    Code.InvalidArgument,
+    Reason.EMAIL_TAKEN,
+    'email: this address cannot be used to register; if you already have an account, sign in (or use another address)',
+    {
+      field: 'email',
+    },
+  );
 // One message for "no such email" and "wrong password", so sign-in reveals nothing about accounts.
-const badCredentials = () => appError(Code.Unauthenticated, Reason.INVALID_CREDENTIALS, 'email or password is incorrect');
+const badCredentials = () =>
+  appError(Code.Unauthenticated, Reason.INVALID_CREDENTIALS, 'email or password is incorrect');
 
 /**
  * Register, Login and ChangePassword: everything that handles a password.
@@ -78,7 +84,9 @@ export function createSignInRpcs(deps: AuthDeps): SignInRpcs {
       await attempt(email, ip);
       let user = await findUserByEmail(db, email);
       // An unknown email still costs one argon2 verification, so timing does not tell them apart.
-      const ok = user ? await hasher.verify(user.passwordHash, req.password) : (await hasher.verifyDummy(req.password), false);
+      const ok = user
+        ? await hasher.verify(user.passwordHash, req.password)
+        : (await hasher.verifyDummy(req.password), false);
       if (!user || !ok) {
         events.inc({ event: 'login_failed' });
         throw badCredentials();
@@ -103,7 +111,9 @@ export function createSignInRpcs(deps: AuthDeps): SignInRpcs {
       const ip = clientIpOf('', ctx);
       await attempt(user.email, ip);
       if (!(await hasher.verify(user.passwordHash, req.currentPassword))) {
-        throw appError(Code.PermissionDenied, Reason.INVALID_CREDENTIALS, 'current_password: incorrect', { field: 'current_password' });
+        throw appError(Code.PermissionDenied, Reason.INVALID_CREDENTIALS, 'current_password: incorrect', {
+          field: 'current_password',
+        });
       }
       await limiter.recordSuccess(user.email, ip);
       await updatePasswordHash(db, user.id, await hasher.hash(req.newPassword), deps.now());

@@ -47,7 +47,11 @@ export async function findUserByEmail(db: AuthDb, email: string): Promise<User |
 /** The users among `ids` that exist (any order). */
 export async function findUsersByIds(db: AuthDb, ids: readonly string[]): Promise<User[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('users').selectAll().where('id', 'in', [...ids]).execute();
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
   return rows.map(fromRow);
 }
 
@@ -58,5 +62,9 @@ export async function updatePasswordHash(db: AuthDb, id: string, passwordHash: s
 
 /** Grants or removes admin. */
 export async function setAdmin(db: AuthDb, id: string, admin: boolean, now: number): Promise<void> {
-  await db.updateTable('users').set({ is_admin: admin ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('users')
+    .set({ is_admin: admin ? 1 : 0, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }

@@ -8,7 +8,14 @@ import { toJsonString } from '@bufbuild/protobuf';
 import { Role, UserSchema } from '@pastemesh/gen/auth';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { runMakeAdmin } from '../run-make-admin.js';
-import { failure, registerUser, startAuth, uniqueEmail, withBearer, type AuthHarness } from '../testing/auth-harness.js';
+import {
+  failure,
+  registerUser,
+  startAuth,
+  uniqueEmail,
+  withBearer,
+  type AuthHarness,
+} from '../testing/auth-harness.js';
 
 const run = promisify(execFile);
 const serviceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,7 +40,10 @@ describe.each(STORAGE_MODES)('users and roles (%s)', (mode) => {
     expect(user).toMatchObject({ id: userId, displayName: 'Grace' });
     expect(user?.createTime).toBeDefined();
     expect(toJsonString(UserSchema, user!)).not.toContain('@');
-    expect(await failure(auth.client.getUser({ id: 'nobody' }))).toMatchObject({ code: Code.NotFound, reason: 'USER_NOT_FOUND' });
+    expect(await failure(auth.client.getUser({ id: 'nobody' }))).toMatchObject({
+      code: Code.NotFound,
+      reason: 'USER_NOT_FOUND',
+    });
     expect(await failure(auth.client.getUser({ id: '' }))).toMatchObject({ code: Code.InvalidArgument, field: 'id' });
   });
 
@@ -53,9 +63,18 @@ describe.each(STORAGE_MODES)('users and roles (%s)', (mode) => {
       limit: 64,
       message: 'id: at most 64 characters (got 65)',
     });
-    expect(await failure(auth.client.getUser({ id: 'x'.repeat(100_000) }))).toMatchObject({ code: Code.InvalidArgument, field: 'id', limit: 64 });
+    expect(await failure(auth.client.getUser({ id: 'x'.repeat(100_000) }))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'id',
+      limit: 64,
+    });
     const batch = await failure(auth.client.batchGetUsers({ ids: [admin.userId, '', long] }));
-    expect(batch).toMatchObject({ code: Code.InvalidArgument, field: 'ids', limit: 64, message: 'ids: each at most 64 characters (ids[2] has 65)' });
+    expect(batch).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'ids',
+      limit: 64,
+      message: 'ids: each at most 64 characters (ids[2] has 65)',
+    });
     const role = await failure(auth.client.setUserRole({ userId: long, admin: true }, withBearer(admin.accessToken)));
     expect(role).toMatchObject({ code: Code.InvalidArgument, field: 'user_id', limit: 64 });
     // 64 is still a (merely unknown) id.
@@ -63,32 +82,52 @@ describe.each(STORAGE_MODES)('users and roles (%s)', (mode) => {
   });
 
   it('refuses a batch of more than 500 ids, naming the limit', async () => {
-    expect((await auth.client.batchGetUsers({ ids: Array.from({ length: 500 }, (_, i) => `id-${i}`) })).users).toEqual([]);
+    expect((await auth.client.batchGetUsers({ ids: Array.from({ length: 500 }, (_, i) => `id-${i}`) })).users).toEqual(
+      [],
+    );
     const err = await failure(auth.client.batchGetUsers({ ids: Array.from({ length: 501 }, (_, i) => `id-${i}`) }));
-    expect(err).toMatchObject({ code: Code.InvalidArgument, field: 'ids', limit: 500, message: 'ids: at most 500 (got 501)' });
+    expect(err).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'ids',
+      limit: 500,
+      message: 'ids: at most 500 (got 501)',
+    });
   });
 
   it('returns the caller’s own account, email and roles included, and UNAUTHENTICATED without a credential', async () => {
     const { accessToken, email } = await registerUser(auth.client);
     const { account } = await auth.client.getCurrentUser({}, withBearer(accessToken));
     expect(account).toMatchObject({ email, roles: [Role.USER] });
-    expect(await failure(auth.client.getCurrentUser({}))).toMatchObject({ code: Code.Unauthenticated, reason: 'UNAUTHENTICATED' });
+    expect(await failure(auth.client.getCurrentUser({}))).toMatchObject({
+      code: Code.Unauthenticated,
+      reason: 'UNAUTHENTICATED',
+    });
   });
 
   it('lets an admin grant and remove admin by email or by id', async () => {
     const target = await registerUser(auth.client);
-    const granted = await auth.client.setUserRole({ email: target.email.toUpperCase(), admin: true }, withBearer(admin.accessToken));
+    const granted = await auth.client.setUserRole(
+      { email: target.email.toUpperCase(), admin: true },
+      withBearer(admin.accessToken),
+    );
     expect(granted.account?.roles).toEqual([Role.USER, Role.ADMIN]);
-    const removed = await auth.client.setUserRole({ userId: target.userId, admin: false }, withBearer(admin.accessToken));
+    const removed = await auth.client.setUserRole(
+      { userId: target.userId, admin: false },
+      withBearer(admin.accessToken),
+    );
     expect(removed.account?.roles).toEqual([Role.USER]);
     expect((await auth.client.getCurrentUser({}, withBearer(target.accessToken))).account?.roles).toEqual([Role.USER]);
   });
 
   it('refuses SetUserRole to a non-admin with PERMISSION_DENIED', async () => {
     const user = await registerUser(auth.client);
-    const err = await failure(auth.client.setUserRole({ userId: user.userId, admin: true }, withBearer(user.accessToken)));
+    const err = await failure(
+      auth.client.setUserRole({ userId: user.userId, admin: true }, withBearer(user.accessToken)),
+    );
     expect(err).toMatchObject({ code: Code.PermissionDenied, reason: 'ADMIN_REQUIRED' });
-    expect(await failure(auth.client.setUserRole({ userId: user.userId, admin: true }))).toMatchObject({ code: Code.Unauthenticated });
+    expect(await failure(auth.client.setUserRole({ userId: user.userId, admin: true }))).toMatchObject({
+      code: Code.Unauthenticated,
+    });
   });
 
   it('refuses a demoted admin whose access token still says admin', async () => {
@@ -96,16 +135,25 @@ describe.each(STORAGE_MODES)('users and roles (%s)', (mode) => {
     await auth.client.setUserRole({ userId: former.userId, admin: true }, withBearer(admin.accessToken));
     const { tokens } = await auth.client.refreshToken({ refreshToken: former.refreshToken });
     await auth.client.setUserRole({ userId: former.userId, admin: false }, withBearer(admin.accessToken));
-    const err = await failure(auth.client.setUserRole({ userId: admin.userId, admin: false }, withBearer(tokens!.accessToken)));
+    const err = await failure(
+      auth.client.setUserRole({ userId: admin.userId, admin: false }, withBearer(tokens!.accessToken)),
+    );
     expect(err).toMatchObject({ code: Code.PermissionDenied, reason: 'ADMIN_REQUIRED' });
   });
 
   it('answers SetUserRole for an unknown user with NOT_FOUND and without a target with INVALID_ARGUMENT', async () => {
-    expect(await failure(auth.client.setUserRole({ email: uniqueEmail('ghost'), admin: true }, withBearer(admin.accessToken)))).toMatchObject({
+    expect(
+      await failure(
+        auth.client.setUserRole({ email: uniqueEmail('ghost'), admin: true }, withBearer(admin.accessToken)),
+      ),
+    ).toMatchObject({
       code: Code.NotFound,
       reason: 'USER_NOT_FOUND',
     });
-    expect(await failure(auth.client.setUserRole({ admin: true }, withBearer(admin.accessToken)))).toMatchObject({ code: Code.InvalidArgument, field: 'user_id' });
+    expect(await failure(auth.client.setUserRole({ admin: true }, withBearer(admin.accessToken)))).toMatchObject({
+      code: Code.InvalidArgument,
+      field: 'user_id',
+    });
   });
 
   it('makes an admin with make-admin on the same storage, and refuses an email with no account', async () => {
@@ -115,7 +163,10 @@ describe.each(STORAGE_MODES)('users and roles (%s)', (mode) => {
     const io = { out: (l: string) => lines.out.push(l), err: (l: string) => lines.err.push(l) };
     expect(await runMakeAdmin([user.email.toUpperCase()], auth.storage.env, io)).toBe(0);
     expect(lines.out.join('\n')).toContain('is now an admin');
-    expect((await auth.client.getCurrentUser({}, withBearer(user.accessToken))).account?.roles).toEqual([Role.USER, Role.ADMIN]);
+    expect((await auth.client.getCurrentUser({}, withBearer(user.accessToken))).account?.roles).toEqual([
+      Role.USER,
+      Role.ADMIN,
+    ]);
     expect(await runMakeAdmin(['nobody@example.com'], auth.storage.env, io)).toBe(1);
     expect(lines.err.join('\n')).toContain('no account');
   });
@@ -127,9 +178,16 @@ describe.each(STORAGE_MODES)('users and roles (%s)', (mode) => {
     it('makes an admin with `npm run make-admin -- <email>` as its own process', async () => {
       const user = await registerUser(auth.client);
       const env = { ...process.env, ...auth.storage.env, LOG_LEVEL: 'silent' };
-      const { stdout } = await run(path.join(serviceDir, '../node_modules/.bin/tsx'), ['src/make-admin.ts', user.email.toUpperCase()], { cwd: serviceDir, env });
+      const { stdout } = await run(
+        path.join(serviceDir, '../node_modules/.bin/tsx'),
+        ['src/make-admin.ts', user.email.toUpperCase()],
+        { cwd: serviceDir, env },
+      );
       expect(stdout).toContain('is now an admin');
-      expect((await auth.client.getCurrentUser({}, withBearer(user.accessToken))).account?.roles).toEqual([Role.USER, Role.ADMIN]);
+      expect((await auth.client.getCurrentUser({}, withBearer(user.accessToken))).account?.roles).toEqual([
+        Role.USER,
+        Role.ADMIN,
+      ]);
     }, 120_000);
   }
 });

@@ -29,7 +29,11 @@ export function createUserRpcs(deps: AuthDeps): UserRpcs {
       const tooLong = req.ids.findIndex((id) => charCount(id) > LIMITS.idMax);
       if (tooLong >= 0) {
         const length = charCount(req.ids[tooLong]!);
-        throw invalidArgument('ids', `ids: each at most ${LIMITS.idMax} characters (ids[${tooLong}] has ${length})`, LIMITS.idMax);
+        throw invalidArgument(
+          'ids',
+          `ids: each at most ${LIMITS.idMax} characters (ids[${tooLong}] has ${length})`,
+          LIMITS.idMax,
+        );
       }
       // Empty ids name nobody, like unknown ones: left out.
       const ids = [...new Set(req.ids.filter((id) => id.length > 0))];
@@ -47,14 +51,18 @@ export function createUserRpcs(deps: AuthDeps): UserRpcs {
       const caller = requireCaller(ctx);
       // The token's claim is up to 15 minutes old; the database says whether the caller is still an admin.
       const self = caller.isAdmin ? await findUserById(db, caller.userId) : undefined;
-      if (!self?.isAdmin) throw appError(Code.PermissionDenied, Reason.ADMIN_REQUIRED, 'setting roles needs the admin role');
-      let target;
+      if (!self?.isAdmin)
+        throw appError(Code.PermissionDenied, Reason.ADMIN_REQUIRED, 'setting roles needs the admin role');
+      let target: Awaited<ReturnType<typeof findUserById>>;
       if (req.userId) target = await findUserById(db, validId(req.userId, 'user_id'));
       else if (req.email) target = await findUserByEmail(db, validEmail(req.email));
       else throw invalidArgument('user_id', 'user_id or email: one is required');
       if (!target) throw notFound(req.userId || req.email);
       await setAdmin(db, target.id, req.admin, deps.now());
-      logger.info({ by: caller.userId, userId: target.id, admin: req.admin, ...logFields(requestContextOf(ctx)) }, 'role changed');
+      logger.info(
+        { by: caller.userId, userId: target.id, admin: req.admin, ...logFields(requestContextOf(ctx)) },
+        'role changed',
+      );
       return { account: toAccount({ ...target, isAdmin: req.admin }) };
     },
   };

@@ -35,9 +35,15 @@ export function validEmail(raw: string, field = 'email'): string {
   const email = normaliseEmail(raw);
   if (email.length === 0) throw invalidArgument(field, `${field}: required`);
   const length = charCount(email);
-  if (length > LIMITS.emailMax) throw invalidArgument(field, `${field}: at most ${LIMITS.emailMax} characters (got ${length})`, LIMITS.emailMax);
+  if (length > LIMITS.emailMax)
+    throw invalidArgument(field, `${field}: at most ${LIMITS.emailMax} characters (got ${length})`, LIMITS.emailMax);
   const local = email.slice(0, email.lastIndexOf('@'));
-  if (!EMAIL.test(email) || charCount(local) > LIMITS.emailLocalMax || email.includes('..') || /^\.|\.@|@[.-]/.test(email)) {
+  if (
+    !EMAIL.test(email) ||
+    charCount(local) > LIMITS.emailLocalMax ||
+    email.includes('..') ||
+    /^\.|\.@|@[.-]/.test(email)
+  ) {
     throw invalidArgument(field, `${field}: not a valid email address`);
   }
   return email;
@@ -46,8 +52,18 @@ export function validEmail(raw: string, field = 'email'): string {
 /** Checks a new password's length (8 to 128 characters); anything else is the owner's choice. */
 export function validNewPassword(password: string, field = 'password'): string {
   const length = charCount(password);
-  if (length < LIMITS.passwordMin) throw invalidArgument(field, `${field}: at least ${LIMITS.passwordMin} characters (got ${length})`, LIMITS.passwordMin);
-  if (length > LIMITS.passwordMax) throw invalidArgument(field, `${field}: at most ${LIMITS.passwordMax} characters (got ${length})`, LIMITS.passwordMax);
+  if (length < LIMITS.passwordMin)
+    throw invalidArgument(
+      field,
+      `${field}: at least ${LIMITS.passwordMin} characters (got ${length})`,
+      LIMITS.passwordMin,
+    );
+  if (length > LIMITS.passwordMax)
+    throw invalidArgument(
+      field,
+      `${field}: at most ${LIMITS.passwordMax} characters (got ${length})`,
+      LIMITS.passwordMax,
+    );
   return password;
 }
 
@@ -55,7 +71,12 @@ export function validNewPassword(password: string, field = 'password'): string {
 export function presentedPassword(password: string, field = 'password'): string {
   if (password.length === 0) throw invalidArgument(field, `${field}: required`);
   const length = charCount(password);
-  if (length > LIMITS.passwordMax) throw invalidArgument(field, `${field}: at most ${LIMITS.passwordMax} characters (got ${length})`, LIMITS.passwordMax);
+  if (length > LIMITS.passwordMax)
+    throw invalidArgument(
+      field,
+      `${field}: at most ${LIMITS.passwordMax} characters (got ${length})`,
+      LIMITS.passwordMax,
+    );
   return password;
 }
 
@@ -73,6 +94,7 @@ export function validLabel(raw: string, field: string, max: number): string {
 export function validId(raw: string, field = 'id'): string {
   if (raw.length === 0) throw invalidArgument(field, `${field}: required`);
   const length = charCount(raw);
-  if (length > LIMITS.idMax) throw invalidArgument(field, `${field}: at most ${LIMITS.idMax} characters (got ${length})`, LIMITS.idMax);
+  if (length > LIMITS.idMax)
+    throw invalidArgument(field, `${field}: at most ${LIMITS.idMax} characters (got ${length})`, LIMITS.idMax);
   return raw;
 }

@@ -64,7 +64,10 @@ export const authResolvers: Resolvers = {
     },
     async refreshToken(_, args, ctx) {
       await ctx.services.limits.consume('login', [`ip:${ctx.caller.ip}`]);
-      const res = await ctx.services.downstream.auth.refreshToken({ refreshToken: args.refreshToken }, traced(ctx.caller));
+      const res = await ctx.services.downstream.auth.refreshToken(
+        { refreshToken: args.refreshToken },
+        traced(ctx.caller),
+      );
       return toTokenView(res.tokens!);
     },
     async logout(_, args, ctx) {

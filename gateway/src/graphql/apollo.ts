@@ -15,7 +15,11 @@ import { createSchema } from './schema.js';
  * no field suggestions in error messages: done here rather than by graphql-armor's plugin, which would be one
  * more plugin for Apollo to call on every request.
  */
-function observabilityPlugin(metrics: Metrics, logger: Logger, hideSuggestions: boolean): ApolloServerPlugin<GatewayContext> {
+function observabilityPlugin(
+  metrics: Metrics,
+  logger: Logger,
+  hideSuggestions: boolean,
+): ApolloServerPlugin<GatewayContext> {
   const duration = new Histogram({
     name: 'graphql_operation_duration_seconds',
     help: 'GraphQL operation time, by operation name',
@@ -30,11 +34,18 @@ function observabilityPlugin(metrics: Metrics, logger: Logger, hideSuggestions: 
     registers: [metrics.registry],
   });
   // Bound children per operation name (at most 1,000 kept): label objects built once (prom-client 15 still hashes them per call).
-  const children = new Map<string, { duration: { observe(s: number): void }; ok: { inc(): void }; error: { inc(): void } }>();
+  const children = new Map<
+    string,
+    { duration: { observe(s: number): void }; ok: { inc(): void }; error: { inc(): void } }
+  >();
   const childrenOf = (operation: string) => {
     let c = children.get(operation);
     if (!c) {
-      c = { duration: duration.labels({ operation }), ok: operations.labels({ operation, outcome: 'ok' }), error: operations.labels({ operation, outcome: 'error' }) };
+      c = {
+        duration: duration.labels({ operation }),
+        ok: operations.labels({ operation, outcome: 'ok' }),
+        error: operations.labels({ operation, outcome: 'error' }),
+      };
       if (children.size < 1_000) children.set(operation, c);
     }
     return c;
@@ -63,7 +74,10 @@ function observabilityPlugin(metrics: Metrics, logger: Logger, hideSuggestions: 
           (errors?.length ? c.error : c.ok).inc();
           const requestId = contextValue?.caller?.trace.requestId;
           if (response.body.kind === 'single' && response.body.singleResult.errors && requestId) {
-            response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId } }));
+            response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({
+              ...e,
+              extensions: { ...e.extensions, requestId },
+            }));
           }
         },
       };

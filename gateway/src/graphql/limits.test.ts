@@ -10,7 +10,10 @@ async function errorsFor(query: string, env: Record<string, string>): Promise<st
   const apollo = createApollo(loadGatewayConfig({ NODE_ENV: 'test', ...env }), createMetrics('limits-test'), logger);
   await apollo.start();
   try {
-    const res = await apollo.executeOperation({ query }, { contextValue: { caller: { trace: { requestId: 'test', traceId: undefined, traceHeaders: {} } } } as never });
+    const res = await apollo.executeOperation(
+      { query },
+      { contextValue: { caller: { trace: { requestId: 'test', traceId: undefined, traceHeaders: {} } } } as never },
+    );
     if (res.body.kind !== 'single') throw new Error('unexpected incremental response');
     return (res.body.singleResult.errors ?? []).map((e) => e.message);
   } catch (err) {
@@ -29,7 +32,9 @@ describe('GraphQL query limits', () => {
     // pastes(1) > edges(2) > node(3) > __typename(4)
     const atLimit = await errorsFor('{ pastes { edges { node { __typename } } } }', { GRAPHQL_MAX_DEPTH: '4' });
     expect(atLimit.filter(isLimit)).toEqual([]);
-    const above = await errorsFor('{ pastes { edges { node { author { __typename } } } } }', { GRAPHQL_MAX_DEPTH: '4' });
+    const above = await errorsFor('{ pastes { edges { node { author { __typename } } } } }', {
+      GRAPHQL_MAX_DEPTH: '4',
+    });
     expect(above.filter(isLimit)).toHaveLength(1);
   });
 

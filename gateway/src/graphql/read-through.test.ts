@@ -34,8 +34,18 @@ function owner() {
 const values = (m: Map<string, { v: string }>) => Object.fromEntries([...m].map(([k, x]) => [k, x.v]));
 
 /** A cache on a fake clock. */
-function cacheOn(clock: ReturnType<typeof fakeClock>, options: Pick<ReadThroughOptions, 'name' | 'ttlMs'> & Partial<ReadThroughOptions>) {
-  return createReadThroughCache<{ v: string }>({ enabled: true, max: 100, metrics: createMetrics(options.name), logger, now: clock.now, ...options });
+function cacheOn(
+  clock: ReturnType<typeof fakeClock>,
+  options: Pick<ReadThroughOptions, 'name' | 'ttlMs'> & Partial<ReadThroughOptions>,
+) {
+  return createReadThroughCache<{ v: string }>({
+    enabled: true,
+    max: 100,
+    metrics: createMetrics(options.name),
+    logger,
+    now: clock.now,
+    ...options,
+  });
 }
 
 describe('read-through cache', () => {
@@ -129,8 +139,17 @@ describe('read-through cache', () => {
   });
 
   it('passes every id through when disabled or with a TTL of 0', async () => {
-    for (const options of [{ enabled: false, ttlMs: 1_000 }, { enabled: true, ttlMs: 0 }]) {
-      const cache = createReadThroughCache<{ v: string }>({ name: 't6', max: 100, metrics: createMetrics('rt6'), logger, ...options });
+    for (const options of [
+      { enabled: false, ttlMs: 1_000 },
+      { enabled: true, ttlMs: 0 },
+    ]) {
+      const cache = createReadThroughCache<{ v: string }>({
+        name: 't6',
+        max: 100,
+        metrics: createMetrics('rt6'),
+        logger,
+        ...options,
+      });
       const o = owner();
       await cache.load(['a', 'a', 'b'], o.fetch);
       await cache.load(['a'], o.fetch);
@@ -139,7 +158,14 @@ describe('read-through cache', () => {
   });
 
   it('ages entries by the real clock when given none', async () => {
-    const cache = createReadThroughCache<{ v: string }>({ name: 't9', enabled: true, max: 100, ttlMs: 60_000, metrics: createMetrics('rt9'), logger });
+    const cache = createReadThroughCache<{ v: string }>({
+      name: 't9',
+      enabled: true,
+      max: 100,
+      ttlMs: 60_000,
+      metrics: createMetrics('rt9'),
+      logger,
+    });
     const o = owner();
     await cache.load(['a'], o.fetch);
     await cache.load(['a'], o.fetch);

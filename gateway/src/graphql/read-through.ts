@@ -47,7 +47,11 @@ export function createReadThroughCache<V extends object>(options: ReadThroughOpt
   // An injected clock ages lru-cache's entries too (its `perf`; ttlResolution 0: no real-time debounce of reads
   // of it), so an entry past TTL + stale window is gone by that clock. Unset, lru-cache keeps its own clock.
   const clock = options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {};
-  const lru = new LRUCache<string, Entry<V>>({ max: options.max, ttl: options.ttlMs + (options.staleMs ?? 0), ...clock });
+  const lru = new LRUCache<string, Entry<V>>({
+    max: options.max,
+    ttl: options.ttlMs + (options.staleMs ?? 0),
+    ...clock,
+  });
   // Ids being refreshed in the background: one refresh each at a time, however many readers see them stale.
   const refreshing = new Set<string>();
 

@@ -30,7 +30,9 @@ export function registerBadRequestLimit(app: FastifyInstance, limits: RateLimits
       return void reply
         .code(429)
         .header('retry-after', String(retryAfter))
-        .send({ errors: [{ message: error.rawMessage, extensions: { code: GRAPHQL_CODE_BY_GRPC[error.code], retryAfter } }] });
+        .send({
+          errors: [{ message: error.rawMessage, extensions: { code: GRAPHQL_CODE_BY_GRPC[error.code], retryAfter } }],
+        });
     }
     done();
   });

@@ -16,13 +16,21 @@ function asUseCaseError(err: FastifyError, req: FastifyRequest, contentLimit: nu
     const sent = Number(req.headers['content-length']);
     const got = Number.isSafeInteger(sent) && sent > 0 ? ` (got ${sent})` : '';
     if (!isGraphql(req)) {
-      return appError(Code.InvalidArgument, Reason.CONTENT_TOO_LARGE, `content: at most ${contentLimit} bytes${got}`, { field: 'content', limit: contentLimit });
+      return appError(Code.InvalidArgument, Reason.CONTENT_TOO_LARGE, `content: at most ${contentLimit} bytes${got}`, {
+        field: 'content',
+        limit: contentLimit,
+      });
     }
     const limit = req.routeOptions.bodyLimit ?? 0;
-    return appError(Code.InvalidArgument, Reason.BODY_TOO_LARGE, `body: at most ${limit} bytes of JSON${got} (content itself: at most ${contentLimit} bytes)`, {
-      field: 'body',
-      limit,
-    });
+    return appError(
+      Code.InvalidArgument,
+      Reason.BODY_TOO_LARGE,
+      `body: at most ${limit} bytes of JSON${got} (content itself: at most ${contentLimit} bytes)`,
+      {
+        field: 'body',
+        limit,
+      },
+    );
   }
   if (status >= 400 && status < 500) return invalidArgument('body', `body: ${err.message}`);
   return err;
@@ -52,7 +60,11 @@ export function registerFastifyErrors(app: FastifyInstance, contentLimit: number
     return sendPlainError(reply, useCaseError, logger, status === 415 ? 415 : undefined);
   });
   app.setNotFoundHandler((req, reply) => {
-    const notFound = appError(Code.NotFound, Reason.INVALID_ARGUMENT, `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 100)}`);
+    const notFound = appError(
+      Code.NotFound,
+      Reason.INVALID_ARGUMENT,
+      `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 100)}`,
+    );
     return sendPlainError(reply, notFound, logger);
   });
 }

@@ -15,5 +15,8 @@ export function sendPlainError(reply: FastifyReply, err: unknown, logger: Logger
   if (edge.extensions.retryAfter) reply.header('retry-after', String(edge.extensions.retryAfter));
   if (edge.wwwAuthenticate) reply.header('www-authenticate', edge.wwwAuthenticate);
   const message = edge.status >= 500 ? `${edge.message} (request id ${requestId})` : edge.message;
-  return reply.code(status ?? edge.status).type('text/plain; charset=utf-8').send(`error: ${message}\n`);
+  return reply
+    .code(status ?? edge.status)
+    .type('text/plain; charset=utf-8')
+    .send(`error: ${message}\n`);
 }

@@ -36,31 +36,38 @@ async function readRaw(services: GatewayServices, req: RawRequest): Promise<{ sc
 
 /** Headers every raw answer about a readable paste carries; content-derived ones only once revealed. */
 function rawHeaders(reply: FastifyReply, view: PasteView): void {
-  reply.header('cache-control', cacheControl(view)).header('content-security-policy', RAW_CSP).type('text/plain; charset=utf-8');
+  reply
+    .header('cache-control', cacheControl(view))
+    .header('content-security-policy', RAW_CSP)
+    .type('text/plain; charset=utf-8');
   if (!view.concealed && !view.burnAfterRead && view.sha256) reply.header('etag', `"${view.sha256}"`);
 }
 
 /** GET and HEAD /raw/:id (text/plain for curl and browsers) and POST / (create from a raw body). */
 export function registerRawRoutes(app: FastifyInstance, services: GatewayServices): void {
   // GET reveals a burn-after-read paste to a person (curl, a browser), never to a link-preview bot.
-  app.get<{ Params: { id: string }; Querystring: QueryParams }>('/raw/:id', { exposeHeadRoute: false }, async (req, reply) => {
-    try {
-      let { scope, view } = await readRaw(services, req);
-      if (view.concealed) {
-        if (isBotUserAgent(scope.caller.userAgent)) {
-          throw appError(Code.NotFound, Reason.PASTE_NOT_FOUND, 'burn-after-read pastes are not shown to bots');
+  app.get<{ Params: { id: string }; Querystring: QueryParams }>(
+    '/raw/:id',
+    { exposeHeadRoute: false },
+    async (req, reply) => {
+      try {
+        let { scope, view } = await readRaw(services, req);
+        if (view.concealed) {
+          if (isBotUserAgent(scope.caller.userAgent)) {
+            throw appError(Code.NotFound, Reason.PASTE_NOT_FOUND, 'burn-after-read pastes are not shown to bots');
+          }
+          view = await revealPaste(scope, view.id);
         }
-        view = await revealPaste(scope, view.id);
+        rawHeaders(reply, view);
+        if (view.version !== view.latestVersion) reply.header('content-location', pasteUrls(scope, view).rawUrl);
+        if (!view.burnAfterRead && req.headers['if-none-match'] === `"${view.sha256}"`) return reply.code(304).send();
+        recordView(scope, view.id);
+        return reply.send(view.content ?? '');
+      } catch (err) {
+        return sendPlainError(reply, err, services.logger);
       }
-      rawHeaders(reply, view);
-      if (view.version !== view.latestVersion) reply.header('content-location', pasteUrls(scope, view).rawUrl);
-      if (!view.burnAfterRead && req.headers['if-none-match'] === `"${view.sha256}"`) return reply.code(304).send();
-      recordView(scope, view.id);
-      return reply.send(view.content ?? '');
-    } catch (err) {
-      return sendPlainError(reply, err, services.logger);
-    }
-  });
+    },
+  );
 
   // HEAD never reveals and never counts a view: it answers what GET would, minus the body and anything
   // derived from a concealed paste's content.
@@ -78,7 +85,11 @@ export function registerRawRoutes(app: FastifyInstance, services: GatewayService
   // Any body type is paste content here: `curl --data-binary @file http://host/`.
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: services.config.MAX_CONTENT_BYTES }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: services.config.MAX_CONTENT_BYTES },
+      (_req, body, done) => done(null, body),
+    );
     scope.post<{ Querystring: QueryParams; Body: Buffer | undefined }>('/', async (req, reply) => {
       try {
         const request = createRequestScope(services, await identifyCaller(services, req));

@@ -6,7 +6,9 @@ import { lazyRequestLogger } from './request-logger.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('gateway-test', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger('gateway-test', 'info', {
+    write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
   let children = 0;
   const child = logger.child.bind(logger);
   logger.child = ((...args: Parameters<typeof child>) => (children++, child(...args))) as typeof logger.child;
@@ -14,7 +16,8 @@ function capture() {
 }
 
 describe('lazy per-request logger', () => {
-  const make = (logger: FastifyBaseLogger) => lazyRequestLogger.call(undefined as never, logger, { reqId: 'req-7' }, {}, {} as IncomingMessage);
+  const make = (logger: FastifyBaseLogger) =>
+    lazyRequestLogger.call(undefined as never, logger, { reqId: 'req-7' }, {}, {} as IncomingMessage);
 
   it('builds no child logger for a request that logs nothing', () => {
     const { logger, children } = capture();

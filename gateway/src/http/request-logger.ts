@@ -49,4 +49,5 @@ class LazyLogger {
   }
 }
 
-export const lazyRequestLogger: Factory = (logger, bindings, options) => new LazyLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
+export const lazyRequestLogger: Factory = (logger, bindings, options) =>
+  new LazyLogger(logger, bindings, options) as unknown as FastifyBaseLogger;

@@ -42,7 +42,13 @@ describe('registerWebRoutes', () => {
   });
 
   it('never serves anything outside the built assets', async () => {
-    for (const url of ['/assets/..%2F..%2Fpackage.json', '/assets/%2e%2e%2fbuild.ts', '/assets/app.ts', '/assets/missing-123.js', '/assets/.env']) {
+    for (const url of [
+      '/assets/..%2F..%2Fpackage.json',
+      '/assets/%2e%2e%2fbuild.ts',
+      '/assets/app.ts',
+      '/assets/missing-123.js',
+      '/assets/.env',
+    ]) {
       expect((await get(url)).statusCode).toBe(404);
     }
   });

@@ -28,7 +28,10 @@ export function registerWebRoutes(app: FastifyInstance): void {
     try {
       html = await fs.readFile(path.join(DIST, 'index.html'));
     } catch {
-      return reply.code(503).type('text/plain; charset=utf-8').send('The web client is not built: run `npm run build:web` (npm install does it too).\n');
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The web client is not built: run `npm run build:web` (npm install does it too).\n');
     }
     // Always revalidate the page, so a new build's asset names are picked up at once.
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);

@@ -36,7 +36,18 @@ function view(id: string, overrides: Partial<PasteView> = {}): PasteView {
 
 function cacheOn(clock: ReturnType<typeof fakeClock>, ttlMs = 60_000) {
   const pubsub = createPubSub(undefined, logger);
-  return { pubsub, cache: createHotCache({ enabled: true, maxBytes: 1024 * 1024, ttlMs, pubsub, metrics: createMetrics('hot-cache-test'), logger, now: clock.now }) };
+  return {
+    pubsub,
+    cache: createHotCache({
+      enabled: true,
+      maxBytes: 1024 * 1024,
+      ttlMs,
+      pubsub,
+      metrics: createMetrics('hot-cache-test'),
+      logger,
+      now: clock.now,
+    }),
+  };
 }
 
 describe('gateway hot cache', () => {

@@ -5,7 +5,6 @@ import type { PubSub } from '@pastemesh/kit/storage';
 import { isExpired, type PasteView } from './paste.view.js';
 import { PASTE_INVALIDATE_CHANNEL } from '@pastemesh/kit/storage';
 
-
 /** In-process copies of PUBLIC and UNLISTED pastes (latest version), so hot reads skip the hop. */
 export interface HotCache {
   get(id: string): PasteView | undefined;
@@ -67,7 +66,13 @@ export function createHotCache(options: HotCacheOptions): HotCache {
       return view;
     },
     offer(view) {
-      if (view.visibility === 'PRIVATE' || view.burnAfterRead || view.content === null || view.version !== view.latestVersion) return;
+      if (
+        view.visibility === 'PRIVATE' ||
+        view.burnAfterRead ||
+        view.content === null ||
+        view.version !== view.latestVersion
+      )
+        return;
       const ttl = view.expiresAt ? Math.min(options.ttlMs, view.expiresAt.getTime() - now()) : options.ttlMs;
       if (ttl > 0) lru.set(view.id, view, { ttl });
     },

@@ -30,17 +30,28 @@ export function pasteNotFound(id: string): ConnectError {
 /** The signed-in user's id; UNAUTHENTICATED otherwise. */
 export function requireSignedIn(scope: RequestScope): string {
   const principal = scope.caller.principal;
-  if (!principal) throw appError(Code.Unauthenticated, Reason.UNAUTHENTICATED, 'sign in first: this needs a bearer token or API key');
+  if (!principal)
+    throw appError(Code.Unauthenticated, Reason.UNAUTHENTICATED, 'sign in first: this needs a bearer token or API key');
   return principal.userId;
 }
 
 /** Stores a new paste; anonymous pastes come back with their delete token. */
-export async function createPaste(scope: RequestScope, params: PasteParams): Promise<{ paste: PasteView; deleteToken: string | null }> {
+export async function createPaste(
+  scope: RequestScope,
+  params: PasteParams,
+): Promise<{ paste: PasteView; deleteToken: string | null }> {
   const { caller, services } = scope;
   await services.limits.consume('create', limitKeys(caller));
   const p = parsePaste(params, services.config.MAX_CONTENT_BYTES, Visibility.PUBLIC);
   const res = await services.downstream.paste.createPaste(
-    { content: p.content, title: p.title ?? '', language: p.language ?? '', visibility: p.visibility, expiry: p.expiry, burnAfterRead: p.burnAfterRead },
+    {
+      content: p.content,
+      title: p.title ?? '',
+      language: p.language ?? '',
+      visibility: p.visibility,
+      expiry: p.expiry,
+      burnAfterRead: p.burnAfterRead,
+    },
     asCaller(caller),
   );
   return { paste: toPasteView(res.paste!), deleteToken: res.deleteToken || null };
@@ -85,7 +96,14 @@ export async function pasteContent(scope: RequestScope, paste: PasteView): Promi
     const full =
       paste.version === paste.latestVersion
         ? await scope.loaders.paste.load(paste.id)
-        : toPasteView((await scope.services.downstream.paste.getPaste({ id: paste.id, version: paste.version }, asCaller(scope.caller))).paste!);
+        : toPasteView(
+            (
+              await scope.services.downstream.paste.getPaste(
+                { id: paste.id, version: paste.version },
+                asCaller(scope.caller),
+              )
+            ).paste!,
+          );
     if (!full || full.concealed) return null;
     content = full.content;
   }
@@ -127,7 +145,10 @@ export async function deletePaste(scope: RequestScope, id: string, deleteToken?:
 }
 
 /** Recent public pastes, or (with `mine`) the signed-in user's pastes of every visibility. */
-export async function listPastes(scope: RequestScope, page: { first: number; after?: string | null | undefined; mine?: boolean }): Promise<PastePage> {
+export async function listPastes(
+  scope: RequestScope,
+  page: { first: number; after?: string | null | undefined; mine?: boolean },
+): Promise<PastePage> {
   const { caller, services } = scope;
   const ownerId = page.mine ? requireSignedIn(scope) : '';
   await services.limits.consume('read', limitKeys(caller));

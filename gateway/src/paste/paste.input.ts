@@ -37,10 +37,15 @@ export function parseContent(content: string | Uint8Array, maxBytes: number): Ui
   const bytes = typeof content === 'string' ? encoder.encode(content) : content;
   if (bytes.length === 0) throw invalidArgument('content', 'content: must not be empty');
   if (bytes.length > maxBytes) {
-    throw appError(Code.InvalidArgument, Reason.CONTENT_TOO_LARGE, `content: at most ${maxBytes} bytes (got ${bytes.length})`, {
-      field: 'content',
-      limit: maxBytes,
-    });
+    throw appError(
+      Code.InvalidArgument,
+      Reason.CONTENT_TOO_LARGE,
+      `content: at most ${maxBytes} bytes (got ${bytes.length})`,
+      {
+        field: 'content',
+        limit: maxBytes,
+      },
+    );
   }
   return bytes;
 }
@@ -64,7 +69,8 @@ export function parseVisibility(value: string | null | undefined, fallback: Visi
 export function parseExpiry(value: string | null | undefined): Expiry {
   if (value === undefined || value === null || value === '') return Expiry.UNSPECIFIED;
   const expiry = parseExpiryWord(value);
-  if (expiry === undefined) throw invalidArgument('expiry', `expiry: one of ${EXPIRY_NAMES.join(', ')} (got ${shown(value)})`);
+  if (expiry === undefined)
+    throw invalidArgument('expiry', `expiry: one of ${EXPIRY_NAMES.join(', ')} (got ${shown(value)})`);
   return expiry;
 }
 
@@ -116,6 +122,7 @@ export function parseVersion(value: number | string | null | undefined, field = 
 
 /** A page size: 1 to `max`. */
 export function parsePageSize(value: number, max: number, field = 'first'): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw invalidArgument(field, `${field}: must be 1 to ${max} (got ${value})`, max);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw invalidArgument(field, `${field}: must be 1 to ${max} (got ${value})`, max);
   return value;
 }

@@ -16,7 +16,12 @@ const MAX_BATCH = 500;
  * trace); signed-in requests get their own (their credential decides what they
  * may see).
  */
-export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: HotCache, options: CallOptions, shared: boolean) {
+export function createPasteLoader(
+  paste: Client<typeof PasteService>,
+  hotCache: HotCache,
+  options: CallOptions,
+  shared: boolean,
+) {
   /**
    * One BatchGetPastes; a batch whose pastes together exceed the client's reply limit (nine 1 MiB pastes do)
    * is split in halves until each part fits, so a valid query never fails for its size.
@@ -52,7 +57,11 @@ export function createPasteLoader(paste: Client<typeof PasteService>, hotCache: 
     // A shared loader must not remember results across requests: the hot cache does that, with invalidation.
     // Shared: dispatch in the check phase (setImmediate), after every request whose bytes arrived in this
     // poll phase has asked; DataLoader's default (the next microtask) would send one call per request.
-    { maxBatchSize: MAX_BATCH, cache: !shared, ...(shared ? { batchScheduleFn: (run: () => void) => void setImmediate(run) } : {}) },
+    {
+      maxBatchSize: MAX_BATCH,
+      cache: !shared,
+      ...(shared ? { batchScheduleFn: (run: () => void) => void setImmediate(run) } : {}),
+    },
   );
 }
 

@@ -60,7 +60,8 @@ export const pasteResolvers: Resolvers = {
     versions: (paste, _, ctx) => pasteVersions(ctx, paste),
     author: (paste, _, ctx) => (paste.ownerId ? ctx.loaders.user.load(paste.ownerId) : null),
     // A listing shows totals: without viewsPerDay, analytics-svc skips 30 days per paste.
-    stats: (paste, _, ctx, info) => (selectsField(info, 'viewsPerDay') ? ctx.loaders.stats : ctx.loaders.statsTotals).load(paste.id),
+    stats: (paste, _, ctx, info) =>
+      (selectsField(info, 'viewsPerDay') ? ctx.loaders.stats : ctx.loaders.statsTotals).load(paste.id),
     url: (paste, _, ctx) => pasteUrls(ctx, paste).url,
     rawUrl: (paste, _, ctx) => pasteUrls(ctx, paste).rawUrl,
   },

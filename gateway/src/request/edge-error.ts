@@ -90,7 +90,9 @@ export function toEdgeError(err: unknown): EdgeError {
   if (status === 401) {
     // A credential was sent and refused (invalid_token), or none was sent for a call that needs one.
     const refused = detail?.reason === 'TOKEN_INVALID';
-    edge.wwwAuthenticate = refused ? `Bearer realm="pastemesh", error="invalid_token", error_description="${message.replace(/["\\]/g, '')}"` : 'Bearer realm="pastemesh"';
+    edge.wwwAuthenticate = refused
+      ? `Bearer realm="pastemesh", error="invalid_token", error_description="${message.replace(/["\\]/g, '')}"`
+      : 'Bearer realm="pastemesh"';
   }
   return edge;
 }
@@ -98,5 +100,6 @@ export function toEdgeError(err: unknown): EdgeError {
 /** Logs what an edge error hid from the client, with the request id a user's report will quote. */
 export function logEdgeError(edge: EdgeError, err: unknown, requestId: string, logger: Logger): void {
   if (edge.log === 'error') logger.error({ err, requestId }, 'request failed');
-  else if (edge.log === 'warn') logger.warn({ err: ConnectError.from(err).rawMessage, requestId }, 'downstream unavailable');
+  else if (edge.log === 'warn')
+    logger.warn({ err: ConnectError.from(err).rawMessage, requestId }, 'downstream unavailable');
 }

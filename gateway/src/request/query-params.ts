@@ -9,6 +9,7 @@ export type QueryParams = Record<string, string | string[] | undefined>;
  */
 export function singleParam(query: QueryParams, name: string): string | undefined {
   const value = query[name];
-  if (Array.isArray(value)) throw invalidArgument(name, `${name}: give it at most once (got ${value.length} values)`, 1);
+  if (Array.isArray(value))
+    throw invalidArgument(name, `${name}: give it at most once (got ${value.length} values)`, 1);
   return value;
 }

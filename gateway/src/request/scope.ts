@@ -36,7 +36,9 @@ export function createRequestScope(services: GatewayServices, caller: Caller): R
     services,
     caller,
     loaders: {
-      paste: caller.token ? createPasteLoader(downstream.paste, hotCache, asCaller(caller), false) : services.anonymousPasteLoader,
+      paste: caller.token
+        ? createPasteLoader(downstream.paste, hotCache, asCaller(caller), false)
+        : services.anonymousPasteLoader,
       get versions() {
         return (versions ??= createVersionsLoader(downstream.paste, asCaller(caller)));
       },

@@ -31,7 +31,11 @@ const TOTALS_MASK = { paths: ['total_views', 'unique_viewers', 'last_view_time']
  * picks one when the query does not select it) and answers from the totals cache when it can: statistics are
  * eventually consistent anyway, and a hot listing then skips its second hop.
  */
-export function createStatsLoader(analytics: Client<typeof AnalyticsService>, options: CallOptions, totals?: ReadThroughCache<StatsView>) {
+export function createStatsLoader(
+  analytics: Client<typeof AnalyticsService>,
+  options: CallOptions,
+  totals?: ReadThroughCache<StatsView>,
+) {
   const fetch = async (pasteIds: string[]) => {
     const res = await analytics.batchGetPasteStats({ pasteIds, ...(totals ? { readMask: TOTALS_MASK } : {}) }, options);
     return new Map(res.stats.map((s) => [s.pasteId, toStatsView(s)]));

@@ -13,14 +13,22 @@ export interface UserView {
 
 /** Maps a user message to the view. */
 export function toUserView(user: User): UserView {
-  return { id: user.id, displayName: user.displayName, createdAt: user.createTime ? timestampDate(user.createTime) : new Date(0) };
+  return {
+    id: user.id,
+    displayName: user.displayName,
+    createdAt: user.createTime ? timestampDate(user.createTime) : new Date(0),
+  };
 }
 
 /**
  * At most one BatchGetUsers per request tick, whatever number of authors a query touches, and none for
  * authors in `profiles` (a public profile never changes: no RPC renames a user).
  */
-export function createUserLoader(auth: Client<typeof AuthService>, options: CallOptions, profiles: ReadThroughCache<UserView>) {
+export function createUserLoader(
+  auth: Client<typeof AuthService>,
+  options: CallOptions,
+  profiles: ReadThroughCache<UserView>,
+) {
   return new DataLoader<string, UserView | null>(
     async (ids) => {
       const byId = await profiles.load(ids, async (misses) => {

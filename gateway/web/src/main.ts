@@ -21,7 +21,8 @@ const nav = h('nav', { className: 'site-nav', attrs: { 'aria-label': 'Main' } })
 function renderNav(): void {
   const session = currentSession();
   const here = location.pathname;
-  const item = (href: string, text: string) => link(href, text, here === href ? { attrs: { 'aria-current': 'page' } } : {});
+  const item = (href: string, text: string) =>
+    link(href, text, here === href ? { attrs: { 'aria-current': 'page' } } : {});
   const account = session
     ? [
         h('span', { className: 'who', data: { testid: 'signed-in-as' } }, session.account.user.displayName),
@@ -32,7 +33,14 @@ function renderNav(): void {
         })(),
       ]
     : [item('/login', 'Sign in'), item('/register', 'Register')];
-  replace(nav, item('/', 'New paste'), item('/top', 'Top'), session ? item('/mine', 'My pastes') : null, h('span', { className: 'spacer' }), ...account);
+  replace(
+    nav,
+    item('/', 'New paste'),
+    item('/top', 'Top'),
+    session ? item('/mine', 'My pastes') : null,
+    h('span', { className: 'spacer' }),
+    ...account,
+  );
 }
 
 const root = document.getElementById('root')!;

@@ -1,7 +1,10 @@
 import { replace } from './ui/dom.js';
 
 /** A page renders into its own container; navigating away detaches it, so late async work lands nowhere. */
-export type Page = (container: HTMLElement, params: { match: string[]; query: URLSearchParams }) => void | Promise<void>;
+export type Page = (
+  container: HTMLElement,
+  params: { match: string[]; query: URLSearchParams },
+) => void | Promise<void>;
 
 interface Route {
   pattern: RegExp;
@@ -24,7 +27,16 @@ export function startRouter(element: HTMLElement, afterNavigate: () => void): vo
   onNavigate = afterNavigate;
   document.addEventListener('click', (e) => {
     const a = (e.target as Element | null)?.closest?.('a[data-link]');
-    if (!(a instanceof HTMLAnchorElement) || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (
+      !(a instanceof HTMLAnchorElement) ||
+      e.defaultPrevented ||
+      e.button !== 0 ||
+      e.metaKey ||
+      e.ctrlKey ||
+      e.shiftKey ||
+      e.altKey
+    )
+      return;
     if (a.origin !== location.origin) return;
     e.preventDefault();
     navigate(a.pathname + a.search);

@@ -2,7 +2,12 @@ import CircuitBreaker from 'opossum';
 import { Code, ConnectError } from '@connectrpc/connect';
 
 /** Codes that say analytics-svc is unhealthy: they trip the breaker and keep events for redelivery. */
-export const OUTAGE_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Internal]);
+export const OUTAGE_CODES: ReadonlySet<Code> = new Set([
+  Code.Unavailable,
+  Code.DeadlineExceeded,
+  Code.ResourceExhausted,
+  Code.Internal,
+]);
 /** Also worth retrying later, but not a sign of an unhealthy peer, so they do not trip the breaker. */
 const TRANSIENT_CODES: ReadonlySet<Code> = new Set([Code.Unknown, Code.Aborted, Code.Canceled]);
 
@@ -26,7 +31,11 @@ export function isRetryable(err: unknown): boolean {
  * of calls (3 or more) failed with an outage code, then lets one trial call
  * through after `resetTimeoutMs`. No timeout of its own: the RPC deadline bounds each call.
  */
-export function createDeliveryBreaker<A extends unknown[]>(name: string, action: (...args: A) => Promise<void>, resetTimeoutMs: number): CircuitBreaker<A, void> {
+export function createDeliveryBreaker<A extends unknown[]>(
+  name: string,
+  action: (...args: A) => Promise<void>,
+  resetTimeoutMs: number,
+): CircuitBreaker<A, void> {
   return new CircuitBreaker(action, {
     name,
     timeout: false,

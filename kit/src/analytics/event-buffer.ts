@@ -113,7 +113,8 @@ export function eventBufferKey(name: string): string {
 
 /** "v:" or "p:" and the event's protobuf binary in base64: compact and self-describing. */
 export function encodeEvent(entry: BufferedEvent): string {
-  const bytes = entry.kind === 'view' ? toBinary(ViewEventSchema, entry.event) : toBinary(PasteEventSchema, entry.event);
+  const bytes =
+    entry.kind === 'view' ? toBinary(ViewEventSchema, entry.event) : toBinary(PasteEventSchema, entry.event);
   return `${entry.kind === 'view' ? 'v' : 'p'}:${Buffer.from(bytes).toString('base64')}`;
 }
 
@@ -147,7 +148,11 @@ export function createRedisBuffer(redis: Redis, name: string, maxEntries: number
   // LPUSH and LTRIM in one MULTI, so concurrent producers compute exact overflow.
   async function pushAndTrim(command: 'lpush' | 'rpush', values: string[]): Promise<number> {
     if (values.length === 0) return 0;
-    const results = await redis.multi()[command](key, ...values).ltrim(key, 0, maxEntries - 1).exec();
+    const results = await redis
+      .multi()
+      [command](key, ...values)
+      .ltrim(key, 0, maxEntries - 1)
+      .exec();
     const [err, length] = results?.[0] ?? [new Error('redis transaction aborted'), 0];
     if (err) throw err;
     return Math.max(0, Number(length) - maxEntries);

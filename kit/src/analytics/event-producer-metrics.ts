@@ -36,18 +36,46 @@ function gauge<L extends string>(registry: Registry, name: string, help: string,
 export function eventProducerMetrics(metrics: Metrics): EventProducerMetrics {
   const r = metrics.registry;
   return {
-    received: counter(r, 'analytics_producer_events_received_total', 'Views and paste events recorded by this producer (alike views are then sent as one counted event)', ['producer', 'kind']),
-    sent: counter(r, 'analytics_producer_events_sent_total', 'Events delivered to analytics-svc on the first attempt', ['producer', 'kind']),
-    buffered: counter(r, 'analytics_producer_events_buffered_total', 'Events buffered because analytics-svc was unavailable', ['producer', 'kind']),
-    redelivered: counter(r, 'analytics_producer_events_redelivered_total', 'Buffered events delivered later', ['producer', 'kind']),
+    received: counter(
+      r,
+      'analytics_producer_events_received_total',
+      'Views and paste events recorded by this producer (alike views are then sent as one counted event)',
+      ['producer', 'kind'],
+    ),
+    sent: counter(r, 'analytics_producer_events_sent_total', 'Events delivered to analytics-svc on the first attempt', [
+      'producer',
+      'kind',
+    ]),
+    buffered: counter(
+      r,
+      'analytics_producer_events_buffered_total',
+      'Events buffered because analytics-svc was unavailable',
+      ['producer', 'kind'],
+    ),
+    redelivered: counter(r, 'analytics_producer_events_redelivered_total', 'Buffered events delivered later', [
+      'producer',
+      'kind',
+    ]),
     dropped: counter(
       r,
       'analytics_producer_events_dropped_total',
       'Events lost: overflow (buffer bound hit, oldest dropped), rejected (analytics-svc refused them), invalid, shutdown (memory buffer at exit)',
       ['producer', 'reason'],
     ),
-    bufferSize: gauge(r, 'analytics_producer_buffer_events', 'Events waiting for redelivery, by store (memory, redis)', ['producer', 'store']),
-    lag: gauge(r, 'analytics_producer_lag_seconds', 'Age of the oldest buffered event (0 when the buffer is empty)', ['producer']),
-    breakerState: gauge(r, 'analytics_producer_breaker_state', 'Circuit breaker towards analytics-svc: 0 closed, 1 half-open, 2 open', ['producer']),
+    bufferSize: gauge(
+      r,
+      'analytics_producer_buffer_events',
+      'Events waiting for redelivery, by store (memory, redis)',
+      ['producer', 'store'],
+    ),
+    lag: gauge(r, 'analytics_producer_lag_seconds', 'Age of the oldest buffered event (0 when the buffer is empty)', [
+      'producer',
+    ]),
+    breakerState: gauge(
+      r,
+      'analytics_producer_breaker_state',
+      'Circuit breaker towards analytics-svc: 0 closed, 1 half-open, 2 open',
+      ['producer'],
+    ),
   };
 }

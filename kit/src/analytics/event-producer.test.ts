@@ -9,26 +9,51 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createLogger } from '../observability/logger.js';
 import { createRedis, redisReady, type Redis } from '../storage/redis.js';
 import { Reason, appError, invalidArgument } from '../rpc/errors.js';
-import { createEventProducer, eventBufferKey, isBotUserAgent, viewerKey, type EventProducer } from './event-producer.js';
+import {
+  createEventProducer,
+  eventBufferKey,
+  isBotUserAgent,
+  viewerKey,
+  type EventProducer,
+} from './event-producer.js';
 import { createRedisBuffer, type BufferedEvent } from './event-buffer.js';
 import { REDIS_TEST_URL, eventually, requireRedis } from '../testing/index.js';
 
 const logger = createLogger('producer-test', 'silent');
 
 /** What the fake stored per event id: the paste, the event time and how many views the event stands for. */
-type SeenEvent = { pasteId: string; timeMs: number; count: number; viewerKey?: string; bot?: boolean; referrerHost?: string };
+type SeenEvent = {
+  pasteId: string;
+  timeMs: number;
+  count: number;
+  viewerKey?: string;
+  bot?: boolean;
+  referrerHost?: string;
+};
 
 /** A real AnalyticsService that dedupes by event id like analytics-svc, and can be told to fail. */
-function countingImpl(state: { mode: 'ok' | 'unavailable' | 'invalid'; calls: number[]; seen: Map<string, SeenEvent> }) {
+function countingImpl(state: {
+  mode: 'ok' | 'unavailable' | 'invalid';
+  calls: number[];
+  seen: Map<string, SeenEvent>;
+}) {
   const impl: ServiceImpl<typeof AnalyticsService> = {
     async recordViews(req) {
-      if (state.mode === 'unavailable') throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'down for the test');
+      if (state.mode === 'unavailable')
+        throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'down for the test');
       if (state.mode === 'invalid') throw invalidArgument('events[0].paste_id', 'events[0].paste_id: required');
       state.calls.push(req.events.length);
       let accepted = 0;
       for (const e of req.events) {
         if (state.seen.has(e.eventId)) continue;
-        state.seen.set(e.eventId, { pasteId: e.pasteId, timeMs: e.time ? timestampMs(e.time) : 0, count: e.count || 1, viewerKey: e.viewerKey, bot: e.bot, referrerHost: e.referrerHost });
+        state.seen.set(e.eventId, {
+          pasteId: e.pasteId,
+          timeMs: e.time ? timestampMs(e.time) : 0,
+          count: e.count || 1,
+          viewerKey: e.viewerKey,
+          bot: e.bot,
+          referrerHost: e.referrerHost,
+        });
         accepted++;
       }
       return { accepted, duplicates: req.events.length - accepted };
@@ -50,7 +75,9 @@ async function metricValue(metrics: Metrics, name: string, labels: Record<string
   const metric = metrics.registry.getSingleMetric(name);
   if (!metric) return 0;
   const { values } = await metric.get();
-  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((n, v) => n + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .reduce((n, v) => n + v.value, 0);
 }
 
 function startHost(state: Parameters<typeof countingImpl>[0], metrics: Metrics, grpcPort = 0): ServiceHost {
@@ -68,7 +95,11 @@ function startHost(state: Parameters<typeof countingImpl>[0], metrics: Metrics, 
 }
 
 describe('event producer', () => {
-  const state = { mode: 'ok' as 'ok' | 'unavailable' | 'invalid', calls: [] as number[], seen: new Map<string, SeenEvent>() };
+  const state = {
+    mode: 'ok' as 'ok' | 'unavailable' | 'invalid',
+    calls: [] as number[],
+    seen: new Map<string, SeenEvent>(),
+  };
   let host: ServiceHost;
   let address: string;
   let producer: EventProducer | undefined;
@@ -91,11 +122,20 @@ describe('event producer', () => {
 
   const make = (options: Partial<Parameters<typeof createEventProducer>[0]> = {}) => {
     metrics = createMetrics('producer-test');
-    producer = createEventProducer({ analytics: address, logger, metrics, flushIntervalMs: 30, redeliverIntervalMs: 40, resetTimeoutMs: 100, ...options });
+    producer = createEventProducer({
+      analytics: address,
+      logger,
+      metrics,
+      flushIntervalMs: 30,
+      redeliverIntervalMs: 40,
+      resetTimeoutMs: 100,
+      ...options,
+    });
     return producer;
   };
   /** Views stored for a paste (an event may stand for several). */
-  const seenFor = (pasteId: string) => [...state.seen.values()].filter((e) => e.pasteId === pasteId).reduce((n, e) => n + e.count, 0);
+  const seenFor = (pasteId: string) =>
+    [...state.seen.values()].filter((e) => e.pasteId === pasteId).reduce((n, e) => n + e.count, 0);
   const eventsFor = (pasteId: string) => [...state.seen.values()].filter((e) => e.pasteId === pasteId);
 
   it('sends full batches at once, without waiting for the flush interval', async () => {
@@ -132,19 +172,28 @@ describe('event producer', () => {
   it('sends alike views as one counted event, and keeps apart views that differ or carry their own id', async () => {
     const p = make();
     const day = Date.UTC(2026, 10, 23);
-    for (let i = 0; i < 1_000; i++) p.recordView({ pasteId: 'hot', viewerKey: 'a', time: timestampFromMs(day + 1_000 + i) });
+    for (let i = 0; i < 1_000; i++)
+      p.recordView({ pasteId: 'hot', viewerKey: 'a', time: timestampFromMs(day + 1_000 + i) });
     for (let i = 0; i < 10; i++) p.recordView({ pasteId: 'hot', viewerKey: 'b', time: timestampFromMs(day + 2_000) });
-    for (let i = 0; i < 5; i++) p.recordView({ pasteId: 'hot', viewerKey: 'a', bot: true, time: timestampFromMs(day + 2_000) });
-    for (let i = 0; i < 3; i++) p.recordView({ pasteId: 'hot', viewerKey: 'a', referrerHost: 'example.org', time: timestampFromMs(day + 2_000) });
+    for (let i = 0; i < 5; i++)
+      p.recordView({ pasteId: 'hot', viewerKey: 'a', bot: true, time: timestampFromMs(day + 2_000) });
+    for (let i = 0; i < 3; i++)
+      p.recordView({ pasteId: 'hot', viewerKey: 'a', referrerHost: 'example.org', time: timestampFromMs(day + 2_000) });
     // The next UTC day is another event: rollups are per day.
-    for (let i = 0; i < 4; i++) p.recordView({ pasteId: 'hot', viewerKey: 'a', time: timestampFromMs(day + 86_400_000 + i) });
+    for (let i = 0; i < 4; i++)
+      p.recordView({ pasteId: 'hot', viewerKey: 'a', time: timestampFromMs(day + 86_400_000 + i) });
     // A caller's own id is a delivery unit: a repeat is a duplicate, not a second view.
     p.recordView({ pasteId: 'hot', viewerKey: 'a', eventId: 'own-1', time: timestampFromMs(day + 3_000) });
     p.recordView({ pasteId: 'hot', viewerKey: 'a', eventId: 'own-1', time: timestampFromMs(day + 3_000) });
     await p.flush();
 
     const events = eventsFor('hot');
-    const summary = events.map((e) => `${e.viewerKey}/${e.bot ? 'bot' : 'human'}/${e.referrerHost || '-'}/${new Date(e.timeMs).toISOString().slice(0, 10)}:${e.count}`).sort();
+    const summary = events
+      .map(
+        (e) =>
+          `${e.viewerKey}/${e.bot ? 'bot' : 'human'}/${e.referrerHost || '-'}/${new Date(e.timeMs).toISOString().slice(0, 10)}:${e.count}`,
+      )
+      .sort();
     expect(summary).toEqual([
       'a/bot/-/2026-11-23:5',
       'a/human/-/2026-11-23:1',
@@ -201,7 +250,11 @@ describe('event producer', () => {
     expect(await metricValue(metrics, 'analytics_producer_buffer_events', { store: 'memory' })).toBe(500);
     state.mode = 'ok';
     await eventually(() => seenFor('outage') === 500, 20_000, 10);
-    await eventually(async () => (await metricValue(metrics, 'analytics_producer_events_redelivered_total', {})) === 500, 20_000, 10);
+    await eventually(
+      async () => (await metricValue(metrics, 'analytics_producer_events_redelivered_total', {})) === 500,
+      20_000,
+      10,
+    );
     expect(await metricValue(metrics, 'analytics_producer_events_dropped_total', {})).toBe(0);
     expect(await metricValue(metrics, 'analytics_producer_breaker_state', {})).toBe(0);
   });
@@ -246,16 +299,23 @@ describe('event producer', () => {
     });
 
     it('hands each buffered event to exactly one of the replicas sharing a name, oldest first, and takes a put-back batch first', async () => {
-      const views: BufferedEvent[] = Array.from({ length: 3_000 }, (_, i) => ({ kind: 'view', event: create(ViewEventSchema, { eventId: `shared-${i}`, pasteId: 'shared' }) }));
+      const views: BufferedEvent[] = Array.from({ length: 3_000 }, (_, i) => ({
+        kind: 'view',
+        event: create(ViewEventSchema, { eventId: `shared-${i}`, pasteId: 'shared' }),
+      }));
       const index = (e: BufferedEvent) => Number(e.event.eventId.slice('shared-'.length));
-      const [a, b] = [createRedisBuffer(redis, `${name}-shared`, 10_000), createRedisBuffer(redis, `${name}-shared`, 10_000)];
+      const [a, b] = [
+        createRedisBuffer(redis, `${name}-shared`, 10_000),
+        createRedisBuffer(redis, `${name}-shared`, 10_000),
+      ];
       for (let i = 0; i < views.length; i += 200) await (i % 400 ? a : b).push(views.slice(i, i + 200));
       const first = await a.take(100);
       expect(first.map(index)).toEqual([...Array(100).keys()]);
       await a.putBack(first);
       const drain = async (buffer: typeof a) => {
         const got: number[][] = [];
-        for (let batch = await buffer.take(250); batch.length > 0; batch = await buffer.take(250)) got.push(batch.map(index));
+        for (let batch = await buffer.take(250); batch.length > 0; batch = await buffer.take(250))
+          got.push(batch.map(index));
         return got;
       };
       const [fromA, fromB] = await Promise.all([drain(a), drain(b)]);
@@ -268,7 +328,16 @@ describe('event producer', () => {
 
     it('keeps buffered events in a Redis list that a restarted producer redelivers', async () => {
       // Nothing listens on this port yet: a real outage.
-      const down = createServiceHost({ name: 'probe', logger, metrics: createMetrics('probe'), host: '127.0.0.1', services: [], grpcPort: 0, connectPort: 0, adminPort: 0 });
+      const down = createServiceHost({
+        name: 'probe',
+        logger,
+        metrics: createMetrics('probe'),
+        host: '127.0.0.1',
+        services: [],
+        grpcPort: 0,
+        connectPort: 0,
+        adminPort: 0,
+      });
       const port = (await down.start()).grpc;
       await down.stop();
       const first = make({ analytics: `127.0.0.1:${port}`, redis, name, batchSize: 100 });
@@ -335,7 +404,10 @@ describe('isBotUserAgent', () => {
     ['Zulip', true],
     ['Rocket.Chat/6.5.0', true],
     ['Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.12026; Pro)', true],
-    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Edg/120.0 OneOutlook/1.2024', true],
+    [
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Edg/120.0 OneOutlook/1.2024',
+      true,
+    ],
     ['Go-http-client/1.1', true],
     ['curl/8.5.0', false],
     ['HTTPie/3.2.2', false],

@@ -83,12 +83,15 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   const receivedView = m.received.labels({ ...label, kind: 'view' });
 
   let owned: ServiceClient<typeof AnalyticsService> | undefined;
-  const connect = (address: string) => createServiceClient(AnalyticsService, { address, metrics: options.metrics, defaultTimeoutMs: callTimeoutMs });
+  const connect = (address: string) =>
+    createServiceClient(AnalyticsService, { address, metrics: options.metrics, defaultTimeoutMs: callTimeoutMs });
   if (typeof options.analytics === 'string') owned = connect(options.analytics);
   let client = owned ? owned.client : (options.analytics as Client<typeof AnalyticsService>);
 
   const memory = createMemoryBuffer(maxBuffered);
-  const durable: EventBuffer | undefined = options.redis ? createRedisBuffer(options.redis, name, maxBuffered) : undefined;
+  const durable: EventBuffer | undefined = options.redis
+    ? createRedisBuffer(options.redis, name, maxBuffered)
+    : undefined;
   const pending = new Deque<BufferedEvent>();
   /**
    * Views this producer made that still wait in `pending`, by what makes two
@@ -163,7 +166,8 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
         redisFailing = false;
         return;
       } catch (err) {
-        if (!redisFailing) logger.warn({ err: String(err), producer: name }, 'redis buffer unavailable: buffering in memory');
+        if (!redisFailing)
+          logger.warn({ err: String(err), producer: name }, 'redis buffer unavailable: buffering in memory');
         redisFailing = true;
       }
     }
@@ -202,7 +206,10 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   let pumpScheduled = false;
   function enqueue(entry: BufferedEvent): void {
     m.received.inc({ ...label, kind: entry.kind });
-    if (closed) return drop('shutdown', 1);
+    if (closed) {
+      drop('shutdown', 1);
+      return;
+    }
     pending.push(entry);
     if (pending.length > maxBuffered) {
       coalescable.clear();
@@ -312,7 +319,8 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     recordPasteEvent(init) {
       try {
         const event = create(PasteEventSchema, complete(init));
-        if (!event.pasteId || event.pasteId.length > 64 || event.eventId.length > 64 || event.kind === 0) return drop('invalid', 1);
+        if (!event.pasteId || event.pasteId.length > 64 || event.eventId.length > 64 || event.kind === 0)
+          return drop('invalid', 1);
         event.language = event.language.slice(0, 64);
         enqueue({ kind: 'paste', event });
       } catch (err) {
@@ -330,7 +338,10 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
       const left = await memory.take(maxBuffered);
       if (left.length > 0 && durable) {
         // Keep what only memory held (Redis was down earlier) where a restart finds it.
-        await durable.push(left).then((n) => drop('overflow', n), () => drop('shutdown', left.length));
+        await durable.push(left).then(
+          (n) => drop('overflow', n),
+          () => drop('shutdown', left.length),
+        );
       } else drop('shutdown', left.length);
       await updateGauges().catch(() => {});
       breaker.shutdown();
@@ -338,4 +349,3 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     },
   };
 }
-

@@ -17,11 +17,21 @@ export function apiKeyVerifier(auth: Client<typeof AuthService>): (key: string) 
     try {
       const res = await auth.verifyToken({ token: key });
       const roles = res.roles.includes(Role.ADMIN) ? ['user', 'admin'] : ['user'];
-      return { userId: res.userId, roles, isAdmin: roles.includes('admin'), kind: 'api_key', accessToken: res.accessToken };
+      return {
+        userId: res.userId,
+        roles,
+        isAdmin: roles.includes('admin'),
+        kind: 'api_key',
+        accessToken: res.accessToken,
+      };
     } catch (err) {
       const code = ConnectError.from(err).code;
       if (REFUSED.has(code)) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API key invalid or revoked');
-      throw appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'API keys cannot be checked right now; try again or use an access token');
+      throw appError(
+        Code.Unavailable,
+        Reason.SERVICE_UNAVAILABLE,
+        'API keys cannot be checked right now; try again or use an access token',
+      );
     }
   };
 }

@@ -10,7 +10,12 @@ const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519
 const jwks: JSONWebKeySet = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' }] };
 
 function sign(claims: Record<string, unknown>, options: { exp?: boolean; sub?: string | null } = {}) {
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: ACCESS_TOKEN.typ, kid: 'k1' }).setIssuer('pastemesh-auth').setAudience('pastemesh').setIssuedAt().setJti(randomUUID());
+  let jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA', typ: ACCESS_TOKEN.typ, kid: 'k1' })
+    .setIssuer('pastemesh-auth')
+    .setAudience('pastemesh')
+    .setIssuedAt()
+    .setJti(randomUUID());
   if (options.sub !== null) jwt = jwt.setSubject(options.sub ?? 'user-1');
   if (options.exp !== false) jwt = jwt.setExpirationTime('15m');
   return jwt.sign(privateKey);
@@ -23,8 +28,16 @@ describe('authenticator', () => {
 
   it('verifies a sign-in token and marks a token minted for an API key as such', async () => {
     const auth = createAuthenticator({ jwks: async () => jwks, logger });
-    expect(await auth.verify(await sign({ roles: ['user', 'admin'] }))).toMatchObject({ userId: 'user-1', isAdmin: true, kind: 'access_token' });
-    expect(await auth.verify(await sign({ roles: ['user'], cred: 'api_key' }))).toMatchObject({ userId: 'user-1', isAdmin: false, kind: 'api_key' });
+    expect(await auth.verify(await sign({ roles: ['user', 'admin'] }))).toMatchObject({
+      userId: 'user-1',
+      isAdmin: true,
+      kind: 'access_token',
+    });
+    expect(await auth.verify(await sign({ roles: ['user'], cred: 'api_key' }))).toMatchObject({
+      userId: 'user-1',
+      isAdmin: false,
+      kind: 'api_key',
+    });
   });
 
   it('refuses tokens without an expiry or a subject', async () => {

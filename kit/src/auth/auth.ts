@@ -66,7 +66,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   let attemptedAt = 0;
   let inflight: Promise<void> | undefined;
   const refresh = () =>
-    (inflight ??= (attemptedAt = Date.now(), fetchJwks())
+    (inflight ??= ((attemptedAt = Date.now()), fetchJwks())
       .then((jwks) => {
         keySet = createLocalJWKSet(jwks);
         fetchedAt = Date.now();
@@ -116,7 +116,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (credential.startsWith(API_KEY_PREFIX)) {
         const cached = apiKeys.get(credential);
         if (cached) return cached;
-        if (!options.verifyApiKey) throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API keys are not accepted here');
+        if (!options.verifyApiKey)
+          throw appError(Code.Unauthenticated, Reason.TOKEN_INVALID, 'API keys are not accepted here');
         const principal = await options.verifyApiKey(credential);
         apiKeys.set(credential, principal);
         return principal;
@@ -166,6 +167,11 @@ export function callerOf(ctx: HandlerContext): Principal | undefined {
 /** The caller; throws Unauthenticated when anonymous. */
 export function requireCaller(ctx: HandlerContext): Principal {
   const principal = ctx.values.get(principalKey);
-  if (!principal) throw appError(Code.Unauthenticated, Reason.UNAUTHENTICATED, 'sign in first: this call needs a bearer token or API key');
+  if (!principal)
+    throw appError(
+      Code.Unauthenticated,
+      Reason.UNAUTHENTICATED,
+      'sign in first: this call needs a bearer token or API key',
+    );
   return principal;
 }

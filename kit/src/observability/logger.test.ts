@@ -18,15 +18,30 @@ describe('logger', () => {
   it('writes JSON lines with the service, request id and trace id', () => {
     const { lines, stream } = capture();
     const logger = createLogger('paste-svc', 'info', stream);
-    const ctx = contextFromHeaders((h) => ({ 'x-request-id': 'req-7', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })[h]);
+    const ctx = contextFromHeaders(
+      (h) => ({ 'x-request-id': 'req-7', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })[h],
+    );
     logger.info(logFields(ctx), 'hello');
     logger.info(logFields(undefined), 'outside any request');
-    expect(lines[0]).toMatchObject({ service: 'paste-svc', requestId: 'req-7', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', msg: 'hello' });
+    expect(lines[0]).toMatchObject({
+      service: 'paste-svc',
+      requestId: 'req-7',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      msg: 'hello',
+    });
     expect(lines[1]).not.toHaveProperty('requestId');
   });
 
   it('passes on only trace headers gRPC metadata can carry, and mints a request id for an unusable one', () => {
-    const ctx = contextFromHeaders((h) => ({ 'x-request-id': 'bad id with spaces', traceparent: '\u00e2\u0080\u00ae', tracestate: 'v=1', b3: 'x'.repeat(513) })[h]);
+    const ctx = contextFromHeaders(
+      (h) =>
+        ({
+          'x-request-id': 'bad id with spaces',
+          traceparent: '\u00e2\u0080\u00ae',
+          tracestate: 'v=1',
+          b3: 'x'.repeat(513),
+        })[h],
+    );
     expect(ctx.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(ctx.traceHeaders).toEqual({ tracestate: 'v=1', 'x-request-id': ctx.requestId });
   });

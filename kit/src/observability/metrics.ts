@@ -1,4 +1,13 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
 
 /** Latency buckets in seconds, dense below 50 ms where most calls land. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -17,18 +26,36 @@ export interface Metrics {
 // in a test); prom-client refuses a second registration, so these return the metric already registered.
 
 /** The counter registered under `config.name`, or a new one on `registry`. */
-export function counterOnce<L extends string = string>(registry: Registry, config: Omit<CounterConfiguration<L>, 'registers'>): Counter<L> {
-  return (registry.getSingleMetric(config.name) as Counter<L> | undefined) ?? new Counter<L>({ ...config, registers: [registry] });
+export function counterOnce<L extends string = string>(
+  registry: Registry,
+  config: Omit<CounterConfiguration<L>, 'registers'>,
+): Counter<L> {
+  return (
+    (registry.getSingleMetric(config.name) as Counter<L> | undefined) ??
+    new Counter<L>({ ...config, registers: [registry] })
+  );
 }
 
 /** The gauge registered under `config.name`, or a new one on `registry`. */
-export function gaugeOnce<L extends string = string>(registry: Registry, config: Omit<GaugeConfiguration<L>, 'registers'>): Gauge<L> {
-  return (registry.getSingleMetric(config.name) as Gauge<L> | undefined) ?? new Gauge<L>({ ...config, registers: [registry] });
+export function gaugeOnce<L extends string = string>(
+  registry: Registry,
+  config: Omit<GaugeConfiguration<L>, 'registers'>,
+): Gauge<L> {
+  return (
+    (registry.getSingleMetric(config.name) as Gauge<L> | undefined) ??
+    new Gauge<L>({ ...config, registers: [registry] })
+  );
 }
 
 /** The histogram registered under `config.name`, or a new one on `registry`. */
-export function histogramOnce<L extends string = string>(registry: Registry, config: Omit<HistogramConfiguration<L>, 'registers'>): Histogram<L> {
-  return (registry.getSingleMetric(config.name) as Histogram<L> | undefined) ?? new Histogram<L>({ ...config, registers: [registry] });
+export function histogramOnce<L extends string = string>(
+  registry: Registry,
+  config: Omit<HistogramConfiguration<L>, 'registers'>,
+): Histogram<L> {
+  return (
+    (registry.getSingleMetric(config.name) as Histogram<L> | undefined) ??
+    new Histogram<L>({ ...config, registers: [registry] })
+  );
 }
 
 /** Creates the process registry with default process metrics and RED metrics for gRPC and SQL. */

@@ -14,12 +14,18 @@ export interface ServiceClient<S extends DescService> {
  * grpc-js, with a default deadline and client metrics. Trace headers travel in each
  * call's options (`callOptions`).
  */
-export function createServiceClient<S extends DescService>(service: S, options: GrpcTransportOptions): ServiceClient<S> {
+export function createServiceClient<S extends DescService>(
+  service: S,
+  options: GrpcTransportOptions,
+): ServiceClient<S> {
   const transport = createGrpcTransport(options);
   return { client: createClient(service, transport), close: () => transport.close() };
 }
 
 /** Call options that forward a bearer credential (no request to trace: tests, background work). */
-export function withBearer(token: string | undefined, timeoutMs?: number): { headers?: Record<string, string>; timeoutMs?: number } {
+export function withBearer(
+  token: string | undefined,
+  timeoutMs?: number,
+): { headers?: Record<string, string>; timeoutMs?: number } {
   return callOptions({ token, timeoutMs });
 }

@@ -13,7 +13,10 @@ describe('toPublicError', () => {
   });
 
   it('turns a lost database connection into a retryable Unavailable', () => {
-    const lost = Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true });
+    const lost = Object.assign(new Error('Connection lost: The server closed the connection.'), {
+      code: 'PROTOCOL_CONNECTION_LOST',
+      fatal: true,
+    });
     const { error, unexpected } = toPublicError(lost);
     expect(unexpected).toBe(false);
     expect(error.code).toBe(Code.Unavailable);
@@ -22,7 +25,10 @@ describe('toPublicError', () => {
   });
 
   it('masks anything else, including an Internal ConnectError from a library', () => {
-    for (const err of [new TypeError('x is undefined'), new ConnectError('ECONNREFUSED 127.0.0.1:5001', Code.Internal)]) {
+    for (const err of [
+      new TypeError('x is undefined'),
+      new ConnectError('ECONNREFUSED 127.0.0.1:5001', Code.Internal),
+    ]) {
       const { error, unexpected } = toPublicError(err);
       expect(unexpected).toBe(true);
       expect(error.code).toBe(Code.Internal);
@@ -32,11 +38,11 @@ describe('toPublicError', () => {
 });
 
 describe('the Reason catalog', () => {
-  it('is the contract\'s Reason enum, every value documented in docs/errors.md', () => {
+  it("is the contract's Reason enum, every value documented in docs/errors.md", () => {
     const names = ReasonSchema.values.filter((v) => v.number !== 0).map((v) => v.localName);
     expect(Object.keys(Reason).sort()).toEqual([...names].sort());
     const doc = fs.readFileSync(fileURLToPath(new URL('../../../docs/errors.md', import.meta.url)), 'utf8');
-    const documented = [...doc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    const documented = [...doc.matchAll(/^\| `([A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual([...names].sort());
   });
 

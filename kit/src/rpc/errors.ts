@@ -38,7 +38,10 @@ export function appError(code: Code, reason: Reason, message: string, facts: Err
 
 /** An INVALID_ARGUMENT naming the field, e.g. `invalidArgument('title', 'title: at most 200 characters', 200)`. */
 export function invalidArgument(field: string, message: string, limit?: number): ConnectError {
-  return appError(Code.InvalidArgument, Reason.INVALID_ARGUMENT, message, { field, ...(limit === undefined ? {} : { limit }) });
+  return appError(Code.InvalidArgument, Reason.INVALID_ARGUMENT, message, {
+    field,
+    ...(limit === undefined ? {} : { limit }),
+  });
 }
 
 /** Reads the ErrorDetail from an error thrown by a client call or a handler, if it has one. */
@@ -74,10 +77,16 @@ function isConnectionError(err: unknown): boolean {
 export function toPublicError(err: unknown): { error: ConnectError; unexpected: boolean } {
   // A lost database connection is an outage the caller may retry, not an internal bug.
   if (isConnectionError(err)) {
-    return { error: appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'storage is unavailable right now; retry shortly', { cause: err }), unexpected: false };
+    return {
+      error: appError(Code.Unavailable, Reason.SERVICE_UNAVAILABLE, 'storage is unavailable right now; retry shortly', {
+        cause: err,
+      }),
+      unexpected: false,
+    };
   }
   if (err instanceof ConnectError) {
-    const internal = (err.code === Code.Internal || err.code === Code.Unknown) && err.findDetails(ErrorDetailSchema).length === 0;
+    const internal =
+      (err.code === Code.Internal || err.code === Code.Unknown) && err.findDetails(ErrorDetailSchema).length === 0;
     if (!internal) return { error: err, unexpected: false };
     return { error: appError(Code.Internal, Reason.INTERNAL, 'internal error', { cause: err }), unexpected: true };
   }

@@ -23,7 +23,11 @@ describe('grpc-js server binding: call context', () => {
     const impl: ServiceImpl<typeof AnalyticsService> = {
       ...echoAnalyticsImpl([]),
       async getPasteStats(req, ctx: HandlerContext) {
-        const entry: Seen = { signal: ctx.signal, abortedWhileRunning: undefined, headers: Object.fromEntries(ctx.requestHeader) };
+        const entry: Seen = {
+          signal: ctx.signal,
+          abortedWhileRunning: undefined,
+          headers: Object.fromEntries(ctx.requestHeader),
+        };
         seen.set(req.pasteId, entry);
         if (req.pasteId.startsWith('wait')) {
           // Runs until the caller gives up (cancel or deadline); records why the signal fired.
@@ -35,7 +39,9 @@ describe('grpc-js server binding: call context', () => {
     };
     addServiceToGrpcServer(server, bindService(AnalyticsService, impl), [], new AbortController().signal);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
     );
     address = `127.0.0.1:${port}`;
   });
@@ -68,7 +74,11 @@ describe('grpc-js server binding: call context', () => {
       // Long enough for the call to reach its handler on a loaded machine: the handler must be running when it passes.
       const late = client.getPasteStats({ pasteId: 'wait-deadline' }, { timeoutMs: 1_000 });
       await expect(late).rejects.toMatchObject({ code: Code.DeadlineExceeded });
-      await eventually(() => ['wait-cancel', 'wait-deadline'].every((id) => seen.get(id)?.abortedWhileRunning !== undefined), 10_000, 5);
+      await eventually(
+        () => ['wait-cancel', 'wait-deadline'].every((id) => seen.get(id)?.abortedWhileRunning !== undefined),
+        10_000,
+        5,
+      );
       for (const id of ['wait-cancel', 'wait-deadline']) {
         const reason = seen.get(id)!.abortedWhileRunning;
         expect(reason).toBeInstanceOf(ConnectError);
@@ -83,7 +93,10 @@ describe('grpc-js server binding: call context', () => {
   it('hands the handler every metadata value, binary ones in base64', async () => {
     const { client, close } = createServiceClient(AnalyticsService, { address, defaultTimeoutMs: 5_000 });
     try {
-      await client.getPasteStats({ pasteId: 'headers' }, { headers: { 'x-request-id': 'req-1', 'x-trace-bin': Buffer.from([1, 2, 3]).toString('base64') } });
+      await client.getPasteStats(
+        { pasteId: 'headers' },
+        { headers: { 'x-request-id': 'req-1', 'x-trace-bin': Buffer.from([1, 2, 3]).toString('base64') } },
+      );
       const { headers } = seen.get('headers')!;
       expect(headers['x-request-id']).toBe('req-1');
       expect(headers['x-trace-bin']).toBe('AQID');

@@ -39,8 +39,11 @@ export function addServiceToGrpcServer(
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const method of binding.service.methods) {
-    if (method.methodKind !== 'unary') throw new Error(`${binding.service.typeName}.${method.name}: only unary RPCs are supported`);
-    const impl = (binding.impl as Record<string, unknown>)[method.localName] as ((req: unknown, ctx: unknown) => unknown) | undefined;
+    if (method.methodKind !== 'unary')
+      throw new Error(`${binding.service.typeName}.${method.name}: only unary RPCs are supported`);
+    const impl = (binding.impl as Record<string, unknown>)[method.localName] as
+      | ((req: unknown, ctx: unknown) => unknown)
+      | undefined;
     if (!impl) throw new Error(`${binding.service.typeName}.${method.name} has no implementation`);
     definition[method.localName] = {
       path: `/${binding.service.typeName}/${method.name}`,
@@ -63,7 +66,10 @@ export function addServiceToGrpcServer(
   server.addService(definition as grpc.ServiceDefinition, handlers);
 }
 
-type Handler = (call: grpc.ServerUnaryCall<unknown, unknown>, shutdownSignal: AbortSignal) => Promise<{ message: unknown; trailer: grpc.Metadata }>;
+type Handler = (
+  call: grpc.ServerUnaryCall<unknown, unknown>,
+  shutdownSignal: AbortSignal,
+) => Promise<{ message: unknown; trailer: grpc.Metadata }>;
 
 /**
  * Why a finished call's context signal is aborted (it releases the deadline timer and the signal's listeners).
@@ -71,7 +77,12 @@ type Handler = (call: grpc.ServerUnaryCall<unknown, unknown>, shutdownSignal: Ab
  */
 const CALL_FINISHED = new ConnectError('the call has finished', Code.Canceled);
 
-function chain(method: DescMethodUnary, service: DescService, impl: (req: unknown, ctx: unknown) => unknown, interceptors: Interceptor[]): Handler {
+function chain(
+  method: DescMethodUnary,
+  service: DescService,
+  impl: (req: unknown, ctx: unknown) => unknown,
+  interceptors: Interceptor[],
+): Handler {
   return async (call, shutdownSignal) => {
     const deadline = call.getDeadline();
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
@@ -119,7 +130,7 @@ function chain(method: DescMethodUnary, service: DescService, impl: (req: unknow
         signal: ctx.signal,
         header: ctx.requestHeader,
         contextValues,
-        message: call.request as UnaryRequest["message"],
+        message: call.request as UnaryRequest['message'],
       });
       return { message: res.message, trailer: headersToMetadata(res.trailer) };
     } finally {
@@ -133,7 +144,8 @@ function chain(method: DescMethodUnary, service: DescService, impl: (req: unknow
 function metadataToPairs(metadata: grpc.Metadata): [string, string][] {
   const pairs: [string, string][] = [];
   for (const [key, values] of Object.entries(metadata.toJSON())) {
-    for (const value of values) pairs.push([key, typeof value === 'string' ? value : Buffer.from(value).toString('base64')]);
+    for (const value of values)
+      pairs.push([key, typeof value === 'string' ? value : Buffer.from(value).toString('base64')]);
   }
   return pairs;
 }

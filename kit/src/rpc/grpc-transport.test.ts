@@ -13,7 +13,10 @@ import type { RequestContext } from './request-context.js';
 describe('grpc transport target', () => {
   it('keeps one host:port as it is and turns a list of replicas into a balanced ipv4 target', () => {
     expect(grpcTarget('http://127.0.0.1:5002')).toEqual({ target: '127.0.0.1:5002', balanced: false });
-    expect(grpcTarget('127.0.0.1:5002, 127.0.0.1:5012')).toEqual({ target: 'ipv4:127.0.0.1:5002,127.0.0.1:5012', balanced: true });
+    expect(grpcTarget('127.0.0.1:5002, 127.0.0.1:5012')).toEqual({
+      target: 'ipv4:127.0.0.1:5002,127.0.0.1:5012',
+      balanced: true,
+    });
     expect(grpcTarget('[::1]:5002,[::1]:5012')).toEqual({ target: 'ipv6:[::1]:5002,[::1]:5012', balanced: true });
     expect(grpcTarget('dns:///paste-svc:5002')).toEqual({ target: 'dns:///paste-svc:5002', balanced: true });
   });
@@ -57,7 +60,9 @@ describe('grpc transport over two replicas', () => {
       expect(seen[1].length).toBeGreaterThan(0);
       // Calls keep coming (some slow, so they are in flight) while replica 0 drains and closes.
       const calls = Array.from({ length: 60 }, (_, i) =>
-        new Promise((r) => setTimeout(r, i * 5)).then(() => client.getPasteStats({ pasteId: i % 3 === 0 ? 'slow100' : `q${i}` })),
+        new Promise((r) => setTimeout(r, i * 5)).then(() =>
+          client.getPasteStats({ pasteId: i % 3 === 0 ? 'slow100' : `q${i}` }),
+        ),
       );
       await new Promise((r) => setTimeout(r, 50));
       await hosts[0]!.stop();
@@ -69,7 +74,7 @@ describe('grpc transport over two replicas', () => {
   });
 });
 
-describe('grpc transport failures on the caller\'s side', () => {
+describe("grpc transport failures on the caller's side", () => {
   const logger = createLogger('kit-test', 'silent');
   let host: ServiceHost;
   let client: ServiceClient<typeof AnalyticsService>;
@@ -91,9 +96,13 @@ describe('grpc transport failures on the caller\'s side', () => {
     client.close();
     await host.stop();
   });
-  const failure = (call: Promise<unknown>) => call.then(() => undefined, (err: unknown) => err);
+  const failure = (call: Promise<unknown>) =>
+    call.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
 
-  it('answers a reply above the receive limit as the caller\'s mistake, naming the limit, not as the peer\'s health', async () => {
+  it("answers a reply above the receive limit as the caller's mistake, naming the limit, not as the peer's health", async () => {
     const err = await failure(client.client.getPasteStats({ pasteId: `big${MAX_REPLY_BYTES + 1}` }));
     expect(ConnectError.from(err).code).toBe(Code.InvalidArgument);
     expect(errorDetail(err)).toMatchObject({ reason: 'REPLY_TOO_LARGE', limit: BigInt(MAX_REPLY_BYTES) });
@@ -109,7 +118,7 @@ describe('grpc transport failures on the caller\'s side', () => {
     expect((await client.client.getPasteStats({ pasteId: 'after' })).stats?.pasteId).toBe('after');
   });
 
-  it('keeps what the peer answered as the peer\'s answer', async () => {
+  it("keeps what the peer answered as the peer's answer", async () => {
     const err = await failure(client.client.getPasteStats({ pasteId: 'boom' }));
     expect(ConnectError.from(err).code).toBe(Code.Internal);
     expect(isLocalFailure(err)).toBe(false);

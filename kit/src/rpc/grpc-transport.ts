@@ -1,6 +1,13 @@
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape } from '@bufbuild/protobuf';
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethodUnary,
+  type MessageInitShape,
+} from '@bufbuild/protobuf';
 import { Code, ConnectError, type Transport, type UnaryResponse } from '@connectrpc/connect';
 import { Reason, appError, type ErrorFacts } from './errors.js';
 import { findTrailerError } from '@connectrpc/connect/protocol-grpc';
@@ -68,7 +75,10 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     'grpc.max_receive_message_length': MAX_REPLY_BYTES,
     ...(options.compression ? { 'grpc.default_compression_algorithm': 2 } : {}),
   };
-  const clients = Array.from({ length: count }, () => new grpc.Client(address, grpc.credentials.createInsecure(), channelOptions));
+  const clients = Array.from(
+    { length: count },
+    () => new grpc.Client(address, grpc.credentials.createInsecure(), channelOptions),
+  );
   let turn = 0;
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 5_000;
 
@@ -128,16 +138,26 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       try {
         encoded = Buffer.from(toBinary(method.input, create(method.input, input)));
       } catch (err) {
-        return reject(localFailure(Code.Internal, `could not encode the ${method.name} request: ${String(err)}`, { cause: err }));
+        return reject(
+          localFailure(Code.Internal, `could not encode the ${method.name} request: ${String(err)}`, { cause: err }),
+        );
       }
       let responseMetadata: grpc.Metadata | undefined;
-      const call = client.makeUnaryRequest(path(info), info.serialize, info.deserialize, encoded as never, metadata, { deadline }, (err, value) => {
-        signal?.removeEventListener('abort', onAbort);
-        countHandled(info, err ? (err.code as number) : 0);
-        info.handling?.observe(Number(process.hrtime.bigint() - started) / 1e9);
-        if (err) return reject(isOversizedReply(err) ? replyTooLarge(method.parent.name, err) : toConnectError(err));
-        resolve(unaryResponse(method, value as never, responseMetadata));
-      });
+      const call = client.makeUnaryRequest(
+        path(info),
+        info.serialize,
+        info.deserialize,
+        encoded as never,
+        metadata,
+        { deadline },
+        (err, value) => {
+          signal?.removeEventListener('abort', onAbort);
+          countHandled(info, err ? (err.code as number) : 0);
+          info.handling?.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          if (err) return reject(isOversizedReply(err) ? replyTooLarge(method.parent.name, err) : toConnectError(err));
+          resolve(unaryResponse(method, value as never, responseMetadata));
+        },
+      );
       call.on('metadata', (md: grpc.Metadata) => (responseMetadata = md));
       const onAbort = () => call.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -147,7 +167,9 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   return {
     unary,
     stream() {
-      return Promise.reject(new ConnectError('streaming RPCs are not supported by the grpc-js transport', Code.Unimplemented));
+      return Promise.reject(
+        new ConnectError('streaming RPCs are not supported by the grpc-js transport', Code.Unimplemented),
+      );
     },
     close() {
       for (const c of clients) c.close();
@@ -164,11 +186,17 @@ export function grpcTarget(address: string): { target: string; balanced: boolean
   const bare = address.trim().replace(/^https?:\/\//, '');
   if (/^(ipv4|ipv6|dns):/.test(bare)) return { target: bare, balanced: true };
   if (!bare.includes(',')) return { target: bare, balanced: false };
-  const endpoints = bare.split(',').map((a) => a.trim().replace(/^https?:\/\//, '')).filter(Boolean);
+  const endpoints = bare
+    .split(',')
+    .map((a) => a.trim().replace(/^https?:\/\//, ''))
+    .filter(Boolean);
   const hosts = endpoints.map((e) => e.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'));
   const family = hosts.every((h) => isIP(h) === 4) ? 'ipv4' : hosts.every((h) => isIP(h) === 6) ? 'ipv6' : undefined;
   // grpc-js lists only IP literals of one family; names need one DNS target (dns:///name:port).
-  if (!family) throw new Error(`gRPC address "${address}": a list must hold IPv4 or IPv6 host:port pairs only (use dns:///name:port for a name)`);
+  if (!family)
+    throw new Error(
+      `gRPC address "${address}": a list must hold IPv4 or IPv6 host:port pairs only (use dns:///name:port for a name)`,
+    );
   return { target: `${family}:${endpoints.join(',')}`, balanced: true };
 }
 
@@ -179,9 +207,10 @@ const path = (info: { path: string }) => info.path;
  * `-bin` values are base64 (Connect's convention for binary headers); grpc-js sends them as bytes.
  */
 function setHeaders(metadata: grpc.Metadata, header: ConstructorParameters<typeof Headers>[0]): void {
-  const set = (key: string, value: string) => metadata.set(key, key.endsWith('-bin') ? Buffer.from(value, 'base64') : value);
+  const set = (key: string, value: string) =>
+    metadata.set(key, key.endsWith('-bin') ? Buffer.from(value, 'base64') : value);
   if (header instanceof Headers || Array.isArray(header)) {
-    new Headers(header).forEach((value, key) => set(key, value));
+    for (const [key, value] of new Headers(header)) set(key, value);
     return;
   }
   for (const key in header) {
@@ -219,10 +248,14 @@ function isOversizedReply(err: grpc.ServiceError): boolean {
 
 /** The caller asked for more than one reply may carry: its request to change, not the peer's health. */
 function replyTooLarge(service: string, err: grpc.ServiceError): ConnectError {
-  return localFailure(Code.InvalidArgument, `the reply from ${service} is larger than ${MAX_REPLY_BYTES} bytes: ask for fewer or smaller items at once`, {
-    limit: MAX_REPLY_BYTES,
-    cause: err,
-  });
+  return localFailure(
+    Code.InvalidArgument,
+    `the reply from ${service} is larger than ${MAX_REPLY_BYTES} bytes: ask for fewer or smaller items at once`,
+    {
+      limit: MAX_REPLY_BYTES,
+      cause: err,
+    },
+  );
 }
 
 /** grpc-js's error as a ConnectError, with the details from grpc-status-details-bin. */

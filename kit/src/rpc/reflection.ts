@@ -30,6 +30,8 @@ export function addReflection(server: grpc.Server, services: DescService[]): voi
   visit(file_pastemesh_errors_v1_errors);
   const encoded = [...files.values()].map((f) => Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)));
   // @grpc/reflection reads only `fileDescriptorProtos` from each entry of the package definition.
-  const pkg = Object.fromEntries([...files.keys()].map((name) => [name, { fileDescriptorProtos: encoded }])) as unknown as PackageDefinition;
+  const pkg = Object.fromEntries(
+    [...files.keys()].map((name) => [name, { fileDescriptorProtos: encoded }]),
+  ) as unknown as PackageDefinition;
   new ReflectionService(pkg, { services: all.map((s) => s.typeName) }).addToServer(server);
 }

@@ -28,7 +28,9 @@ export interface RequestContext {
  * keep it in Connect's context values (`requestContextOf`); the gateway keeps it on its GraphQL caller; an
  * outbound call forwards it in its call options (`callOptions`).
  */
-export const requestContextKey = createContextKey<RequestContext | undefined>(undefined, { description: 'request context' });
+export const requestContextKey = createContextKey<RequestContext | undefined>(undefined, {
+  description: 'request context',
+});
 
 /** The context the server interceptor put in scope for this call. */
 export function requestContextOf(ctx: { values: ContextValues }): RequestContext | undefined {
@@ -76,7 +78,10 @@ export interface CallOrigin {
 }
 
 /** Connect call options for `origin`; the grpc-transport sends the headers as metadata. */
-export function callOptions({ trace, token, timeoutMs }: CallOrigin): { headers?: Record<string, string>; timeoutMs?: number } {
+export function callOptions({ trace, token, timeoutMs }: CallOrigin): {
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+} {
   let headers: Record<string, string> | undefined;
   if (trace) headers = token ? { ...trace.traceHeaders, authorization: `Bearer ${token}` } : trace.traceHeaders;
   else if (token) headers = { authorization: `Bearer ${token}` };

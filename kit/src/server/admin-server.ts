@@ -33,7 +33,11 @@ export function createAdminServer(options: AdminServerOptions): http.Server {
         if (path === '/readyz') {
           const checks = await options.readiness();
           const ready = options.isReady() && Object.values(checks).every((v) => v === 'ok');
-          return reply(ready ? 200 : 503, 'application/json', JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }));
+          return reply(
+            ready ? 200 : 503,
+            'application/json',
+            JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }),
+          );
         }
         reply(404, 'application/json', '{"error":"not found"}');
       } catch (err) {

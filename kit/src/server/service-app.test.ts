@@ -5,7 +5,9 @@ import { createServiceApp, type ServiceParts } from './service-app.js';
 /** A logger whose JSON lines land in `lines`. */
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('svc-test', 'debug', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = createLogger('svc-test', 'debug', {
+    write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
   return { logger, lines };
 }
 
@@ -82,7 +84,9 @@ describe('createServiceApp', () => {
       logger: capturingLogger().logger,
       async start(parts) {
         attempt++;
-        await parts.start('database', () => events.push(`open ${attempt}`), { stop: () => events.push(`close ${attempt}`) });
+        await parts.start('database', () => events.push(`open ${attempt}`), {
+          stop: () => events.push(`close ${attempt}`),
+        });
         await parts.start('server', () => {
           if (attempt === 1) throw new Error('EADDRINUSE');
         });
@@ -109,11 +113,17 @@ describe('createServiceApp', () => {
       logger: capturingLogger().logger,
       async start(parts) {
         started = parts;
-        await parts.start('database', () => ({ ping: async () => (databaseUp ? undefined : Promise.reject(new Error('connection refused'))) }), {
-          check: (db) => db.ping(),
-        });
+        await parts.start(
+          'database',
+          () => ({ ping: async () => (databaseUp ? undefined : Promise.reject(new Error('connection refused'))) }),
+          {
+            check: (db) => db.ping(),
+          },
+        );
         parts.addCheck('listening', async () => {});
-        await parts.start('server', () => serverListening.promise, { stop: () => void readyWhileStopping.push(app.isRunning()) });
+        await parts.start('server', () => serverListening.promise, {
+          stop: () => void readyWhileStopping.push(app.isRunning()),
+        });
       },
     });
     const starting = app.start();

@@ -157,7 +157,13 @@ export function createServiceApp<Started>(options: ServiceAppOptions<Started>): 
   return {
     start() {
       if (run) return Promise.reject(new Error(`${name} is already ${run.state}`));
-      const current: Run = { state: 'starting', stops: [], checks: {}, controller: new AbortController(), unwound: false };
+      const current: Run = {
+        state: 'starting',
+        stops: [],
+        checks: {},
+        controller: new AbortController(),
+        unwound: false,
+      };
       run = current;
       const started = start(current);
       current.starting = started;

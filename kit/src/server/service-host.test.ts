@@ -2,11 +2,7 @@ import { describe, expect, it, beforeAll, afterAll } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import {
-  AnalyticsService,
-  GetPasteStatsRequestSchema,
-  GetPasteStatsResponseSchema,
-} from '@pastemesh/gen/analytics';
+import { AnalyticsService, GetPasteStatsRequestSchema, GetPasteStatsResponseSchema } from '@pastemesh/gen/analytics';
 import { createServiceHost, type ServiceHost } from './service-host.js';
 import { createMetrics } from '../observability/metrics.js';
 import { createLogger } from '../observability/logger.js';
@@ -44,7 +40,10 @@ describe('service host', () => {
   it('answers a typed Connect client over grpc-js and forwards headers', async () => {
     const { client, close } = createServiceClient(AnalyticsService, { address: `127.0.0.1:${ports.grpc}` });
     try {
-      const res = await client.getPasteStats({ pasteId: 'abc' }, { headers: { 'x-views': '42', 'x-request-id': 'req-1' } });
+      const res = await client.getPasteStats(
+        { pasteId: 'abc' },
+        { headers: { 'x-views': '42', 'x-request-id': 'req-1' } },
+      );
       expect(res.stats?.pasteId).toBe('abc');
       expect(res.stats?.totalViews).toBe(42n);
       expect(seen.map((c) => c.requestId)).toContain('req-1');
@@ -81,7 +80,9 @@ describe('service host', () => {
   it('enforces the caller deadline', async () => {
     const { client, close } = createServiceClient(AnalyticsService, { address: `127.0.0.1:${ports.grpc}` });
     try {
-      const err = ConnectError.from(await client.getPasteStats({ pasteId: 'slow500' }, { timeoutMs: 50 }).catch((e: unknown) => e));
+      const err = ConnectError.from(
+        await client.getPasteStats({ pasteId: 'slow500' }, { timeoutMs: 50 }).catch((e: unknown) => e),
+      );
       expect(err.code).toBe(Code.DeadlineExceeded);
     } finally {
       close();
@@ -132,7 +133,9 @@ describe('service host', () => {
   it('counts calls in grpc_server_handled_total by method and code', async () => {
     const res = await fetch(`http://127.0.0.1:${ports.admin}/metrics`);
     const text = await res.text();
-    expect(text).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="GetPasteStats"[^}]*grpc_code="NOT_FOUND"[^}]*\} 1/);
+    expect(text).toMatch(
+      /grpc_server_handled_total\{[^}]*grpc_method="GetPasteStats"[^}]*grpc_code="NOT_FOUND"[^}]*\} 1/,
+    );
     expect(text).toMatch(/grpc_server_handling_seconds_bucket\{/);
   });
 

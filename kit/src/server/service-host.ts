@@ -63,7 +63,10 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const shutdown = new AbortController();
   // Every in-flight call listens on this signal; thousands at once are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
-  const interceptors = [createServerObservabilityInterceptor(options.metrics, options.logger), ...(options.interceptors ?? [])];
+  const interceptors = [
+    createServerObservabilityInterceptor(options.metrics, options.logger),
+    ...(options.interceptors ?? []),
+  ];
 
   const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
   for (const binding of options.services) addServiceToGrpcServer(grpcServer, binding, interceptors, shutdown.signal);

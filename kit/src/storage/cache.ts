@@ -25,9 +25,21 @@ export interface ByteCacheOptions {
 
 function cacheCounters({ registry }: Metrics) {
   return {
-    requests: counterOnce(registry, { name: 'cache_requests_total', help: 'Cache lookups by result (hit, miss, error)', labelNames: ['cache', 'result'] }),
-    evictions: counterOnce(registry, { name: 'cache_evictions_total', help: 'Entries evicted from an in-process cache to stay within its bound', labelNames: ['cache'] }),
-    errors: counterOnce(registry, { name: 'cache_errors_total', help: 'Cache operations that failed (Redis down or slow); the caller fell back', labelNames: ['cache', 'op'] }),
+    requests: counterOnce(registry, {
+      name: 'cache_requests_total',
+      help: 'Cache lookups by result (hit, miss, error)',
+      labelNames: ['cache', 'result'],
+    }),
+    evictions: counterOnce(registry, {
+      name: 'cache_evictions_total',
+      help: 'Entries evicted from an in-process cache to stay within its bound',
+      labelNames: ['cache'],
+    }),
+    errors: counterOnce(registry, {
+      name: 'cache_errors_total',
+      help: 'Cache operations that failed (Redis down or slow); the caller fell back',
+      labelNames: ['cache', 'op'],
+    }),
   };
 }
 

@@ -98,7 +98,8 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Servic
 export async function createMysqlDatabaseIfMissing(url: string): Promise<void> {
   const parsed = new URL(url);
   const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`MYSQL_URL: database name "${name}" must be letters, digits and _`);
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new Error(`MYSQL_URL: database name "${name}" must be letters, digits and _`);
   parsed.pathname = '/';
   const pool = createPool({ uri: parsed.toString(), connectionLimit: 1 });
   try {

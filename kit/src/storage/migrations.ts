@@ -19,7 +19,8 @@ const MIGRATION_NAME = /^\d{12}-[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export function migrationsFrom(modules: Record<string, MigrationModule>): DatabaseOptions['migrations'] {
   const migrations: Record<string, Migration> = {};
   for (const [name, module] of Object.entries(modules)) {
-    if (!MIGRATION_NAME.test(name)) throw new Error(`migration "${name}": name it <yyyymmddhhmm>-<what>, like its file`);
+    if (!MIGRATION_NAME.test(name))
+      throw new Error(`migration "${name}": name it <yyyymmddhhmm>-<what>, like its file`);
     migrations[name] = module.down ? { up: module.up, down: module.down } : { up: module.up };
   }
   return () => migrations;

@@ -12,7 +12,6 @@ function channelName(channel: PasteChannel): string {
 /** paste-svc publishes a paste id here on every update, delete, burn and sweep ("paste.invalidate"). */
 export const PASTE_INVALIDATE_CHANNEL = channelName(PasteChannel.INVALIDATE);
 
-
 /** Fire-and-forget broadcast between processes (Redis) or within one (embedded default). */
 export interface PubSub {
   publish(channel: string, message: string): Promise<void>;

@@ -13,7 +13,12 @@ export class ConflictError extends Error {
 /** A primary-key or unique violation, on MySQL/MariaDB (1062) or SQLite. */
 export function isDuplicateKey(err: unknown): boolean {
   const e = err as DriverError | null;
-  return e?.errno === 1062 || e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return (
+    e?.errno === 1062 ||
+    e?.code === 'ER_DUP_ENTRY' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
 }
 
 /** MySQL deadlock (1213) or lock wait timeout (1205), SQLite busy, or a ConflictError: safe to run again. */
@@ -36,7 +41,11 @@ export interface TransactionOptions {
  * engine picked it as a deadlock victim, a lock wait timed out, SQLite was busy,
  * or `fn` threw a ConflictError. Anything else propagates at once.
  */
-export async function inTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+export async function inTransaction<DB, T>(
+  db: Kysely<DB>,
+  fn: (trx: Transaction<DB>) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     try {

@@ -23,7 +23,8 @@ export function echoAnalyticsImpl(seen: RequestContext[] = []): ServiceImpl<type
     },
     async getPasteStats(req, ctx) {
       record(ctx);
-      if (req.pasteId === 'missing') throw appError(Code.NotFound, Reason.PASTE_NOT_FOUND, 'paste missing not found', { field: 'paste_id' });
+      if (req.pasteId === 'missing')
+        throw appError(Code.NotFound, Reason.PASTE_NOT_FOUND, 'paste missing not found', { field: 'paste_id' });
       if (req.pasteId === 'boom') throw new Error('SELECT secret FROM table failed');
       if (req.pasteId.startsWith('big')) return { stats: { pasteId: 'x'.repeat(Number(req.pasteId.slice(3))) } };
       if (req.pasteId.startsWith('slow')) await new Promise((r) => setTimeout(r, Number(req.pasteId.slice(4))));

@@ -23,7 +23,9 @@ describe('freePortsBelowEphemeral', () => {
     const [port] = await freePortsBelowEphemeral(1, { from: 22_000, size: 500 });
     await new Promise<void>((r) => held.listen(port, '127.0.0.1', r));
     try {
-      await expect(freePortsBelowEphemeral(1, { from: port!, size: 1 })).rejects.toThrow(`no 1 free ports in ${port}-${port}`);
+      await expect(freePortsBelowEphemeral(1, { from: port!, size: 1 })).rejects.toThrow(
+        `no 1 free ports in ${port}-${port}`,
+      );
       const [other] = await freePortsBelowEphemeral(1, { from: port!, size: 2 });
       expect(other).toBe(port! + 1);
     } finally {

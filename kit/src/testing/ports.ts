@@ -14,7 +14,8 @@ export interface PortBand {
  * workers, the bench) draw from separate bands.
  */
 export async function freePortsBelowEphemeral(count: number, band: PortBand): Promise<number[]> {
-  if (band.from < 1024 || band.from + band.size > 32768) throw new Error(`port band ${band.from}+${band.size} must lie in 1024-32767`);
+  if (band.from < 1024 || band.from + band.size > 32768)
+    throw new Error(`port band ${band.from}+${band.size} must lie in 1024-32767`);
   const held: net.Server[] = [];
   const hold = (port: number) =>
     new Promise<net.Server | undefined>((resolve) => {
@@ -24,7 +25,8 @@ export async function freePortsBelowEphemeral(count: number, band: PortBand): Pr
     });
   try {
     for (let tries = 0; held.length < count; tries++) {
-      if (tries > count * 50) throw new Error(`no ${count} free ports in ${band.from}-${band.from + band.size - 1} on 127.0.0.1`);
+      if (tries > count * 50)
+        throw new Error(`no ${count} free ports in ${band.from}-${band.from + band.size - 1} on 127.0.0.1`);
       const server = await hold(band.from + Math.floor(Math.random() * band.size));
       if (server) held.push(server);
     }

@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, Kysely, MIGRATION_LOCK_ID, MysqlDialect, SqliteDialect, sql } from 'kysely';
+import {
+  DEFAULT_MIGRATION_LOCK_TABLE,
+  DEFAULT_MIGRATION_TABLE,
+  Kysely,
+  MIGRATION_LOCK_ID,
+  MysqlDialect,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import { createPool } from 'mysql2';
 import { openDatabase, type DatabaseOptions, type ServiceDatabase, type SqlDialect } from '../storage/database.js';
 import { createLogger } from '../observability/logger.js';
@@ -45,17 +53,27 @@ export const dialectOf = (storage: TestDatabaseLocation): SqlDialect => (storage
 export async function dumpSchema(db: Kysely<any>, dialect: SqlDialect): Promise<SchemaDump> {
   const ddl: Record<string, string> = {};
   if (dialect === 'mysql') {
-    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database() order by table_name`.execute(db);
+    const { rows } = await sql<{
+      name: string;
+    }>`select table_name as name from information_schema.tables where table_schema = database() order by table_name`.execute(
+      db,
+    );
     for (const { name } of rows) {
       const { rows: created } = await sql<Record<string, string>>`show create table ${sql.id(name)}`.execute(db);
       // The auto-increment counter is data, not schema.
       ddl[name] = created[0]!['Create Table']!.replace(/ AUTO_INCREMENT=\d+/, '');
     }
   } else {
-    const { rows } = await sql<{ type: string; name: string; sql: string }>`select type, name, sql from sqlite_master where sql is not null order by type desc, name`.execute(db);
+    const { rows } = await sql<{
+      type: string;
+      name: string;
+      sql: string;
+    }>`select type, name, sql from sqlite_master where sql is not null order by type desc, name`.execute(db);
     for (const row of rows) ddl[row.type === 'table' ? row.name : `${row.type} ${row.name}`] = row.sql;
   }
-  const migrations = ddl[DEFAULT_MIGRATION_TABLE] ? await db.selectFrom(DEFAULT_MIGRATION_TABLE).select('name').orderBy('name').execute() : [];
+  const migrations = ddl[DEFAULT_MIGRATION_TABLE]
+    ? await db.selectFrom(DEFAULT_MIGRATION_TABLE).select('name').orderBy('name').execute()
+    : [];
   return { ddl, migrations: migrations.map((m) => String(m.name)) };
 }
 
@@ -67,7 +85,10 @@ export async function restoreSchema(db: Kysely<any>, dialect: SqlDialect, dump: 
   const entries = Object.entries(dump.ddl);
   // Tables before indexes. A foreign key may name a table created later: MySQL checks are off meanwhile,
   // and SQLite checks only when rows change.
-  const ordered = [...entries.filter(([name]) => !name.startsWith('index ')), ...entries.filter(([name]) => name.startsWith('index '))];
+  const ordered = [
+    ...entries.filter(([name]) => !name.startsWith('index ')),
+    ...entries.filter(([name]) => name.startsWith('index ')),
+  ];
   await db.connection().execute(async (conn) => {
     if (dialect === 'mysql') await sql`set foreign_key_checks = 0`.execute(conn);
     try {
@@ -77,14 +98,27 @@ export async function restoreSchema(db: Kysely<any>, dialect: SqlDialect, dump: 
     }
     // kysely lists executed migrations by timestamp, then name: one timestamp keeps name order.
     const timestamp = new Date(0).toISOString();
-    if (dump.migrations.length > 0) await conn.insertInto(DEFAULT_MIGRATION_TABLE).values(dump.migrations.map((name) => ({ name, timestamp }))).execute();
-    if (dump.ddl[DEFAULT_MIGRATION_LOCK_TABLE]) await conn.insertInto(DEFAULT_MIGRATION_LOCK_TABLE).values({ id: MIGRATION_LOCK_ID, is_locked: 0 }).execute();
+    if (dump.migrations.length > 0)
+      await conn
+        .insertInto(DEFAULT_MIGRATION_TABLE)
+        .values(dump.migrations.map((name) => ({ name, timestamp })))
+        .execute();
+    if (dump.ddl[DEFAULT_MIGRATION_LOCK_TABLE])
+      await conn.insertInto(DEFAULT_MIGRATION_LOCK_TABLE).values({ id: MIGRATION_LOCK_ID, is_locked: 0 }).execute();
   });
 }
 
 /** Opens the test database (MySQL, or its SQLite file) as a service's start-up does, running `migrations`. */
-export function openTestDatabase(storage: TestDatabaseLocation, migrations: DatabaseOptions['migrations']): Promise<ServiceDatabase<any>> {
-  return openDatabase<any>({ url: storage.mysqlUrl, sqliteFile: storage.sqliteFile, migrations, logger: createLogger('schema-test', 'silent') });
+export function openTestDatabase(
+  storage: TestDatabaseLocation,
+  migrations: DatabaseOptions['migrations'],
+): Promise<ServiceDatabase<any>> {
+  return openDatabase<any>({
+    url: storage.mysqlUrl,
+    sqliteFile: storage.sqliteFile,
+    migrations,
+    logger: createLogger('schema-test', 'silent'),
+  });
 }
 
 /** Restores `dump` into the test's empty database, on a connection of its own that is closed afterwards. */
@@ -103,7 +137,10 @@ export async function restoreTestDatabase(storage: TestDatabaseLocation, dump: S
 }
 
 /** Wraps `migrations` so that the names of those that run are pushed to `ran`. */
-export function trackMigrationRuns(migrations: DatabaseOptions['migrations']): { migrations: DatabaseOptions['migrations']; ran: string[] } {
+export function trackMigrationRuns(migrations: DatabaseOptions['migrations']): {
+  migrations: DatabaseOptions['migrations'];
+  ran: string[];
+} {
   const ran: string[] = [];
   return {
     ran,
@@ -127,7 +164,10 @@ export function trackMigrationRuns(migrations: DatabaseOptions['migrations']): {
  * A service's schema on both engines after `migrations` ran on empty databases (on the real MariaDB and in
  * SQLite), for its `src/testing/existing-schema.json`: `JSON.stringify(await makeSchemaSnapshot(…), null, 2)`.
  */
-export async function makeSchemaSnapshot(migrations: DatabaseOptions['migrations'], madeBy: string): Promise<SchemaSnapshot> {
+export async function makeSchemaSnapshot(
+  migrations: DatabaseOptions['migrations'],
+  madeBy: string,
+): Promise<SchemaSnapshot> {
   const dumps: Partial<Record<SqlDialect, SchemaDump>> = {};
   for (const mode of STORAGE_MODES) {
     const storage = await createTestStorage(mode, 'schema_snapshot');

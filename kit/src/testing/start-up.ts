@@ -26,7 +26,9 @@ export async function occupyPort(): Promise<{ port: number; close(): Promise<voi
 export function openSockets(): Set<net.Server | net.Socket> {
   // Undocumented but stable since Node 0.x; the documented getActiveResourcesInfo() names kinds, not objects.
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  return new Set(handles.filter((h): h is net.Server | net.Socket => h instanceof net.Server || h instanceof net.Socket));
+  return new Set(
+    handles.filter((h): h is net.Server | net.Socket => h instanceof net.Server || h instanceof net.Socket),
+  );
 }
 
 /** Waits until every TCP server and connection opened since `before` was taken is closed (closing is asynchronous). */
@@ -36,7 +38,9 @@ export async function expectSocketsClosedSince(before: Set<net.Server | net.Sock
     await eventually(() => opened().length === 0, 3_000);
   } catch {
     const describe = (h: net.Server | net.Socket) =>
-      h instanceof net.Server ? `listening on ${JSON.stringify(h.address())}` : `connected to ${h.remoteAddress}:${h.remotePort}`;
+      h instanceof net.Server
+        ? `listening on ${JSON.stringify(h.address())}`
+        : `connected to ${h.remoteAddress}:${h.remotePort}`;
     throw new Error(`still open: ${opened().map(describe).join(', ')}`);
   }
 }
@@ -46,15 +50,28 @@ export async function expectSocketsClosedSince(before: Set<net.Server | net.Sock
  * session on the test's MySQL database, or (SQLite) no connection, which shows
  * as the WAL file going away when the last one closes.
  */
-export async function expectStorageReleased(storage: TestStorage, sqliteFile: string, migrations: DatabaseOptions['migrations']): Promise<void> {
+export async function expectStorageReleased(
+  storage: TestStorage,
+  sqliteFile: string,
+  migrations: DatabaseOptions['migrations'],
+): Promise<void> {
   if (!storage.mysqlUrl) {
     await eventually(() => !fs.existsSync(`${sqliteFile}-wal`), 3_000);
     return;
   }
-  const observer = await openDatabase<object>({ url: storage.mysqlUrl, sqliteFile, migrations, logger: createLogger('observer', 'silent') });
+  const observer = await openDatabase<object>({
+    url: storage.mysqlUrl,
+    sqliteFile,
+    migrations,
+    logger: createLogger('observer', 'silent'),
+  });
   try {
     await eventually(async () => {
-      const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.processlist where db = database() and id <> connection_id()`.execute(observer.db);
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*) as n from information_schema.processlist where db = database() and id <> connection_id()`.execute(
+        observer.db,
+      );
       return Number(rows[0]?.n) === 0;
     }, 3_000);
   } finally {

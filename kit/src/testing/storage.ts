@@ -25,13 +25,21 @@ export async function requireMysql(): Promise<void> {
   } catch (err) {
     throw new Error(`MariaDB is not reachable at ${MYSQL_TEST_URL} (${String(err)}); ${START_MARIADB}`);
   } finally {
-    await pool.promise().end().catch(() => {});
+    await pool
+      .promise()
+      .end()
+      .catch(() => {});
   }
 }
 
 /** Fails (never skips) with a message saying how to start Redis when it is unreachable. */
 export async function requireRedis(): Promise<void> {
-  const redis = new Redis(REDIS_TEST_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  const redis = new Redis(REDIS_TEST_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3_000,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();

@@ -36,7 +36,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint')
     .execute();
   // Recent public pastes and a user's pastes page by (created_at, id); the sweeper finds expired ones.
-  await db.schema.createIndex('pastes_visibility_created').on('pastes').columns(['visibility', 'created_at', 'id']).execute();
+  await db.schema
+    .createIndex('pastes_visibility_created')
+    .on('pastes')
+    .columns(['visibility', 'created_at', 'id'])
+    .execute();
   await db.schema.createIndex('pastes_owner_created').on('pastes').columns(['owner_id', 'created_at', 'id']).execute();
   await db.schema.createIndex('pastes_expires').on('pastes').column('expires_at').execute();
 

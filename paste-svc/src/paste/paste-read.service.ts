@@ -3,14 +3,33 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { PasteVersionsSchema, Visibility, type PasteService } from '@pastemesh/gen/paste';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { callerOf } from '@pastemesh/kit/auth';
-import { canSee, concealed, isExpired, pasteNotFound, versionNotFound, visibleOrThrow, withoutContent } from './paste.access.js';
+import {
+  canSee,
+  concealed,
+  isExpired,
+  pasteNotFound,
+  versionNotFound,
+  visibleOrThrow,
+  withoutContent,
+} from './paste.access.js';
 import type { PasteLookup } from './paste.cache.js';
 import { findPaste, findPastesByIds, listPastes, listVersions, listVersionsByIds } from './paste.repository.js';
 import type { PasteServiceDeps } from './paste.deps.js';
-import { MAX_BATCH_IDS, MAX_BATCH_VERSION_IDS, checkBatchIds, checkId, checkOwnerId, checkPageSize, checkVersion } from './paste.validation.js';
+import {
+  MAX_BATCH_IDS,
+  MAX_BATCH_VERSION_IDS,
+  checkBatchIds,
+  checkId,
+  checkOwnerId,
+  checkPageSize,
+  checkVersion,
+} from './paste.validation.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 
-type ReadHandlers = Pick<ServiceImpl<typeof PasteService>, 'getPaste' | 'batchGetPastes' | 'listPasteVersions' | 'batchListPasteVersions' | 'listPastes'>;
+type ReadHandlers = Pick<
+  ServiceImpl<typeof PasteService>,
+  'getPaste' | 'batchGetPastes' | 'listPasteVersions' | 'batchListPasteVersions' | 'listPastes'
+>;
 
 /**
  * The paste at `version` (0: latest) through the cache: what GetPaste and
@@ -69,7 +88,12 @@ export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
       const found = await listVersionsByIds(db, ids);
       const pastes = found
         .filter(({ paste }) => canSee(paste, caller) && !isExpired(paste, at))
-        .map(({ paste, versions }) => create(PasteVersionsSchema, { pasteId: paste.id, versions: versions.map((v) => concealed(v, paste.burnAfterRead)) }));
+        .map(({ paste, versions }) =>
+          create(PasteVersionsSchema, {
+            pasteId: paste.id,
+            versions: versions.map((v) => concealed(v, paste.burnAfterRead)),
+          }),
+        );
       return { pastes };
     },
 
@@ -90,7 +114,9 @@ export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
       const pastes = found.slice(0, pageSize);
       const last = pastes[pastes.length - 1];
       const nextPageToken =
-        found.length > pageSize && last?.createTime ? encodePageToken({ createdAt: timestampMs(last.createTime), id: last.id }, listing) : '';
+        found.length > pageSize && last?.createTime
+          ? encodePageToken({ createdAt: timestampMs(last.createTime), id: last.id }, listing)
+          : '';
       return { pastes: pastes.map((p) => concealed(p)), nextPageToken };
     },
   };

@@ -12,7 +12,12 @@ import type { PasteRow } from './paste.table.js';
  * With `expiredAt`, only pastes expired by then are touched. Resolves with
  * each removed paste as it was when deleted (its latest version included).
  */
-export async function removePastes(trx: Trx, dialect: SqlDialect, ids: string[], options: { expiredAt?: number } = {}): Promise<RemovedPaste[]> {
+export async function removePastes(
+  trx: Trx,
+  dialect: SqlDialect,
+  ids: string[],
+  options: { expiredAt?: number } = {},
+): Promise<RemovedPaste[]> {
   // Sorted, so two replicas sweeping the same list lock rows in the same order.
   const sorted = [...new Set(ids)].sort();
   if (sorted.length === 0) return [];
@@ -32,7 +37,11 @@ export async function removePastes(trx: Trx, dialect: SqlDialect, ids: string[],
     const result = await del.executeTakeFirst();
     if (Number(result.numDeletedRows) === 1) removed.push(row);
   }
-  if (removed.length > 0) await releaseVersions(trx, removed.map((r) => r.id));
+  if (removed.length > 0)
+    await releaseVersions(
+      trx,
+      removed.map((r) => r.id),
+    );
   return removed.map(toRemovedPaste);
 }
 
@@ -58,7 +67,8 @@ async function releaseVersions(trx: Trx, pasteIds: string[]): Promise<void> {
   const deleted = await trx.deleteFrom('paste_versions').where('paste_id', 'in', pasteIds).executeTakeFirst();
   const expected = uses.reduce((sum, u) => sum + Number(u.n), 0);
   // The pastes rows are ours (deleted above), so no version can appear meanwhile; if counts still differ, start over.
-  if (Number(deleted.numDeletedRows) !== expected) throw new ConflictError(`versions changed while deleting (${expected} vs ${deleted.numDeletedRows})`);
+  if (Number(deleted.numDeletedRows) !== expected)
+    throw new ConflictError(`versions changed while deleting (${expected} vs ${deleted.numDeletedRows})`);
   for (const use of uses) {
     await trx
       .updateTable('paste_contents')
@@ -81,7 +91,13 @@ async function releaseVersions(trx: Trx, pasteIds: string[]): Promise<void> {
 
 /** Ids of pastes expired at `now`, oldest expiry first, at most `limit`. */
 export async function findExpiredIds(db: Db, now: number, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('pastes').select('id').where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute();
+  const rows = await db
+    .selectFrom('pastes')
+    .select('id')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.id);
 }
 

@@ -7,7 +7,15 @@ import { READ_COMMITTED } from '../database.js';
 import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
 import { appendVersion, findPaste, insertPaste, removePastes } from './paste.repository.js';
 import type { PasteServiceDeps } from './paste.deps.js';
-import { checkContent, checkDeleteToken, checkExpiry, checkId, checkLanguage, checkTitle, checkVisibility } from './paste.validation.js';
+import {
+  checkContent,
+  checkDeleteToken,
+  checkExpiry,
+  checkId,
+  checkLanguage,
+  checkTitle,
+  checkVisibility,
+} from './paste.validation.js';
 import { deleteTokenMatches, hashDeleteToken, newDeleteToken, sha256Hex } from './paste-id.js';
 
 type WriteHandlers = Pick<ServiceImpl<typeof PasteService>, 'createPaste' | 'updatePaste' | 'deletePaste'>;
@@ -30,7 +38,10 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       const visibility = checkVisibility(req.visibility, Visibility.PUBLIC);
       const lifetime = checkExpiry(req.expiry, limits);
       if (visibility === Visibility.PRIVATE && !caller) {
-        throw invalidArgument('visibility', 'visibility: PRIVATE needs a signed-in caller (an anonymous paste has no owner to show it to)');
+        throw invalidArgument(
+          'visibility',
+          'visibility: PRIVATE needs a signed-in caller (an anonymous paste has no owner to show it to)',
+        );
       }
       const at = now();
       const deleteToken = caller ? '' : newDeleteToken();
@@ -49,7 +60,11 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         const id = deps.newId();
         try {
           // A taken id fails the INSERT (primary key): the existing paste is never overwritten.
-          const paste = await inTransaction(db, (trx) => insertPaste(trx, dialect, { id, ...draft }, content), READ_COMMITTED);
+          const paste = await inTransaction(
+            db,
+            (trx) => insertPaste(trx, dialect, { id, ...draft }, content),
+            READ_COMMITTED,
+          );
           events.created({ id, language, visibility, sizeBytes: content.length });
           return { paste, deleteToken };
         } catch (err) {
@@ -74,7 +89,10 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         const current = await findPaste(db, id, 0, 'none');
         if (!current) throw pasteNotFound(id);
         const paste = visibleOrThrow(current.paste, caller, now());
-        if (!isOwner(paste, caller)) throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner may update paste ${id}`, { field: 'id' });
+        if (!isOwner(paste, caller))
+          throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner may update paste ${id}`, {
+            field: 'id',
+          });
         const change = {
           title: title ?? paste.title,
           language: language ?? paste.language,
@@ -91,7 +109,12 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         // Its author knows the content, but only CreatePaste and RevealPaste show a burn-after-read paste's.
         return { paste: concealed(updated) };
       }
-      throw appError(Code.Aborted, Reason.PASTE_UPDATE_CONFLICT, `paste ${id} is being updated concurrently; try again`, { field: 'id' });
+      throw appError(
+        Code.Aborted,
+        Reason.PASTE_UPDATE_CONFLICT,
+        `paste ${id} is being updated concurrently; try again`,
+        { field: 'id' },
+      );
     },
 
     async deletePaste(req, ctx) {
@@ -102,11 +125,23 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       if (!stored) throw pasteNotFound(id);
       const admin = caller?.isAdmin === true;
       if (!admin) visibleOrThrow(stored.paste, caller, now());
-      const allowed = admin || isOwner(stored.paste, caller) || (token !== '' && deleteTokenMatches(token, stored.deleteTokenHash));
+      const allowed =
+        admin || isOwner(stored.paste, caller) || (token !== '' && deleteTokenMatches(token, stored.deleteTokenHash));
       if (!allowed) {
-        if (token !== '') throw appError(Code.PermissionDenied, Reason.NOT_OWNER, 'delete_token: does not match this paste', { field: 'delete_token' });
-        if (!caller) throw appError(Code.Unauthenticated, Reason.UNAUTHENTICATED, 'delete_token: required unless you sign in as the owner', { field: 'delete_token' });
-        throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner or an admin may delete paste ${id}`, { field: 'id' });
+        if (token !== '')
+          throw appError(Code.PermissionDenied, Reason.NOT_OWNER, 'delete_token: does not match this paste', {
+            field: 'delete_token',
+          });
+        if (!caller)
+          throw appError(
+            Code.Unauthenticated,
+            Reason.UNAUTHENTICATED,
+            'delete_token: required unless you sign in as the owner',
+            { field: 'delete_token' },
+          );
+        throw appError(Code.PermissionDenied, Reason.NOT_OWNER, `only the owner or an admin may delete paste ${id}`, {
+          field: 'id',
+        });
       }
       // The removed paste is read under its row lock: a concurrent update's version is invalidated too.
       const [removed] = await inTransaction(db, (trx) => removePastes(trx, dialect, [id]), READ_COMMITTED);

@@ -29,9 +29,14 @@ export function pasteExpired(id: string) {
 }
 
 export function versionNotFound(id: string, version: number, latest: number) {
-  return appError(Code.NotFound, Reason.VERSION_NOT_FOUND, `version: paste ${id} has no version ${version} (latest is ${latest})`, {
-    field: 'version',
-  });
+  return appError(
+    Code.NotFound,
+    Reason.VERSION_NOT_FOUND,
+    `version: paste ${id} has no version ${version} (latest is ${latest})`,
+    {
+      field: 'version',
+    },
+  );
 }
 
 /**

@@ -23,13 +23,26 @@ describe.each(STORAGE_MODES)('BatchListPasteVersions (%s)', (mode) => {
     const two = await h.client.createPaste({ content: bytes('v1'), title: 'first' }, h.as(alice));
     await h.client.updatePaste({ id: two.paste!.id, content: bytes('version 2'), title: 'second' }, h.as(alice));
     const one = await h.client.createPaste({ content: bytes('one'), visibility: Visibility.UNLISTED });
-    const secret = await h.client.createPaste({ content: bytes('secret'), visibility: Visibility.PRIVATE }, h.as(alice));
+    const secret = await h.client.createPaste(
+      { content: bytes('secret'), visibility: Visibility.PRIVATE },
+      h.as(alice),
+    );
     const expiring = await h.client.createPaste({ content: bytes('brief'), expiry: Expiry.TEN_MINUTES });
     h.clock.advance(10 * 60_000);
-    const ids = [two.paste!.id, one.paste!.id, secret.paste!.id, expiring.paste!.id, two.paste!.id, 'Zzzzzzzzzzz', 'bad id'];
+    const ids = [
+      two.paste!.id,
+      one.paste!.id,
+      secret.paste!.id,
+      expiring.paste!.id,
+      two.paste!.id,
+      'Zzzzzzzzzzz',
+      'bad id',
+    ];
 
     const { pastes } = await h.client.batchListPasteVersions({ ids }, h.as(bob));
-    const byId = new Map(pastes.map((p) => [p.pasteId, p.versions.map((v) => [v.version, v.title, Number(v.sizeBytes)])]));
+    const byId = new Map(
+      pastes.map((p) => [p.pasteId, p.versions.map((v) => [v.version, v.title, Number(v.sizeBytes)])]),
+    );
     expect([...byId.keys()].sort()).toEqual([two.paste!.id, one.paste!.id].sort());
     expect(pastes).toHaveLength(2);
     expect(byId.get(two.paste!.id)).toEqual([
@@ -57,7 +70,9 @@ describe.each(STORAGE_MODES)('BatchListPasteVersions (%s)', (mode) => {
   });
 
   it('reads every paste in one SQL query, however many ids it is given', async () => {
-    const created = await Promise.all(Array.from({ length: 20 }, (_, i) => h.client.createPaste({ content: bytes(`many ${i}`) })));
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => h.client.createPaste({ content: bytes(`many ${i}`) })),
+    );
     const ids = created.map((c) => c.paste!.id);
     const before = await queries();
     const { pastes } = await h.client.batchListPasteVersions({ ids });

@@ -22,7 +22,8 @@ describe.each(STORAGE_MODES)('burn-after-read (%s)', (mode) => {
     await h.close();
   });
 
-  const stored = async (id: string) => (await (await h.db()).selectFrom('pastes').select('id').where('id', '=', id).execute()).length;
+  const stored = async (id: string) =>
+    (await (await h.db()).selectFrom('pastes').select('id').where('id', '=', id).execute()).length;
 
   it('conceals a burn-after-read paste from GetPaste and BatchGetPastes however often they read it, and deletes nothing', async () => {
     const { paste } = await h.client.createPaste({ content: bytes('still here'), burnAfterRead: true });
@@ -53,7 +54,9 @@ describe.each(STORAGE_MODES)('burn-after-read (%s)', (mode) => {
     expect(paste?.sha256).toMatch(/^[0-9a-f]{64}$/);
     const updated = await h.client.updatePaste({ id: paste!.id, content: bytes('second') }, h.as(alice));
     expect(updated.paste).toMatchObject({ version: 2, ...CONCEALED });
-    const listed = (await h.client.listPastes({ ownerId: 'alice' }, h.as(alice))).pastes.find((p) => p.id === paste!.id);
+    const listed = (await h.client.listPastes({ ownerId: 'alice' }, h.as(alice))).pastes.find(
+      (p) => p.id === paste!.id,
+    );
     expect(listed).toMatchObject({ version: 2, ...CONCEALED });
     const { versions } = await h.client.listPasteVersions({ id: paste!.id });
     expect(versions.map((v) => [v.version, v.sizeBytes, v.sha256])).toEqual([
@@ -68,7 +71,12 @@ describe.each(STORAGE_MODES)('burn-after-read (%s)', (mode) => {
     const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.paste] : []));
     expect(winners).toHaveLength(1);
     expect(text(winners[0]?.content)).toBe('only once');
-    expect(winners[0]).toMatchObject({ contentIncluded: true, contentConcealed: false, sizeBytes: 9n, sha256: paste!.sha256 });
+    expect(winners[0]).toMatchObject({
+      contentIncluded: true,
+      contentConcealed: false,
+      sizeBytes: 9n,
+      sha256: paste!.sha256,
+    });
     const codes = results.flatMap((r) => (r.status === 'rejected' ? [ConnectError.from(r.reason).code] : []));
     expect(codes).toEqual(Array(49).fill(Code.NotFound));
     expect((await rejection(h.client.getPaste({ id: paste!.id }))).code).toBe(Code.NotFound);
@@ -79,7 +87,13 @@ describe.each(STORAGE_MODES)('burn-after-read (%s)', (mode) => {
     await h.client.updatePaste({ id: paste!.id, content: bytes('plain, version 2') }, h.as(alice));
     for (let i = 0; i < 3; i++) {
       const revealed = (await h.client.revealPaste({ id: paste!.id })).paste;
-      expect(revealed).toMatchObject({ version: 2, latestVersion: 2, contentIncluded: true, contentConcealed: false, sizeBytes: 16n });
+      expect(revealed).toMatchObject({
+        version: 2,
+        latestVersion: 2,
+        contentIncluded: true,
+        contentConcealed: false,
+        sizeBytes: 16n,
+      });
       expect(text(revealed?.content)).toBe('plain, version 2');
     }
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('plain, version 2');
@@ -87,13 +101,20 @@ describe.each(STORAGE_MODES)('burn-after-read (%s)', (mode) => {
   });
 
   it("answers RevealPaste NOT_FOUND for someone else's PRIVATE paste and PASTE_EXPIRED for an expired one, burning neither", async () => {
-    const secret = await h.client.createPaste({ content: bytes('mine'), burnAfterRead: true, visibility: Visibility.PRIVATE }, h.as(alice));
+    const secret = await h.client.createPaste(
+      { content: bytes('mine'), burnAfterRead: true, visibility: Visibility.PRIVATE },
+      h.as(alice),
+    );
     for (const token of [undefined, bob]) {
       const err = await rejection(h.client.revealPaste({ id: secret.paste!.id }, h.as(token)));
       expect([err.code, errorDetail(err)?.reason]).toEqual([Code.NotFound, 'PASTE_NOT_FOUND']);
     }
     expect(await stored(secret.paste!.id)).toBe(1);
-    const short = await h.client.createPaste({ content: bytes('brief'), burnAfterRead: true, expiry: Expiry.TEN_MINUTES });
+    const short = await h.client.createPaste({
+      content: bytes('brief'),
+      burnAfterRead: true,
+      expiry: Expiry.TEN_MINUTES,
+    });
     h.clock.advance(10 * 60_000);
     const err = await rejection(h.client.revealPaste({ id: short.paste!.id }));
     expect([err.code, errorDetail(err)?.reason]).toEqual([Code.NotFound, 'PASTE_EXPIRED']);
@@ -114,9 +135,14 @@ describe.each(STORAGE_MODES)('burn-after-read (%s)', (mode) => {
       expect((await rejection(call)).code).toBe(Code.NotFound);
     }
     const db = await h.db();
-    expect(await db.selectFrom('paste_contents').select('sha256').where('sha256', '=', paste!.sha256).execute()).toEqual([]);
+    expect(
+      await db.selectFrom('paste_contents').select('sha256').where('sha256', '=', paste!.sha256).execute(),
+    ).toEqual([]);
     expect(await db.selectFrom('paste_versions').select('version').where('paste_id', '=', id).execute()).toEqual([]);
-    expect(h.events.filter((e) => e.pasteId === id).map((e) => e.kind)).toEqual([PasteEventKind.CREATED, PasteEventKind.DELETED]);
+    expect(h.events.filter((e) => e.pasteId === id).map((e) => e.kind)).toEqual([
+      PasteEventKind.CREATED,
+      PasteEventKind.DELETED,
+    ]);
   });
 
   it('never caches a burn-after-read paste', async () => {

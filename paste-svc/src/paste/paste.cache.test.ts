@@ -42,7 +42,10 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
   it('serves a second read from the cache and counts the hit', async () => {
     const { paste } = await h.client.createPaste({ content: bytes('hit me') });
     await h.client.getPaste({ id: paste!.id });
-    const [loads, hits] = [await h.sample('paste_cache_loads_total'), await h.sample('cache_requests_total', { cache: 'paste', result: 'hit' })];
+    const [loads, hits] = [
+      await h.sample('paste_cache_loads_total'),
+      await h.sample('cache_requests_total', { cache: 'paste', result: 'hit' }),
+    ];
     expect(text((await h.client.getPaste({ id: paste!.id, withoutContent: true })).paste?.content)).toBe('');
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('hit me');
     expect(await h.sample('paste_cache_loads_total')).toBe(loads);
@@ -100,7 +103,10 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
     await h.client.updatePaste({ id: a.paste!.id, content: bytes('a2') }, h.as(alice));
     await h.client.deletePaste({ id: a.paste!.id }, h.as(alice));
     await h.client.revealPaste({ id: b.paste!.id });
-    await eventually(() => invalidated.filter((id) => id === a.paste!.id).length >= 2 && invalidated.includes(b.paste!.id), 5_000);
+    await eventually(
+      () => invalidated.filter((id) => id === a.paste!.id).length >= 2 && invalidated.includes(b.paste!.id),
+      5_000,
+    );
   });
 
   it('serves BatchGetPastes from the entries GetPaste cached, and loads only the misses, in one query', async () => {
@@ -130,7 +136,10 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
   });
 
   it('never lets a cached PRIVATE paste, or a burn-after-read one, out through BatchGetPastes', async () => {
-    const secret = await h.client.createPaste({ content: bytes('mine only'), visibility: Visibility.PRIVATE }, h.as(alice));
+    const secret = await h.client.createPaste(
+      { content: bytes('mine only'), visibility: Visibility.PRIVATE },
+      h.as(alice),
+    );
     const burn = await h.client.createPaste({ content: bytes('read once'), burnAfterRead: true });
     const secretId = secret.paste!.id;
     await h.client.getPaste({ id: secretId }, h.as(alice)); // now cached, with content
@@ -160,7 +169,7 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
       await h.client.getPaste({ id: short.paste!.id });
       await h.client.getPaste({ id: long.paste!.id });
       h.clock.advance(8 * 60_000); // two minutes of life left
-      const fresh = await h.client.createPaste({ content: bytes('ten minutes') , expiry: Expiry.TEN_MINUTES });
+      const fresh = await h.client.createPaste({ content: bytes('ten minutes'), expiry: Expiry.TEN_MINUTES });
       await h.client.getPaste({ id: fresh.paste!.id });
       // The clock moved, so a new read stores with the shorter remaining life.
       await redis!.del(`pm:paste:${short.paste!.id}@latest`);
@@ -173,7 +182,9 @@ describe.each(STORAGE_MODES)('paste cache (%s)', (mode) => {
     });
 
     it('has the sweeper drop the cache entries of the pastes it deletes and publish each id', async () => {
-      const created = await Promise.all([1, 2, 3, 4].map((i) => h.client.createPaste({ content: bytes(`swept ${i}`), expiry: Expiry.TEN_MINUTES })));
+      const created = await Promise.all(
+        [1, 2, 3, 4].map((i) => h.client.createPaste({ content: bytes(`swept ${i}`), expiry: Expiry.TEN_MINUTES })),
+      );
       const ids = created.map((c) => c.paste!.id);
       await h.client.batchGetPastes({ ids, withContent: true });
       expect(await redis!.exists(...ids.map((id) => `pm:paste:${id}@latest`))).toBe(4);
@@ -208,7 +219,9 @@ describe('paste cache with Redis down', () => {
     const { paste } = await h.client.createPaste({ content: bytes('no redis') }, h.as(alice));
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('no redis');
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('no redis');
-    expect(text((await h.client.batchGetPastes({ ids: [paste!.id], withContent: true })).pastes[0]?.content)).toBe('no redis');
+    expect(text((await h.client.batchGetPastes({ ids: [paste!.id], withContent: true })).pastes[0]?.content)).toBe(
+      'no redis',
+    );
     await h.client.updatePaste({ id: paste!.id, content: bytes('still no redis') }, h.as(alice));
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('still no redis');
     await h.client.deletePaste({ id: paste!.id }, h.as(alice));

@@ -5,7 +5,6 @@ import type { Logger } from '@pastemesh/kit/observability';
 import type { ByteCache, PubSub } from '@pastemesh/kit/storage';
 import { PASTE_INVALIDATE_CHANNEL } from '@pastemesh/kit/storage';
 
-
 /** What a database load found. */
 export type PasteLookup =
   | { kind: 'found'; paste: Paste }
@@ -101,7 +100,10 @@ export function createPasteCache(options: PasteCacheOptions) {
     }
     const drop = () =>
       deleteKeys(keys).catch((err: unknown) =>
-        options.logger.warn({ err: String(err), pasteIds: pastes.slice(0, 10).map((p) => p.id) }, 'cache invalidation failed'),
+        options.logger.warn(
+          { err: String(err), pasteIds: pastes.slice(0, 10).map((p) => p.id) },
+          'cache invalidation failed',
+        ),
       );
     await drop();
     const timer = setTimeout(() => {

@@ -18,7 +18,9 @@ describe.each(STORAGE_MODES)('concurrent writes (%s)', (mode) => {
   it('numbers concurrent updates of one paste without gaps or duplicates', async () => {
     const { paste } = await h.client.createPaste({ content: bytes('v1') }, h.as(alice));
     const results = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => h.client.updatePaste({ id: paste!.id, content: bytes(`v${i + 2}`) }, h.as(alice))),
+      Array.from({ length: 4 }, (_, i) =>
+        h.client.updatePaste({ id: paste!.id, content: bytes(`v${i + 2}`) }, h.as(alice)),
+      ),
     );
     expect(results.map((r) => r.paste!.version).sort()).toEqual([2, 3, 4, 5]);
     const { versions } = await h.client.listPasteVersions({ id: paste!.id });

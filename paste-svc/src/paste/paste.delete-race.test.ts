@@ -8,7 +8,10 @@ import type { PasteDatabase } from '../database.js';
 import { bytes, rejection, startPasteHarness, text, type PasteHarness } from '../testing/paste-harness.js';
 
 /** Holds the row locks `lock` takes, in a transaction of its own, until the returned release() commits it. */
-async function holdLocks(db: Kysely<PasteDatabase>, lock: (trx: Transaction<PasteDatabase>) => Promise<unknown>): Promise<() => Promise<void>> {
+async function holdLocks(
+  db: Kysely<PasteDatabase>,
+  lock: (trx: Transaction<PasteDatabase>) => Promise<unknown>,
+): Promise<() => Promise<void>> {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let locked!: () => void;
@@ -61,15 +64,26 @@ describe.each(STORAGE_MODES)('deleting a paste while it is updated (%s)', (mode)
 
   it('leaves no version cached and reports the deleted paste as it last was, whichever commits first', async () => {
     for (let round = 0; round < 8; round++) {
-      const { paste } = await h.client.createPaste({ content: bytes(`v1 ${round}`), language: 'markdown' }, h.as(alice));
+      const { paste } = await h.client.createPaste(
+        { content: bytes(`v1 ${round}`), language: 'markdown' },
+        h.as(alice),
+      );
       const id = paste!.id;
       await h.client.getPaste({ id });
       let settled = false;
-      const update = h.client.updatePaste({ id, content: bytes(`v2 ${round} longer`), language: 'python' }, h.as(alice));
+      const update = h.client.updatePaste(
+        { id, content: bytes(`v2 ${round} longer`), language: 'python' },
+        h.as(alice),
+      );
       const del = h.client.deletePaste({ id }, h.as(alice));
       // Readers keep filling the cache with whatever is committed while the two race.
       const readers = (async () => {
-        while (!settled) await Promise.allSettled([h.client.getPaste({ id }), h.client.getPaste({ id, version: 2 }), h.client.getPaste({ id, version: 1 })]);
+        while (!settled)
+          await Promise.allSettled([
+            h.client.getPaste({ id }),
+            h.client.getPaste({ id, version: 2 }),
+            h.client.getPaste({ id, version: 1 }),
+          ]);
       })();
       const [updated] = await Promise.allSettled([update, del]).finally(() => (settled = true));
       await readers;
@@ -77,7 +91,8 @@ describe.each(STORAGE_MODES)('deleting a paste while it is updated (%s)', (mode)
       const deleted = h.events.filter((e) => e.pasteId === id && e.kind === PasteEventKind.DELETED);
       expect(deleted).toHaveLength(1);
       // An update that succeeded committed before the delete: the event describes version 2.
-      if (updated.status === 'fulfilled') expect(deleted[0]).toMatchObject({ language: 'python', sizeBytes: BigInt(`v2 ${round} longer`.length) });
+      if (updated.status === 'fulfilled')
+        expect(deleted[0]).toMatchObject({ language: 'python', sizeBytes: BigInt(`v2 ${round} longer`.length) });
     }
   });
 });
@@ -100,13 +115,24 @@ describe('deleting a paste while it is updated, interleaved exactly (mysql)', ()
     const newContent = bytes(`second version ${Math.random()}`);
     // Another paste stores the update's content first, so the test can lock its row.
     const { paste: other } = await h.client.createPaste({ content: newContent }, h.as(alice));
-    const { paste } = await h.client.createPaste({ content: bytes('first version'), language: 'markdown' }, h.as(alice));
+    const { paste } = await h.client.createPaste(
+      { content: bytes('first version'), language: 'markdown' },
+      h.as(alice),
+    );
     const id = paste!.id;
     // The calls wait on the test's locks for a while: more than the default 5 s deadline.
     const slow = withBearer(alice, 20_000);
-    const releaseContent = await holdLocks(db, (trx) => trx.selectFrom('paste_contents').select('sha256').where('sha256', '=', other!.sha256).forUpdate().execute());
+    const releaseContent = await holdLocks(db, (trx) =>
+      trx.selectFrom('paste_contents').select('sha256').where('sha256', '=', other!.sha256).forUpdate().execute(),
+    );
     const releaseVersion = await holdLocks(db, (trx) =>
-      trx.selectFrom('paste_versions').select('version').where('paste_id', '=', id).where('version', '=', 1).forUpdate().execute(),
+      trx
+        .selectFrom('paste_versions')
+        .select('version')
+        .where('paste_id', '=', id)
+        .where('version', '=', 1)
+        .forUpdate()
+        .execute(),
     );
     try {
       // The update locks the paste row, then waits for the content row.
@@ -147,7 +173,10 @@ describe.each(STORAGE_MODES)('revealing a burn-after-read paste while it is upda
 
   it('hands out the version it deleted, the one the DELETED event describes, whichever commits first', async () => {
     for (let round = 0; round < 8; round++) {
-      const { paste } = await h.client.createPaste({ content: bytes(`v1 ${round}`), language: 'markdown', burnAfterRead: true }, h.as(alice));
+      const { paste } = await h.client.createPaste(
+        { content: bytes(`v1 ${round}`), language: 'markdown', burnAfterRead: true },
+        h.as(alice),
+      );
       const id = paste!.id;
       const [, revealed] = await Promise.allSettled([
         h.client.updatePaste({ id, content: bytes(`v2 ${round} longer`), language: 'python' }, h.as(alice)),
@@ -180,10 +209,15 @@ describe('revealing a burn-after-read paste while it is updated, interleaved exa
     const newContent = bytes(`second version ${Math.random()}`);
     // Another paste stores the update's content first, so the test can lock its row.
     const { paste: other } = await h.client.createPaste({ content: newContent }, h.as(alice));
-    const { paste } = await h.client.createPaste({ content: bytes('first version'), language: 'markdown', burnAfterRead: true }, h.as(alice));
+    const { paste } = await h.client.createPaste(
+      { content: bytes('first version'), language: 'markdown', burnAfterRead: true },
+      h.as(alice),
+    );
     const id = paste!.id;
     const slow = withBearer(alice, 20_000);
-    const releaseContent = await holdLocks(db, (trx) => trx.selectFrom('paste_contents').select('sha256').where('sha256', '=', other!.sha256).forUpdate().execute());
+    const releaseContent = await holdLocks(db, (trx) =>
+      trx.selectFrom('paste_contents').select('sha256').where('sha256', '=', other!.sha256).forUpdate().execute(),
+    );
     try {
       // The update locks the paste row, then waits for the content row...
       const update = h.client.updatePaste({ id, content: newContent, language: 'python' }, slow);
@@ -200,6 +234,8 @@ describe('revealing a burn-after-read paste while it is updated, interleaved exa
       await releaseContent();
     }
     await expectGoneAtEveryVersion(h, id, 2);
-    expect(h.events.find((e) => e.pasteId === id && e.kind === PasteEventKind.DELETED)).toMatchObject({ language: 'python' });
+    expect(h.events.find((e) => e.pasteId === id && e.kind === PasteEventKind.DELETED)).toMatchObject({
+      language: 'python',
+    });
   });
 });

@@ -83,7 +83,13 @@ export function withNewVersion(current: Paste, change: VersionChange, version: n
 
 /** A deleted paste row, as invalidation and the DELETED event need it. */
 export function toRemovedPaste(row: PasteRow): RemovedPaste {
-  return { id: row.id, latestVersion: row.latest_version, language: row.language, visibility: row.visibility, sizeBytes: Number(row.size_bytes) };
+  return {
+    id: row.id,
+    latestVersion: row.latest_version,
+    language: row.language,
+    visibility: row.visibility,
+    sizeBytes: Number(row.size_bytes),
+  };
 }
 
 /** A stored version as a PasteVersion. */
@@ -99,7 +105,12 @@ export function toPasteVersion(row: Selectable<PasteVersionTable>): PasteVersion
 }
 
 /** The analytics event for a change to a paste. */
-export function toPasteEvent(kind: PasteEventKind, paste: PasteFacts, eventId: string, now: number): MessageInitShape<typeof PasteEventSchema> {
+export function toPasteEvent(
+  kind: PasteEventKind,
+  paste: PasteFacts,
+  eventId: string,
+  now: number,
+): MessageInitShape<typeof PasteEventSchema> {
   return {
     eventId,
     pasteId: paste.id,

@@ -7,7 +7,6 @@ import type { PasteRecord, PasteRow, PasteTable } from './paste.table.js';
 
 // Row types stay in this layer (and the mapper): callers get StoredPaste, Paste or RemovedPaste.
 
-
 /** A paste to store, with its first version's metadata (its size is the content's). */
 export interface NewPaste {
   id: string;
@@ -53,11 +52,18 @@ const HEAD = [
 export type ContentRead = 'none' | 'unless-burn' | 'always';
 
 /** One paste at `version` (0: latest), with the content `content` asks for. One query. */
-export async function findPaste(db: Db | Trx, id: string, version: number, content: ContentRead): Promise<StoredPaste | undefined> {
+export async function findPaste(
+  db: Db | Trx,
+  id: string,
+  version: number,
+  content: ContentRead,
+): Promise<StoredPaste | undefined> {
   const row = await db
     .selectFrom('pastes as p')
     .leftJoin('paste_versions as v', (join) =>
-      version === 0 ? join.onRef('v.paste_id', '=', 'p.id').onRef('v.version', '=', 'p.latest_version') : join.onRef('v.paste_id', '=', 'p.id').on('v.version', '=', version),
+      version === 0
+        ? join.onRef('v.paste_id', '=', 'p.id').onRef('v.version', '=', 'p.latest_version')
+        : join.onRef('v.paste_id', '=', 'p.id').on('v.version', '=', version),
     )
     // Without content the join matches nothing, so the row shape stays the same and no blob is read.
     .leftJoin('paste_contents as c', (join) =>
@@ -80,7 +86,9 @@ export async function findPastesByIds(db: Db, ids: string[], withContent: boolea
     .selectFrom('pastes as p')
     // Content of burn-after-read pastes is never read here: only RevealPaste reads (and burns) them.
     .leftJoin('paste_contents as c', (join) =>
-      withContent ? join.onRef('c.sha256', '=', 'p.sha256').on('p.burn_after_read', '=', 0) : join.on(sql<boolean>`1 = 0`),
+      withContent
+        ? join.onRef('c.sha256', '=', 'p.sha256').on('p.burn_after_read', '=', 0)
+        : join.on(sql<boolean>`1 = 0`),
     )
     .select([...HEAD, 'p.latest_version as version', 'p.title', 'p.language', 'p.size_bytes', 'p.sha256', 'c.content'])
     .where('p.id', 'in', ids)
@@ -101,14 +109,25 @@ export async function listPastes(
 ): Promise<Paste[]> {
   let query = db
     .selectFrom('pastes as p')
-    .select([...HEAD, 'p.latest_version as version', 'p.title', 'p.language', 'p.size_bytes', 'p.sha256', sql<Buffer | null>`null`.as('content')])
+    .select([
+      ...HEAD,
+      'p.latest_version as version',
+      'p.title',
+      'p.language',
+      'p.size_bytes',
+      'p.sha256',
+      sql<Buffer | null>`null`.as('content'),
+    ])
     .where((eb) => eb.or([eb('p.expires_at', 'is', null), eb('p.expires_at', '>', filter.now)]));
   if (filter.ownerId !== undefined) query = query.where('p.owner_id', '=', filter.ownerId);
   if (filter.visibility !== undefined) query = query.where('p.visibility', '=', filter.visibility);
   const after = filter.after;
   if (after) {
     query = query.where((eb) =>
-      eb.or([eb('p.created_at', '<', after.createdAt), eb.and([eb('p.created_at', '=', after.createdAt), eb('p.id', '<', after.id)])]),
+      eb.or([
+        eb('p.created_at', '<', after.createdAt),
+        eb.and([eb('p.created_at', '=', after.createdAt), eb('p.id', '<', after.id)]),
+      ]),
     );
   }
   const rows = await query.orderBy('p.created_at', 'desc').orderBy('p.id', 'desc').limit(filter.limit).execute();
@@ -117,7 +136,12 @@ export async function listPastes(
 
 /** Every version of a paste, newest first. */
 export async function listVersions(db: Db, id: string): Promise<PasteVersion[]> {
-  const rows = await db.selectFrom('paste_versions').selectAll().where('paste_id', '=', id).orderBy('version', 'desc').execute();
+  const rows = await db
+    .selectFrom('paste_versions')
+    .selectAll()
+    .where('paste_id', '=', id)
+    .orderBy('version', 'desc')
+    .execute();
   return rows.map(toPasteVersion);
 }
 
@@ -133,7 +157,15 @@ export async function listVersionsByIds(db: Db, ids: string[]): Promise<PasteWit
   const rows = await db
     .selectFrom('pastes as p')
     .innerJoin('paste_versions as v', 'v.paste_id', 'p.id')
-    .select([...HEAD, 'v.version', 'v.title', 'v.language', 'v.size_bytes', 'v.sha256', 'v.created_at as version_created_at'])
+    .select([
+      ...HEAD,
+      'v.version',
+      'v.title',
+      'v.language',
+      'v.size_bytes',
+      'v.sha256',
+      'v.created_at as version_created_at',
+    ])
     .where('p.id', 'in', ids)
     .orderBy('p.id')
     .orderBy('v.version', 'desc')
@@ -142,7 +174,15 @@ export async function listVersionsByIds(db: Db, ids: string[]): Promise<PasteWit
   for (const row of rows) {
     let entry = byId.get(row.id);
     if (!entry) {
-      const head = { ...row, version: null, title: null, language: null, size_bytes: null, sha256: null, content: null };
+      const head = {
+        ...row,
+        version: null,
+        title: null,
+        language: null,
+        size_bytes: null,
+        sha256: null,
+        content: null,
+      };
       byId.set(row.id, (entry = { paste: toStoredPaste(normalise(head)).paste, versions: [] }));
     }
     entry.versions.push(
@@ -202,7 +242,12 @@ export async function insertPaste(trx: Trx, dialect: SqlDialect, draft: NewPaste
  * first (conditional UPDATE). Resolves with the paste at its new version
  * (without content), or undefined: re-read and try again.
  */
-export async function appendVersion(trx: Trx, dialect: SqlDialect, current: Paste, change: NewVersion): Promise<Paste | undefined> {
+export async function appendVersion(
+  trx: Trx,
+  dialect: SqlDialect,
+  current: Paste,
+  change: NewVersion,
+): Promise<Paste | undefined> {
   const id = current.id;
   const expectedLatest = current.latestVersion;
   const version = expectedLatest + 1;
@@ -224,7 +269,15 @@ export async function appendVersion(trx: Trx, dialect: SqlDialect, current: Past
   if (Number(result.numUpdatedRows) !== 1) return undefined;
   await trx
     .insertInto('paste_versions')
-    .values({ paste_id: id, version, title: change.title, language: change.language, size_bytes: size, sha256: change.sha256, created_at: change.createdAt })
+    .values({
+      paste_id: id,
+      version,
+      title: change.title,
+      language: change.language,
+      size_bytes: size,
+      sha256: change.sha256,
+      created_at: change.createdAt,
+    })
     .execute();
   await retainContent(trx, dialect, change.sha256, change.content, change.createdAt);
   const stored: VersionChange = { ...change, sizeBytes: size };
@@ -232,24 +285,37 @@ export async function appendVersion(trx: Trx, dialect: SqlDialect, current: Past
 }
 
 /** Counts one more user of `sha256`, storing the bytes if they are new. Locks the content row, so it serialises with release. */
-async function retainContent(trx: Trx, dialect: SqlDialect, sha256: string, content: Buffer, now: number): Promise<void> {
-  const insert = trx.insertInto('paste_contents').values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now });
+async function retainContent(
+  trx: Trx,
+  dialect: SqlDialect,
+  sha256: string,
+  content: Buffer,
+  now: number,
+): Promise<void> {
+  const insert = trx
+    .insertInto('paste_contents')
+    .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now });
   if (dialect === 'mysql') {
     await insert.onDuplicateKeyUpdate({ refs: sql`refs + 1`, touched_at: now }).execute();
   } else {
-    await insert.onConflict((oc) => oc.column('sha256').doUpdateSet({ refs: sql`refs + 1`, touched_at: now })).execute();
+    await insert
+      .onConflict((oc) => oc.column('sha256').doUpdateSet({ refs: sql`refs + 1`, touched_at: now }))
+      .execute();
   }
 }
 
 export { removePastes, lockPaste, findExpiredIds, removeOrphanContent } from './paste-removal.repository.js';
 
-function normalise<R extends Omit<PasteRecord, 'content'> & { content: Buffer | Uint8Array | null }>(row: R): PasteRecord {
+function normalise<R extends Omit<PasteRecord, 'content'> & { content: Buffer | Uint8Array | null }>(
+  row: R,
+): PasteRecord {
   return {
     ...row,
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
     expires_at: row.expires_at === null ? null : Number(row.expires_at),
     size_bytes: row.size_bytes === null ? null : Number(row.size_bytes),
-    content: row.content === null ? null : Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength),
+    content:
+      row.content === null ? null : Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength),
   };
 }

@@ -26,17 +26,32 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
 
   beforeAll(async () => {
     h = await startPasteHarness(mode, 'paste_rpc', {}, { newId: () => forced.shift() ?? newPasteId() });
-    [alice, bob, admin] = await Promise.all([h.issuer.sign('alice'), h.issuer.sign('bob'), h.issuer.sign('root', ['user', 'admin'])]);
+    [alice, bob, admin] = await Promise.all([
+      h.issuer.sign('alice'),
+      h.issuer.sign('bob'),
+      h.issuer.sign('root', ['user', 'admin']),
+    ]);
   });
   afterAll(async () => {
     await h.close();
   });
 
   it('creates an anonymous paste with an 11-character id, a delete token, its size and SHA-256', async () => {
-    const { paste, deleteToken } = await h.client.createPaste({ content: bytes('hello world'), title: 'greeting', language: 'plaintext' });
+    const { paste, deleteToken } = await h.client.createPaste({
+      content: bytes('hello world'),
+      title: 'greeting',
+      language: 'plaintext',
+    });
     expect(paste?.id).toMatch(/^[0-9A-Za-z]{11}$/);
     expect(deleteToken.length).toBeGreaterThanOrEqual(40);
-    expect(paste).toMatchObject({ title: 'greeting', language: 'plaintext', ownerId: '', version: 1, latestVersion: 1, contentIncluded: false });
+    expect(paste).toMatchObject({
+      title: 'greeting',
+      language: 'plaintext',
+      ownerId: '',
+      version: 1,
+      latestVersion: 1,
+      contentIncluded: false,
+    });
     expect(paste?.sizeBytes).toBe(11n);
     expect(paste?.sha256).toBe('b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9');
     expect(paste?.visibility).toBe(Visibility.PUBLIC);
@@ -62,7 +77,7 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
     expect(never.paste?.expireTime).toBeUndefined();
   });
 
-  it("makes a signed-in caller the owner, with no delete token", async () => {
+  it('makes a signed-in caller the owner, with no delete token', async () => {
     const { paste, deleteToken } = await h.client.createPaste({ content: bytes('mine') }, h.as(alice));
     expect(paste?.ownerId).toBe('alice');
     expect(deleteToken).toBe('');
@@ -70,11 +85,20 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
 
   it('makes a new version on update while earlier versions stay readable and listed newest first', async () => {
     const { paste } = await h.client.createPaste({ content: bytes('v1'), title: 'first', language: 'go' }, h.as(alice));
-    const updated = await h.client.updatePaste({ id: paste!.id, content: bytes('v2 content'), title: 'second' }, h.as(alice));
+    const updated = await h.client.updatePaste(
+      { id: paste!.id, content: bytes('v2 content'), title: 'second' },
+      h.as(alice),
+    );
     expect(updated.paste).toMatchObject({ version: 2, latestVersion: 2, title: 'second', language: 'go' });
     expect(text((await h.client.getPaste({ id: paste!.id })).paste?.content)).toBe('v2 content');
     const v1 = await h.client.getPaste({ id: paste!.id, version: 1 });
-    expect(v1.paste).toMatchObject({ version: 1, latestVersion: 2, title: 'first', contentIncluded: true, sizeBytes: 2n });
+    expect(v1.paste).toMatchObject({
+      version: 1,
+      latestVersion: 2,
+      title: 'first',
+      contentIncluded: true,
+      sizeBytes: 2n,
+    });
     expect(text(v1.paste?.content)).toBe('v1');
     const { versions } = await h.client.listPasteVersions({ id: paste!.id });
     expect(versions.map((v) => [v.version, v.title, Number(v.sizeBytes)])).toEqual([
@@ -85,15 +109,24 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
 
   it('lets only the owner update: others get PERMISSION_DENIED, anonymous callers UNAUTHENTICATED', async () => {
     const { paste } = await h.client.createPaste({ content: bytes('owned') }, h.as(alice));
-    expect((await rejection(h.client.updatePaste({ id: paste!.id, content: bytes('x') }, h.as(bob)))).code).toBe(Code.PermissionDenied);
-    expect((await rejection(h.client.updatePaste({ id: paste!.id, content: bytes('x') }))).code).toBe(Code.Unauthenticated);
+    expect((await rejection(h.client.updatePaste({ id: paste!.id, content: bytes('x') }, h.as(bob)))).code).toBe(
+      Code.PermissionDenied,
+    );
+    expect((await rejection(h.client.updatePaste({ id: paste!.id, content: bytes('x') }))).code).toBe(
+      Code.Unauthenticated,
+    );
     const anon = await h.client.createPaste({ content: bytes('anonymous') });
-    expect((await rejection(h.client.updatePaste({ id: anon.paste!.id, content: bytes('x') }, h.as(bob)))).code).toBe(Code.PermissionDenied);
+    expect((await rejection(h.client.updatePaste({ id: anon.paste!.id, content: bytes('x') }, h.as(bob)))).code).toBe(
+      Code.PermissionDenied,
+    );
     expect((await h.client.listPasteVersions({ id: paste!.id })).versions).toHaveLength(1);
   });
 
   it("answers NOT_FOUND for someone else's PRIVATE paste on every RPC, and serves it to the owner", async () => {
-    const { paste } = await h.client.createPaste({ content: bytes('secret'), visibility: Visibility.PRIVATE }, h.as(alice));
+    const { paste } = await h.client.createPaste(
+      { content: bytes('secret'), visibility: Visibility.PRIVATE },
+      h.as(alice),
+    );
     const id = paste!.id;
     for (const token of [undefined, bob]) {
       for (const call of [
@@ -113,7 +146,10 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
   });
 
   it('refuses a forged token with UNAUTHENTICATED, so it cannot read a PRIVATE paste', async () => {
-    const { paste } = await h.client.createPaste({ content: bytes('secret'), visibility: Visibility.PRIVATE }, h.as(alice));
+    const { paste } = await h.client.createPaste(
+      { content: bytes('secret'), visibility: Visibility.PRIVATE },
+      h.as(alice),
+    );
     const forged = await h.issuer.forge('alice');
     const err = await rejection(h.client.getPaste({ id: paste!.id }, h.as(forged)));
     expect(err.code).toBe(Code.Unauthenticated);
@@ -153,13 +189,19 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
     const byId = new Map(full.pastes.map((x) => [x.id, x]));
     expect(text(byId.get(a.paste!.id)?.content)).toBe('A');
     expect(text(byId.get(p.paste!.id)?.content)).toBe('P');
-    expect(byId.get(burn.paste!.id)).toMatchObject({ contentIncluded: false, contentConcealed: true, sizeBytes: 0n, sha256: '' });
+    expect(byId.get(burn.paste!.id)).toMatchObject({
+      contentIncluded: false,
+      contentConcealed: true,
+      sizeBytes: 0n,
+      sha256: '',
+    });
     expect(text((await h.client.revealPaste({ id: burn.paste!.id })).paste?.content)).toBe('burn');
   });
 
   it('lists recent PUBLIC pastes only, newest first, paging without gaps or repeats', async () => {
     const made: string[] = [];
-    for (let i = 0; i < 5; i++) made.push((await h.client.createPaste({ content: bytes(`public ${i}`) }, h.as(bob))).paste!.id);
+    for (let i = 0; i < 5; i++)
+      made.push((await h.client.createPaste({ content: bytes(`public ${i}`) }, h.as(bob))).paste!.id);
     const unlisted = await h.client.createPaste({ content: bytes('u'), visibility: Visibility.UNLISTED });
     const secret = await h.client.createPaste({ content: bytes('s'), visibility: Visibility.PRIVATE }, h.as(bob));
     const seen: string[] = [];
@@ -200,7 +242,9 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
   it('lists the accepted languages with auto first', async () => {
     const { languages } = await h.client.listLanguages({});
     expect(languages[0]).toMatchObject({ id: 'auto' });
-    expect(languages.map((l) => l.id)).toEqual(expect.arrayContaining(['typescript', 'python', 'plaintext', 'go', 'rust']));
+    expect(languages.map((l) => l.id)).toEqual(
+      expect.arrayContaining(['typescript', 'python', 'plaintext', 'go', 'rust']),
+    );
   });
 
   it('draws another id when a generated one is taken, never overwriting the existing paste', async () => {
@@ -226,11 +270,16 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
     expect(await rows()).toEqual([{ refs: 1 }]);
     await h.client.deletePaste({ id: two.paste!.id }, h.as(alice));
     expect(await rows()).toEqual([]);
-    expect(await db.selectFrom('paste_versions').select('version').where('paste_id', '=', one.paste!.id).execute()).toEqual([]);
+    expect(
+      await db.selectFrom('paste_versions').select('version').where('paste_id', '=', one.paste!.id).execute(),
+    ).toEqual([]);
   });
 
   it('records created, updated and deleted events with a UUID, language, visibility and size', async () => {
-    const { paste } = await h.client.createPaste({ content: bytes('evt'), language: 'rust', visibility: Visibility.UNLISTED }, h.as(alice));
+    const { paste } = await h.client.createPaste(
+      { content: bytes('evt'), language: 'rust', visibility: Visibility.UNLISTED },
+      h.as(alice),
+    );
     await h.client.updatePaste({ id: paste!.id, content: bytes('event!'), visibility: Visibility.PUBLIC }, h.as(alice));
     await h.client.deletePaste({ id: paste!.id }, h.as(alice));
     const mine = h.events.filter((e) => e.pasteId === paste!.id);
@@ -239,25 +288,39 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
       [PasteEventKind.UPDATED, 'rust', Visibility.PUBLIC, 6],
       [PasteEventKind.DELETED, 'rust', Visibility.PUBLIC, 6],
     ]);
-    for (const e of mine) expect(e.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (const e of mine)
+      expect(e.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('creates and reads a paste for a stock grpc-js client', async () => {
     const client = new grpc.Client(`127.0.0.1:${h.ports.grpc}`, grpc.credentials.createInsecure());
     const call = (method: string, body: Uint8Array) =>
       new Promise<Buffer>((resolve, reject) =>
-        client.makeUnaryRequest(`/pastemesh.paste.v1.PasteService/${method}`, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), (err, value) =>
-          err ? reject(err) : resolve(value!),
+        client.makeUnaryRequest(
+          `/pastemesh.paste.v1.PasteService/${method}`,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.from(body),
+          (err, value) => (err ? reject(err) : resolve(value!)),
         ),
       );
     try {
       const created = fromBinary(
         CreatePasteResponseSchema,
-        await call('CreatePaste', toBinary(CreatePasteRequestSchema, create(CreatePasteRequestSchema, { content: bytes('from grpc-js'), language: 'bash' }))),
+        await call(
+          'CreatePaste',
+          toBinary(
+            CreatePasteRequestSchema,
+            create(CreatePasteRequestSchema, { content: bytes('from grpc-js'), language: 'bash' }),
+          ),
+        ),
       );
       const read = fromBinary(
         GetPasteResponseSchema,
-        await call('GetPaste', toBinary(GetPasteRequestSchema, create(GetPasteRequestSchema, { id: created.paste!.id }))),
+        await call(
+          'GetPaste',
+          toBinary(GetPasteRequestSchema, create(GetPasteRequestSchema, { id: created.paste!.id })),
+        ),
       );
       expect(text(read.paste?.content)).toBe('from grpc-js');
       expect(read.paste?.language).toBe('bash');
@@ -266,4 +329,3 @@ describe.each(STORAGE_MODES)('paste service (%s)', (mode) => {
     }
   });
 });
-

@@ -25,7 +25,10 @@ describe.each(STORAGE_MODES)('expiry and the sweeper (%s)', (mode) => {
   async function shortLived(n: number, label: string): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const { paste } = await h.client.createPaste({ content: bytes(`${label} ${i} ${Math.random()}`), expiry: Expiry.TEN_MINUTES }, h.as(alice));
+      const { paste } = await h.client.createPaste(
+        { content: bytes(`${label} ${i} ${Math.random()}`), expiry: Expiry.TEN_MINUTES },
+        h.as(alice),
+      );
       ids.push(paste!.id);
       shas.set(paste!.id, paste!.sha256);
     }
@@ -40,7 +43,9 @@ describe.each(STORAGE_MODES)('expiry and the sweeper (%s)', (mode) => {
     const err = await rejection(h.client.getPaste({ id: id! }));
     expect([err.code, errorDetail(err)?.reason]).toEqual([Code.NotFound, 'PASTE_EXPIRED']);
     expect((await rejection(h.client.listPasteVersions({ id: id! }))).code).toBe(Code.NotFound);
-    expect((await rejection(h.client.updatePaste({ id: id!, content: bytes('x') }, h.as(alice)))).code).toBe(Code.NotFound);
+    expect((await rejection(h.client.updatePaste({ id: id!, content: bytes('x') }, h.as(alice)))).code).toBe(
+      Code.NotFound,
+    );
     expect((await h.client.batchGetPastes({ ids: [id!] })).pastes).toHaveLength(0);
     expect((await h.client.listPastes({ ownerId: 'alice' }, h.as(alice))).pastes.map((p) => p.id)).not.toContain(id);
     expect((await h.client.listPastes({ pageSize: 100 })).pastes.map((p) => p.id)).not.toContain(id);
@@ -49,7 +54,8 @@ describe.each(STORAGE_MODES)('expiry and the sweeper (%s)', (mode) => {
 
   it('deletes expired pastes and their content in bounded batches, counting them in paste_sweeper_deleted_total', async () => {
     const expired = await shortLived(5, 'sweep');
-    const keeper = (await h.client.createPaste({ content: bytes('keeper'), expiry: Expiry.ONE_DAY }, h.as(alice))).paste!.id;
+    const keeper = (await h.client.createPaste({ content: bytes('keeper'), expiry: Expiry.ONE_DAY }, h.as(alice)))
+      .paste!.id;
     h.clock.advance(TEN_MINUTES);
     const before = await h.sample('paste_sweeper_deleted_total', { kind: 'paste' });
     expect(await h.sweepOnce()).toMatchObject({ pastes: 3 });
@@ -58,9 +64,13 @@ describe.each(STORAGE_MODES)('expiry and the sweeper (%s)', (mode) => {
     expect(await h.sample('paste_sweeper_deleted_total', { kind: 'paste' })).toBe(before + 5);
     const db = await h.db();
     expect(await db.selectFrom('pastes').select('id').where('id', 'in', expired).execute()).toEqual([]);
-    expect(await db.selectFrom('paste_versions').select('paste_id').where('paste_id', 'in', expired).execute()).toEqual([]);
+    expect(await db.selectFrom('paste_versions').select('paste_id').where('paste_id', 'in', expired).execute()).toEqual(
+      [],
+    );
     const contents = expired.map((id) => shas.get(id)!);
-    expect(await db.selectFrom('paste_contents').select('sha256').where('sha256', 'in', contents).execute()).toEqual([]);
+    expect(await db.selectFrom('paste_contents').select('sha256').where('sha256', 'in', contents).execute()).toEqual(
+      [],
+    );
     await h.client.getPaste({ id: keeper });
     const deleted = h.events.filter((e) => e.kind === PasteEventKind.DELETED && expired.includes(e.pasteId!));
     expect(deleted.map((e) => e.pasteId).sort()).toEqual([...expired].sort());
@@ -78,14 +88,19 @@ describe.each(STORAGE_MODES)('expiry and the sweeper (%s)', (mode) => {
       total += swept;
     }
     expect(total).toBe(expired.length);
-    const events = replicas.flatMap((r) => r.events).filter((e) => e.kind === PasteEventKind.DELETED && expired.includes(e.pasteId!));
+    const events = replicas
+      .flatMap((r) => r.events)
+      .filter((e) => e.kind === PasteEventKind.DELETED && expired.includes(e.pasteId!));
     expect(events).toHaveLength(expired.length);
   });
 
   it('removes orphaned content once it is older than the grace period', async () => {
     const db = await h.db();
     const orphan = { sha256: 'f'.repeat(64), content: Buffer.from('orphan'), size_bytes: 6, refs: 1 };
-    await db.insertInto('paste_contents').values({ ...orphan, touched_at: h.clock.now() }).execute();
+    await db
+      .insertInto('paste_contents')
+      .values({ ...orphan, touched_at: h.clock.now() })
+      .execute();
     expect(await h.sweepOnce()).toMatchObject({ contents: 0 });
     h.clock.advance(60_001);
     const before = await h.sample('paste_sweeper_deleted_total', { kind: 'content' });

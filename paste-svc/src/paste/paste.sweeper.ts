@@ -72,7 +72,11 @@ export function createSweeper(options: SweeperOptions) {
       if (i > 0 && restFactor > 0 && !stopping) await pause(Math.min(MAX_PAUSE_MS, lastChunkMs * restFactor));
       const started = performance.now();
       const chunk = ids.slice(i, i + CHUNK);
-      const removed = await inTransaction(options.db, (trx) => removePastes(trx, options.dialect, chunk, { expiredAt: at }), READ_COMMITTED);
+      const removed = await inTransaction(
+        options.db,
+        (trx) => removePastes(trx, options.dialect, chunk, { expiredAt: at }),
+        READ_COMMITTED,
+      );
       await options.cache.invalidateMany(removed);
       for (const paste of removed) options.events.deleted(paste);
       count += removed.length;

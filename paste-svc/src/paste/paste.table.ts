@@ -68,4 +68,3 @@ export interface PasteRecord {
 
 /** A paste row as read. */
 export type PasteRow = Selectable<PasteTable>;
-

@@ -16,8 +16,19 @@ describe.each(STORAGE_MODES)('paste input checks (%s)', (mode) => {
   async function counts() {
     const db = await h.db();
     const count = async (table: 'pastes' | 'paste_versions' | 'paste_contents') =>
-      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    return { pastes: await count('pastes'), versions: await count('paste_versions'), contents: await count('paste_contents') };
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return {
+      pastes: await count('pastes'),
+      versions: await count('paste_versions'),
+      contents: await count('paste_contents'),
+    };
   }
 
   /** Expects INVALID_ARGUMENT naming `field` (in the detail and the message), and no stored change. */
@@ -46,7 +57,10 @@ describe.each(STORAGE_MODES)('paste input checks (%s)', (mode) => {
   });
 
   it('refuses content one byte over 1 MiB, naming the limit in bytes', async () => {
-    const err = await expectRefused(() => h.client.createPaste({ content: new Uint8Array(MIB + 1).fill(0x61) }), 'content');
+    const err = await expectRefused(
+      () => h.client.createPaste({ content: new Uint8Array(MIB + 1).fill(0x61) }),
+      'content',
+    );
     expect(err.rawMessage).toBe(`content: at most ${MIB} bytes (got ${MIB + 1})`);
     expect(errorDetail(err)).toMatchObject({ reason: 'CONTENT_TOO_LARGE', limit: BigInt(MIB) });
   });
@@ -68,7 +82,10 @@ describe.each(STORAGE_MODES)('paste input checks (%s)', (mode) => {
   });
 
   it('refuses an expiry outside the allowed set, and accepts one inside it', async () => {
-    const err = await expectRefused(() => h.client.createPaste({ content: bytes('x'), expiry: Expiry.ONE_YEAR }), 'expiry');
+    const err = await expectRefused(
+      () => h.client.createPaste({ content: bytes('x'), expiry: Expiry.ONE_YEAR }),
+      'expiry',
+    );
     expect(err.rawMessage).toContain('ONE_WEEK');
     await expectRefused(() => h.client.createPaste({ content: bytes('x'), expiry: 42 as Expiry }), 'expiry');
     const ok = await h.client.createPaste({ content: bytes('x'), expiry: Expiry.TEN_MINUTES });
@@ -99,19 +116,34 @@ describe.each(STORAGE_MODES)('paste input checks (%s)', (mode) => {
   });
 
   it('refuses PRIVATE from an anonymous caller', async () => {
-    await expectRefused(() => h.client.createPaste({ content: bytes('x'), visibility: Visibility.PRIVATE }), 'visibility');
+    await expectRefused(
+      () => h.client.createPaste({ content: bytes('x'), visibility: Visibility.PRIVATE }),
+      'visibility',
+    );
     await expectRefused(() => h.client.createPaste({ content: bytes('x'), visibility: 9 as Visibility }), 'visibility');
   });
 
   it('refuses a bad update without making a version', async () => {
-    await expectRefused(() => h.client.updatePaste({ id: existing, content: new Uint8Array() }, h.as(alice)), 'content');
-    await expectRefused(() => h.client.updatePaste({ id: existing, content: bytes('x'), language: 'cobol++' }, h.as(alice)), 'language');
-    await expectRefused(() => h.client.updatePaste({ id: existing, content: bytes('x'), title: 'b'.repeat(201) }, h.as(alice)), 'title');
+    await expectRefused(
+      () => h.client.updatePaste({ id: existing, content: new Uint8Array() }, h.as(alice)),
+      'content',
+    );
+    await expectRefused(
+      () => h.client.updatePaste({ id: existing, content: bytes('x'), language: 'cobol++' }, h.as(alice)),
+      'language',
+    );
+    await expectRefused(
+      () => h.client.updatePaste({ id: existing, content: bytes('x'), title: 'b'.repeat(201) }, h.as(alice)),
+      'title',
+    );
     expect(text((await h.client.getPaste({ id: existing })).paste?.content)).toBe('existing');
   });
 
   it('refuses a delete token over 128 characters and an owner id over 64, naming the limit and the length received', async () => {
-    const token = await expectRefused(() => h.client.deletePaste({ id: existing, deleteToken: 't'.repeat(129) }), 'delete_token');
+    const token = await expectRefused(
+      () => h.client.deletePaste({ id: existing, deleteToken: 't'.repeat(129) }),
+      'delete_token',
+    );
     expect(token.rawMessage).toBe('delete_token: at most 128 characters (got 129)');
     expect(errorDetail(token)?.limit).toBe(128n);
     const owner = await expectRefused(() => h.client.listPastes({ ownerId: 'o'.repeat(65) }), 'owner_id');
@@ -126,7 +158,10 @@ describe.each(STORAGE_MODES)('paste input checks (%s)', (mode) => {
   });
 
   it('refuses BatchListPasteVersions with more than 100 ids, naming the field, the limit and the count', async () => {
-    const err = await expectRefused(() => h.client.batchListPasteVersions({ ids: Array.from({ length: 101 }, () => existing) }), 'ids');
+    const err = await expectRefused(
+      () => h.client.batchListPasteVersions({ ids: Array.from({ length: 101 }, () => existing) }),
+      'ids',
+    );
     expect(err.rawMessage).toBe('ids: at most 100 (got 101)');
     expect(errorDetail(err)?.limit).toBe(100n);
     const hundred = await h.client.batchListPasteVersions({ ids: Array.from({ length: 100 }, () => existing) });

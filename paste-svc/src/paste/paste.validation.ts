@@ -27,7 +27,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A well-formed paste id, or INVALID_ARGUMENT naming `field`. */
 export function checkId(id: string, field = 'id'): string {
-  if (!PASTE_ID_PATTERN.test(id)) throw invalidArgument(field, `${field}: must be 11 letters or digits (got ${JSON.stringify(id.slice(0, 40))})`);
+  if (!PASTE_ID_PATTERN.test(id))
+    throw invalidArgument(field, `${field}: must be 11 letters or digits (got ${JSON.stringify(id.slice(0, 40))})`);
   return id;
 }
 
@@ -35,10 +36,15 @@ export function checkId(id: string, field = 'id'): string {
 export function checkContent(content: Uint8Array, maxBytes: number): Buffer {
   if (content.length === 0) throw invalidArgument('content', 'content: must not be empty');
   if (content.length > maxBytes) {
-    throw appError(Code.InvalidArgument, Reason.CONTENT_TOO_LARGE, `content: at most ${maxBytes} bytes (got ${content.length})`, {
-      field: 'content',
-      limit: maxBytes,
-    });
+    throw appError(
+      Code.InvalidArgument,
+      Reason.CONTENT_TOO_LARGE,
+      `content: at most ${maxBytes} bytes (got ${content.length})`,
+      {
+        field: 'content',
+        limit: maxBytes,
+      },
+    );
   }
   try {
     utf8.decode(content);
@@ -51,7 +57,8 @@ export function checkContent(content: Uint8Array, maxBytes: number): Buffer {
 /** At most 200 characters (Unicode code points, as MySQL counts them). */
 export function checkTitle(title: string): string {
   const chars = [...title].length;
-  if (chars > MAX_TITLE_CHARS) throw invalidArgument('title', `title: at most ${MAX_TITLE_CHARS} characters (got ${chars})`, MAX_TITLE_CHARS);
+  if (chars > MAX_TITLE_CHARS)
+    throw invalidArgument('title', `title: at most ${MAX_TITLE_CHARS} characters (got ${chars})`, MAX_TITLE_CHARS);
   return title;
 }
 
@@ -59,7 +66,10 @@ export function checkTitle(title: string): string {
 export function checkLanguage(language: string): string {
   if (language === '') return AUTO_LANGUAGE;
   if (!isKnownLanguage(language)) {
-    throw invalidArgument('language', `language: unknown language ${JSON.stringify(language.slice(0, 40))} (see ListLanguages)`);
+    throw invalidArgument(
+      'language',
+      `language: unknown language ${JSON.stringify(language.slice(0, 40))} (see ListLanguages)`,
+    );
   }
   return language;
 }
@@ -86,7 +96,11 @@ export function checkExpiry(expiry: Expiry, limits: PasteLimits): number | undef
 /** A delete token (empty: none given) of at most 128 characters. */
 export function checkDeleteToken(token: string): string {
   if (token.length > MAX_DELETE_TOKEN_CHARS) {
-    throw invalidArgument('delete_token', `delete_token: at most ${MAX_DELETE_TOKEN_CHARS} characters (got ${token.length})`, MAX_DELETE_TOKEN_CHARS);
+    throw invalidArgument(
+      'delete_token',
+      `delete_token: at most ${MAX_DELETE_TOKEN_CHARS} characters (got ${token.length})`,
+      MAX_DELETE_TOKEN_CHARS,
+    );
   }
   return token;
 }
@@ -94,7 +108,11 @@ export function checkDeleteToken(token: string): string {
 /** A user id to list pastes of (empty: the public listing) of at most 64 characters. */
 export function checkOwnerId(ownerId: string): string {
   if (ownerId.length > MAX_OWNER_ID_CHARS) {
-    throw invalidArgument('owner_id', `owner_id: at most ${MAX_OWNER_ID_CHARS} characters (got ${ownerId.length})`, MAX_OWNER_ID_CHARS);
+    throw invalidArgument(
+      'owner_id',
+      `owner_id: at most ${MAX_OWNER_ID_CHARS} characters (got ${ownerId.length})`,
+      MAX_OWNER_ID_CHARS,
+    );
   }
   return ownerId;
 }
@@ -116,6 +134,7 @@ export function checkBatchIds(ids: string[], max: number): string[] {
 
 /** 0 (latest) or a positive version number. */
 export function checkVersion(version: number): number {
-  if (version < 0) throw invalidArgument('version', `version: must be 0 (latest) or a version number from 1 (got ${version})`);
+  if (version < 0)
+    throw invalidArgument('version', `version: must be 0 (latest) or a version number from 1 (got ${version})`);
   return version;
 }

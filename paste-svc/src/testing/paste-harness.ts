@@ -7,7 +7,13 @@ import { PasteService } from '@pastemesh/gen/paste';
 import { createLogger } from '@pastemesh/kit/observability';
 import { createServiceClient, withBearer } from '@pastemesh/kit/rpc';
 import { openDatabase, type ServiceDatabase } from '@pastemesh/kit/storage';
-import { createTestIssuer, createTestStorage, type StorageMode, type TestIssuer, type TestStorage } from '@pastemesh/kit/testing';
+import {
+  createTestIssuer,
+  createTestStorage,
+  type StorageMode,
+  type TestIssuer,
+  type TestStorage,
+} from '@pastemesh/kit/testing';
 import { createApp, type PasteAppOverrides, type PasteAppStarted } from '../app.js';
 import { loadPasteConfig } from '../config.js';
 import type { PasteDatabase } from '../database.js';
@@ -57,7 +63,10 @@ export async function startPasteHarness(
   const nodes: PasteNode[] = [];
   let database: ServiceDatabase<PasteDatabase> | undefined;
 
-  async function startNode(extraEnv: Record<string, string> = {}, nodeOverrides: PasteAppOverrides = {}): Promise<PasteNode> {
+  async function startNode(
+    extraEnv: Record<string, string> = {},
+    nodeOverrides: PasteAppOverrides = {},
+  ): Promise<PasteNode> {
     const config = loadPasteConfig({
       ...storage.env,
       HOST: '127.0.0.1',
@@ -89,7 +98,11 @@ export async function startPasteHarness(
         // Sums every series of `name` that carries the given labels.
         const lines = (await metricsText())
           .split('\n')
-          .filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+          .filter(
+            (l) =>
+              (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) &&
+              Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)),
+          );
         return lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
       },
       async stop() {

@@ -15,10 +15,22 @@ export async function health(ctx: CommandContext, args: string[]): Promise<Comma
       try {
         const res = await ctx.health(service).check({ service: '' });
         const status = HealthCheckResponse_ServingStatus[res.status] ?? String(res.status);
-        return { service: `${service}-svc`, address: ctx.addresses[service], status, latencyMs: Math.round(performance.now() - started), error: null };
+        return {
+          service: `${service}-svc`,
+          address: ctx.addresses[service],
+          status,
+          latencyMs: Math.round(performance.now() - started),
+          error: null,
+        };
       } catch (err) {
         const e = err as CliError;
-        return { service: `${service}-svc`, address: ctx.addresses[service], status: e.grpcCode === 'UNAVAILABLE' || e.grpcCode === 'DEADLINE_EXCEEDED' ? 'UNREACHABLE' : 'ERROR', latencyMs: null, error: e.message };
+        return {
+          service: `${service}-svc`,
+          address: ctx.addresses[service],
+          status: e.grpcCode === 'UNAVAILABLE' || e.grpcCode === 'DEADLINE_EXCEEDED' ? 'UNREACHABLE' : 'ERROR',
+          latencyMs: null,
+          error: e.message,
+        };
       }
     }),
   );
@@ -26,7 +38,12 @@ export async function health(ctx: CommandContext, args: string[]): Promise<Comma
   const text =
     table(
       ['SERVICE', 'ADDRESS', 'STATUS', 'DETAIL'],
-      results.map((r) => [r.service, r.address, r.status, r.latencyMs === null ? (r.error ?? '-') : `${r.latencyMs} ms`]),
+      results.map((r) => [
+        r.service,
+        r.address,
+        r.status,
+        r.latencyMs === null ? (r.error ?? '-') : `${r.latencyMs} ms`,
+      ]),
     ) + (healthy ? 'All services are SERVING.\n' : 'Not every service is SERVING.\n');
   return { json: { healthy, services: results }, text, exitCode: healthy ? ExitCode.OK : ExitCode.UNHEALTHY };
 }

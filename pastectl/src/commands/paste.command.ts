@@ -8,11 +8,11 @@ import type { CommandContext, CommandResult } from '../context.js';
 import { bytes, printable, table, when } from '../output/format.js';
 import { pasteFields, pasteJson } from './paste-view.js';
 
-
 function parseVisibility(value: string | undefined): Visibility {
   if (value === undefined) return Visibility.PUBLIC;
   const v = Visibility[value.toUpperCase() as keyof typeof Visibility];
-  if (v === undefined || v === Visibility.UNSPECIFIED) throw CliError.usage(`--visibility: public, unlisted or private (got "${value}")`);
+  if (v === undefined || v === Visibility.UNSPECIFIED)
+    throw CliError.usage(`--visibility: public, unlisted or private (got "${value}")`);
   return v;
 }
 
@@ -40,15 +40,22 @@ export async function pasteGet(ctx: CommandContext, args: string[]): Promise<Com
   if (flags.meta && flags.raw) throw CliError.usage('--meta and --raw exclude each other');
   if (flags.raw && ctx.json) throw CliError.usage('--raw writes bytes; it cannot be combined with --json');
   if (flags.reveal && flags.meta) throw CliError.usage('--reveal reads the content; it cannot be combined with --meta');
-  if (flags.reveal && flags.version !== undefined) throw CliError.usage('--reveal reads the latest version; it cannot be combined with --version');
+  if (flags.reveal && flags.version !== undefined)
+    throw CliError.usage('--reveal reads the latest version; it cannot be combined with --version');
   const version = flags.version === undefined ? 0 : intFlag('version', flags.version, 0);
   const paste = flags.reveal
     ? (await ctx.paste.revealPaste({ id })).paste!
     : (await ctx.paste.getPaste({ id, version, withoutContent: flags.meta === true })).paste!;
   const held = paste.contentConcealed;
-  if (flags.raw && held) throw CliError.usage(`paste ${id} is burn-after-read: its content is concealed; add --reveal to read it (which deletes it)`);
+  if (flags.raw && held)
+    throw CliError.usage(
+      `paste ${id} is burn-after-read: its content is concealed; add --reveal to read it (which deletes it)`,
+    );
   if (flags.raw) return { json: null, text: paste.content };
-  const note = held && !flags.meta ? 'burn-after-read: content concealed (reading it deletes the paste); add --reveal to read it\n' : '';
+  const note =
+    held && !flags.meta
+      ? 'burn-after-read: content concealed (reading it deletes the paste); add --reveal to read it\n'
+      : '';
   let text = pasteFields(paste) + note;
   if (paste.contentIncluded) {
     const content = new TextDecoder().decode(paste.content);
@@ -65,7 +72,10 @@ export async function pasteCreate(ctx: CommandContext, args: string[]): Promise<
   const { flags, io } = ctx;
   let content: Uint8Array;
   if (file === '-') {
-    if (io.stdinIsTTY) throw CliError.usage('paste create: give a FILE, or pipe the content in (e.g. `cat notes.txt | pastectl paste create`)');
+    if (io.stdinIsTTY)
+      throw CliError.usage(
+        'paste create: give a FILE, or pipe the content in (e.g. `cat notes.txt | pastectl paste create`)',
+      );
     content = await io.readStdin();
   } else {
     try {
@@ -117,7 +127,9 @@ export async function pasteList(ctx: CommandContext, args: string[]): Promise<Co
       pastes.push(...res.pastes);
       pageToken = res.nextPageToken;
       pages += 1;
-      ctx.progress.update(`fetched ${pastes.length} paste${pastes.length === 1 ? '' : 's'} (${pages} page${pages === 1 ? '' : 's'})…`);
+      ctx.progress.update(
+        `fetched ${pastes.length} paste${pastes.length === 1 ? '' : 's'} (${pages} page${pages === 1 ? '' : 's'})…`,
+      );
     } while (pageToken && pastes.length < wanted);
   } finally {
     ctx.progress.done();
@@ -132,6 +144,10 @@ export async function pasteList(ctx: CommandContext, args: string[]): Promise<Co
     printable(p.title) || '(untitled)',
   ]);
   const who = ownerId ? `user ${ownerId}` : 'recent public pastes';
-  const text = pastes.length === 0 ? `No pastes (${who}).\n` : table(['ID', 'CREATED', 'VISIBILITY', 'LANGUAGE', 'SIZE', 'VER', 'TITLE'], rows) + `${pastes.length} paste${pastes.length === 1 ? '' : 's'} (${who})${pageToken ? '; more with --all' : ''}\n`;
+  const text =
+    pastes.length === 0
+      ? `No pastes (${who}).\n`
+      : table(['ID', 'CREATED', 'VISIBILITY', 'LANGUAGE', 'SIZE', 'VER', 'TITLE'], rows) +
+        `${pastes.length} paste${pastes.length === 1 ? '' : 's'} (${who})${pageToken ? '; more with --all' : ''}\n`;
   return { json: { ownerId: ownerId || null, pastes: pastes.map(pasteJson), nextPageToken: pageToken || null }, text };
 }

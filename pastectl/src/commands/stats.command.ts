@@ -7,7 +7,8 @@ import { fields, isoOrNull, printable, sparkline, table, when } from '../output/
 function parseWindow(value: string | undefined): TopWindow {
   if (value === undefined) return TopWindow.DAY;
   const w = TopWindow[value.toUpperCase() as keyof typeof TopWindow];
-  if (w === undefined || w === TopWindow.UNSPECIFIED) throw CliError.usage(`--window: day, week or month (got "${value}")`);
+  if (w === undefined || w === TopWindow.UNSPECIFIED)
+    throw CliError.usage(`--window: day, week or month (got "${value}")`);
   return w;
 }
 
@@ -27,11 +28,24 @@ export async function statsTop(ctx: CommandContext, args: string[]): Promise<Com
     }
   }
   const windowName = TopWindow[window]!.toLowerCase();
-  const ranked = res.pastes.map((p, i) => ({ rank: i + 1, pasteId: p.pasteId, views: Number(p.views), title: titles.get(p.pasteId) ?? null }));
+  const ranked = res.pastes.map((p, i) => ({
+    rank: i + 1,
+    pasteId: p.pasteId,
+    views: Number(p.views),
+    title: titles.get(p.pasteId) ?? null,
+  }));
   const text =
     ranked.length === 0
       ? `No views counted in the last ${windowName}.\n`
-      : table(['#', 'VIEWS', 'PASTE', 'TITLE'], ranked.map((r) => [String(r.rank), String(r.views), r.pasteId, r.title === null ? '' : printable(r.title) || '(untitled)']));
+      : table(
+          ['#', 'VIEWS', 'PASTE', 'TITLE'],
+          ranked.map((r) => [
+            String(r.rank),
+            String(r.views),
+            r.pasteId,
+            r.title === null ? '' : printable(r.title) || '(untitled)',
+          ]),
+        );
   return { json: { window: TopWindow[window], pastes: ranked }, text };
 }
 
@@ -46,10 +60,19 @@ export async function statsPaste(ctx: CommandContext, args: string[]): Promise<C
     ['total views', String(s.totalViews)],
     ['unique viewers', String(s.uniqueViewers)],
     ['last view', when(s.lastViewTime)],
-    [`last ${days.length} days`, days.length ? `${sparkline(days.map((d) => d.count))}  (${days[0]!.day} … ${days[days.length - 1]!.day})` : '-'],
+    [
+      `last ${days.length} days`,
+      days.length ? `${sparkline(days.map((d) => d.count))}  (${days[0]!.day} … ${days[days.length - 1]!.day})` : '-',
+    ],
   ]);
   return {
-    json: { pasteId: s.pasteId, totalViews: Number(s.totalViews), uniqueViewers: Number(s.uniqueViewers), lastViewTime: isoOrNull(s.lastViewTime), viewsPerDay: days },
+    json: {
+      pasteId: s.pasteId,
+      totalViews: Number(s.totalViews),
+      uniqueViewers: Number(s.uniqueViewers),
+      lastViewTime: isoOrNull(s.lastViewTime),
+      viewsPerDay: days,
+    },
     text,
   };
 }

@@ -8,7 +8,11 @@ import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { createCliTransport } from './cli-transport.js';
 
-const failure = (call: Promise<unknown>) => call.then(() => undefined, (err: unknown) => err);
+const failure = (call: Promise<unknown>) =>
+  call.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
 
 describe('pastectl transport', () => {
   let host: ServiceHost;
@@ -42,8 +46,13 @@ describe('pastectl transport', () => {
     const keyed = createCliTransport({ address: `http://${address}`, apiKey: 'pm_test_key', timeoutMs: 10_000 });
     const anonymous = createCliTransport({ address, timeoutMs: 10_000 });
     try {
-      for (let i = 0; i < 2; i++) expect((await keyed.client(AnalyticsService).getPasteStats({ pasteId: 'whoami' })).stats?.pasteId).toBe('Bearer pm_test_key');
-      expect((await anonymous.client(AnalyticsService).getPasteStats({ pasteId: 'whoami' })).stats?.pasteId).toBe('(none)');
+      for (let i = 0; i < 2; i++)
+        expect((await keyed.client(AnalyticsService).getPasteStats({ pasteId: 'whoami' })).stats?.pasteId).toBe(
+          'Bearer pm_test_key',
+        );
+      expect((await anonymous.client(AnalyticsService).getPasteStats({ pasteId: 'whoami' })).stats?.pasteId).toBe(
+        '(none)',
+      );
     } finally {
       keyed.close();
       anonymous.close();
@@ -55,7 +64,11 @@ describe('pastectl transport', () => {
     try {
       const err = await failure(t.client(AnalyticsService).getPasteStats({ pasteId: 'missing' }));
       expect(err).toBeInstanceOf(CliError);
-      expect(err).toMatchObject({ message: 'paste missing not found', grpcCode: 'NOT_FOUND', exitCode: ExitCode.NOT_FOUND });
+      expect(err).toMatchObject({
+        message: 'paste missing not found',
+        grpcCode: 'NOT_FOUND',
+        exitCode: ExitCode.NOT_FOUND,
+      });
       expect((err as CliError).detail).toMatchObject({ reason: 'PASTE_NOT_FOUND', field: 'paste_id' });
     } finally {
       t.close();
@@ -77,7 +90,11 @@ describe('pastectl transport', () => {
     const t = createCliTransport({ address, timeoutMs: 200 });
     try {
       const err = await failure(t.client(AnalyticsService).getPasteStats({ pasteId: 'slow5000' }));
-      expect(err).toMatchObject({ grpcCode: 'DEADLINE_EXCEEDED', exitCode: ExitCode.UNAVAILABLE, message: `GetPasteStats: ${address} did not answer in time` });
+      expect(err).toMatchObject({
+        grpcCode: 'DEADLINE_EXCEEDED',
+        exitCode: ExitCode.UNAVAILABLE,
+        message: `GetPasteStats: ${address} did not answer in time`,
+      });
     } finally {
       t.close();
     }

@@ -41,7 +41,8 @@ export function createCliTransport(options: CliTransportOptions): CliTransport {
         throw cliError(err, address, method.name);
       }
     },
-    stream: (method, signal, timeoutMs, header, input, contextValues) => grpc.stream(method, signal, timeoutMs, header, input, contextValues),
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      grpc.stream(method, signal, timeoutMs, header, input, contextValues),
   };
   const clients = new Map<DescService, unknown>();
   return {

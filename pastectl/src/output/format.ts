@@ -2,7 +2,12 @@ import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 
 /** "2026-11-23 08:56:58Z", or "-" when unset. */
 export function when(t: Timestamp | undefined): string {
-  return t ? timestampDate(t).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : '-';
+  return t
+    ? timestampDate(t)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, 'Z')
+    : '-';
 }
 
 /** ISO-8601 for --json, or null when unset. */
@@ -22,7 +27,16 @@ export function bytes(n: number | bigint): string {
 export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    all
+      .map((r) =>
+        r
+          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** "key: value" lines with aligned values. */
@@ -40,5 +54,8 @@ export function sparkline(values: number[]): string {
 
 /** Makes text safe for a terminal: control characters (escape sequences) become visible. */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }

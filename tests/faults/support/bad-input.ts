@@ -12,7 +12,8 @@ export interface BadRequest {
 
 const json = { 'content-type': 'application/json' };
 const enc = new TextEncoder();
-const gqlBody = (query: unknown, variables?: unknown) => enc.encode(JSON.stringify({ query, ...(variables ? { variables } : {}) }));
+const gqlBody = (query: unknown, variables?: unknown) =>
+  enc.encode(JSON.stringify({ query, ...(variables ? { variables } : {}) }));
 
 const VALID = `query Read($id: ID!) { paste(id: $id) { id title content language stats { totalViews } author { displayName } } }`;
 
@@ -29,7 +30,9 @@ function prng(seed: number): () => number {
 export function malformedDocument(n: number): BadRequest {
   const rand = prng(n + 1);
   const cut = 1 + Math.floor(rand() * (VALID.length - 2));
-  const garbage = Array.from({ length: 1 + Math.floor(rand() * 200) }, () => String.fromCharCode(33 + Math.floor(rand() * 94))).join('');
+  const garbage = Array.from({ length: 1 + Math.floor(rand() * 200) }, () =>
+    String.fromCharCode(33 + Math.floor(rand() * 94)),
+  ).join('');
   const shapes: (() => Uint8Array)[] = [
     () => gqlBody(VALID.slice(0, cut), { id: 'AAAAAAAAAAA' }), // truncated anywhere
     () => gqlBody(garbage), // printable noise
@@ -70,16 +73,33 @@ export function oversized(bytes: number, chunked: boolean): BadRequest {
 /** Bodies with bytes that are not UTF-8: in JSON, in a GraphQL variable, and as a raw paste. */
 export function invalidUtf8(n: number): BadRequest {
   const bad = Uint8Array.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]);
-  const prefix = enc.encode('{"query":"mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }","variables":{"c":"');
+  const prefix = enc.encode(
+    '{"query":"mutation($c: String!) { createPaste(input: { content: $c }) { paste { id } } }","variables":{"c":"',
+  );
   const suffix = enc.encode('"}}');
   switch (n % 3) {
     case 0:
-      return { kind: 'invalid UTF-8', path: '/graphql', headers: json, body: Uint8Array.from([...prefix, ...bad, ...suffix]) };
+      return {
+        kind: 'invalid UTF-8',
+        path: '/graphql',
+        headers: json,
+        body: Uint8Array.from([...prefix, ...bad, ...suffix]),
+      };
     case 1:
       // A lone surrogate escape: valid JSON, not valid Unicode text.
-      return { kind: 'invalid UTF-8', path: '/graphql', headers: json, body: enc.encode('{"query":"mutation { createPaste(input: { content: \\"\\ud800x\\" }) { paste { id } } }"}') };
+      return {
+        kind: 'invalid UTF-8',
+        path: '/graphql',
+        headers: json,
+        body: enc.encode('{"query":"mutation { createPaste(input: { content: \\"\\ud800x\\" }) { paste { id } } }"}'),
+      };
     default:
-      return { kind: 'invalid UTF-8', path: '/?expiry=10m', headers: { 'content-type': 'application/octet-stream' }, body: bad };
+      return {
+        kind: 'invalid UTF-8',
+        path: '/?expiry=10m',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: bad,
+      };
   }
 }
 
@@ -91,7 +111,12 @@ export function deepQuery(n: number): BadRequest {
     return { kind: 'deep query', path: '/graphql', headers: json, body: gqlBody(query) };
   }
   const depth = 2_000 + (n % 5_000);
-  return { kind: 'deep query', path: '/graphql', headers: json, body: gqlBody(`${'{a'.repeat(depth)}${'}'.repeat(depth)}`) };
+  return {
+    kind: 'deep query',
+    path: '/graphql',
+    headers: json,
+    body: gqlBody(`${'{a'.repeat(depth)}${'}'.repeat(depth)}`),
+  };
 }
 
 /** Alias floods (100–1,000 aliases) and field repetition (1,000–5,000 fields), each far over the limits. */
@@ -105,5 +130,10 @@ export function aliasFlood(n: number): BadRequest {
 
 /** A batch array of many operations (batching is off). */
 export function batchFlood(n: number): BadRequest {
-  return { kind: 'batch flood', path: '/graphql', headers: json, body: enc.encode(JSON.stringify(Array.from({ length: 100 + n }, () => ({ query: '{ languages { id } }' })))) };
+  return {
+    kind: 'batch flood',
+    path: '/graphql',
+    headers: json,
+    body: enc.encode(JSON.stringify(Array.from({ length: 100 + n }, () => ({ query: '{ languages { id } }' })))),
+  };
 }

@@ -51,7 +51,10 @@ export function viaProxy(url: string, proxy: FaultProxy): string {
 }
 
 /** Starts a proxy on 127.0.0.1 (port 0 unless given) forwarding to `target`. */
-export async function createFaultProxy(target: ProxyTarget | string, options: { port?: number } = {}): Promise<FaultProxy> {
+export async function createFaultProxy(
+  target: ProxyTarget | string,
+  options: { port?: number } = {},
+): Promise<FaultProxy> {
   const to = typeof target === 'string' ? targetOf(target) : target;
   const pairs = new Set<{ client: net.Socket; server: net.Socket }>();
   let latencyMs = 0;

@@ -129,10 +129,19 @@ export function summarize(samples: Sample[], filter: (s: Sample) => boolean = ()
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Polls `check` every `intervalMs` until it is true; resolves with the time it took, or Infinity after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<number> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    if (await Promise.resolve().then(check).catch(() => false)) return Date.now() - started;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return Date.now() - started;
     await sleep(intervalMs);
   }
   return Number.POSITIVE_INFINITY;

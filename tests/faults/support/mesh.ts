@@ -4,7 +4,12 @@
 // memory is one process's RSS. Storage is a fresh MariaDB database per service on the real server and the real
 // Redis (a database index of the scenario's own, so buffer lists and limits never mix with other suites).
 // Routing hooks put fault proxies between callers and a dependency.
-import { startMesh as startLauncher, type GrpcServiceName, type Mesh, type ServiceName } from '../../../scripts/mesh/start-mesh.js';
+import {
+  startMesh as startLauncher,
+  type GrpcServiceName,
+  type Mesh,
+  type ServiceName,
+} from '../../../scripts/mesh/start-mesh.js';
 
 export type { Exit, Instance as Replica, Mesh } from '../../../scripts/mesh/start-mesh.js';
 export type MeshService = ServiceName;

@@ -23,7 +23,10 @@ export function recordRow(row: FaultRow): void {
   const { currentTestName, testPath } = expect.getState();
   const dir = resultsDir();
   fs.mkdirSync(dir, { recursive: true });
-  fs.appendFileSync(path.join(dir, `${path.basename(testPath ?? 'unknown')}.jsonl`), `${JSON.stringify({ ...row, test: currentTestName })}\n`);
+  fs.appendFileSync(
+    path.join(dir, `${path.basename(testPath ?? 'unknown')}.jsonl`),
+    `${JSON.stringify({ ...row, test: currentTestName })}\n`,
+  );
   if (!process.env['PASTEMESH_FAULTS_DIR']) console.log(`${row.scenario} | ${row.load} | ${row.fault} | ${row.figure}`);
 }
 

@@ -20,7 +20,11 @@ export default class FaultTableReporter {
   onTestFileResult(test, result) {
     const file = path.join(this.dir, `${path.basename(test.path)}.jsonl`);
     const rows = fs.existsSync(file)
-      ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+      ? fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line))
       : [];
     const status = new Map(result.testResults.map((r) => [r.fullName, r.status]));
     for (const row of rows) this.rows.push({ ...row, result: status.get(row.test) === 'passed' ? 'pass' : 'FAIL' });
@@ -28,11 +32,26 @@ export default class FaultTableReporter {
     const recorded = new Set(rows.map((r) => r.test));
     for (const r of result.testResults) {
       if (r.status === 'failed' && !recorded.has(r.fullName)) {
-        this.rows.push({ scenario: r.fullName, load: '-', fault: '-', figure: firstLine(r.failureMessages[0]), result: 'FAIL' });
+        this.rows.push({
+          scenario: r.fullName,
+          load: '-',
+          fault: '-',
+          figure: firstLine(r.failureMessages[0]),
+          result: 'FAIL',
+        });
       }
     }
-    if (result.testExecError || (result.testResults.length === 0 && result.numFailingTests === 0 && result.failureMessage)) {
-      this.rows.push({ scenario: path.basename(test.path), load: '-', fault: '-', figure: firstLine(result.testExecError?.message ?? result.failureMessage), result: 'FAIL' });
+    if (
+      result.testExecError ||
+      (result.testResults.length === 0 && result.numFailingTests === 0 && result.failureMessage)
+    ) {
+      this.rows.push({
+        scenario: path.basename(test.path),
+        load: '-',
+        fault: '-',
+        figure: firstLine(result.testExecError?.message ?? result.failureMessage),
+        result: 'FAIL',
+      });
     }
   }
 
@@ -60,5 +79,12 @@ export default class FaultTableReporter {
 }
 
 function firstLine(text) {
-  return String(text ?? 'failed').replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).find(Boolean)?.slice(0, 200) ?? 'failed';
+  return (
+    String(text ?? 'failed')
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean)
+      ?.slice(0, 200) ?? 'failed'
+  );
 }

@@ -50,18 +50,32 @@ export class ApiError extends Error {
 }
 
 /** The gateway answered HTTP without a GraphQL body (proxy error, body limit, …): map the status. */
-export function errorFromHttpStatus(status: number, retryAfterHeader: string | null, requestId: string | null): ApiError {
+export function errorFromHttpStatus(
+  status: number,
+  retryAfterHeader: string | null,
+  requestId: string | null,
+): ApiError {
   const retryAfter = retryAfterHeader && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : undefined;
   const ext = { ...(requestId ? { requestId } : {}), ...(retryAfter ? { retryAfter } : {}) };
-  if (status === 413) return new ApiError({ message: 'request too large', extensions: { ...ext, code: 'BAD_USER_INPUT', reason: 'CONTENT_TOO_LARGE', field: 'content' } });
-  if (status === 429) return new ApiError({ message: 'too many requests', extensions: { ...ext, code: 'RATE_LIMITED' } });
-  if (status === 401) return new ApiError({ message: 'not signed in', extensions: { ...ext, code: 'UNAUTHENTICATED' } });
-  if (status === 502 || status === 503 || status === 504) return new ApiError({ message: `gateway answered ${status}`, extensions: { ...ext, code: 'SERVICE_UNAVAILABLE' } });
+  if (status === 413)
+    return new ApiError({
+      message: 'request too large',
+      extensions: { ...ext, code: 'BAD_USER_INPUT', reason: 'CONTENT_TOO_LARGE', field: 'content' },
+    });
+  if (status === 429)
+    return new ApiError({ message: 'too many requests', extensions: { ...ext, code: 'RATE_LIMITED' } });
+  if (status === 401)
+    return new ApiError({ message: 'not signed in', extensions: { ...ext, code: 'UNAUTHENTICATED' } });
+  if (status === 502 || status === 503 || status === 504)
+    return new ApiError({ message: `gateway answered ${status}`, extensions: { ...ext, code: 'SERVICE_UNAVAILABLE' } });
   return new ApiError({ message: `unexpected HTTP ${status}`, extensions: { ...ext, code: 'INTERNAL_SERVER_ERROR' } });
 }
 
 /** fetch itself failed: offline, DNS, connection refused. */
 export function networkError(cause: unknown): ApiError {
-  const err = new ApiError({ message: cause instanceof Error ? cause.message : String(cause), extensions: { code: 'NETWORK' } });
+  const err = new ApiError({
+    message: cause instanceof Error ? cause.message : String(cause),
+    extensions: { code: 'NETWORK' },
+  });
   return err;
 }

@@ -14,22 +14,35 @@ export interface ErrorExplanation {
 const REASON_TEXT: Record<string, (e: ApiError) => ErrorExplanation> = {
   CONTENT_TOO_LARGE: (e) => ({
     title: 'Paste too large',
-    detail: e.limit ? `A paste may be at most ${formatBytes(e.limit)} (${e.limit.toLocaleString('en')} bytes). Shorten it or split it into several pastes.` : 'The paste is larger than this server accepts.',
+    detail: e.limit
+      ? `A paste may be at most ${formatBytes(e.limit)} (${e.limit.toLocaleString('en')} bytes). Shorten it or split it into several pastes.`
+      : 'The paste is larger than this server accepts.',
     field: 'content',
   }),
   PASTE_EXPIRED: () => ({ title: 'Paste expired', detail: 'This paste has reached its expiry time and is gone.' }),
   PASTE_NOT_FOUND: () => ({
     title: 'Paste not found',
-    detail: 'There is no paste at this address. It may have been deleted, burned after reading, expired, or it is private.',
+    detail:
+      'There is no paste at this address. It may have been deleted, burned after reading, expired, or it is private.',
   }),
   VERSION_NOT_FOUND: () => ({ title: 'Version not found', detail: 'This paste has no such version.' }),
-  NOT_OWNER: () => ({ title: 'Not allowed', detail: 'Only the owner of this paste (or an admin, or whoever holds its delete token) can do that.' }),
+  NOT_OWNER: () => ({
+    title: 'Not allowed',
+    detail: 'Only the owner of this paste (or an admin, or whoever holds its delete token) can do that.',
+  }),
   ADMIN_REQUIRED: () => ({ title: 'Not allowed', detail: 'This needs an administrator.' }),
   // Never says an account exists (that would let anyone test addresses): what to do, whichever is true.
-  EMAIL_TAKEN: () => ({ title: 'Cannot register this email', detail: 'This address cannot be used to register. If you already have an account, sign in instead.', field: 'email' }),
+  EMAIL_TAKEN: () => ({
+    title: 'Cannot register this email',
+    detail: 'This address cannot be used to register. If you already have an account, sign in instead.',
+    field: 'email',
+  }),
   INVALID_CREDENTIALS: () => ({ title: 'Sign-in failed', detail: 'Wrong email or password.' }),
   TOKEN_INVALID: () => ({ title: 'Session expired', detail: 'Your session is no longer valid. Please sign in again.' }),
-  TOKEN_REUSED: () => ({ title: 'Session ended', detail: 'This session was ended for safety (its token was used twice). Please sign in again.' }),
+  TOKEN_REUSED: () => ({
+    title: 'Session ended',
+    detail: 'This session was ended for safety (its token was used twice). Please sign in again.',
+  }),
 };
 
 /** Turns any error from the API (or the network) into words for a person. */
@@ -52,14 +65,23 @@ export function explainError(e: ApiError): ErrorExplanation {
       const wait = e.retryAfter ?? 0;
       return {
         title: 'Slow down',
-        detail: wait > 0 ? `Too many requests. Try again in ${wait} second${wait === 1 ? '' : 's'}.` : 'Too many requests. Try again in a moment.',
+        detail:
+          wait > 0
+            ? `Too many requests. Try again in ${wait} second${wait === 1 ? '' : 's'}.`
+            : 'Too many requests. Try again in a moment.',
         ...(wait > 0 ? { retryAfter: wait } : {}),
       };
     }
     case 'SERVICE_UNAVAILABLE':
-      return { title: 'Service degraded', detail: 'Part of Pastemesh is unavailable right now. Your data is safe; please try again in a little while.' };
+      return {
+        title: 'Service degraded',
+        detail: 'Part of Pastemesh is unavailable right now. Your data is safe; please try again in a little while.',
+      };
     case 'NETWORK':
-      return { title: 'Cannot reach Pastemesh', detail: 'The server did not answer. Check your connection and try again.' };
+      return {
+        title: 'Cannot reach Pastemesh',
+        detail: 'The server did not answer. Check your connection and try again.',
+      };
     default:
       return {
         title: 'Something went wrong',

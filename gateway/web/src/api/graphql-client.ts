@@ -19,7 +19,11 @@ export const GRAPHQL_PATH = '/graphql';
  * cross-site form cannot send. Never throws for GraphQL errors; throws
  * nothing at all: network and HTTP failures come back as errors too.
  */
-export async function postGraphQL<T, V extends Variables>(query: Operation<T, V>, variables: NoInfer<V>, token?: string): Promise<GraphQLResult<T>> {
+export async function postGraphQL<T, V extends Variables>(
+  query: Operation<T, V>,
+  variables: NoInfer<V>,
+  token?: string,
+): Promise<GraphQLResult<T>> {
   const operationName = /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1];
   let res: Response;
   try {
@@ -37,7 +41,11 @@ export async function postGraphQL<T, V extends Variables>(query: Operation<T, V>
     return { data: null, errors: [networkError(err)] };
   }
   const type = res.headers.get('content-type') ?? '';
-  if (!type.includes('json')) return { data: null, errors: [errorFromHttpStatus(res.status, res.headers.get('retry-after'), res.headers.get('x-request-id'))] };
+  if (!type.includes('json'))
+    return {
+      data: null,
+      errors: [errorFromHttpStatus(res.status, res.headers.get('retry-after'), res.headers.get('x-request-id'))],
+    };
   let body: { data?: T | null; errors?: GraphQLErrorShape[] };
   try {
     body = (await res.json()) as typeof body;
@@ -46,6 +54,7 @@ export async function postGraphQL<T, V extends Variables>(query: Operation<T, V>
   }
   const errors = (body.errors ?? []).map((e) => new ApiError(e));
   // Fastify's own errors (e.g. body too large) are JSON without `errors`.
-  if (!body.data && errors.length === 0 && !res.ok) errors.push(errorFromHttpStatus(res.status, res.headers.get('retry-after'), null));
+  if (!body.data && errors.length === 0 && !res.ok)
+    errors.push(errorFromHttpStatus(res.status, res.headers.get('retry-after'), null));
   return { data: body.data ?? null, errors };
 }

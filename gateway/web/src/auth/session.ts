@@ -78,11 +78,15 @@ export function refreshSession(staleAccessToken: string): Promise<Session | null
       return next;
     }
     // Network trouble keeps the session for later; a refused token ends it.
-    const transient = res.errors.some((e) => e.code === 'NETWORK' || e.code === 'SERVICE_UNAVAILABLE' || e.code === 'RATE_LIMITED');
+    const transient = res.errors.some(
+      (e) => e.code === 'NETWORK' || e.code === 'SERVICE_UNAVAILABLE' || e.code === 'RATE_LIMITED',
+    );
     if (!transient) write(null);
     return null;
   };
-  inflight ??= (navigator.locks ? navigator.locks.request('pastemesh-session', run) : run()).finally(() => (inflight = undefined));
+  inflight ??= (navigator.locks ? navigator.locks.request('pastemesh-session', run) : run()).finally(
+    () => (inflight = undefined),
+  );
   return inflight;
 }
 

@@ -19,7 +19,13 @@ function pick<T, R>(res: GraphQLResult<T>, field: (data: T) => R): GraphQLResult
 
 function authPage(kind: 'login' | 'register'): Page {
   return (container, { query }) => {
-    const email = h('input', { type: 'email', name: 'email', id: 'email', required: true, attrs: { autocomplete: 'email' } });
+    const email = h('input', {
+      type: 'email',
+      name: 'email',
+      id: 'email',
+      required: true,
+      attrs: { autocomplete: 'email' },
+    });
     const password = h('input', {
       type: 'password',
       name: 'password',
@@ -28,8 +34,19 @@ function authPage(kind: 'login' | 'register'): Page {
       minLength: kind === 'register' ? 8 : 1,
       attrs: { autocomplete: kind === 'register' ? 'new-password' : 'current-password' },
     });
-    const displayName = h('input', { type: 'text', name: 'displayName', id: 'displayName', required: true, maxLength: 64, attrs: { autocomplete: 'nickname' } });
-    const submit = h('button', { type: 'submit', className: 'primary' }, kind === 'login' ? 'Sign in' : 'Create account');
+    const displayName = h('input', {
+      type: 'text',
+      name: 'displayName',
+      id: 'displayName',
+      required: true,
+      maxLength: 64,
+      attrs: { autocomplete: 'nickname' },
+    });
+    const submit = h(
+      'button',
+      { type: 'submit', className: 'primary' },
+      kind === 'login' ? 'Sign in' : 'Create account',
+    );
     const status = h('div', { attrs: { 'aria-live': 'polite' } });
     const form = h(
       'form',
@@ -48,7 +65,14 @@ function authPage(kind: 'login' | 'register'): Page {
       const res: GraphQLResult<AuthPayload> =
         kind === 'login'
           ? pick(await postGraphQL(LOGIN, { email: email.value.trim(), password: password.value }), (d) => d.login)
-          : pick(await postGraphQL(REGISTER, { email: email.value.trim(), password: password.value, displayName: displayName.value.trim() }), (d) => d.register);
+          : pick(
+              await postGraphQL(REGISTER, {
+                email: email.value.trim(),
+                password: password.value,
+                displayName: displayName.value.trim(),
+              }),
+              (d) => d.register,
+            );
       submit.disabled = false;
       const payload = res.data;
       if (!payload) {
@@ -66,8 +90,16 @@ function authPage(kind: 'login' | 'register'): Page {
       kind === 'login'
         ? h('p', {}, 'No account yet? ', link(`/register${location.search}`, 'Create one'), '.')
         : h('p', {}, 'Already registered? ', link(`/login${location.search}`, 'Sign in'), '.');
-    const already = currentSession() ? infoNotice('info', 'You are signed in already; signing in again switches account.') : '';
-    container.append(h('h1', {}, kind === 'login' ? 'Sign in' : 'Create an account'), takeFlash() ?? '', already, form, other);
+    const already = currentSession()
+      ? infoNotice('info', 'You are signed in already; signing in again switches account.')
+      : '';
+    container.append(
+      h('h1', {}, kind === 'login' ? 'Sign in' : 'Create an account'),
+      takeFlash() ?? '',
+      already,
+      form,
+      other,
+    );
     email.focus();
   };
 }

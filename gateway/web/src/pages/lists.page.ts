@@ -19,7 +19,9 @@ function pageSize(query: URLSearchParams): number {
 export const myPastesPage: Page = async (container, { query }) => {
   container.append(h('h1', {}, 'My pastes'), takeFlash() ?? '');
   if (!currentSession()) {
-    container.append(h('p', { data: { testid: 'sign-in-needed' } }, link('/login?next=/mine', 'Sign in'), ' to see your pastes.'));
+    container.append(
+      h('p', { data: { testid: 'sign-in-needed' } }, link('/login?next=/mine', 'Sign in'), ' to see your pastes.'),
+    );
     return;
   }
   const first = pageSize(query);
@@ -46,7 +48,9 @@ export const myPastesPage: Page = async (container, { query }) => {
       // Without a cursor the next request would start over at page 1: stop instead.
       after = pageInfo.hasNextPage ? pageInfo.endCursor : null;
       more.hidden = after === null;
-      list.replaceChildren(rows.length ? pasteTable(rows, 'my-pastes') : h('p', {}, 'No pastes yet. ', link('/', 'Create one'), '.'));
+      list.replaceChildren(
+        rows.length ? pasteTable(rows, 'my-pastes') : h('p', {}, 'No pastes yet. ', link('/', 'Create one'), '.'),
+      );
     } catch (err) {
       status.replaceChildren(errorNotice(err));
     }
@@ -70,13 +74,19 @@ export const topPastesPage: Page = async (container, { query }) => {
   const tabs = h(
     'nav',
     { className: 'tabs', attrs: { 'aria-label': 'Ranking window' } },
-    ...WINDOWS.map(([w, label]) => link(`/top?window=${w}`, label, w === win ? { attrs: { 'aria-current': 'page' } } : {})),
+    ...WINDOWS.map(([w, label]) =>
+      link(`/top?window=${w}`, label, w === win ? { attrs: { 'aria-current': 'page' } } : {}),
+    ),
   );
   const list = h('div', { className: 'table-scroll' }, h('p', { className: 'loading' }, 'Loading…'));
   container.append(h('h1', {}, 'Top pastes'), tabs, list);
   try {
     const { data } = await request(TOP_PASTES, { window: win, limit: 25 });
-    list.replaceChildren(data.topPastes.length ? pasteTable(data.topPastes, 'top-pastes') : h('p', {}, 'No views counted in this window yet.'));
+    list.replaceChildren(
+      data.topPastes.length
+        ? pasteTable(data.topPastes, 'top-pastes')
+        : h('p', {}, 'No views counted in this window yet.'),
+    );
   } catch (err) {
     list.replaceChildren(errorNotice(err));
   }

@@ -24,7 +24,11 @@ const EXPIRIES: [Expiry | '', string][] = [
 export const newPastePage: Page = (container) => {
   const signedIn = currentSession() !== null;
   const fields = pasteFields({}, signedIn);
-  const expiry = h('select', { name: 'expiry', id: 'expiry' }, ...EXPIRIES.map(([v, label]) => h('option', { value: v }, label)));
+  const expiry = h(
+    'select',
+    { name: 'expiry', id: 'expiry' },
+    ...EXPIRIES.map(([v, label]) => h('option', { value: v }, label)),
+  );
   const burn = h('input', { type: 'checkbox', name: 'burnAfterRead', id: 'burnAfterRead' });
   const submit = h('button', { type: 'submit', className: 'primary' }, 'Create paste');
   const status = h('div', { className: 'status', attrs: { 'aria-live': 'polite' } });
@@ -36,7 +40,13 @@ export const newPastePage: Page = (container) => {
       'div',
       { className: 'row' },
       field('Expires after', expiry),
-      h('div', { className: 'field checkbox' }, burn, h('label', { htmlFor: 'burnAfterRead' }, 'Burn after read'), h('small', { className: 'hint' }, 'Deleted the first time someone reads it.')),
+      h(
+        'div',
+        { className: 'field checkbox' },
+        burn,
+        h('label', { htmlFor: 'burnAfterRead' }, 'Burn after read'),
+        h('small', { className: 'hint' }, 'Deleted the first time someone reads it.'),
+      ),
     ),
     h('div', { className: 'actions' }, submit, h('small', { className: 'hint' }, 'Ctrl+Enter to create')),
     status,

@@ -20,7 +20,10 @@ export interface PasteFields {
 }
 
 /** Builds content/title/language/visibility controls (names match the API's `field` values). */
-export function pasteFields(initial: { content?: string; title?: string; language?: string; visibility?: Visibility }, signedIn: boolean): PasteFields {
+export function pasteFields(
+  initial: { content?: string; title?: string; language?: string; visibility?: Visibility },
+  signedIn: boolean,
+): PasteFields {
   const content = h('textarea', {
     name: 'content',
     id: 'content',
@@ -35,8 +38,19 @@ export function pasteFields(initial: { content?: string; title?: string; languag
   const updateSize = () => (size.textContent = formatBytes(utf8Length(content.value)));
   content.addEventListener('input', updateSize);
   updateSize();
-  const title = h('input', { name: 'title', id: 'title', type: 'text', maxLength: 200, value: initial.title ?? '', placeholder: 'Optional' });
-  const language = h('select', { name: 'language', id: 'language' }, h('option', { value: initial.language ?? 'auto' }, initial.language ?? 'Auto-detect'));
+  const title = h('input', {
+    name: 'title',
+    id: 'title',
+    type: 'text',
+    maxLength: 200,
+    value: initial.title ?? '',
+    placeholder: 'Optional',
+  });
+  const language = h(
+    'select',
+    { name: 'language', id: 'language' },
+    h('option', { value: initial.language ?? 'auto' }, initial.language ?? 'Auto-detect'),
+  );
   void loadLanguages().then((list) => {
     const chosen = language.value;
     language.replaceChildren(...list.map((l) => h('option', { value: l.id, selected: l.id === chosen }, l.name)));

@@ -31,7 +31,10 @@ export const pasteViewPage: Page = async (container, { match, query }) => {
     return;
   }
   if (!found) {
-    container.replaceChildren(errorNotice(new ApiError({ message: 'not found', extensions: { code: 'NOT_FOUND' } })), h('p', {}, link('/', 'Create a new paste')));
+    container.replaceChildren(
+      errorNotice(new ApiError({ message: 'not found', extensions: { code: 'NOT_FOUND' } })),
+      h('p', {}, link('/', 'Create a new paste')),
+    );
     return;
   }
   const paste = found;
@@ -50,10 +53,21 @@ export const pasteViewPage: Page = async (container, { match, query }) => {
     const content = p.content ?? '';
     const code = codeBlock(content, p.language);
     body.replaceChildren(
-      burned ? infoNotice('warning', 'This paste was burned: it is now deleted from the server. Copy or download it before you leave this page.') : '',
+      burned
+        ? infoNotice(
+            'warning',
+            'This paste was burned: it is now deleted from the server. Copy or download it before you leave this page.',
+          )
+        : '',
       code.element,
     );
-    metaSlot.replaceChildren(meta(paste, { sizeBytes: p.sizeBytes ?? utf8Length(content), language: languageLabel(p.language, code, names) }, statsError));
+    metaSlot.replaceChildren(
+      meta(
+        paste,
+        { sizeBytes: p.sizeBytes ?? utf8Length(content), language: languageLabel(p.language, code, names) },
+        statsError,
+      ),
+    );
     toolbar(p, burned, p.language === AUTO ? (code.language ?? 'plaintext') : p.language);
   };
 
@@ -64,17 +78,25 @@ export const pasteViewPage: Page = async (container, { match, query }) => {
       const res = await execute(REVEAL_PASTE, { id });
       const revealed = res.data?.revealPaste;
       if (!revealed) {
-        body.replaceChildren(errorNotice(res.errors[0] ?? new ApiError({ message: 'gone', extensions: { code: 'NOT_FOUND' } })));
+        body.replaceChildren(
+          errorNotice(res.errors[0] ?? new ApiError({ message: 'gone', extensions: { code: 'NOT_FOUND' } })),
+        );
         return;
       }
       showContent(revealed, revealed.burnAfterRead);
     });
     body.append(
-      infoNotice('warning', h('strong', {}, 'Burn after read. '), 'This paste is deleted as soon as it is shown. Reveal it only when you are ready to read it; the link will not work again.'),
+      infoNotice(
+        'warning',
+        h('strong', {}, 'Burn after read. '),
+        'This paste is deleted as soon as it is shown. Reveal it only when you are ready to read it; the link will not work again.',
+      ),
       reveal,
     );
     // Size, hash and (for auto) the language come from the content, which nobody has seen yet.
-    metaSlot.replaceChildren(meta(paste, { sizeBytes: null, language: languageLabel(paste.language, null, names) }, statsError));
+    metaSlot.replaceChildren(
+      meta(paste, { sizeBytes: null, language: languageLabel(paste.language, null, names) }, statsError),
+    );
     toolbar(paste, false, paste.language);
   } else {
     showContent(paste, false);
@@ -101,7 +123,11 @@ interface Shown {
 
 function meta(paste: PasteDetail, shown: Shown, statsError: ApiError | undefined): HTMLElement {
   const views = paste.stats
-    ? h('span', { data: { testid: 'views' } }, `${paste.stats.totalViews} view${paste.stats.totalViews === 1 ? '' : 's'} (${paste.stats.uniqueViewers} unique)`)
+    ? h(
+        'span',
+        { data: { testid: 'views' } },
+        `${paste.stats.totalViews} view${paste.stats.totalViews === 1 ? '' : 's'} (${paste.stats.uniqueViewers} unique)`,
+      )
     : h('span', { className: 'muted', title: statsError?.message ?? '' }, 'views unavailable right now');
   const items: (Node | string)[] = [
     visibilityBadge(paste),
@@ -113,7 +139,13 @@ function meta(paste: PasteDetail, shown: Shown, statsError: ApiError | undefined
     paste.latestVersion > 1 ? `version ${paste.version} of ${paste.latestVersion}` : '',
     views,
   ];
-  return h('p', { className: 'meta' }, ...items.filter((i) => i !== '').flatMap((item, i) => (i === 0 ? [item] : [h('span', { className: 'sep' }, ' · '), item])));
+  return h(
+    'p',
+    { className: 'meta' },
+    ...items
+      .filter((i) => i !== '')
+      .flatMap((item, i) => (i === 0 ? [item] : [h('span', { className: 'sep' }, ' · '), item])),
+  );
 }
 
 /**
@@ -121,7 +153,11 @@ function meta(paste: PasteDetail, shown: Shown, statsError: ApiError | undefined
  * what highlighting detected ("Python (detected)"), or plain text when it found nothing.
  * `rendered` is null while the content is not shown (a concealed paste).
  */
-function languageLabel(declared: string, rendered: { language: string | null } | null, names: Map<string, string>): string {
+function languageLabel(
+  declared: string,
+  rendered: { language: string | null } | null,
+  names: Map<string, string>,
+): string {
   const name = (id: string) => names.get(id) ?? id;
   if (declared !== AUTO) return name(declared);
   if (!rendered) return name(AUTO);
@@ -143,8 +179,18 @@ function versionList(paste: PasteDetail): HTMLElement | string {
           {},
           v.version === paste.version
             ? h('strong', {}, `Version ${v.version}`)
-            : link(v.version === paste.latestVersion ? `/p/${paste.id}` : `/p/${paste.id}?v=${v.version}`, `Version ${v.version}`),
-          [` · ${v.title || 'Untitled'}`, v.language, v.sizeBytes === null ? '' : formatBytes(v.sizeBytes), relativeTime(v.createdAt)].filter((t) => t !== '').join(' · '),
+            : link(
+                v.version === paste.latestVersion ? `/p/${paste.id}` : `/p/${paste.id}?v=${v.version}`,
+                `Version ${v.version}`,
+              ),
+          [
+            ` · ${v.title || 'Untitled'}`,
+            v.language,
+            v.sizeBytes === null ? '' : formatBytes(v.sizeBytes),
+            relativeTime(v.createdAt),
+          ]
+            .filter((t) => t !== '')
+            .join(' · '),
         ),
       ),
     ),

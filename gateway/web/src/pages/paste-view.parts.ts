@@ -20,7 +20,11 @@ export interface CodeBlock {
 export function codeBlock(content: string, language: string): CodeBlock {
   const { nodes, language: used } = highlight(content, language, utf8Length(content));
   const lines = content.endsWith('\n') ? content.split('\n').length - 1 : content.split('\n').length;
-  const gutter = h('pre', { className: 'gutter', attrs: { 'aria-hidden': 'true' } }, Array.from({ length: Math.max(1, lines) }, (_, i) => i + 1).join('\n'));
+  const gutter = h(
+    'pre',
+    { className: 'gutter', attrs: { 'aria-hidden': 'true' } },
+    Array.from({ length: Math.max(1, lines) }, (_, i) => i + 1).join('\n'),
+  );
   const code = h('code', { className: `hljs${used ? ` language-${used}` : ''}`, data: { testid: 'paste-content' } });
   code.append(nodes);
   return { element: h('div', { className: 'code' }, gutter, h('pre', { className: 'text' }, code)), language: used };
@@ -79,7 +83,9 @@ export function pasteToolbar(paste: PasteData, opts: ToolbarOptions): HTMLElemen
   // A burned paste's link is dead: nothing to share.
   if (!opts.burned) bar.append(copyLinkButton(pageUrl(paste), status));
   if (!opts.burned && !paste.burnAfterRead) {
-    bar.append(h('a', { className: 'button', href: rawPath(paste), data: { testid: 'raw' }, attrs: { rel: 'nofollow' } }, 'Raw'));
+    bar.append(
+      h('a', { className: 'button', href: rawPath(paste), data: { testid: 'raw' }, attrs: { rel: 'nofollow' } }, 'Raw'),
+    );
   }
   if (opts.burned) return withStatus(bar, status);
   if (opts.isOwner && content !== null) {
@@ -104,7 +110,14 @@ function copyLinkButton(url: string, status: HTMLElement): HTMLButtonElement {
       await navigator.clipboard.writeText(url);
       status.replaceChildren('Link copied to the clipboard.');
     } catch {
-      const field = h('input', { type: 'text', readOnly: true, value: url, className: 'link-field', data: { testid: 'link-field' }, attrs: { 'aria-label': 'Link to this paste' } });
+      const field = h('input', {
+        type: 'text',
+        readOnly: true,
+        value: url,
+        className: 'link-field',
+        data: { testid: 'link-field' },
+        attrs: { 'aria-label': 'Link to this paste' },
+      });
       status.replaceChildren('Copy this link: ', field);
       field.focus();
       field.select();
@@ -123,7 +136,11 @@ function deleteButton(id: string, deleteToken: string | undefined, status: HTMLE
   const wrap = h('span', { className: 'delete' });
   const ask = h('button', { type: 'button', className: 'danger', data: { testid: 'delete' } }, 'Delete');
   ask.addEventListener('click', () => {
-    const yes = h('button', { type: 'button', className: 'danger', data: { testid: 'confirm-delete' } }, 'Yes, delete it');
+    const yes = h(
+      'button',
+      { type: 'button', className: 'danger', data: { testid: 'confirm-delete' } },
+      'Yes, delete it',
+    );
     const no = h('button', { type: 'button' }, 'Cancel');
     no.addEventListener('click', () => wrap.replaceChildren(ask));
     yes.addEventListener('click', () => void runDelete(id, deleteToken, status, yes));
@@ -136,14 +153,24 @@ function deleteButton(id: string, deleteToken: string | undefined, status: HTMLE
 /** For someone holding a delete token this browser does not know about. */
 function deleteWithToken(id: string, status: HTMLElement): HTMLElement {
   const details = h('details', { className: 'delete-token' }, h('summary', {}, 'Delete with a token'));
-  const input = h('input', { type: 'text', name: 'deleteToken', placeholder: 'Delete token', attrs: { autocomplete: 'off', 'aria-label': 'Delete token' } });
+  const input = h('input', {
+    type: 'text',
+    name: 'deleteToken',
+    placeholder: 'Delete token',
+    attrs: { autocomplete: 'off', 'aria-label': 'Delete token' },
+  });
   const go = h('button', { type: 'button', className: 'danger' }, 'Delete');
   go.addEventListener('click', () => void runDelete(id, input.value.trim(), status, go));
   details.append(input, go);
   return details;
 }
 
-async function runDelete(id: string, deleteToken: string | undefined, status: HTMLElement, button: HTMLButtonElement): Promise<void> {
+async function runDelete(
+  id: string,
+  deleteToken: string | undefined,
+  status: HTMLElement,
+  button: HTMLButtonElement,
+): Promise<void> {
   button.disabled = true;
   const res = await execute(DELETE_PASTE, { id, deleteToken: deleteToken || null });
   button.disabled = false;
@@ -166,7 +193,14 @@ function editForm(paste: PasteData): HTMLElement {
   const cancel = h('button', { type: 'button' }, 'Cancel');
   cancel.addEventListener('click', () => navigate(location.pathname + location.search, { replaceState: true }));
   const status = h('div', { attrs: { 'aria-live': 'polite' } });
-  const form = h('form', { id: 'edit-paste', noValidate: true }, h('h1', {}, 'Edit paste'), ...fields.elements, h('div', { className: 'actions' }, save, cancel), status);
+  const form = h(
+    'form',
+    { id: 'edit-paste', noValidate: true },
+    h('h1', {}, 'Edit paste'),
+    ...fields.elements,
+    h('div', { className: 'actions' }, save, cancel),
+    status,
+  );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFieldErrors(form);

@@ -4,11 +4,19 @@ import { h } from './dom.js';
 
 /** An error box a screen reader announces; rate limits count down to when retrying may work. */
 export function errorNotice(err: unknown): HTMLDivElement {
-  const apiError = err instanceof ApiError ? err : new ApiError({ message: String(err), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  const apiError =
+    err instanceof ApiError
+      ? err
+      : new ApiError({ message: String(err), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   if (!(err instanceof ApiError)) console.error(err);
   const { title, detail, retryAfter } = explainError(apiError);
   const text = h('p', {}, detail);
-  const box = h('div', { className: 'notice error', attrs: { role: 'alert' }, data: { testid: 'error', code: apiError.code } }, h('strong', {}, title), text);
+  const box = h(
+    'div',
+    { className: 'notice error', attrs: { role: 'alert' }, data: { testid: 'error', code: apiError.code } },
+    h('strong', {}, title),
+    text,
+  );
   if (apiError.reason) box.dataset['reason'] = apiError.reason;
   if (retryAfter) {
     let left = retryAfter;
@@ -27,7 +35,11 @@ export function errorNotice(err: unknown): HTMLDivElement {
 
 /** A neutral or success message. */
 export function infoNotice(kind: 'info' | 'success' | 'warning', ...children: (Node | string)[]): HTMLDivElement {
-  return h('div', { className: `notice ${kind}`, attrs: { role: 'status' }, data: { testid: `notice-${kind}` } }, ...children);
+  return h(
+    'div',
+    { className: `notice ${kind}`, attrs: { role: 'status' }, data: { testid: `notice-${kind}` } },
+    ...children,
+  );
 }
 
 let pendingFlash: (() => HTMLElement) | undefined;
@@ -52,10 +64,14 @@ export function markField(form: HTMLFormElement, field: string | undefined, mess
   control.setAttribute('aria-invalid', 'true');
   const hint = h('small', { className: 'field-error', data: { testid: `field-error-${field}` } }, message);
   control.insertAdjacentElement('afterend', hint);
-  control.addEventListener('input', () => {
-    control.removeAttribute('aria-invalid');
-    hint.remove();
-  }, { once: true });
+  control.addEventListener(
+    'input',
+    () => {
+      control.removeAttribute('aria-invalid');
+      hint.remove();
+    },
+    { once: true },
+  );
   control.focus();
   return true;
 }

@@ -15,7 +15,13 @@ export function pasteTable(rows: { paste: PasteSummary; views?: number }[], test
         h('td', {}, paste.language),
         h('td', {}, visibilityBadge(paste)),
         // Null while a burn-after-read paste is concealed: its size would hint at its content.
-        h('td', { className: 'num' }, paste.sizeBytes === null ? h('span', { className: 'muted', title: 'Hidden until the paste is read' }, 'hidden') : formatBytes(paste.sizeBytes)),
+        h(
+          'td',
+          { className: 'num' },
+          paste.sizeBytes === null
+            ? h('span', { className: 'muted', title: 'Hidden until the paste is read' }, 'hidden')
+            : formatBytes(paste.sizeBytes),
+        ),
         h('td', {}, h('time', { dateTime: paste.createdAt, title: paste.createdAt }, relativeTime(paste.createdAt))),
         h('td', {}, expiryText(paste.expiresAt)),
         withViews ? h('td', { className: 'num' }, String(views ?? 0)) : null,
@@ -25,7 +31,9 @@ export function pasteTable(rows: { paste: PasteSummary; views?: number }[], test
   const head = h(
     'tr',
     {},
-    ...['Title', 'Language', 'Visibility', 'Size', 'Created', 'Expiry', ...(withViews ? ['Views'] : [])].map((t) => h('th', { scope: 'col' }, t)),
+    ...['Title', 'Language', 'Visibility', 'Size', 'Created', 'Expiry', ...(withViews ? ['Views'] : [])].map((t) =>
+      h('th', { scope: 'col' }, t),
+    ),
   );
   return h('table', { className: 'pastes', data: { testid } }, h('thead', {}, head), body);
 }
