@@ -9,6 +9,10 @@ export interface App<Started = unknown> {
 /**
  * Starts `app` and stops it cleanly on SIGTERM or SIGINT (a second signal
  * exits at once if it comes more than 2 s after the first). Exits non-zero if start-up fails.
+ *
+ * Not close-with-grace (read for this, 2.5): it exits on any second signal, and Ctrl-C under `npm run`
+ * or tsx arrives twice within milliseconds (the terminal's and the relayed one), so a developer's Ctrl-C
+ * would always skip the graceful stop. The stop's own deadline is the lifecycle's (createServiceApp).
  */
 export async function runUntilSignal(app: App, logger: Logger): Promise<void> {
   let stoppingSince = 0;
