@@ -1,4 +1,4 @@
-// `npx tsx bench/event-buffer.ts`: the analytics producer's durable buffer (kit/src/analytics/event-buffer.ts, a Redis
+// `npx tsx bench/event-buffer.ts`: the analytics producer's durable buffer (analytics-svc/src/client/event-buffer.ts, a Redis
 // list: LPUSH+LTRIM in one MULTI, RPOP batches, putBack by RPUSH) against Redis Streams doing the same job
 // (XADD per event + XTRIM MAXLEN in one MULTI, a consumer group, XREADGROUP COUNT n, XACK+XDEL pipelined with
 // the next read, XAUTOCLAIM for what a crashed producer held), and streams-lua (the same, but each push is one
@@ -24,7 +24,7 @@ import {
   eventBufferKey,
   eventTimeMs,
   type BufferedEvent,
-} from '../kit/src/analytics/event-buffer.js';
+} from '../analytics-svc/src/client/event-buffer.js';
 import { createLogger } from '../kit/src/observability/logger.js';
 import { createRedis, redisReady, type Redis } from '../kit/src/storage/redis.js';
 

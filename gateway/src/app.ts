@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { createEventProducer, type EventProducer } from '@pastemesh/kit/analytics';
+import { createEventProducer, type EventProducer } from '@pastemesh/analytics-svc/client';
 import { apiKeyVerifier, createAuthenticator, type Authenticator } from '@pastemesh/kit/auth';
 import { createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
 import { isUsableRequestId } from '@pastemesh/kit/rpc';

@@ -1,4 +1,4 @@
-import type { EventProducer } from '@pastemesh/kit/analytics';
+import type { EventProducer } from '@pastemesh/analytics-svc/client';
 import type { Authenticator } from '@pastemesh/kit/auth';
 import type { Logger } from '@pastemesh/kit/observability';
 import type { GatewayConfig } from './config.js';

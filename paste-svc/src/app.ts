@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { AuthService } from '@pastemesh/gen/auth';
 import { PasteService } from '@pastemesh/gen/paste';
-import { createEventProducer } from '@pastemesh/kit/analytics';
+import { createEventProducer } from '@pastemesh/analytics-svc/client';
 import { apiKeyVerifier, createAuthInterceptor, createAuthenticator } from '@pastemesh/kit/auth';
 import { counterOnce, createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
 import { bindService, createServiceClient } from '@pastemesh/kit/rpc';

@@ -1,7 +1,7 @@
 // Known bad input, one mistake per case, on POST / and in createPaste's variables: the answer must be a client
 // error that names the parameter or field.
 import fc from 'fast-check';
-import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/kit/paste';
+import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/paste-svc/client';
 import { MAX_CONTENT_BYTES, junkString, ref, wellFormed } from './fuzz-values.js';
 import type { BodySpec, WireCase } from './http-cases.js';
 import type { WireResult } from './wire.js';

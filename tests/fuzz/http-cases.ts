@@ -1,8 +1,8 @@
 // Plain HTTP cases: POST /, GET and HEAD /raw/:id, the web pages and assets, the operational endpoints,
 // /graphql at the HTTP level, unknown paths and methods, and any route found in the gateway's source.
 import fc from 'fast-check';
-import { isBotUserAgent } from '@pastemesh/kit/analytics';
-import { EXPIRY_NAMES } from '@pastemesh/kit/paste';
+import { isBotUserAgent } from '@pastemesh/analytics-svc/client';
+import { EXPIRY_NAMES } from '@pastemesh/paste-svc/client';
 import { MAX_CONTENT_BYTES, headersArb, intArb, junkString, pasteIdArb, ref, type Headers } from './fuzz-values.js';
 
 /** A request body: text (UTF-8), raw bytes, or `size` bytes of "a" (kept short in a printed case). */

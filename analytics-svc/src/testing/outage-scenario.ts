@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEventProducer, type EventProducer } from '@pastemesh/kit/analytics';
+import { createEventProducer, type EventProducer } from '../client/index.js';
 import { createLogger, createMetrics, type Metrics } from '@pastemesh/kit/observability';
 import { createRedis, redisReady, type Redis } from '@pastemesh/kit/storage';
 import { createTestStorage, type StorageMode } from '@pastemesh/kit/testing';

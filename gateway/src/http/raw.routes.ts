@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Code } from '@connectrpc/connect';
-import { isBotUserAgent } from '@pastemesh/kit/analytics';
+import { isBotUserAgent } from '@pastemesh/analytics-svc/client';
 import { Reason, appError } from '@pastemesh/kit/rpc';
 import { identifyCaller } from '../request/caller.js';
 import { createRequestScope, recordView, type RequestScope } from '../request/scope.js';

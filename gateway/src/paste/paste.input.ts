@@ -1,5 +1,5 @@
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/kit/paste';
+import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/paste-svc/client';
 import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
 
 /**

@@ -1,4 +1,4 @@
-import { isBotUserAgent, utcDay, viewerKey } from '@pastemesh/kit/analytics';
+import { isBotUserAgent, utcDay, viewerKey } from '@pastemesh/analytics-svc/client';
 import type { GatewayServices } from '../services.js';
 import { createPasteLoader, type PasteLoader } from '../paste/paste.loader.js';
 import { createVersionsLoader, type VersionsLoader } from '../paste/versions.loader.js';

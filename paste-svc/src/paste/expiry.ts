@@ -1,5 +1,5 @@
 import type { Expiry } from '@pastemesh/gen/paste';
-import { EXPIRY_BY_NAME, EXPIRY_NAMES, type ExpiryName } from '@pastemesh/kit/paste';
+import { EXPIRY_BY_NAME, EXPIRY_NAMES, type ExpiryName } from '../client/index.js';
 
 // The operator-facing names (ALLOWED_EXPIRIES, DEFAULT_EXPIRY, MAX_EXPIRY) are the kit's expiry words.
 export { EXPIRY_NAMES, type ExpiryName };

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { Expiry, Visibility, type Paste } from '@pastemesh/gen/paste';
 // The kit's subpath, not its index: the CLI should not load database drivers to parse a flag.
-import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/kit/paste';
+import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/paste-svc/client';
 import { intFlag } from '../args.js';
 import { CliError } from '../cli-error.js';
 import type { CommandContext, CommandResult } from '../context.js';

@@ -4,7 +4,7 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { PasteEventSchema, ViewEventSchema, type PasteEvent, type ViewEvent } from '@pastemesh/gen/analytics';
-import type { Redis } from '../storage/redis.js';
+import type { Redis } from '@pastemesh/kit/storage';
 
 /** One event waiting to reach analytics-svc. */
 export type BufferedEvent = { kind: 'view'; event: ViewEvent } | { kind: 'paste'; event: PasteEvent };

@@ -1,5 +1,5 @@
 import type { Counter, Gauge, Registry } from 'prom-client';
-import { counterOnce, gaugeOnce, type Metrics } from '../observability/metrics.js';
+import { counterOnce, gaugeOnce, type Metrics } from '@pastemesh/kit/observability';
 
 /** Why the producer gave up on events; every loss is counted under one of these. */
 export type DropReason = 'overflow' | 'rejected' | 'invalid' | 'shutdown';

@@ -4,11 +4,11 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
 import { Code, type ServiceImpl } from '@connectrpc/connect';
 import { AnalyticsService, ViewEventSchema } from '@pastemesh/gen/analytics';
-import { createServiceHost, type ServiceHost } from '../server/service-host.js';
-import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { createLogger } from '../observability/logger.js';
-import { createRedis, redisReady, type Redis } from '../storage/redis.js';
-import { Reason, appError, invalidArgument } from '../rpc/errors.js';
+import { createServiceHost, type ServiceHost } from '@pastemesh/kit/server';
+import { createMetrics, type Metrics } from '@pastemesh/kit/observability';
+import { createLogger } from '@pastemesh/kit/observability';
+import { createRedis, redisReady, type Redis } from '@pastemesh/kit/storage';
+import { Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
 import {
   createEventProducer,
   eventBufferKey,
@@ -17,7 +17,7 @@ import {
   type EventProducer,
 } from './event-producer.js';
 import { createRedisBuffer, type BufferedEvent } from './event-buffer.js';
-import { REDIS_TEST_URL, eventually, requireRedis } from '../testing/index.js';
+import { REDIS_TEST_URL, eventually, requireRedis } from '@pastemesh/kit/testing';
 
 const logger = createLogger('producer-test', 'silent');
 

@@ -1,2 +1,0 @@
-// @pastemesh/kit/paste: see kit/README.md.
-export * from './expiry-words.js';
