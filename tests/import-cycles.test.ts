@@ -50,7 +50,26 @@ function loops(graph: Map<string, string[]>): string[][] {
   return found;
 }
 
+/** `@pastemesh/<service>…` imports in the files of `pkg` that name another service other than its client subpath. */
+function foreignImports(pkg: string): string[] {
+  const found: string[] = [];
+  for (const [file] of importGraph(path.join(ROOT, pkg, 'src'))) {
+    const source = fs.readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/from\s+['"]@pastemesh\/((?:auth|paste|analytics)-svc|gateway)(\/[\w-]+)?['"]/g)) {
+      if (m[1] !== pkg && m[2] !== '/client') found.push(`${path.relative(ROOT, file)}: ${m[0]}`);
+    }
+  }
+  return found;
+}
+
 describe('module structure', () => {
+  it.each(['auth-svc', 'paste-svc', 'analytics-svc', 'gateway', 'pastectl'])(
+    'lets %s import no other service but its client subpath',
+    (pkg) => {
+      expect(foreignImports(pkg)).toEqual([]);
+    },
+  );
+
   it.each(PACKAGES)('has no import loops in %s', (pkg) => {
     expect(loops(importGraph(path.join(ROOT, pkg, 'src')))).toEqual([]);
   });
