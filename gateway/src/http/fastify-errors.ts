@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Code } from '@connectrpc/connect';
-import { type Logger } from '@pastemesh/kit/observability';
+import type { Logger } from '@pastemesh/kit/observability';
 import { Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
+import { contentTooLarge } from '@pastemesh/paste-svc/client';
 import { logEdgeError, toEdgeError } from '../request/edge-error.js';
 import { sendPlainError } from './http-errors.js';
 
@@ -14,13 +15,9 @@ function asUseCaseError(err: FastifyError, req: FastifyRequest, contentLimit: nu
   const status = err.statusCode ?? 500;
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const sent = Number(req.headers['content-length']);
-    const got = Number.isSafeInteger(sent) && sent > 0 ? ` (got ${sent})` : '';
-    if (!isGraphql(req)) {
-      return appError(Code.InvalidArgument, Reason.CONTENT_TOO_LARGE, `content: at most ${contentLimit} bytes${got}`, {
-        field: 'content',
-        limit: contentLimit,
-      });
-    }
+    const known = Number.isSafeInteger(sent) && sent > 0 ? sent : undefined;
+    if (!isGraphql(req)) return contentTooLarge(contentLimit, known);
+    const got = known === undefined ? '' : ` (got ${known})`;
     const limit = req.routeOptions.bodyLimit ?? 0;
     return appError(
       Code.InvalidArgument,

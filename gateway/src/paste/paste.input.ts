@@ -1,6 +1,6 @@
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { EXPIRY_NAMES, parseExpiryWord } from '@pastemesh/paste-svc/client';
-import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
+import { EXPIRY_NAMES, contentTooLarge, parseExpiryWord } from '@pastemesh/paste-svc/client';
+import { invalidArgument } from '@pastemesh/kit/rpc';
 
 /**
  * The parameters of the paste use cases as any edge hands them over: GraphQL gives enum names (`ONE_DAY`,
@@ -33,20 +33,9 @@ const shown = (value: string) => JSON.stringify(value.length > 40 ? `${value.sli
 
 /** Content as bytes, 1 byte to `maxBytes` (the decoded size counts, not how the transport escaped it). */
 export function parseContent(content: string | Uint8Array, maxBytes: number): Uint8Array {
-  // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: only encode when it could matter.
   const bytes = typeof content === 'string' ? encoder.encode(content) : content;
   if (bytes.length === 0) throw invalidArgument('content', 'content: must not be empty');
-  if (bytes.length > maxBytes) {
-    throw appError(
-      Code.InvalidArgument,
-      Reason.CONTENT_TOO_LARGE,
-      `content: at most ${maxBytes} bytes (got ${bytes.length})`,
-      {
-        field: 'content',
-        limit: maxBytes,
-      },
-    );
-  }
+  if (bytes.length > maxBytes) throw contentTooLarge(maxBytes, bytes.length);
   return bytes;
 }
 

@@ -1,5 +1,6 @@
 import { Expiry, Visibility } from '@pastemesh/gen/paste';
-import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
+import { invalidArgument } from '@pastemesh/kit/rpc';
+import { contentTooLarge } from '../client/index.js';
 import { EXPIRIES, expiryName, type ExpiryName } from './expiry.js';
 import { AUTO_LANGUAGE, isKnownLanguage } from './languages.js';
 import { PASTE_ID_PATTERN } from './paste-id.js';
@@ -35,17 +36,7 @@ export function checkId(id: string, field = 'id'): string {
 /** Content is 1 byte to the limit of valid UTF-8; returned as a Buffer for storage. */
 export function checkContent(content: Uint8Array, maxBytes: number): Buffer {
   if (content.length === 0) throw invalidArgument('content', 'content: must not be empty');
-  if (content.length > maxBytes) {
-    throw appError(
-      Code.InvalidArgument,
-      Reason.CONTENT_TOO_LARGE,
-      `content: at most ${maxBytes} bytes (got ${content.length})`,
-      {
-        field: 'content',
-        limit: maxBytes,
-      },
-    );
-  }
+  if (content.length > maxBytes) throw contentTooLarge(maxBytes, content.length);
   try {
     utf8.decode(content);
   } catch {
