@@ -5,12 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePortsBelowEphemeral } from '@pastemesh/kit/testing';
-import { startStack, type Stack } from '../scripts/stack.js';
+import { TEST_DOWNSTREAM_TIMEOUT_MS, startStack, type Stack } from '../scripts/stack.js';
 import { gqlOk } from './support/graphql.js';
-
-// The gateway's deadline for its calls to the services: its 2 s default is for production; these suites test
-// behaviour, not latency, and a loaded machine (CI beside other work) once took longer than 2 s for a create.
-const DOWNSTREAM_TIMEOUT_MS = '10000';
 
 /** Moves every port but the gateway's HTTP port off the defaults, which CI may be using. */
 const OFF_DEFAULT_PORTS = {
@@ -44,7 +40,10 @@ describe('startStack as npm start calls it (ports: default)', () => {
     stack = await startStack({
       env,
       ports: 'default',
-      serviceEnv: { ...OFF_DEFAULT_PORTS, gateway: { ...OFF_DEFAULT_PORTS.gateway, DOWNSTREAM_TIMEOUT_MS } },
+      serviceEnv: {
+        ...OFF_DEFAULT_PORTS,
+        gateway: { ...OFF_DEFAULT_PORTS.gateway, DOWNSTREAM_TIMEOUT_MS: TEST_DOWNSTREAM_TIMEOUT_MS },
+      },
     });
   });
   afterAll(async () => {
@@ -72,7 +71,6 @@ describe('startStack with HOST=0.0.0.0 on random ports', () => {
       mode: 'embedded',
       ports: 'random',
       env: { HOST: '0.0.0.0', LOG_LEVEL: 'error' },
-      serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } },
     });
   });
   afterAll(async () => stack?.stop());

@@ -10,10 +10,6 @@ import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { startStack, type Stack } from '../scripts/stack.js';
 import { metricValue } from './support/graphql.js';
 
-// The gateway's deadline for its calls to the services: its 2 s default is for production; these suites test
-// behaviour, not latency, and a loaded machine (CI beside other work) once took longer than 2 s for a create.
-const DOWNSTREAM_TIMEOUT_MS = '10000';
-
 const run = promisify(execFile);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const buf = path.join(root, 'node_modules/.bin/buf');
@@ -87,7 +83,6 @@ describe('stock clients against every service (embedded default)', () => {
       mode: 'embedded',
       ports: 'random',
       env: { LOG_LEVEL: 'error' },
-      serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } },
     });
   });
   afterAll(async () => {

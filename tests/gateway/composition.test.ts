@@ -6,12 +6,8 @@ import { createServiceClient, type RequestContext } from '@pastemesh/kit/rpc';
 import { createServiceHost } from '@pastemesh/kit/server';
 import { REDIS_TEST_URL, echoAnalyticsImpl, eventually } from '@pastemesh/kit/testing';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { startStack, type Stack } from '../../scripts/stack.js';
+import { TEST_DOWNSTREAM_TIMEOUT_MS, startStack, type Stack } from '../../scripts/stack.js';
 import { BROWSER_UA, gql, gqlOk, metricValue, signUp } from '../support/graphql.js';
-
-// The gateway's deadline for its calls to the services: its 2 s default is for production; these suites test
-// behaviour, not latency, and a loaded machine (CI beside other work) once took longer than 2 s for a create.
-const DOWNSTREAM_TIMEOUT_MS = '10000';
 
 describe('gateway composition over the real services (mysql + redis)', () => {
   let stack: Stack;
@@ -21,7 +17,6 @@ describe('gateway composition over the real services (mysql + redis)', () => {
       mode: 'mysql',
       ports: 'random',
       env: { LOG_LEVEL: 'error' },
-      serviceEnv: { gateway: { DOWNSTREAM_TIMEOUT_MS } },
     });
     url = stack.gatewayUrl;
   });
@@ -40,7 +35,7 @@ describe('gateway composition over the real services (mysql + redis)', () => {
     AUTH_JWKS_URL: `http://127.0.0.1:${stack.ports.auth['admin']}/.well-known/jwks.json`,
     PASTE_SVC_URL: stack.grpc.paste,
     ANALYTICS_SVC_URL: stack.grpc.analytics,
-    DOWNSTREAM_TIMEOUT_MS,
+    DOWNSTREAM_TIMEOUT_MS: TEST_DOWNSTREAM_TIMEOUT_MS,
     ...overrides,
   });
 
