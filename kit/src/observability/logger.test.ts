@@ -25,11 +25,11 @@ describe('logger', () => {
     logger.info(logFields(undefined), 'outside any request');
     expect(lines[0]).toMatchObject({
       service: 'paste-svc',
-      requestId: 'req-7',
-      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      request_id: 'req-7',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
       msg: 'hello',
     });
-    expect(lines[1]).not.toHaveProperty('requestId');
+    expect(lines[1]).not.toHaveProperty('request_id');
   });
 
   it('passes on only trace headers gRPC metadata can carry, and mints a request id for an unusable one', () => {

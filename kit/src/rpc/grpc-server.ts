@@ -11,7 +11,7 @@ import {
   type UnaryResponse,
 } from '@connectrpc/connect';
 import { setTrailerStatus } from '@connectrpc/connect/protocol-grpc';
-import { protocolKey } from './interceptors.js';
+import { protocolKey, wireSizesKey, type WireSizes } from './interceptors.js';
 
 /** One service and the typed implementation that answers it. */
 export interface ServiceBinding {
@@ -50,8 +50,10 @@ export function addServiceToGrpcServer(
       requestStream: false,
       responseStream: false,
       requestSerialize: (msg: unknown) => Buffer.from(toBinary(method.input, msg as never)),
-      requestDeserialize: (buf: Buffer) => fromBinary(method.input, buf),
-      responseSerialize: (msg: unknown) => Buffer.from(toBinary(method.output, msg as never)),
+      // Decoded in the handler, which counts its bytes for the access log (grpc-js does not report them).
+      requestDeserialize: (buf: Buffer) => buf,
+      // Encoded by the handler (see chain), for the same reason.
+      responseSerialize: (msg: unknown) => msg as Buffer,
       responseDeserialize: (buf: Buffer) => fromBinary(method.output, buf),
     };
     const call = chain(method as DescMethodUnary, binding.service, impl.bind(binding.impl), interceptors);
@@ -87,7 +89,9 @@ function chain(
     const deadline = call.getDeadline();
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
     const timeoutMs = Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined;
-    const contextValues = createContextValues().set(protocolKey, 'grpc');
+    const request = call.request as Buffer;
+    const sizes: WireSizes & { encoded?: Uint8Array; message?: unknown } = { requestBytes: request.length };
+    const contextValues = createContextValues().set(protocolKey, 'grpc').set(wireSizesKey, sizes);
     const ctx = createHandlerContext({
       service,
       method,
@@ -107,14 +111,12 @@ function chain(
     });
     const last = async (req: UnaryRequest): Promise<UnaryResponse> => {
       const out = await impl(req.message, ctx);
-      return {
-        stream: false,
-        service,
-        method,
-        header: ctx.responseHeader,
-        trailer: ctx.responseTrailer,
-        message: create(method.output, out as never),
-      };
+      const message = create(method.output, out as never);
+      // Encoded here, inside the interceptors, so the access log (written as they unwind) knows its size.
+      sizes.encoded = toBinary(method.output, message);
+      sizes.message = message;
+      sizes.responseBytes = sizes.encoded.length;
+      return { stream: false, service, method, header: ctx.responseHeader, trailer: ctx.responseTrailer, message };
     };
     const next = interceptors.reduceRight<(req: UnaryRequest) => Promise<UnaryResponse>>(
       (n, interceptor) => interceptor(n as never) as never,
@@ -130,14 +132,30 @@ function chain(
         signal: ctx.signal,
         header: ctx.requestHeader,
         contextValues,
-        message: call.request as UnaryRequest['message'],
+        message: decodeRequest(method, request),
       });
-      return { message: res.message, trailer: headersToMetadata(res.trailer) };
+      const encoded = res.message === sizes.message ? sizes.encoded! : toBinary(method.output, res.message as never);
+      return {
+        message: Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength),
+        trailer: headersToMetadata(res.trailer),
+      };
     } finally {
       finished = true;
       ctx.abort(CALL_FINISHED);
     }
   };
+}
+
+/** The request message, or InvalidArgument when its bytes are not one (a caller's mistake, not a crash). */
+function decodeRequest(method: DescMethodUnary, request: Buffer): UnaryRequest['message'] {
+  try {
+    return fromBinary(method.input, request) as UnaryRequest['message'];
+  } catch (err) {
+    throw new ConnectError(
+      `the ${method.name} request is not a valid ${method.input.typeName}: ${String(err)}`,
+      Code.InvalidArgument,
+    );
+  }
 }
 
 /** grpc-js metadata as header pairs (binary values base64, as gRPC sends them). */

@@ -8,12 +8,14 @@ import {
   type DescMethodUnary,
   type MessageInitShape,
 } from '@bufbuild/protobuf';
-import { Code, ConnectError, type Transport, type UnaryResponse } from '@connectrpc/connect';
+import { Code, ConnectError, type ContextValues, type Transport, type UnaryResponse } from '@connectrpc/connect';
 import { Reason, appError, type ErrorFacts } from './errors.js';
 import { findTrailerError } from '@connectrpc/connect/protocol-grpc';
 import { headersToMetadata, metadataToHeaders } from './grpc-server.js';
-import type { Metrics } from '../observability/metrics.js';
+import { observeWithTrace, type Metrics } from '../observability/metrics.js';
+import { SpanKind, recordFailure, trace, type Tracing } from '../observability/tracing.js';
 import { codeLabel } from './interceptors.js';
+import { requestContextKey } from './request-context.js';
 
 /** How a process reaches one peer's gRPC port. */
 export interface GrpcTransportOptions {
@@ -31,6 +33,8 @@ export interface GrpcTransportOptions {
   metrics?: Metrics;
   /** Compress requests with gzip (off by default: on loopback and in-cluster it costs more than it saves). */
   compression?: boolean;
+  /** When recording, every call made for a traced request gets a client span, whose context the peer receives. */
+  tracing?: Tracing;
 }
 
 /** Largest reply a client accepts from a peer, in bytes (grpc-js's max_receive_message_length). */
@@ -80,6 +84,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     () => new grpc.Client(address, grpc.credentials.createInsecure(), channelOptions),
   );
   let turn = 0;
+  const tracing = options.tracing?.mode === 'recording' ? options.tracing : undefined;
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 5_000;
 
   /** Per-method constants and bound metric children, built on a method's first call. */
@@ -125,19 +130,42 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     timeoutMs: number | undefined,
     header: ConstructorParameters<typeof Headers>[0] | undefined,
     input: MessageInitShape<I>,
+    contextValues?: ContextValues,
   ): Promise<UnaryResponse<I, O>> {
     const client = clients[turn++ % count]!;
     const info = infoOf(method as unknown as DescMethodUnary<DescMessage, DescMessage>);
     const metadata = new grpc.Metadata();
     if (header) setHeaders(metadata, header);
+    // A client span for a call made for a traced request (recording only: the caller's context values carry it).
+    const parent = tracing ? contextValues?.get(requestContextKey) : undefined;
+    const span =
+      parent?.otel && parent.sampled
+        ? tracing!.startSpan(info.path.slice(1), SpanKind.CLIENT, parent.otel, {
+            'rpc.system': 'grpc',
+            'rpc.service': method.parent.typeName,
+            'rpc.method': method.name,
+            'server.address': address,
+          })
+        : undefined;
+    if (span) {
+      const headers: Record<string, string> = {};
+      tracing!.inject(trace.setSpan(parent!.otel!, span), headers);
+      for (const key in headers) metadata.set(key, headers[key]!);
+    }
+    const traceId = span ? parent!.traceId : undefined;
     const deadline = Date.now() + (timeoutMs && timeoutMs > 0 ? timeoutMs : defaultTimeoutMs);
     const started = info.handling ? process.hrtime.bigint() : 0n;
     return new Promise<UnaryResponse<I, O>>((resolve, reject) => {
-      if (signal?.aborted) return reject(new ConnectError('the call was cancelled', Code.Canceled));
+      if (signal?.aborted) {
+        span?.end();
+        return reject(new ConnectError('the call was cancelled', Code.Canceled));
+      }
       let encoded: Buffer;
       try {
         encoded = Buffer.from(toBinary(method.input, create(method.input, input)));
       } catch (err) {
+        if (span) recordFailure(span, err);
+        span?.end();
         return reject(
           localFailure(Code.Internal, `could not encode the ${method.name} request: ${String(err)}`, { cause: err }),
         );
@@ -153,7 +181,19 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
         (err, value) => {
           signal?.removeEventListener('abort', onAbort);
           countHandled(info, err ? (err.code as number) : 0);
-          info.handling?.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          if (info.handling)
+            observeWithTrace(
+              options.metrics!.grpcClientHandling,
+              info.handling,
+              info.labels,
+              Number(process.hrtime.bigint() - started) / 1e9,
+              traceId,
+            );
+          if (span) {
+            span.setAttribute('rpc.grpc.status_code', err ? (err.code as number) : 0);
+            if (err) recordFailure(span, err, err.details);
+            span.end();
+          }
           if (err) return reject(isOversizedReply(err) ? replyTooLarge(method.parent.name, err) : toConnectError(err));
           resolve(unaryResponse(method, value as never, responseMetadata));
         },

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createContextKey, type ContextValues } from '@connectrpc/connect';
+import { createContextKey, createContextValues, type ContextValues } from '@connectrpc/connect';
+import {
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanKind,
+  type Tracing,
+} from '../observability/tracing.js';
 
 /** Headers that carry a trace across hops; Istio (Envoy) needs them forwarded to stitch spans. */
 export const TRACE_HEADERS = [
@@ -18,8 +26,18 @@ export const TRACE_HEADERS = [
 export interface RequestContext {
   requestId: string;
   traceId: string | undefined;
-  /** Trace headers to forward on outbound calls, already lower-cased. */
+  /** The span this process serves the request in (its log lines name it). */
+  spanId?: string | undefined;
+  /** Trace headers to forward on outbound calls, already lower-cased: x-request-id and the span's context. */
   traceHeaders: Record<string, string>;
+  /** The request's span, ended by whoever began the request (absent with OTEL_SDK_DISABLED). */
+  span?: Span | undefined;
+  /** The OpenTelemetry context holding `span`: the parent of every span made for the request. */
+  otel?: Context | undefined;
+  /** True when `span` is sampled: its trace id goes on histogram exemplars. */
+  sampled?: boolean | undefined;
+  /** Connect context values carrying this context to the transport, which makes client spans (recording only). */
+  values?: ContextValues | undefined;
 }
 
 /*
@@ -51,6 +69,43 @@ export function isUsableRequestId(value: string | undefined): value is string {
   return value !== undefined && /^[\w.:-]{1,128}$/.test(value);
 }
 
+/**
+ * Begins serving a request: reads its trace context (W3C or B3), starts this process's span for it
+ * (`tracing.startSpan`: recorded, or the inbound context passed on as it is) and mints a request id when none
+ * usable came in. With OTEL_SDK_DISABLED the inbound trace headers are passed on unread, as before tracing.
+ */
+export function beginRequest(
+  tracing: Tracing,
+  get: (name: string) => string | undefined,
+  spanName: string,
+  kind: SpanKind,
+  attributes?: Attributes,
+): RequestContext {
+  if (tracing.mode === 'off') return contextFromHeaders(get);
+  const inbound = get('x-request-id');
+  const requestId = isUsableRequestId(inbound) ? inbound : randomUUID();
+  const parent = tracing.extract((name) => {
+    const value = get(name);
+    return isForwardableHeader(value) ? value : undefined;
+  });
+  const span = tracing.startSpan(spanName, kind, parent, attributes);
+  const otel = trace.setSpan(parent, span);
+  const traceHeaders: Record<string, string> = { 'x-request-id': requestId };
+  tracing.inject(otel, traceHeaders);
+  const sc = span.spanContext();
+  const ctx: RequestContext = {
+    requestId,
+    traceId: sc.traceId,
+    spanId: sc.spanId,
+    traceHeaders,
+    span,
+    otel,
+    sampled: span.isRecording() && (sc.traceFlags & 1) === 1,
+  };
+  if (tracing.mode === 'recording') ctx.values = createContextValues().set(requestContextKey, ctx);
+  return ctx;
+}
+
 /** Builds a context from inbound headers, minting a request id when none (or none usable) came in. */
 export function contextFromHeaders(get: (name: string) => string | undefined): RequestContext {
   const traceHeaders: Record<string, string> = {};
@@ -65,9 +120,18 @@ export function contextFromHeaders(get: (name: string) => string | undefined): R
   return { requestId, traceId, traceHeaders };
 }
 
-/** The fields a request-scoped log line carries (`logger.error({ err, ...logFields(ctx) }, …)`). */
-export function logFields(ctx: RequestContext | undefined): { requestId?: string; traceId?: string } {
-  return ctx ? { requestId: ctx.requestId, ...(ctx.traceId ? { traceId: ctx.traceId } : {}) } : {};
+/** The fields a request-scoped log line carries (`logger.error({ err, ...logFields(ctx) }, …)`), as OpenTelemetry's log data model names them. */
+export function logFields(ctx: RequestContext | undefined): {
+  request_id?: string;
+  trace_id?: string;
+  span_id?: string;
+} {
+  if (!ctx) return {};
+  return {
+    request_id: ctx.requestId,
+    ...(ctx.traceId ? { trace_id: ctx.traceId } : {}),
+    ...(ctx.spanId ? { span_id: ctx.spanId } : {}),
+  };
 }
 
 /** Call options of an outbound call made for a request: its trace headers, the caller's bearer token, a deadline. */
@@ -81,9 +145,14 @@ export interface CallOrigin {
 export function callOptions({ trace, token, timeoutMs }: CallOrigin): {
   headers?: Record<string, string>;
   timeoutMs?: number;
+  contextValues?: ContextValues;
 } {
   let headers: Record<string, string> | undefined;
   if (trace) headers = token ? { ...trace.traceHeaders, authorization: `Bearer ${token}` } : trace.traceHeaders;
   else if (token) headers = { authorization: `Bearer ${token}` };
-  return { ...(headers ? { headers } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+  return {
+    ...(headers ? { headers } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(trace?.values ? { contextValues: trace.values } : {}),
+  };
 }

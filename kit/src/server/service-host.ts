@@ -12,6 +12,7 @@ import { createAdminServer, type AdminRoute } from './admin-server.js';
 import { closeGracefully, listen } from './listen.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { createTracing, type Tracing } from '../observability/tracing.js';
 
 /** Largest request either port accepts (content limits are far below it; this bounds memory per call). */
 const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -21,6 +22,8 @@ export interface ServiceHostOptions {
   name: string;
   logger: Logger;
   metrics: Metrics;
+  /** The process's tracing (createTracing); default: trace context passed on, nothing recorded. */
+  tracing?: Tracing;
   services: ServiceBinding[];
   /** Interceptors after the kit's observability one (e.g. authentication). */
   interceptors?: Interceptor[];
@@ -64,7 +67,11 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   // Every in-flight call listens on this signal; thousands at once are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
   const interceptors = [
-    createServerObservabilityInterceptor(options.metrics, options.logger),
+    createServerObservabilityInterceptor(
+      options.metrics,
+      options.logger,
+      options.tracing ?? createTracing(options.name),
+    ),
     ...(options.interceptors ?? []),
   ];
 

@@ -7,3 +7,4 @@ export * from './start-up.js';
 export * from './ports.js';
 export * from './schema.js';
 export * from './test-issuer.js';
+export * from './otlp-receiver.js';
