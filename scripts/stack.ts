@@ -43,5 +43,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         gateway: { DOWNSTREAM_TIMEOUT_MS: TEST_DOWNSTREAM_TIMEOUT_MS, ...options.serviceEnv?.gateway },
       }
     : options.serviceEnv;
-  return (await startMesh({ ...options, ...(serviceEnv ? { serviceEnv } : {}), run: 'in-process' })) as Stack;
+  // Test stacks log warnings and worse unless asked: one access-log line per request and per RPC would
+  // bury a failing suite's output.
+  const env = options.mode ? { LOG_LEVEL: 'warn', ...options.env } : options.env;
+  return (await startMesh({
+    ...options,
+    ...(env ? { env } : {}),
+    ...(serviceEnv ? { serviceEnv } : {}),
+    run: 'in-process',
+  })) as Stack;
 }

@@ -17,7 +17,7 @@ export interface AnalyticsMetrics {
 
 /** Registers (once per registry) and returns analytics-svc's metrics. */
 export function createAnalyticsMetrics({ registry }: Metrics): AnalyticsMetrics {
-  return {
+  const metrics: AnalyticsMetrics = {
     received: counterOnce(registry, {
       name: 'analytics_events_received_total',
       help: 'Events received in Record* calls, by kind (view, paste)',
@@ -45,4 +45,7 @@ export function createAnalyticsMetrics({ registry }: Metrics): AnalyticsMetrics 
       labelNames: ['table'],
     }),
   };
+  // The ingest panel's counters at 0 for both kinds from the start, so rate() sees the first events.
+  for (const kind of ['view', 'paste']) for (const c of [metrics.received, metrics.deduplicated]) c.inc({ kind }, 0);
+  return metrics;
 }

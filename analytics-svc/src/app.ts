@@ -8,7 +8,7 @@ import {
   type AuthenticatorOptions,
   type Principal,
 } from '@pastemesh/kit/auth';
-import { createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '@pastemesh/kit/observability';
 import { createServiceClient, type ServiceClient } from '@pastemesh/kit/rpc';
 import { createServiceApp, createServiceHost, type BoundPorts, type ServiceApp } from '@pastemesh/kit/server';
 import { openDatabase, serviceDatabaseUrl } from '@pastemesh/kit/storage';
@@ -40,6 +40,7 @@ export interface AnalyticsApp extends ServiceApp<BoundPorts> {
 export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverrides = {}): AnalyticsApp {
   const logger = overrides.logger ?? createLogger('analytics-svc', config.LOG_LEVEL);
   const metrics = overrides.metrics ?? createMetrics('analytics-svc');
+  const tracing = createTracing('analytics-svc', config);
   const analyticsMetrics = createAnalyticsMetrics(metrics);
   const now = overrides.now ?? Date.now;
   // The running app's retention pass, while it runs.
@@ -49,6 +50,8 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
     name: 'analytics-svc',
     logger,
     async start(parts) {
+      // Started first so it stops last: spans of the final calls are exported before the process ends.
+      await parts.start('tracing', async () => tracing, { stop: (t) => t.shutdown() });
       const db = await parts.start(
         'database',
         () =>
@@ -58,6 +61,7 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
             migrations: analyticsMigrations,
             logger,
             metrics,
+            tracing,
           }),
         { stop: (d) => d.close(), check: (d) => d.ping() },
       );
@@ -66,7 +70,7 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
       let auth: ServiceClient<typeof AuthService> | undefined;
       parts.onStop('auth client', () => auth?.close());
       const verifyApiKey = (key: string): Promise<Principal> => {
-        auth ??= createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics });
+        auth ??= createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics, tracing });
         return apiKeyVerifier(auth.client)(key);
       };
       const authenticator = createAuthenticator({
@@ -77,6 +81,7 @@ export function createApp(config: AnalyticsConfig, overrides: AnalyticsAppOverri
         logger,
       });
       const host = createServiceHost({
+        tracing,
         name: 'analytics-svc',
         logger,
         metrics,

@@ -1,5 +1,5 @@
 import { ACCESS_TOKEN } from '@pastemesh/kit/auth';
-import { loadConfig, logLevel, mysqlUrl, peerUrl, port, positiveInt, z } from '@pastemesh/kit/config';
+import { loadConfig, logLevel, otelSettings, mysqlUrl, peerUrl, port, positiveInt, z } from '@pastemesh/kit/config';
 
 /** analytics-svc's environment; every variable has a default that works on one machine. */
 export const analyticsConfigSchema = z.object({
@@ -11,6 +11,7 @@ export const analyticsConfigSchema = z.object({
   MYSQL_URL: mysqlUrl,
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: logLevel,
+  ...otelSettings,
   JWT_ISSUER: z.string().min(1).default(ACCESS_TOKEN.defaultIssuer),
   JWT_AUDIENCE: z.string().min(1).default(ACCESS_TOKEN.defaultAudience),
   /** auth-svc's gRPC port, to resolve API keys (UsageSummary is for operators). */

@@ -2,7 +2,7 @@ import type http from 'node:http';
 import { Counter } from 'prom-client';
 import { AuthService } from '@pastemesh/gen/auth';
 import { createAuthInterceptor } from '@pastemesh/kit/auth';
-import { createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { createLogger, createMetrics, createTracing, type Logger, type Metrics } from '@pastemesh/kit/observability';
 import { createServiceApp, createServiceHost, type BoundPorts, type ServiceApp } from '@pastemesh/kit/server';
 import { createRedis } from '@pastemesh/kit/storage';
 import type { AuthConfig } from './config.js';
@@ -44,6 +44,7 @@ const SWEEP_INTERVAL_MS = 3600_000;
 export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}): ServiceApp<StartedAuthApp> {
   const logger = overrides.logger ?? createLogger('auth-svc', config.LOG_LEVEL);
   const metrics = overrides.metrics ?? createMetrics('auth-svc');
+  const tracing = createTracing('auth-svc', config);
   const now = overrides.now ?? Date.now;
   const events = new Counter({
     name: 'auth_events_total',
@@ -56,6 +57,8 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
     name: 'auth-svc',
     logger,
     async start(parts) {
+      // Started first so it stops last: spans of the final calls are exported before the process ends.
+      await parts.start('tracing', async () => tracing, { stop: (t) => t.shutdown() });
       const database = await parts.start(
         'database',
         () =>
@@ -65,6 +68,7 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
             sqliteFile: config.SQLITE_FILE,
             logger,
             metrics,
+            tracing,
           }),
         { stop: (d) => d.close(), check: (d) => d.ping() },
       );
@@ -80,7 +84,7 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
       // Redis only holds rate-limit counters, which fall back to memory: its absence is logged, not fatal.
       const redis = await parts.start(
         'redis',
-        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'auth-svc') : undefined),
+        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'auth-svc', tracing) : undefined),
         {
           stop: (r) => r?.disconnect(),
         },
@@ -135,6 +139,7 @@ export function createApp(config: AuthConfig, overrides: AuthAppOverrides = {}):
         now,
       };
       const host = createServiceHost({
+        tracing,
         name: 'auth-svc',
         logger,
         metrics,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadConfig, logLevel, mysqlUrl, port, positiveInt, redisUrl, z } from '@pastemesh/kit/config';
+import { loadConfig, logLevel, otelSettings, mysqlUrl, port, positiveInt, redisUrl, z } from '@pastemesh/kit/config';
 import { ACCESS_TOKEN } from '@pastemesh/kit/auth';
 
 /** OWASP's argon2id floor (m = 19 MiB, t = 2, p = 1); configuration may go above it, never below. */
@@ -44,6 +44,7 @@ const schema = z.object({
   REDIS_URL: redisUrl,
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: logLevel,
+  ...otelSettings,
   JWT_ISSUER: z.string().min(1).default(ACCESS_TOKEN.defaultIssuer),
   JWT_AUDIENCE: z.string().min(1).default(ACCESS_TOKEN.defaultAudience),
   JWT_PRIVATE_KEY: privateKeyText,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { type Logger, type Metrics, type Tracing } from '@pastemesh/kit/observability';
 import { openDatabase, serviceDatabaseUrl, type ServiceDatabase } from '@pastemesh/kit/storage';
 import type { UsersTable } from './user/user.table.js';
 import type { RefreshFamiliesTable, RefreshTokensTable } from './session/refresh-token.table.js';
@@ -32,12 +32,14 @@ export function openAuthDatabase(options: {
   sqliteFile: string;
   logger: Logger;
   metrics?: Metrics | undefined;
+  tracing?: Tracing | undefined;
 }): Promise<ServiceDatabase<AuthDatabase>> {
   return openDatabase<AuthDatabase>({
     url: serviceDatabaseUrl(options.mysqlUrl, options.databaseName ?? AUTH_DATABASE),
     sqliteFile: options.sqliteFile,
     logger: options.logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
     migrations: authMigrations,
   });
 }

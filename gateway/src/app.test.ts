@@ -12,7 +12,7 @@ const NOWHERE = {
 };
 
 describe('gateway lifecycle', () => {
-  it('on stop fails /readyz at once, serves through SHUTDOWN_DRAIN_MS, then closes HTTP, Apollo, producer, limits, hot cache, pubsub, downstream, Redis and the admin server in that order', async () => {
+  it('on stop fails /readyz at once, serves through SHUTDOWN_DRAIN_MS, then closes HTTP, Apollo, producer, limits, hot cache, pubsub, downstream, Redis, the admin server and tracing in that order', async () => {
     const lines: { part?: string; msg: string }[] = [];
     const logger = createLogger('gateway', 'debug', {
       write: (line: string) => void lines.push(JSON.parse(line) as { part?: string; msg: string }),
@@ -50,6 +50,7 @@ describe('gateway lifecycle', () => {
       'downstream',
       'redis',
       'admin server',
+      'tracing',
     ]);
     await expect(fetch(`http://127.0.0.1:${http}/healthz`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${admin}/healthz`)).rejects.toThrow();

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createEventProducer, type EventProducer } from '@pastemesh/analytics-svc/client';
 import { apiKeyVerifier, createAuthenticator, type Authenticator } from '@pastemesh/kit/auth';
-import { createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import {
+  createLogger,
+  createMetrics,
+  createTracing,
+  type Logger,
+  type Metrics,
+  type Tracing,
+} from '@pastemesh/kit/observability';
 import { isUsableRequestId } from '@pastemesh/kit/rpc';
 import { createAdminServer, createServiceApp, closeGracefully, listen, type ServiceApp } from '@pastemesh/kit/server';
 import { createPubSub, createRedis } from '@pastemesh/kit/storage';
@@ -21,6 +28,7 @@ import { limitConnectionsPerIp } from './http/connection-limit.js';
 import { registerFastifyErrors } from './http/fastify-errors.js';
 import { registerRawRoutes } from './http/raw.routes.js';
 import { lazyRequestLogger } from './http/request-logger.js';
+import { registerRequestTracing } from './http/request-trace.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebRoutes } from './http/web.routes.js';
 import { registerWellKnownRoutes } from './http/well-known.routes.js';
@@ -58,12 +66,13 @@ export interface GatewayApp extends ServiceApp<GatewayPorts> {
 /**
  * Builds the gateway: Fastify with Apollo at /graphql, the plain routes, the web client, and an admin port.
  * Stopping fails /readyz at once but keeps serving for SHUTDOWN_DRAIN_MS, then closes HTTP, Apollo, the
- * event producer, rate limits, hot cache, pub/sub, downstream clients, Redis and the admin server, in that
+ * event producer, rate limits, hot cache, pub/sub, downstream clients, Redis, the admin server and tracing (its last spans exported), in that
  * order (the reverse of start).
  */
 export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {}): GatewayApp {
   const logger = overrides.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
+  const tracing = createTracing('gateway', config);
   const ports: GatewayPorts = { http: config.HTTP_PORT, admin: config.ADMIN_PORT };
   let services: GatewayServices | undefined;
   let started = false;
@@ -75,6 +84,8 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
       // Its parts register their metrics on `metrics` as they start, which they can do once.
       if (started) throw new Error('a gateway app starts once: createApp another to start again');
       started = true;
+      // Started first so it stops last: spans of the final requests are exported before the process ends.
+      await parts.start('tracing', async () => tracing, { stop: (t) => t.shutdown() });
       // Metrics only on the admin port: the public one must not tell strangers about traffic and internals.
       // Its /readyz fails until start-up completes and again as soon as stopping begins.
       const admin = createAdminServer({
@@ -87,12 +98,12 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
       });
       const redis = await parts.start(
         'redis',
-        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'gateway') : undefined),
+        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'gateway', tracing) : undefined),
         {
           stop: (r) => r?.disconnect(),
         },
       );
-      const downstream = await parts.start('downstream', () => createDownstream(config, metrics, logger), {
+      const downstream = await parts.start('downstream', () => createDownstream(config, metrics, logger, tracing), {
         stop: (d) => d.close(),
       });
       const pubsub = await parts.start('pubsub', () => createPubSub(redis, logger), { stop: (p) => p.close() });
@@ -168,7 +179,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
       const apollo = await parts.start(
         'apollo',
         async () => {
-          const server = createApollo(config, metrics, logger);
+          const server = createApollo(config, metrics, logger, tracing);
           await server.start();
           return server;
         },
@@ -178,7 +189,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
       const http = await parts.start(
         'http',
         async () => {
-          const app = createHttpApp(config, current, apollo, metrics, logger, lifecycle);
+          const app = createHttpApp(config, current, apollo, metrics, logger, tracing, lifecycle);
           try {
             await app.listen({ port: config.HTTP_PORT, host: config.HOST });
           } catch (err) {
@@ -220,6 +231,7 @@ function createHttpApp(
   apollo: ReturnType<typeof createApollo>,
   metrics: Metrics,
   logger: Logger,
+  tracing: Tracing,
   lifecycle: Pick<ServiceApp<unknown>, 'readiness' | 'isRunning'>,
 ): FastifyInstance {
   const app: FastifyInstance = Fastify({
@@ -245,6 +257,8 @@ function createHttpApp(
     trustProxy: (_address: string, hop: number) => hop < config.TRUST_PROXY_HOPS,
   });
   limitConnectionsPerIp(app.server, config.MAX_CONNECTIONS_PER_IP ?? (config.TRUST_PROXY_HOPS > 0 ? 0 : 64), metrics);
+  // First: every later hook, handler and error answer runs with the request's trace context.
+  registerRequestTracing(app, tracing, metrics, logger);
   registerSecurityHeaders(app);
   registerBadRequestLimit(app, services.limits, logger);
   registerFastifyErrors(app, config.MAX_CONTENT_BYTES, logger);

@@ -1,4 +1,14 @@
-import { bool, loadConfig, logLevel, port, positiveInt, redisUrl, peerUrl, z } from '@pastemesh/kit/config';
+import {
+  bool,
+  loadConfig,
+  logLevel,
+  otelSettings,
+  port,
+  positiveInt,
+  redisUrl,
+  peerUrl,
+  z,
+} from '@pastemesh/kit/config';
 
 /** Everything the gateway reads from the environment, validated once at start-up. */
 export const gatewayConfigSchema = z.object({
@@ -13,6 +23,7 @@ export const gatewayConfigSchema = z.object({
     .optional(),
   REDIS_URL: redisUrl,
   LOG_LEVEL: logLevel,
+  ...otelSettings,
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Schema introspection and "Did you mean…" suggestions; off unless a developer asks (they help attackers map the API). */
   GRAPHQL_INTROSPECTION: bool(false),

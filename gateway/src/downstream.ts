@@ -3,7 +3,7 @@ import type { Client } from '@connectrpc/connect';
 import { AuthService } from '@pastemesh/gen/auth';
 import { PasteService } from '@pastemesh/gen/paste';
 import { AnalyticsService } from '@pastemesh/gen/analytics';
-import { type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { type Logger, type Metrics, type Tracing } from '@pastemesh/kit/observability';
 import { createServiceClient } from '@pastemesh/kit/rpc';
 import { guardClient } from './breaker.js';
 import type { GatewayConfig } from './config.js';
@@ -18,8 +18,13 @@ export interface Downstream {
 }
 
 /** Connects to auth-svc, paste-svc and analytics-svc with the kit's client factory. */
-export function createDownstream(config: GatewayConfig, metrics: Metrics, logger: Logger): Downstream {
-  const common = { metrics, defaultTimeoutMs: config.DOWNSTREAM_TIMEOUT_MS };
+export function createDownstream(
+  config: GatewayConfig,
+  metrics: Metrics,
+  logger: Logger,
+  tracing: Tracing,
+): Downstream {
+  const common = { metrics, tracing, defaultTimeoutMs: config.DOWNSTREAM_TIMEOUT_MS };
   const auth = createServiceClient(AuthService, { address: config.AUTH_SVC_URL, ...common });
   const paste = createServiceClient(PasteService, { address: config.PASTE_SVC_URL, connections: 2, ...common });
   const analytics = createServiceClient(AnalyticsService, { address: config.ANALYTICS_SVC_URL, ...common });

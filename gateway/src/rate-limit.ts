@@ -40,6 +40,8 @@ export function createRateLimits(
     labelNames: ['scope'],
     registers: [metrics.registry],
   });
+  // Every scope at 0 from the start, so rate() sees the first rejections.
+  for (const scope of ['read', 'create', 'login', 'bad'] as const) rejections.inc({ scope }, 0);
   const perMinute: Record<RateScope, number> = {
     read: config.RATE_LIMIT_READS_PER_MIN,
     create: config.RATE_LIMIT_CREATES_PER_MIN,

@@ -4,7 +4,14 @@ import { AuthService } from '@pastemesh/gen/auth';
 import { PasteService } from '@pastemesh/gen/paste';
 import { createEventProducer } from '@pastemesh/analytics-svc/client';
 import { apiKeyVerifier, createAuthInterceptor, createAuthenticator } from '@pastemesh/kit/auth';
-import { counterOnce, createLogger, createMetrics, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import {
+  counterOnce,
+  createLogger,
+  createMetrics,
+  createTracing,
+  type Logger,
+  type Metrics,
+} from '@pastemesh/kit/observability';
 import { bindService, createServiceClient } from '@pastemesh/kit/rpc';
 import { createServiceApp, createServiceHost, type BoundPorts, type ServiceApp } from '@pastemesh/kit/server';
 import { createByteCache, createPubSub, createRedis, openDatabase, serviceDatabaseUrl } from '@pastemesh/kit/storage';
@@ -42,12 +49,15 @@ export interface PasteAppStarted extends BoundPorts {
 export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}): ServiceApp<PasteAppStarted> {
   const logger = overrides.logger ?? createLogger('paste-svc', config.LOG_LEVEL);
   const metrics = overrides.metrics ?? createMetrics('paste-svc');
+  const tracing = createTracing('paste-svc', config);
   const now = overrides.now ?? Date.now;
 
   return createServiceApp({
     name: 'paste-svc',
     logger,
     async start(parts) {
+      // Started first so it stops last: spans of the final calls are exported before the process ends.
+      await parts.start('tracing', async () => tracing, { stop: (t) => t.shutdown() });
       const database = await parts.start(
         'database',
         () =>
@@ -57,13 +67,14 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
             migrations: pasteMigrations,
             logger,
             metrics,
+            tracing,
           }),
         { stop: (d) => d.close(), check: (d) => d.ping() },
       );
       // Redis is only a cache: the service stays ready (and correct) without it, so it has no readiness check.
       const redis = await parts.start(
         'redis',
-        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'paste-svc') : undefined),
+        () => (config.REDIS_URL ? createRedis(config.REDIS_URL, logger, 'paste-svc', tracing) : undefined),
         {
           stop: (r) => r?.disconnect(),
         },
@@ -108,7 +119,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
 
       const auth = await parts.start(
         'auth client',
-        () => createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics }),
+        () => createServiceClient(AuthService, { address: config.AUTH_SVC_URL, metrics, tracing }),
         { stop: (c) => c.close() },
       );
       const authenticator = createAuthenticator({
@@ -135,6 +146,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         newId: overrides.newId ?? newPasteId,
       });
       const host = createServiceHost({
+        tracing,
         name: 'paste-svc',
         logger,
         metrics,

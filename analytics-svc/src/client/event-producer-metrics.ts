@@ -2,7 +2,10 @@ import type { Counter, Gauge, Registry } from 'prom-client';
 import { counterOnce, gaugeOnce, type Metrics } from '@pastemesh/kit/observability';
 
 /** Why the producer gave up on events; every loss is counted under one of these. */
-export type DropReason = 'overflow' | 'rejected' | 'invalid' | 'shutdown';
+export const DROP_REASONS = ['overflow', 'rejected', 'invalid', 'shutdown'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+/** What an event is: a view or a paste event. */
+export const EVENT_KINDS = ['view', 'paste'] as const;
 
 /** The producer's metrics, labelled by producer name so several can share a registry. */
 export interface EventProducerMetrics {

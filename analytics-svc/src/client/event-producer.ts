@@ -6,7 +6,7 @@ import { AnalyticsService, PasteEventSchema, ViewEventSchema, type ViewEvent } f
 import { createServiceClient, type ServiceClient } from '@pastemesh/kit/rpc';
 import { callOptions, contextFromHeaders } from '@pastemesh/kit/rpc';
 import { createMemoryBuffer, createRedisBuffer, Deque, type BufferedEvent, type EventBuffer } from './event-buffer.js';
-import { eventProducerMetrics, type DropReason } from './event-producer-metrics.js';
+import { DROP_REASONS, EVENT_KINDS, eventProducerMetrics, type DropReason } from './event-producer-metrics.js';
 import { createDeliveryBreaker, isRetryable } from './event-breaker.js';
 import type { Logger } from '@pastemesh/kit/observability';
 import type { Metrics } from '@pastemesh/kit/observability';
@@ -79,6 +79,10 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   const { logger } = options;
   const m = eventProducerMetrics(options.metrics);
   const label = { producer: name };
+  // Every series at 0 from the start, so rate() and increase() see an alert's first burst (PastemeshAnalyticsEventsDropped).
+  for (const reason of DROP_REASONS) m.dropped.inc({ ...label, reason }, 0);
+  for (const kind of EVENT_KINDS)
+    for (const counter of [m.received, m.sent, m.buffered, m.redelivered]) counter.inc({ ...label, kind }, 0);
   // Bound once: prom-client hashes a label object on every inc, and every view is counted.
   const receivedView = m.received.labels({ ...label, kind: 'view' });
 

@@ -2,7 +2,9 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { Counter, Histogram } from 'prom-client';
-import { LATENCY_BUCKETS, type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { LATENCY_BUCKETS, type Logger, type Metrics, type Tracing } from '@pastemesh/kit/observability';
+import { tracingPlugin } from './tracing-plugin.js';
+import { logFields } from '@pastemesh/kit/rpc';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayContext } from './context.js';
 import { ConnectError } from '@connectrpc/connect';
@@ -57,10 +59,16 @@ function observabilityPlugin(
         async didEncounterErrors({ errors, contextValue }) {
           for (const err of errors) {
             if (hideSuggestions) err.message = err.message.replace(/ ?Did you mean .+\?$/, '');
-            const requestId = contextValue?.caller?.trace.requestId ?? '';
+            const trace = contextValue?.caller?.trace;
             if (err.originalError instanceof ConnectError || isUnexpected(err)) {
               const cause = err.originalError ?? err;
-              logEdgeError(toEdgeError(cause), cause, requestId, logger);
+              logEdgeError(toEdgeError(cause), cause, trace?.requestId ?? '', logger, trace);
+            } else if (logger.isLevelEnabled('debug')) {
+              // A client's mistake (bad input, unknown field…): its request id finds it when a user reports it.
+              logger.debug(
+                { code: err.extensions?.['code'], reason: err.message, ...logFields(trace) },
+                'request refused',
+              );
             }
           }
         },
@@ -86,7 +94,12 @@ function observabilityPlugin(
 }
 
 /** Apollo with CSRF prevention, query limits (graphql-armor), no batching, masked errors, and no introspection or field suggestions unless GRAPHQL_INTROSPECTION=true. */
-export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Logger): ApolloServer<GatewayContext> {
+export function createApollo(
+  config: GatewayConfig,
+  metrics: Metrics,
+  logger: Logger,
+  tracing: Tracing,
+): ApolloServer<GatewayContext> {
   // Off unless asked for: a public endpoint should not hand out its schema or guess field names for strangers.
   const introspection = config.GRAPHQL_INTROSPECTION;
   const armor = new ApolloArmor({
@@ -118,6 +131,7 @@ export function createApollo(config: GatewayConfig, metrics: Metrics, logger: Lo
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
       observabilityPlugin(metrics, logger, !introspection),
+      tracingPlugin(tracing),
       // No @cacheControl hints in the schema: the default plugin would only add a hook to every field.
       ApolloServerPluginCacheControlDisabled(),
     ],

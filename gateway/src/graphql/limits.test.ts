@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createLogger, createMetrics } from '@pastemesh/kit/observability';
+import { createLogger, createMetrics, createTracing } from '@pastemesh/kit/observability';
 import { loadGatewayConfig } from '../config.js';
 import { createApollo } from './apollo.js';
 
@@ -7,7 +7,12 @@ const logger = createLogger('limits-test', 'silent');
 
 /** Runs one document through Apollo's parse/validate with the given limits; returns the error messages. */
 async function errorsFor(query: string, env: Record<string, string>): Promise<string[]> {
-  const apollo = createApollo(loadGatewayConfig({ NODE_ENV: 'test', ...env }), createMetrics('limits-test'), logger);
+  const apollo = createApollo(
+    loadGatewayConfig({ NODE_ENV: 'test', ...env }),
+    createMetrics('limits-test'),
+    logger,
+    createTracing('limits-test'),
+  );
   await apollo.start();
   try {
     const res = await apollo.executeOperation(

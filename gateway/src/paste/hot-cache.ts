@@ -50,6 +50,9 @@ export function createHotCache(options: HotCacheOptions): HotCache {
   // Bound children: label objects built once per result (prom-client 15 still hashes them on every call).
   const hit = requests.labels({ result: 'hit' });
   const miss = requests.labels({ result: 'miss' });
+  // Both series at 0 from the start, so the hit-ratio panel's rate() sees the first lookups.
+  hit.inc(0);
+  miss.inc(0);
   let unsubscribe: (() => Promise<void>) | undefined;
   if (!options.enabled) {
     return { get: () => undefined, offer: () => {}, invalidate: () => {}, start: async () => {}, stop: async () => {} };

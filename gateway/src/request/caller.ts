@@ -20,6 +20,8 @@ export interface IncomingRequest {
   id: string;
   ip: string;
   headers: Record<string, string | string[] | undefined>;
+  /** The trace context the HTTP edge began (request-trace.ts); read from the headers when absent. */
+  trace?: RequestContext;
 }
 
 const header = (req: IncomingRequest, name: string): string | undefined => {
@@ -45,7 +47,7 @@ export async function identifyCaller(services: GatewayServices, req: IncomingReq
     }
   }
   return {
-    trace: contextFromHeaders((name) => (name === 'x-request-id' ? req.id : header(req, name))),
+    trace: req.trace ?? contextFromHeaders((name) => (name === 'x-request-id' ? req.id : header(req, name))),
     ip: req.ip,
     userAgent: header(req, 'user-agent') ?? '',
     referrerHost,

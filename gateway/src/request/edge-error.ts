@@ -1,6 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { type Logger } from '@pastemesh/kit/observability';
-import { errorDetail } from '@pastemesh/kit/rpc';
+import { errorDetail, logFields, type RequestContext } from '@pastemesh/kit/rpc';
 
 /** GraphQL `extensions.code` for every gRPC code: the one mapping the gateway uses. */
 export const GRAPHQL_CODE_BY_GRPC: Readonly<Record<Code, string>> = Object.freeze({
@@ -97,9 +97,24 @@ export function toEdgeError(err: unknown): EdgeError {
   return edge;
 }
 
-/** Logs what an edge error hid from the client, with the request id a user's report will quote. */
-export function logEdgeError(edge: EdgeError, err: unknown, requestId: string, logger: Logger): void {
-  if (edge.log === 'error') logger.error({ err, requestId }, 'request failed');
+/**
+ * Logs what an edge error hid from the client, with the request id a user's report will quote and the trace
+ * ids that find the request's spans; an expected refusal (bad input, not found…) at debug, with its code.
+ */
+export function logEdgeError(
+  edge: EdgeError,
+  err: unknown,
+  requestId: string,
+  logger: Logger,
+  trace?: RequestContext,
+): void {
+  const fields = trace ? logFields(trace) : { request_id: requestId };
+  if (edge.log === 'error') logger.error({ err, ...fields }, 'request failed');
   else if (edge.log === 'warn')
-    logger.warn({ err: ConnectError.from(err).rawMessage, requestId }, 'downstream unavailable');
+    logger.warn({ err: ConnectError.from(err).rawMessage, ...fields }, 'downstream unavailable');
+  else if (logger.isLevelEnabled('debug'))
+    logger.debug(
+      { code: edge.extensions.code, reason: edge.message, status: edge.status, ...fields },
+      'request refused',
+    );
 }

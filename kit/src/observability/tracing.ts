@@ -73,7 +73,7 @@ export interface Tracing {
    */
   startSpan(name: string, kind: SpanKind, parent: Context, attributes?: Attributes, links?: Link[]): Span;
   /** A span under the active context only if one is being recorded (SQL, Redis); never a new trace. */
-  startChildSpan(name: string, kind: SpanKind, attributes?: Attributes): Span | undefined;
+  startChildSpan(name: string, kind: SpanKind, attributes?: Attributes, startTime?: number): Span | undefined;
   /** Runs `fn` with `ctx` active (recording only; otherwise just runs it). */
   withContext<T>(ctx: Context, fn: () => T): T;
   /** The active context (recording only). */
@@ -147,10 +147,14 @@ export function createTracing(service: string, env: TracingEnv = {}): Tracing {
     inject: (ctx, headers) => propagator.inject(ctx, headers, headerSetter),
     startSpan: (name, kind, parent, attributes, links) =>
       tracer.startSpan(name, { kind, ...(attributes ? { attributes } : {}), ...(links ? { links } : {}) }, parent),
-    startChildSpan(name, kind, attributes) {
+    startChildSpan(name, kind, attributes, startTime) {
       const parent = storage.getStore();
       if (!parent || !trace.getSpan(parent)?.isRecording()) return undefined;
-      return tracer.startSpan(name, { kind, ...(attributes ? { attributes } : {}) }, parent);
+      return tracer.startSpan(
+        name,
+        { kind, ...(attributes ? { attributes } : {}), ...(startTime ? { startTime } : {}) },
+        parent,
+      );
     },
     withContext: (ctx, fn) => storage.run(ctx, fn),
     active: () => storage.getStore(),

@@ -48,6 +48,8 @@ export function createByteCache(options: ByteCacheOptions): ByteCache {
   const { requests, evictions, errors } = cacheCounters(options.metrics);
   const name = options.name;
   const prefix = `pm:${name}:`;
+  // Every result at 0 from the start, so the hit-ratio panel's rate() sees the first lookups.
+  for (const result of ['hit', 'miss', 'error']) requests.inc({ cache: name, result }, 0);
   if (options.redis) {
     const redis = options.redis;
     const failed = (op: string, err: unknown) => {

@@ -5,6 +5,8 @@ import { createPool } from 'mysql2';
 import Database from 'better-sqlite3';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
+import { queryObserver } from './query-tracing.js';
 
 /** SQLite's own page cache per connection, in KiB. */
 export const SQLITE_PAGE_CACHE_KIB = 4096;
@@ -22,6 +24,8 @@ export interface DatabaseOptions {
   migrations: (dialect: SqlDialect) => Record<string, Migration>;
   logger: Logger;
   metrics?: Metrics;
+  /** Spans for queries made while serving a traced request. */
+  tracing?: Tracing;
   /** MySQL pool size. */
   poolSize?: number;
 }
@@ -41,12 +45,14 @@ export interface ServiceDatabase<DB> {
  */
 export async function openDatabase<DB>(options: DatabaseOptions): Promise<ServiceDatabase<DB>> {
   const dialect: SqlDialect = options.url ? 'mysql' : 'sqlite';
-  const log = options.metrics
-    ? (event: { query: { sql: string }; queryDurationMillis: number; level: string }) => {
-        const operation = /^\s*(\w+)/.exec(event.query.sql)?.[1]?.toLowerCase() ?? 'other';
-        options.metrics!.dbQueryDuration.observe({ operation }, event.queryDurationMillis / 1000);
-      }
-    : undefined;
+  const log = queryObserver({
+    dialect,
+    database: options.url
+      ? decodeURIComponent(new URL(options.url).pathname.slice(1))
+      : path.basename(options.sqliteFile),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
+  });
   let db: Kysely<DB>;
   if (options.url) {
     await createMysqlDatabaseIfMissing(options.url);

@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import { Redis, type Command } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
+import { SpanKind, recordFailure, type Tracing } from '../observability/tracing.js';
 
 export type { Redis };
 
@@ -8,7 +9,7 @@ export type { Redis };
  * while Redis is down (no offline queue, short timeout), so callers fall back
  * instead of waiting, and it reconnects by itself.
  */
-export function createRedis(url: string, logger: Logger, name = 'redis'): Redis {
+export function createRedis(url: string, logger: Logger, name = 'redis', tracing?: Tracing): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -29,7 +30,37 @@ export function createRedis(url: string, logger: Logger, name = 'redis'): Redis 
     if (down) logger.info({ name }, 'redis reconnected');
     down = false;
   });
+  if (tracing?.mode === 'recording') traceCommands(redis, tracing, new URL(url));
   return redis;
+}
+
+/**
+ * A client span per command sent for a traced request (the active context's), on this connection only. What
+ * @opentelemetry/instrumentation-ioredis does by patching the module on require, which neither our ESM
+ * imports nor the esbuild bundles go through; its versions also stop short of ioredis 6.
+ */
+function traceCommands(redis: Redis, tracing: Tracing, url: URL): void {
+  const send = redis.sendCommand.bind(redis);
+  const attributes = {
+    'db.system.name': 'redis',
+    'server.address': url.hostname,
+    'server.port': Number(url.port || 6379),
+  };
+  redis.sendCommand = (command: Command, stream?: Parameters<typeof send>[1]) => {
+    const span = tracing.startChildSpan(command.name, SpanKind.CLIENT, {
+      ...attributes,
+      'db.operation.name': command.name.toUpperCase(),
+    });
+    if (span)
+      command.promise.then(
+        () => span.end(),
+        (err: unknown) => {
+          recordFailure(span, err);
+          span.end();
+        },
+      );
+    return send(command, stream);
+  };
 }
 
 /** Resolves once the connection is ready (or rejects after `ms`), so start-up knows Redis is reachable. */

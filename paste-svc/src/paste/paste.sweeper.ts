@@ -48,6 +48,8 @@ export function createSweeper(options: SweeperOptions) {
     help: 'Rows deleted by the expiry sweeper, by kind (paste, content)',
     labelNames: ['kind'],
   });
+  // Both kinds at 0 from the start, so the sweeper panel's rate() sees the first sweep.
+  for (const kind of ['paste', 'content']) deleted.inc({ kind }, 0);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<SweepResult> | undefined;
   let stopping = false;

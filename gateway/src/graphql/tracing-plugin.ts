@@ -1,0 +1,71 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { createContextValues } from '@connectrpc/connect';
+import { requestContextKey, type RequestContext } from '@pastemesh/kit/rpc';
+import { SpanKind, recordFailure, trace, type Tracing } from '@pastemesh/kit/observability';
+import type { GatewayContext } from './context.js';
+
+/**
+ * Spans for GraphQL: one per operation (`query pastePage`), under the HTTP request's span, and one per field
+ * that has a resolver of ours (`Query.paste`, `Paste.stats`), under the operation; fields read off their
+ * parent object get none. The operation becomes the request's current span, so the gRPC calls its resolvers
+ * and loaders make are its children. Only sampled operations pay for any of it: Apollo calls the per-field
+ * hook only when a listener asks for it.
+ */
+export function tracingPlugin(tracing: Tracing): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const caller = contextValue?.caller;
+      const edge = caller?.trace;
+      if (tracing.mode !== 'recording' || !edge?.otel || !edge.sampled) return;
+      const span = tracing.startSpan('graphql', SpanKind.INTERNAL, edge.otel);
+      const otel = trace.setSpan(edge.otel, span);
+      const headers: Record<string, string> = { 'x-request-id': edge.requestId };
+      tracing.inject(otel, headers);
+      // Calls made for this operation (loaders are built lazily, during execution) name it as their parent.
+      const operationTrace: RequestContext = {
+        ...edge,
+        spanId: span.spanContext().spanId,
+        otel,
+        traceHeaders: headers,
+        span,
+      };
+      operationTrace.values = createContextValues().set(requestContextKey, operationTrace);
+      caller.trace = operationTrace;
+      return {
+        async didResolveOperation({ operation, operationName }) {
+          const kind = operation?.operation ?? 'query';
+          span.updateName(operationName ? `${kind} ${operationName}` : kind);
+          span.setAttribute('graphql.operation.type', kind);
+          if (operationName) span.setAttribute('graphql.operation.name', operationName);
+        },
+        async executionDidStart() {
+          return {
+            willResolveField({ info }) {
+              if (!info.parentType.getFields()[info.fieldName]?.resolve) return undefined;
+              const field = tracing.startSpan(`${info.parentType.name}.${info.fieldName}`, SpanKind.INTERNAL, otel, {
+                'graphql.field.name': info.fieldName,
+                'graphql.field.path': pathOf(info.path),
+              });
+              return (error) => {
+                if (error) recordFailure(field, error);
+                field.end();
+              };
+            },
+          };
+        },
+        async didEncounterErrors({ errors }) {
+          recordFailure(span, errors[0], errors[0]?.extensions?.['code'] as string | undefined);
+        },
+        async willSendResponse() {
+          span.end();
+        },
+      };
+    },
+  };
+}
+
+function pathOf(path: { prev: unknown; key: string | number } | undefined): string {
+  const parts: (string | number)[] = [];
+  for (let p = path; p; p = p.prev as typeof path) parts.unshift(p.key);
+  return parts.join('.');
+}
