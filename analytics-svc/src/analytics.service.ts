@@ -2,7 +2,8 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import type { Kysely } from 'kysely';
 import { AnalyticsService, TopWindow } from '@pastemesh/gen/analytics';
 import { requireCaller } from '@pastemesh/kit/auth';
-import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
+import { Code, Reason, appError, invalidArgument, requestContextOf, type RequestContext } from '@pastemesh/kit/rpc';
+import { linkTo, type Link } from '@pastemesh/kit/observability';
 import { type SqlDialect } from '@pastemesh/kit/storage';
 import type { AnalyticsDatabase } from './database.js';
 import type { AnalyticsMetrics } from './analytics.metrics.js';
@@ -75,7 +76,8 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps): ServiceImpl<
   }
 
   return {
-    async recordViews(req) {
+    async recordViews(req, ctx) {
+      linkToCauses(requestContextOf(ctx), req.events);
       const now = deps.now();
       const events = toNewViewEvents(req.events, now);
       metrics.received.inc({ kind: 'view' }, events.length);
@@ -88,7 +90,8 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps): ServiceImpl<
       return result;
     },
 
-    async recordPasteEvents(req) {
+    async recordPasteEvents(req, ctx) {
+      linkToCauses(requestContextOf(ctx), req.events);
       const now = deps.now();
       const events = toNewPasteEvents(req.events, now);
       metrics.received.inc({ kind: 'paste' }, events.length);
@@ -144,4 +147,19 @@ export function createAnalyticsService(deps: AnalyticsServiceDeps): ServiceImpl<
       return toUsageSummary(days, usage, breakdown);
     },
   };
+}
+
+/**
+ * Links the ingestion's span to the requests that caused its events (those sampled carry their traceparent):
+ * the trace of a paste read leads, across the producer's queue, to where its view was stored.
+ */
+function linkToCauses(ctx: RequestContext | undefined, events: { traceparent: string }[]): void {
+  const span = ctx?.span;
+  if (!span?.isRecording()) return;
+  const links: Link[] = [];
+  for (const e of events) {
+    const link = linkTo(e.traceparent);
+    if (link && links.push(link) >= 128) break;
+  }
+  if (links.length > 0) span.addLinks(links);
 }

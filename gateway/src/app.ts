@@ -130,7 +130,14 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
         'event producer',
         () =>
           overrides.producer ??
-          createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'gateway-views' }),
+          createEventProducer({
+            analytics: config.ANALYTICS_SVC_URL,
+            redis,
+            logger,
+            metrics,
+            tracing,
+            name: 'gateway-views',
+          }),
         { stop: (p) => p.close() },
       );
       const authenticator =

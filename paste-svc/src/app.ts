@@ -110,7 +110,14 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         : await parts.start(
             'event producer',
             () =>
-              createEventProducer({ analytics: config.ANALYTICS_SVC_URL, redis, logger, metrics, name: 'paste-svc' }),
+              createEventProducer({
+                analytics: config.ANALYTICS_SVC_URL,
+                redis,
+                logger,
+                metrics,
+                tracing,
+                name: 'paste-svc',
+              }),
             {
               stop: (p) => p.close(),
             },

@@ -4,12 +4,19 @@ import { TimestampSchema, timestampFromMs, timestampMs, timestampNow } from '@bu
 import type { Client } from '@connectrpc/connect';
 import { AnalyticsService, PasteEventSchema, ViewEventSchema, type ViewEvent } from '@pastemesh/gen/analytics';
 import { createServiceClient, type ServiceClient } from '@pastemesh/kit/rpc';
-import { callOptions, contextFromHeaders } from '@pastemesh/kit/rpc';
+import { beginLinkedWork, callOptions, contextFromHeaders } from '@pastemesh/kit/rpc';
 import { createMemoryBuffer, createRedisBuffer, Deque, type BufferedEvent, type EventBuffer } from './event-buffer.js';
 import { DROP_REASONS, EVENT_KINDS, eventProducerMetrics, type DropReason } from './event-producer-metrics.js';
 import { createDeliveryBreaker, isRetryable } from './event-breaker.js';
-import type { Logger } from '@pastemesh/kit/observability';
-import type { Metrics } from '@pastemesh/kit/observability';
+import {
+  SpanKind,
+  linkTo,
+  recordFailure,
+  type Link,
+  type Logger,
+  type Metrics,
+  type Tracing,
+} from '@pastemesh/kit/observability';
 import type { Redis } from '@pastemesh/kit/storage';
 
 export { viewerKey, isBotUserAgent, utcDay, VIEWER_KEY_LENGTH } from './viewer-key.js';
@@ -37,6 +44,8 @@ export interface EventProducerOptions {
   resetTimeoutMs?: number;
   /** Deadline of each RPC, in ms. Default 2,000. */
   callTimeoutMs?: number;
+  /** When recording, each batch sent for sampled requests is traced, linked to their spans. */
+  tracing?: Tracing;
 }
 
 /** Fire-and-forget analytics events: recording never waits and never throws. */
@@ -70,6 +79,19 @@ function mergeKey(init: MessageInitShape<typeof ViewEventSchema>, ms: number): s
   return `${init.pasteId}\n${(init.viewerKey ?? '').slice(0, 64)}\n${(init.referrerHost ?? '').slice(0, 255)}\n${init.bot ? 1 : 0}\n${Math.floor(ms / DAY_MS)}`;
 }
 
+/** A span's limit on links (the SDK's default): a batch of 1,000 links to its first 128 sampled causes. */
+const MAX_LINKS = 128;
+
+/** Links to the requests whose events a batch carries (events of sampled requests carry their traceparent). */
+function linksOf(batch: BufferedEvent[]): Link[] {
+  const links: Link[] = [];
+  for (const { event } of batch) {
+    const link = event.traceparent ? linkTo(event.traceparent) : undefined;
+    if (link && links.push(link) >= MAX_LINKS) break;
+  }
+  return links;
+}
+
 /** Builds the producer: batches by count and time, sends through a breaker, buffers and redelivers. */
 export function createEventProducer(options: EventProducerOptions): EventProducer {
   const name = options.name ?? 'default';
@@ -77,6 +99,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   const maxBuffered = Math.max(1, options.maxBuffered ?? 100_000);
   const callTimeoutMs = options.callTimeoutMs ?? 2_000;
   const { logger } = options;
+  const tracing = options.tracing?.mode === 'recording' ? options.tracing : undefined;
   const m = eventProducerMetrics(options.metrics);
   const label = { producer: name };
   // Every series at 0 from the start, so rate() and increase() see an alert's first burst (PastemeshAnalyticsEventsDropped).
@@ -88,7 +111,12 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
 
   let owned: ServiceClient<typeof AnalyticsService> | undefined;
   const connect = (address: string) =>
-    createServiceClient(AnalyticsService, { address, metrics: options.metrics, defaultTimeoutMs: callTimeoutMs });
+    createServiceClient(AnalyticsService, {
+      address,
+      metrics: options.metrics,
+      defaultTimeoutMs: callTimeoutMs,
+      ...(tracing ? { tracing } : {}),
+    });
   if (typeof options.analytics === 'string') owned = connect(options.analytics);
   let client = owned ? owned.client : (options.analytics as Client<typeof AnalyticsService>);
 
@@ -132,10 +160,26 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   m.breakerState.set(label, 0);
 
   async function deliver(batch: BufferedEvent[]): Promise<void> {
-    // A batch serves many requests: it carries a request id of its own.
-    const options = callOptions({ trace: contextFromHeaders(() => undefined), timeoutMs: callTimeoutMs });
-    if (batch[0]?.kind === 'view') await client.recordViews({ events: batch.map((e) => e.event) as never }, options);
-    else await client.recordPasteEvents({ events: batch.map((e) => e.event) as never }, options);
+    const kind = batch[0]?.kind === 'view' ? 'RecordViews' : 'RecordPasteEvents';
+    // A batch serves many requests: it carries a request id of its own and, when some of its events came from
+    // sampled requests, a trace of its own linked to theirs (the RPC's spans follow it into analytics-svc).
+    const work = tracing
+      ? beginLinkedWork(tracing, `analytics send ${kind}`, SpanKind.PRODUCER, linksOf(batch), {
+          'messaging.system': 'pastemesh',
+          'messaging.operation.type': 'send',
+          'messaging.batch.message_count': batch.length,
+        })
+      : undefined;
+    const options = callOptions({ trace: work ?? contextFromHeaders(() => undefined), timeoutMs: callTimeoutMs });
+    try {
+      if (kind === 'RecordViews') await client.recordViews({ events: batch.map((e) => e.event) as never }, options);
+      else await client.recordPasteEvents({ events: batch.map((e) => e.event) as never }, options);
+    } catch (err) {
+      if (work?.span) recordFailure(work.span, err);
+      throw err;
+    } finally {
+      work?.span?.end();
+    }
   }
 
   function drop(reason: DropReason, count: number): void {

@@ -5,6 +5,7 @@ import { createVersionsLoader, type VersionsLoader } from '../paste/versions.loa
 import { createUserLoader } from '../user/user.loader.js';
 import { createStatsLoader } from '../stats/stats.loader.js';
 import { asCaller, traced, type Caller } from './caller.js';
+import { sampledTraceparent } from '@pastemesh/kit/rpc';
 
 /**
  * One request, whatever its protocol: the caller, per-request loaders (each batches every lookup of one kind
@@ -83,5 +84,7 @@ export function recordView(scope: RequestScope, pasteId: string): void {
     viewerKey: cachedViewerKey(caller.ip, caller.userAgent, services.config.VIEWER_KEY_SECRET),
     referrerHost: caller.referrerHost,
     bot: isBotUserAgent(caller.userAgent),
+    // Sampled requests only: analytics-svc's ingestion links its span to this request's trace.
+    ...(caller.trace.sampled ? { traceparent: sampledTraceparent(caller.trace) } : {}),
   });
 }

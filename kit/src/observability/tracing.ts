@@ -97,6 +97,15 @@ export function traceIdsOf(span: Span | undefined): { trace_id: string; span_id:
   return sc && isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined;
 }
 
+const w3c = new W3CTraceContextPropagator();
+
+/** A span link to the span a W3C `traceparent` names (events carry one across a queue), or none if it is not one. */
+export function linkTo(traceparent: string | undefined): Link | undefined {
+  if (!traceparent || traceparent.length > 55) return undefined;
+  const sc = trace.getSpanContext(w3c.extract(ROOT_CONTEXT, traceparent, { get: (t) => t, keys: () => [] }));
+  return sc && isSpanContextValid(sc) ? { context: sc } : undefined;
+}
+
 const headerGetter: TextMapGetter<(name: string) => string | undefined> = {
   get: (get, key) => get(key),
   keys: () => [],
@@ -109,7 +118,7 @@ const headerSetter: TextMapSetter<Record<string, string>> = {
 
 // B3 first, W3C last: each extracts over the previous, so a request carrying both follows traceparent.
 const propagator = new CompositePropagator({
-  propagators: [new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }), new W3CTraceContextPropagator()],
+  propagators: [new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }), w3c],
 });
 
 const freshRoot = (): SpanContext => ({

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createContextKey, createContextValues, type ContextValues } from '@connectrpc/connect';
 import {
+  ROOT_CONTEXT,
   trace,
   type Attributes,
   type Context,
+  type Link,
   type Span,
   type SpanKind,
   type Tracing,
@@ -106,6 +108,37 @@ export function beginRequest(
   return ctx;
 }
 
+/**
+ * Begins work no request asked for (a batch sent from a queue, a sweep) as a trace of its own, linked to the
+ * spans of the requests that caused it; calls made with it are traced like a request's. Undefined unless
+ * recording and some link is given: background work without a cause is not worth a trace.
+ */
+export function beginLinkedWork(
+  tracing: Tracing,
+  spanName: string,
+  kind: SpanKind,
+  links: Link[],
+  attributes?: Attributes,
+): RequestContext | undefined {
+  if (tracing.mode !== 'recording' || links.length === 0) return undefined;
+  const span = tracing.startSpan(spanName, kind, ROOT_CONTEXT, attributes, links);
+  const sc = span.spanContext();
+  const otel = trace.setSpan(ROOT_CONTEXT, span);
+  const ctx: RequestContext = {
+    requestId: randomUUID(),
+    traceId: sc.traceId,
+    spanId: sc.spanId,
+    traceHeaders: {},
+    span,
+    otel,
+    sampled: span.isRecording(),
+  };
+  ctx.traceHeaders['x-request-id'] = ctx.requestId;
+  tracing.inject(otel, ctx.traceHeaders);
+  ctx.values = createContextValues().set(requestContextKey, ctx);
+  return ctx;
+}
+
 /** Builds a context from inbound headers, minting a request id when none (or none usable) came in. */
 export function contextFromHeaders(get: (name: string) => string | undefined): RequestContext {
   const traceHeaders: Record<string, string> = {};
@@ -118,6 +151,11 @@ export function contextFromHeaders(get: (name: string) => string | undefined): R
   const traceparent = traceHeaders['traceparent'];
   const traceId = traceparent?.split('-')[1] ?? traceHeaders['x-b3-traceid'];
   return { requestId, traceId, traceHeaders };
+}
+
+/** The request's `traceparent` when its span is sampled: what an event put on a queue carries to be linked. */
+export function sampledTraceparent(ctx: RequestContext | undefined): string | undefined {
+  return ctx?.sampled ? ctx.traceHeaders['traceparent'] : undefined;
 }
 
 /** The fields a request-scoped log line carries (`logger.error({ err, ...logFields(ctx) }, …)`), as OpenTelemetry's log data model names them. */

@@ -1,6 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Paste, PasteService } from '@pastemesh/gen/paste';
 import { callerOf, type Principal } from '@pastemesh/kit/auth';
+import { requestContextOf, type RequestContext } from '@pastemesh/kit/rpc';
 import { inTransaction } from '@pastemesh/kit/storage';
 import { READ_COMMITTED } from '../database.js';
 import { canSee, isExpired, pasteNotFound, visibleOrThrow } from './paste.access.js';
@@ -23,7 +24,7 @@ export function createRevealHandlers(deps: PasteServiceDeps): RevealHandlers {
    * Reads and deletes in one transaction; the conditional DELETE lets exactly
    * one of any number of concurrent revealers have the content.
    */
-  async function burn(id: string, caller: Principal | undefined): Promise<Paste> {
+  async function burn(id: string, caller: Principal | undefined, cause: RequestContext | undefined): Promise<Paste> {
     const burned = await inTransaction(
       db,
       async (trx) => {
@@ -40,7 +41,7 @@ export function createRevealHandlers(deps: PasteServiceDeps): RevealHandlers {
     );
     if (!burned) throw pasteNotFound(id);
     await cache.invalidate(id, burned.removed.latestVersion);
-    events.deleted(burned.removed);
+    events.deleted(burned.removed, cause);
     return burned.paste;
   }
 
@@ -52,7 +53,7 @@ export function createRevealHandlers(deps: PasteServiceDeps): RevealHandlers {
       const found = await readThroughCache(deps, id, 0);
       if (found.kind !== 'found') throw pasteNotFound(id);
       const paste = visibleOrThrow(found.paste, caller, now());
-      return { paste: paste.burnAfterRead ? await burn(id, caller) : paste };
+      return { paste: paste.burnAfterRead ? await burn(id, caller, requestContextOf(ctx)) : paste };
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import { Visibility, type PasteService } from '@pastemesh/gen/paste';
 import { callerOf, requireCaller } from '@pastemesh/kit/auth';
-import { Code, Reason, appError, invalidArgument } from '@pastemesh/kit/rpc';
+import { Code, Reason, appError, invalidArgument, requestContextOf } from '@pastemesh/kit/rpc';
 import { inTransaction, isDuplicateKey } from '@pastemesh/kit/storage';
 import { READ_COMMITTED } from '../database.js';
 import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
@@ -65,7 +65,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
             (trx) => insertPaste(trx, dialect, { id, ...draft }, content),
             READ_COMMITTED,
           );
-          events.created({ id, language, visibility, sizeBytes: content.length });
+          events.created({ id, language, visibility, sizeBytes: content.length }, requestContextOf(ctx));
           return { paste, deleteToken };
         } catch (err) {
           if (isDuplicateKey(err) && attempt < ID_ATTEMPTS) {
@@ -105,7 +105,10 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         const updated = await inTransaction(db, (trx) => appendVersion(trx, dialect, paste, change), READ_COMMITTED);
         if (!updated) continue;
         await cache.invalidate(id, updated.latestVersion);
-        events.updated({ id, language: change.language, visibility: change.visibility, sizeBytes: content.length });
+        events.updated(
+          { id, language: change.language, visibility: change.visibility, sizeBytes: content.length },
+          requestContextOf(ctx),
+        );
         // Its author knows the content, but only CreatePaste and RevealPaste show a burn-after-read paste's.
         return { paste: concealed(updated) };
       }
@@ -147,7 +150,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       const [removed] = await inTransaction(db, (trx) => removePastes(trx, dialect, [id]), READ_COMMITTED);
       if (!removed) throw pasteNotFound(id);
       await cache.invalidate(id, removed.latestVersion);
-      events.deleted(removed);
+      events.deleted(removed, requestContextOf(ctx));
       return {};
     },
   };
