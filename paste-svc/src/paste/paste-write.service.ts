@@ -1,7 +1,7 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import { Visibility, type PasteService } from '@pastemesh/gen/paste';
 import { callerOf, requireCaller } from '@pastemesh/kit/auth';
-import { Code, Reason, appError, invalidArgument, requestContextOf } from '@pastemesh/kit/rpc';
+import { Code, Reason, appError, invalidArgument, logFields, requestContextOf } from '@pastemesh/kit/rpc';
 import { inTransaction, isDuplicateKey } from '@pastemesh/kit/storage';
 import { READ_COMMITTED } from '../database.js';
 import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
@@ -69,7 +69,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
           return { paste, deleteToken };
         } catch (err) {
           if (isDuplicateKey(err) && attempt < ID_ATTEMPTS) {
-            deps.logger.warn({ attempt }, 'paste id collision; drawing another');
+            deps.logger.warn({ attempt, ...logFields(requestContextOf(ctx)) }, 'paste id collision; drawing another');
             continue;
           }
           throw err;
