@@ -318,11 +318,15 @@ describe('gateway composition over the real services (mysql + redis)', () => {
       });
       expect(top.errors).toBeUndefined();
       await gql(other, `{ topPastes(window: DAY, limit: 1) { views } }`);
+      // A request that brought no trace context gets a trace id of its own (its log lines share it), never another's.
+      const fresh = expect.stringMatching(/^[0-9a-f]{32}$/);
       expect(seen.map((c) => [c.requestId, c.traceId])).toEqual([
         ['trace-req-1', '4bf92f3577b34da6a3ce929d0e0e4736'],
-        ['trace-req-2', undefined],
-        [expect.stringMatching(/^[0-9a-f-]{36}$/), undefined],
+        ['trace-req-2', fresh],
+        [expect.stringMatching(/^[0-9a-f-]{36}$/), fresh],
       ]);
+      expect(seen[1]!.traceId).not.toBe(seen[2]!.traceId);
+      // Without an exporter the gateway records nothing: the caller's span is passed on as the parent.
       expect(seen[0]!.traceHeaders['traceparent']).toBe(traceparent);
     } finally {
       await gateway.stop();

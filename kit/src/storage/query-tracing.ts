@@ -1,11 +1,11 @@
 import type { LogEvent } from 'kysely';
 import type { Metrics } from '../observability/metrics.js';
 import { SpanKind, recordFailure, type Tracing } from '../observability/tracing.js';
-import type { SqlDialect } from './database.js';
 
 /** What a database's queries report to. */
 export interface QueryObserverOptions {
-  dialect: SqlDialect;
+  /** The engine (database.ts's SqlDialect). */
+  dialect: 'mysql' | 'sqlite';
   /** The database (MySQL schema, or SQLite file name), for spans' db.namespace. */
   database: string;
   metrics?: Metrics;
