@@ -63,6 +63,23 @@ const WATCHED_COUNTERS: { service: ServiceName; metric: string; labels: Record<s
     metric: 'paste_sweeper_deleted_total',
     labels: ['paste', 'content'].map((kind) => ({ kind })),
   },
+  // PastemeshHighErrorRate's failure codes, for a method the traffic below never fails.
+  ...(
+    [
+      ['auth', 'pastemesh.auth.v1.AuthService', 'ChangePassword'],
+      ['paste', 'pastemesh.paste.v1.PasteService', 'ListLanguages'],
+      ['analytics', 'pastemesh.analytics.v1.AnalyticsService', 'TopPastes'],
+    ] as const
+  ).map(([service, grpc_service, grpc_method]) => ({
+    service,
+    metric: 'grpc_server_handled_total',
+    labels: ['UNKNOWN', 'INTERNAL', 'UNAVAILABLE', 'DEADLINE_EXCEEDED', 'DATA_LOSS'].map((grpc_code) => ({
+      grpc_service,
+      grpc_method,
+      protocol: 'grpc',
+      grpc_code,
+    })),
+  })),
   ...['analytics_events_received_total', 'analytics_events_deduplicated_total'].map((metric) => ({
     service: 'analytics' as const,
     metric,
