@@ -113,8 +113,9 @@ export function createApollo(
     // Suggestions are removed by observabilityPlugin.
     blockFieldSuggestion: { enabled: false },
   }).protect();
+  const schema = createSchema();
   return new ApolloServer<GatewayContext>({
-    schema: createSchema(),
+    schema,
     csrfPrevention: true,
     // The process owns shutdown (drain HTTP first, then Apollo); Apollo's own signal handlers would race it.
     stopOnTerminationSignals: false,
@@ -131,7 +132,7 @@ export function createApollo(
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
       observabilityPlugin(metrics, logger, !introspection),
-      tracingPlugin(tracing),
+      tracingPlugin(tracing, schema),
       // No @cacheControl hints in the schema: the default plugin would only add a hook to every field.
       ApolloServerPluginCacheControlDisabled(),
     ],

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import { createContextValues } from '@connectrpc/connect';
 import { requestContextKey, type RequestContext } from '@pastemesh/kit/rpc';
 import { SpanKind, recordFailure, trace, type Tracing } from '@pastemesh/kit/observability';
@@ -10,8 +11,13 @@ import type { GatewayContext } from './context.js';
  * parent object get none. The operation becomes the request's current span, so the gRPC calls its resolvers
  * and loaders make are its children. Only sampled operations pay for any of it: Apollo calls the per-field
  * hook only when a listener asks for it.
+ *
+ * Which fields have a resolver of ours is read from `schema` here, before the first request: once a listener asks
+ * for the per-field hook, Apollo wraps every field of the schema in a resolver of its own, so a field's `resolve`
+ * no longer tells ours from graphql's default (every `DailyCount.day` of a paste's 30 days got a span).
  */
-export function tracingPlugin(tracing: Tracing): ApolloServerPlugin<GatewayContext> {
+export function tracingPlugin(tracing: Tracing, schema: GraphQLSchema): ApolloServerPlugin<GatewayContext> {
+  const resolved = fieldsWithResolvers(schema);
   return {
     async requestDidStart({ contextValue }) {
       const caller = contextValue?.caller;
@@ -41,7 +47,7 @@ export function tracingPlugin(tracing: Tracing): ApolloServerPlugin<GatewayConte
         async executionDidStart() {
           return {
             willResolveField({ info }) {
-              if (!info.parentType.getFields()[info.fieldName]?.resolve) return undefined;
+              if (!resolved.has(`${info.parentType.name}.${info.fieldName}`)) return undefined;
               const field = tracing.startSpan(`${info.parentType.name}.${info.fieldName}`, SpanKind.INTERNAL, otel, {
                 'graphql.field.name': info.fieldName,
                 'graphql.field.path': pathOf(info.path),
@@ -62,6 +68,16 @@ export function tracingPlugin(tracing: Tracing): ApolloServerPlugin<GatewayConte
       };
     },
   };
+}
+
+/** `Type.field` of every object field that has a resolver of its own (read before Apollo wraps them all). */
+function fieldsWithResolvers(schema: GraphQLSchema): Set<string> {
+  const names = new Set<string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) if (field.resolve) names.add(`${type.name}.${field.name}`);
+  }
+  return names;
 }
 
 function pathOf(path: { prev: unknown; key: string | number } | undefined): string {

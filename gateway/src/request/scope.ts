@@ -26,9 +26,10 @@ export interface RequestScope {
   viewed: Set<string>;
 }
 
-/** Builds the scope of one request; loaders other than the paste loader are made on first use (most requests need none). */
+/** Builds the scope of one request; its loaders are made on first use (most requests need few). */
 export function createRequestScope(services: GatewayServices, caller: Caller): RequestScope {
   const { downstream, hotCache } = services;
+  let paste: PasteLoader | undefined;
   let versions: VersionsLoader | undefined;
   let user: ReturnType<typeof createUserLoader> | undefined;
   let stats: ReturnType<typeof createStatsLoader> | undefined;
@@ -37,9 +38,13 @@ export function createRequestScope(services: GatewayServices, caller: Caller): R
     services,
     caller,
     loaders: {
-      paste: caller.token
-        ? createPasteLoader(downstream.paste, hotCache, asCaller(caller), false)
-        : services.anonymousPasteLoader,
+      // Made on first use, like the others: by then GraphQL's tracing plugin has made the operation the
+      // caller's current span, which the signed-in loader's calls then name as their parent.
+      get paste() {
+        return (paste ??= caller.token
+          ? createPasteLoader(downstream.paste, hotCache, asCaller(caller), false)
+          : services.anonymousPasteLoader);
+      },
       get versions() {
         return (versions ??= createVersionsLoader(downstream.paste, asCaller(caller)));
       },
