@@ -17,7 +17,7 @@ import type { GatewayConfig } from './config.js';
 import { createDownstream } from './downstream.js';
 import { createRateLimits } from './rate-limit.js';
 import { createHotCache } from './paste/hot-cache.js';
-import { createPasteLoader } from './paste/paste.loader.js';
+import { createSharedPasteLoader } from './paste/paste.loader.js';
 import { createApollo } from './graphql/apollo.js';
 import { apolloRoute } from './graphql/http.js';
 import { createReadThroughCache } from './graphql/read-through.js';
@@ -159,7 +159,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
         limits,
         authenticator,
         logger,
-        anonymousPasteLoader: createPasteLoader(downstream.paste, hotCache, {}, true),
+        anonymousPasteLoader: createSharedPasteLoader(downstream.paste, hotCache, tracing),
         caches: {
           // A ten-minute bound all the same: a rename RPC added later must not leave old names forever.
           profiles: createReadThroughCache({

@@ -5,7 +5,7 @@ import type { GatewayConfig } from './config.js';
 import type { Downstream } from './downstream.js';
 import type { RateLimits } from './rate-limit.js';
 import type { HotCache } from './paste/hot-cache.js';
-import type { PasteLoader } from './paste/paste.loader.js';
+import type { SharedPasteLoader } from './paste/paste.loader.js';
 import type { ReadThroughCache } from './graphql/read-through.js';
 import type { UserView } from './user/user.loader.js';
 import type { StatsView } from './stats/stats.loader.js';
@@ -22,7 +22,7 @@ export interface GatewayServices {
   authenticator: Authenticator;
   logger: Logger;
   /** Coalesces anonymous readers across requests (one BatchGetPastes per tick). */
-  anonymousPasteLoader: PasteLoader;
+  anonymousPasteLoader: SharedPasteLoader;
   /** Public profiles (immutable) and stats totals (eventually consistent), shared by every request. */
   caches: { profiles: ReadThroughCache<UserView>; statsTotals: ReadThroughCache<StatsView> };
 }

@@ -2,8 +2,8 @@
 // (what is deployed, and its stdout is the JSON log an operator reads), exporting spans over OTLP/HTTP to a
 // receiver this test starts, once on MySQL + Redis over http/protobuf and once on embedded SQLite over
 // http/json. The read goes gateway → paste-svc → storage and gateway → analytics-svc as a signed-in author
-// reading a paste with its statistics: the author's own paste loader forwards the trace (the anonymous one,
-// shared by many requests, forwards no one's).
+// reading a paste with its statistics (the author's own paste loader), and once anonymously (the loader all
+// anonymous requests share, whose call carries the trace of the one request waiting on it).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -270,6 +270,32 @@ describe.each(SETUPS)('a GraphQL read traced across the mesh ($mode storage, spa
     const spans = spansOf(traceId!);
     expect(edgeOf(spans)).toMatchObject({ parentSpanId: '' });
     expect([...new Set(spans.map((s) => s.service))]).toEqual(expect.arrayContaining(Object.values(PROCESSES)));
+  }, 90_000);
+
+  it('traces an anonymous read through the shared paste loader into paste-svc, logs included', async () => {
+    const id = await newPaste();
+    const traceId = hex(16);
+    const parentId = hex(8);
+    const requestId = `trace-test-${hex(6)}`;
+    const data = await gqlOk<{ paste: { id: string; content: string } }>(
+      mesh.gatewayUrl,
+      READ,
+      { id },
+      { headers: { traceparent: `00-${traceId}-${parentId}-01`, 'x-request-id': requestId } },
+    );
+    expect(data.paste).toMatchObject({ id, content: expect.stringMatching(/^traced /) });
+    await whole(traceId, parentId);
+    const spans = spansOf(traceId);
+    const batch = spans.find(
+      (s) => s.service === 'paste-svc' && s.kind === SERVER && s.name.endsWith('/BatchGetPastes'),
+    );
+    expect(batch).toBeDefined();
+    const client = spans.find((s) => s.spanId === batch!.parentSpanId);
+    expect(client).toMatchObject({ service: 'gateway', kind: CLIENT });
+    await logged(requestId);
+    const pasteLines = accessLines(requestId).paste;
+    expect(pasteLines.map((l) => l.method)).toContain('pastemesh.paste.v1.PasteService/BatchGetPastes');
+    for (const line of pasteLines) expect(line.trace_id).toBe(traceId);
   }, 90_000);
 
   it('joins the trace a single b3 header names, as Zipkin-style clients and Envoy send it', async () => {

@@ -42,8 +42,8 @@ export function createRequestScope(services: GatewayServices, caller: Caller): R
       // caller's current span, which the signed-in loader's calls then name as their parent.
       get paste() {
         return (paste ??= caller.token
-          ? createPasteLoader(downstream.paste, hotCache, asCaller(caller), false)
-          : services.anonymousPasteLoader);
+          ? createPasteLoader(downstream.paste, hotCache, asCaller(caller))
+          : services.anonymousPasteLoader.forRequest(caller.trace));
       },
       get versions() {
         return (versions ??= createVersionsLoader(downstream.paste, asCaller(caller)));
