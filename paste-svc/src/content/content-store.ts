@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Code, Reason, appError } from '@pastemesh/kit/rpc';
+
+/**
+ * Where paste content lives, by its SHA-256 (hex): content-addressed, so the same bytes are stored once and a
+ * write is idempotent. `database` keeps the bytes in paste-svc's own `paste_contents` table (no store);
+ * `file://` and `s3://` keep them outside, and the table keeps the metadata and reference counts.
+ */
+export interface ContentStore {
+  /** How CONTENT_STORE named it, credentials left out (for logs and metrics). */
+  readonly name: string;
+  /** Stores `content` under `sha256`; storing the same bytes again changes nothing. */
+  put(sha256: string, content: Buffer): Promise<void>;
+  /** The bytes under `sha256`, or undefined when there are none. */
+  get(sha256: string): Promise<Buffer | undefined>;
+  /** Removes the bytes under `sha256` (nothing if there are none). */
+  delete(sha256: string): Promise<void>;
+  /** Every key stored, in ascending order, after `after` (for moving content and checking a store). */
+  list(after?: string): AsyncIterable<string>;
+  /** A cheap round trip, for readiness. */
+  ping(): Promise<void>;
+  close(): void;
+}
+
+/** What CONTENT_STORE says. */
+export type ContentStoreSpec =
+  | { kind: 'database' }
+  | { kind: 'file'; dir: string }
+  | { kind: 's3'; bucket: string; prefix: string };
+
+/** Parses CONTENT_STORE: `database`, `file:///PATH` or `s3://BUCKET[/PREFIX]`; throws naming the variable. */
+export function parseContentStore(value: string, variable = 'CONTENT_STORE'): ContentStoreSpec {
+  if (value === 'database') return { kind: 'database' };
+  if (value.startsWith('file://')) {
+    let dir: string;
+    try {
+      dir = fileURLToPath(value);
+    } catch {
+      throw new Error(`${variable}: "${value}" must name an absolute path on this machine (file:///PATH)`);
+    }
+    return { kind: 'file', dir };
+  }
+  const s3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(value);
+  if (s3) {
+    const prefix = (s3[2] ?? '').replace(/^\/+|\/+$/g, '');
+    return { kind: 's3', bucket: s3[1]!, prefix: prefix ? `${prefix}/` : '' };
+  }
+  throw new Error(`${variable}: "${value}" is not one of database, file:///PATH, s3://BUCKET[/PREFIX]`);
+}
+
+/** The AWS SDK's standard settings (as its own environment variables name them), plus path-style addressing. */
+export interface S3Settings {
+  AWS_ENDPOINT_URL_S3?: string | undefined;
+  AWS_ENDPOINT_URL?: string | undefined;
+  AWS_REGION?: string | undefined;
+  AWS_ACCESS_KEY_ID?: string | undefined;
+  AWS_SECRET_ACCESS_KEY?: string | undefined;
+  AWS_SESSION_TOKEN?: string | undefined;
+  S3_FORCE_PATH_STYLE?: boolean | undefined;
+}
+
+/** The store CONTENT_STORE names, or undefined for `database` (content stays in the table). */
+export function createContentStore(spec: ContentStoreSpec, s3: S3Settings = {}): ContentStore | undefined {
+  if (spec.kind === 'database') return undefined;
+  if (spec.kind === 'file') return createFileStore(spec.dir);
+  return createS3Store(spec.bucket, spec.prefix, s3);
+}
+
+/** True when `value` is a SHA-256 in lower-case hex: the only keys a store ever sees. */
+export function isContentKey(value: string): boolean {
+  return /^[0-9a-f]{64}$/.test(value);
+}
+
+/** The SHA-256 of `content` in hex: its key. */
+export function contentKey(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** The store did not answer: the caller's request fails UNAVAILABLE (retryable), nothing half-written. */
+export function storeUnavailable(store: ContentStore, op: string, cause: unknown): Error {
+  return appError(
+    Code.Unavailable,
+    Reason.SERVICE_UNAVAILABLE,
+    `the content store is unavailable (${op} failed); try again shortly`,
+    { cause },
+  );
+}
+
+function createFileStore(dir: string): ContentStore {
+  // Two levels of 256 folders, so no folder holds more than a few thousand files at 1 billion pastes.
+  const fileOf = (key: string) => path.join(dir, key.slice(0, 2), key.slice(2, 4), key);
+  return {
+    name: `file://${dir}`,
+    async put(key, content) {
+      const file = fileOf(key);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      // Written beside and renamed into place: a reader never sees half a file, and a second writer of the
+      // same bytes simply replaces them.
+      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      await fs.writeFile(tmp, content);
+      await fs.rename(tmp, file);
+    },
+    async get(key) {
+      try {
+        return await fs.readFile(fileOf(key));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    async delete(key) {
+      await fs.rm(fileOf(key), { force: true });
+    },
+    async *list(after) {
+      const level = async (p: string) => (await fs.readdir(p).catch(() => [] as string[])).sort();
+      for (const a of await level(dir)) {
+        if (!/^[0-9a-f]{2}$/.test(a)) continue;
+        for (const b of await level(path.join(dir, a))) {
+          if (!/^[0-9a-f]{2}$/.test(b)) continue;
+          for (const key of await level(path.join(dir, a, b)))
+            if (isContentKey(key) && (!after || key > after)) yield key;
+        }
+      }
+    },
+    async ping() {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.access(dir, fs.constants.W_OK);
+    },
+    close() {},
+  };
+}
+
+function createS3Store(bucket: string, prefix: string, s3: S3Settings): ContentStore {
+  const endpoint = s3.AWS_ENDPOINT_URL_S3 || s3.AWS_ENDPOINT_URL;
+  const config: S3ClientConfig = {
+    ...(endpoint ? { endpoint } : {}),
+    ...(s3.AWS_REGION ? { region: s3.AWS_REGION } : {}),
+    ...(s3.AWS_ACCESS_KEY_ID && s3.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: s3.AWS_ACCESS_KEY_ID,
+            secretAccessKey: s3.AWS_SECRET_ACCESS_KEY,
+            ...(s3.AWS_SESSION_TOKEN ? { sessionToken: s3.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
+    forcePathStyle: s3.S3_FORCE_PATH_STYLE ?? false,
+    // One retry: a create waits on this, and an outage must answer UNAVAILABLE within the caller's deadline.
+    maxAttempts: 2,
+  };
+  const client = new S3Client(config);
+  return {
+    name: `s3://${bucket}/${prefix}`,
+    async put(key, content) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: prefix + key,
+          Body: content,
+          ContentLength: content.length,
+          ContentType: 'application/octet-stream',
+        }),
+      );
+    },
+    async get(key) {
+      try {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
+        return Buffer.from(await out.Body!.transformToByteArray());
+      } catch (err) {
+        if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw err;
+      }
+    },
+    async delete(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + key }));
+    },
+    async *list(after) {
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            ...(token ? { ContinuationToken: token } : after ? { StartAfter: prefix + after } : {}),
+          }),
+        );
+        for (const o of page.Contents ?? []) {
+          const key = (o.Key ?? '').slice(prefix.length);
+          if (isContentKey(key)) yield key;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    },
+    async ping() {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    },
+    close() {
+      client.destroy();
+    },
+  };
+}
