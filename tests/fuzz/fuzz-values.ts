@@ -269,6 +269,32 @@ export const contentTypeArb = fc.oneof(
   { weight: 1, arbitrary: junkString(false) },
 );
 
+/** Conditional GET fields (/raw/:id answers 304 to them): lists, weak tags, unbalanced quotes, and huge ones. */
+const IF_NONE_MATCH = [
+  '*',
+  '""',
+  'W/"x"',
+  `"${'f'.repeat(64)}"`,
+  '"unterminated',
+  'W/',
+  '*, "x"',
+  Array.from({ length: 500 }, (_, i) => `"${i}"`).join(', '),
+  '"'.repeat(8_000),
+  'W/'.repeat(4_000),
+];
+const IF_MODIFIED_SINCE = [
+  'Thu, 01 Jan 1970 00:00:00 GMT',
+  'Sun, 06 Nov 1994 08:49:37 GMT',
+  'Sunday, 06-Nov-94 08:49:37 GMT',
+  'Sun Nov  6 08:49:37 1994',
+  'Fri, 31 Dec 9999 23:59:59 GMT',
+  'Sat, 13 Sep 275760 00:00:01 GMT',
+  'Mon, 32 Foo 2020 99:99:99 GMT',
+  'now',
+  '-1',
+  'x'.repeat(8_000),
+];
+
 /** Name and value pairs; values are made sendable (UTF-8 bytes, no CR/LF/NUL) when the case is compiled. */
 export type Headers = [string, string][];
 
@@ -301,7 +327,8 @@ export function headersArb(withBody: boolean): fc.Arbitrary<Headers> {
         ),
         15,
       ),
-      'if-none-match': sometimes(fc.oneof(fc.constantFrom('*', '""', 'W/"x"'), junkString(false)), 8),
+      'if-none-match': sometimes(fc.oneof(fc.constantFrom(...IF_NONE_MATCH), junkString(false)), 8),
+      'if-modified-since': sometimes(fc.oneof(fc.constantFrom(...IF_MODIFIED_SINCE), junkString(false)), 8),
       'accept-encoding': sometimes(fc.constantFrom('gzip', 'br', 'deflate, gzip;q=0', 'identity;q=0', 'zstd'), 10),
       'x-fuzz-pad': sometimes(fc.constantFrom('p'.repeat(8_000), 'q'.repeat(12_000)), 3),
     })

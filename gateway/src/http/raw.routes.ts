@@ -7,40 +7,82 @@ import { createRequestScope, recordView, type RequestScope } from '../request/sc
 import { singleParam, type QueryParams } from '../request/query-params.js';
 import type { GatewayServices } from '../services.js';
 import { createPaste, pasteUrls, readPaste, revealPaste } from '../paste/paste.actions.js';
+import { parseVersion } from '../paste/paste.input.js';
 import type { PasteView } from '../paste/paste.view.js';
 import { RAW_CSP } from './security-headers.js';
 import { sendPlainError } from './http-errors.js';
-
-/** Longest a shared cache may keep a raw paste (a deletion or a new version shows within this). */
-const MAX_SHARED_AGE_S = 300;
-
-/**
- * How long browsers and shared caches may keep a raw paste: never beyond its expiry; never shared if it is
- * not public; never kept at all if it burns after reading or is private.
- */
-function cacheControl(view: PasteView): string {
-  if (view.burnAfterRead || view.visibility === 'PRIVATE') return 'private, no-store';
-  const remaining = view.expiresAt ? Math.floor((view.expiresAt.getTime() - Date.now()) / 1000) : MAX_SHARED_AGE_S;
-  const maxAge = Math.max(0, Math.min(MAX_SHARED_AGE_S, remaining));
-  return `${view.visibility === 'PUBLIC' ? 'public' : 'private'}, max-age=${maxAge}`;
-}
+import { isNotModified, type Validators } from './conditional-get.js';
+import { rawCachePolicy } from './raw-cache-policy.js';
 
 type RawRequest = FastifyRequest<{ Params: { id: string }; Querystring: QueryParams }>;
 
-/** Reads `/raw/:id?v=N` without changing anything: concealed if it burns after reading. */
-async function readRaw(services: GatewayServices, req: RawRequest): Promise<{ scope: RequestScope; view: PasteView }> {
-  const scope = createRequestScope(services, await identifyCaller(services, req));
-  const view = await readPaste(scope, req.params.id, singleParam(req.query, 'v'));
-  return { scope, view };
+/** A raw read: the paste, and whether the URL named a version (whose content never changes). */
+interface RawRead {
+  scope: RequestScope;
+  view: PasteView;
+  pinned: boolean;
 }
 
-/** Headers every raw answer about a readable paste carries; content-derived ones only once revealed. */
-function rawHeaders(reply: FastifyReply, view: PasteView): void {
+/** Reads `/raw/:id?v=N` without changing anything: concealed if it burns after reading. */
+async function readRaw(services: GatewayServices, req: RawRequest): Promise<RawRead> {
+  const scope = createRequestScope(services, await identifyCaller(services, req));
+  const version = parseVersion(singleParam(req.query, 'v'));
+  const view = await readPaste(scope, req.params.id, version);
+  return { scope, view, pinned: version > 0 };
+}
+
+/**
+ * When this version was made: the paste's creation for version 1, its last update for the latest version,
+ * and for one in between the version list (one more call; such reads are rare and a CDN keeps their answers).
+ * Null when unknown: the answer then carries the ETag alone.
+ */
+async function versionCreatedAt(scope: RequestScope, view: PasteView): Promise<Date | null> {
+  if (view.version === view.latestVersion) return view.updatedAt;
+  if (view.version === 1) return view.createdAt;
+  try {
+    const versions = await scope.loaders.versions.load(view.id);
+    return versions.find((v) => v.version === view.version)?.createdAt ?? null;
+  } catch {
+    // Last-Modified is optional: the read itself succeeded and the ETag validates the answer.
+    return null;
+  }
+}
+
+/** The validators of a readable answer; none for a burn-after-read paste (concealed, or revealed once). */
+async function validatorsOf(scope: RequestScope, view: PasteView, now: number): Promise<Validators | null> {
+  if (view.concealed || view.burnAfterRead || !view.sha256) return null;
+  const made = await versionCreatedAt(scope, view);
+  // Never later than the answer's own date (paste-svc's clock may run ahead of this one).
+  const lastModified = made && made.getTime() > 0 ? new Date(Math.min(made.getTime(), now)) : null;
+  return { etag: view.sha256, lastModified };
+}
+
+/**
+ * Sets the headers every answer about a readable paste carries, a 304 included: caching (raw-cache-policy.ts),
+ * purge tags, validators, and Content-Location for an older version. True when the request's conditional
+ * fields show the client already holds this answer (then 304, no body).
+ */
+async function answerHeaders(req: RawRequest, reply: FastifyReply, read: RawRead): Promise<boolean> {
+  const { scope, view } = read;
+  const now = Date.now();
+  const validators = await validatorsOf(scope, view, now);
+  const policy = rawCachePolicy(view, {
+    pinned: read.pinned,
+    authorized: req.headers.authorization !== undefined,
+    now,
+  });
   reply
-    .header('cache-control', cacheControl(view))
+    .header('cache-control', policy.cacheControl)
     .header('content-security-policy', RAW_CSP)
     .type('text/plain; charset=utf-8');
-  if (!view.concealed && !view.burnAfterRead && view.sha256) reply.header('etag', `"${view.sha256}"`);
+  if (policy.purgeTag) reply.header('surrogate-key', policy.purgeTag).header('cache-tag', policy.purgeTag);
+  if (view.version !== view.latestVersion) reply.header('content-location', pasteUrls(scope, view).rawUrl);
+  if (!validators) return false;
+  reply.header('etag', `"${validators.etag}"`);
+  if (validators.lastModified) reply.header('last-modified', validators.lastModified.toUTCString());
+  const ifNoneMatch = req.headers['if-none-match'];
+  const ifModifiedSince = req.headers['if-modified-since'];
+  return isNotModified({ ifNoneMatch, ifModifiedSince }, validators, now);
 }
 
 /** GET and HEAD /raw/:id (text/plain for curl and browsers) and POST / (create from a raw body). */
@@ -51,18 +93,17 @@ export function registerRawRoutes(app: FastifyInstance, services: GatewayService
     { exposeHeadRoute: false },
     async (req, reply) => {
       try {
-        let { scope, view } = await readRaw(services, req);
-        if (view.concealed) {
+        const read = await readRaw(services, req);
+        const { scope } = read;
+        if (read.view.concealed) {
           if (isBotUserAgent(scope.caller.userAgent)) {
             throw appError(Code.NotFound, Reason.PASTE_NOT_FOUND, 'burn-after-read pastes are not shown to bots');
           }
-          view = await revealPaste(scope, view.id);
+          read.view = await revealPaste(scope, read.view.id);
         }
-        rawHeaders(reply, view);
-        if (view.version !== view.latestVersion) reply.header('content-location', pasteUrls(scope, view).rawUrl);
-        if (!view.burnAfterRead && req.headers['if-none-match'] === `"${view.sha256}"`) return reply.code(304).send();
-        recordView(scope, view.id);
-        return reply.send(view.content ?? '');
+        if (await answerHeaders(req, reply, read)) return reply.code(304).send();
+        recordView(scope, read.view.id);
+        return reply.send(read.view.content ?? '');
       } catch (err) {
         return sendPlainError(reply, err, services.logger);
       }
@@ -73,8 +114,9 @@ export function registerRawRoutes(app: FastifyInstance, services: GatewayService
   // derived from a concealed paste's content.
   app.head<{ Params: { id: string }; Querystring: QueryParams }>('/raw/:id', async (req, reply) => {
     try {
-      const { view } = await readRaw(services, req);
-      rawHeaders(reply, view);
+      const read = await readRaw(services, req);
+      const { view } = read;
+      if (await answerHeaders(req, reply, read)) return reply.code(304).send();
       if (view.sizeBytes !== null && !view.concealed) reply.header('content-length', String(view.sizeBytes));
       return reply.send();
     } catch (err) {
