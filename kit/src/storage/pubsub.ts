@@ -12,6 +12,9 @@ function channelName(channel: PasteChannel): string {
 /** paste-svc publishes a paste id here on every update, delete, burn and sweep ("paste.invalidate"). */
 export const PASTE_INVALIDATE_CHANNEL = channelName(PasteChannel.INVALIDATE);
 
+/** paste-svc publishes the listings a write changed here ("owner:<user id>", "public"; "paste.listings"). */
+export const PASTE_LISTINGS_CHANNEL = channelName(PasteChannel.LISTINGS);
+
 /** Fire-and-forget broadcast between processes (Redis) or within one (embedded default). */
 export interface PubSub {
   publish(channel: string, message: string): Promise<void>;

@@ -15,7 +15,7 @@ import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
  * Describes the file pastemesh/paste/v1/channels.proto.
  */
 export const file_pastemesh_paste_v1_channels: GenFile = /*@__PURE__*/
-  fileDesc("CiFwYXN0ZW1lc2gvcGFzdGUvdjEvY2hhbm5lbHMucHJvdG8SEnBhc3RlbWVzaC5wYXN0ZS52MSphCgxQYXN0ZUNoYW5uZWwSHQoZUEFTVEVfQ0hBTk5FTF9VTlNQRUNJRklFRBAAEjIKGFBBU1RFX0NIQU5ORUxfSU5WQUxJREFURRABGhTK8xgQcGFzdGUuaW52YWxpZGF0ZTpGCgxjaGFubmVsX25hbWUSIS5nb29nbGUucHJvdG9idWYuRW51bVZhbHVlT3B0aW9ucxi5jgMgASgJUgtjaGFubmVsTmFtZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("CiFwYXN0ZW1lc2gvcGFzdGUvdjEvY2hhbm5lbHMucHJvdG8SEnBhc3RlbWVzaC5wYXN0ZS52MSqRAQoMUGFzdGVDaGFubmVsEh0KGVBBU1RFX0NIQU5ORUxfVU5TUEVDSUZJRUQQABIyChhQQVNURV9DSEFOTkVMX0lOVkFMSURBVEUQARoUyvMYEHBhc3RlLmludmFsaWRhdGUSLgoWUEFTVEVfQ0hBTk5FTF9MSVNUSU5HUxACGhLK8xgOcGFzdGUubGlzdGluZ3M6RgoMY2hhbm5lbF9uYW1lEiEuZ29vZ2xlLnByb3RvYnVmLkVudW1WYWx1ZU9wdGlvbnMYuY4DIAEoCVILY2hhbm5lbE5hbWViBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * PasteChannel lists paste-svc's channels.
@@ -32,11 +32,24 @@ export enum PasteChannel {
 
   /**
    * The payload is one paste id (UTF-8), published on every update, delete,
-   * burn and sweep of that paste: whoever caches it drops its copy.
+   * burn and sweep of that paste: whoever caches it drops its copy, and
+   * paste-svc replicas with a read replica read it from the primary until the
+   * replica has the change.
    *
    * @generated from enum value: PASTE_CHANNEL_INVALIDATE = 1;
    */
   INVALIDATE = 1,
+
+  /**
+   * The payload is the listings a create, update, delete or burn changed,
+   * space-separated (UTF-8): "owner:<user id>" for the paste's owner and
+   * "public" when the paste is or was PUBLIC. paste-svc replicas with a read
+   * replica read those listings from the primary until the replica has the
+   * change.
+   *
+   * @generated from enum value: PASTE_CHANNEL_LISTINGS = 2;
+   */
+  LISTINGS = 2,
 }
 
 /**
