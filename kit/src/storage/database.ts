@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import { queryObserver } from './query-tracing.js';
+import { readReplicaPositions, type ReplicaPositions } from './replica-lag.js';
 
 /** SQLite's own page cache per connection, in KiB. */
 export const SQLITE_PAGE_CACHE_KIB = 4096;
@@ -18,6 +19,11 @@ export type SqlDialect = 'mysql' | 'sqlite';
 export interface DatabaseOptions {
   /** `mysql://user:pass@host:port/db`; unset means SQLite at `sqliteFile`. */
   url?: string | undefined;
+  /**
+   * A MySQL/MariaDB replica of `url` to read from (`mysql://…/db`, the same database). Opened lazily, so a
+   * replica that is down does not stop the service; never migrated (it gets the schema by replication).
+   */
+  replicaUrl?: string | undefined;
   /** The embedded default, e.g. `./data/paste-svc.db`; `:memory:` works too. */
   sqliteFile: string;
   /** Migrations by timestamp-prefixed name, run in name order at start-up. */
@@ -33,11 +39,25 @@ export interface DatabaseOptions {
 /** A service's open database. */
 export interface ServiceDatabase<DB> {
   db: Kysely<DB>;
+  /**
+   * The replica, when `replicaUrl` was given: every session on it is READ ONLY, so a write sent there fails
+   * instead of forking the data. Its queries are timed and traced like the primary's (with its address).
+   */
+  replica: Kysely<DB> | undefined;
   dialect: SqlDialect;
-  /** A cheap round trip, for readiness checks. */
+  /** A cheap round trip to the primary, for readiness checks (the replica is not part of readiness). */
   ping(): Promise<void>;
+  /**
+   * The primary's and the replica's GTID positions (MariaDB), two `@@variable` reads: the cheap way to tell
+   * how far behind the replica is (see createReplicaLagTracker). Rejects without a replica.
+   */
+  replicaPositions(): Promise<ReplicaPositions>;
+  /** Closes the primary's pool and the replica's. */
   close(): Promise<void>;
 }
+
+/** How long a connection attempt to the replica may take; a replica that is down must fail fast, not hang reads. */
+const REPLICA_CONNECT_TIMEOUT_MS = 2_000;
 
 /**
  * Opens the service's database (creating the MySQL schema or the SQLite file if
@@ -45,27 +65,22 @@ export interface ServiceDatabase<DB> {
  */
 export async function openDatabase<DB>(options: DatabaseOptions): Promise<ServiceDatabase<DB>> {
   const dialect: SqlDialect = options.url ? 'mysql' : 'sqlite';
-  const log = queryObserver({
-    dialect,
-    database: options.url
-      ? decodeURIComponent(new URL(options.url).pathname.slice(1))
-      : path.basename(options.sqliteFile),
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-    ...(options.tracing ? { tracing: options.tracing } : {}),
-  });
+  if (options.replicaUrl && !options.url) throw new Error('a replica needs a MySQL primary (url); SQLite has none');
+  const observe = (url: string | undefined) =>
+    queryObserver({
+      dialect,
+      database: url ? decodeURIComponent(new URL(url).pathname.slice(1)) : path.basename(options.sqliteFile),
+      ...(url ? { server: serverOf(url) } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
+    });
+  const log = observe(options.url);
   let db: Kysely<DB>;
+  let replica: Kysely<DB> | undefined;
   if (options.url) {
     await createMysqlDatabaseIfMissing(options.url);
     db = new Kysely<DB>({
-      dialect: new MysqlDialect({
-        pool: createPool({
-          uri: options.url,
-          connectionLimit: options.poolSize ?? 10,
-          timezone: 'Z',
-          supportBigNumbers: true,
-          charset: 'utf8mb4',
-        }),
-      }),
+      dialect: new MysqlDialect({ pool: mysqlPool(options.url, options.poolSize) }),
       ...(log ? { log } : {}),
     });
   } else {
@@ -88,16 +103,46 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Servic
     await db.destroy();
     throw error instanceof Error ? error : new Error(String(error));
   }
+  if (options.replicaUrl) {
+    const pool = mysqlPool(options.replicaUrl, options.poolSize, REPLICA_CONNECT_TIMEOUT_MS);
+    // Queued on each new connection before its first use. READ ONLY binds even a user with SUPER, whom
+    // the server's read_only lets write.
+    pool.on('connection', (connection) => connection.query('SET SESSION TRANSACTION READ ONLY'));
+    const replicaLog = observe(options.replicaUrl);
+    replica = new Kysely<DB>({ dialect: new MysqlDialect({ pool }), ...(replicaLog ? { log: replicaLog } : {}) });
+  }
   return {
     db,
+    replica,
     dialect,
     async ping() {
       await sql`select 1`.execute(db);
     },
+    async replicaPositions() {
+      if (!replica) throw new Error('no replica configured');
+      return readReplicaPositions(db, replica);
+    },
     async close() {
-      await db.destroy();
+      await Promise.all([db.destroy(), replica?.destroy()]);
     },
   };
+}
+
+function mysqlPool(uri: string, connectionLimit = 10, connectTimeout?: number) {
+  return createPool({
+    uri,
+    connectionLimit,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    charset: 'utf8mb4',
+    ...(connectTimeout === undefined ? {} : { connectTimeout }),
+  });
+}
+
+/** A server's address for spans (server.address, server.port), so replica reads are told apart. */
+function serverOf(url: string): { address: string; port: number } {
+  const parsed = new URL(url);
+  return { address: parsed.hostname, port: parsed.port === '' ? 3306 : Number(parsed.port) };
 }
 
 /** Creates the database named in a mysql:// URL if it does not exist (utf8mb4). */

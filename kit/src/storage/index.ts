@@ -4,4 +4,5 @@ export * from './migrations.js';
 export * from './redis.js';
 export * from './cache.js';
 export * from './pubsub.js';
+export * from './replica-lag.js';
 export * from './transactions.js';

@@ -8,6 +8,8 @@ export interface QueryObserverOptions {
   dialect: 'mysql' | 'sqlite';
   /** The database (MySQL schema, or SQLite file name), for spans' db.namespace. */
   database: string;
+  /** The server queries go to (MySQL), for spans' server.address and server.port: a replica's reads show as such. */
+  server?: { address: string; port: number };
   metrics?: Metrics;
   tracing?: Tracing;
 }
@@ -38,6 +40,7 @@ export function queryObserver(options: QueryObserverOptions): ((event: LogEvent)
         'db.namespace': options.database,
         'db.operation.name': operation.toUpperCase(),
         'db.query.text': sqlText,
+        ...(options.server ? { 'server.address': options.server.address, 'server.port': options.server.port } : {}),
       },
       Date.now() - event.queryDurationMillis,
     );
