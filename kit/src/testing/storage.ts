@@ -18,12 +18,12 @@ const START_REDIS =
   'start it with: redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
 
 /** Fails (never skips) with a message saying how to start MariaDB when it is unreachable. */
-export async function requireMysql(): Promise<void> {
-  const pool = createPool({ uri: MYSQL_TEST_URL, connectionLimit: 1, connectTimeout: 3_000 });
+export async function requireMysql(serverUrl = MYSQL_TEST_URL): Promise<void> {
+  const pool = createPool({ uri: serverUrl, connectionLimit: 1, connectTimeout: 3_000 });
   try {
     await pool.promise().query('select 1');
   } catch (err) {
-    throw new Error(`MariaDB is not reachable at ${MYSQL_TEST_URL} (${String(err)}); ${START_MARIADB}`);
+    throw new Error(`MariaDB is not reachable at ${serverUrl} (${String(err)}); ${START_MARIADB}`);
   } finally {
     await pool
       .promise()
@@ -70,12 +70,22 @@ export interface TestStorage {
   cleanup(): Promise<void>;
 }
 
+/** Options of createTestStorage. */
+export interface TestStorageOptions {
+  /** The MariaDB server for mysql mode (default MYSQL_TEST_URL), e.g. the primary of a startMariadbPair. */
+  mysqlServerUrl?: string;
+}
+
 /**
  * Gives a test its own storage for `mode`: in mysql mode a fresh database
  * named after `label` on the real MariaDB plus the real Redis (both checked
  * first); in embedded mode a temp directory for SQLite files.
  */
-export async function createTestStorage(mode: StorageMode, label: string): Promise<TestStorage> {
+export async function createTestStorage(
+  mode: StorageMode,
+  label: string,
+  options: TestStorageOptions = {},
+): Promise<TestStorage> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `pm-${label}-`));
   const sqliteFile = path.join(dataDir, `${label}.db`);
   if (mode === 'embedded') {
@@ -91,9 +101,10 @@ export async function createTestStorage(mode: StorageMode, label: string): Promi
       },
     };
   }
-  await Promise.all([requireMysql(), requireRedis()]);
+  const server = options.mysqlServerUrl ?? MYSQL_TEST_URL;
+  await Promise.all([requireMysql(server), requireRedis()]);
   const name = `pmtest_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
-  const url = new URL(MYSQL_TEST_URL);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   const mysqlUrl = url.toString();
   await createMysqlDatabaseIfMissing(mysqlUrl);
