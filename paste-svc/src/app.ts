@@ -23,6 +23,8 @@ import { createPasteEvents, type PasteEventSink } from './paste/paste.events.js'
 import { createPasteService } from './paste/paste.service.js';
 import { createSweeper, type SweepResult } from './paste/paste.sweeper.js';
 import { newPasteId } from './paste/paste-id.js';
+import { createContentStore, parseContentStore } from './content/content-store.js';
+import { createContents } from './content/contents.js';
 
 /** What tests (and embedders) may replace; production passes at most a logger. */
 export interface PasteAppOverrides {
@@ -80,6 +82,20 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         },
       );
       const pubsub = await parts.start('pubsub', () => createPubSub(redis, logger), { stop: (p) => p.close() });
+      // The object store, when CONTENT_STORE names one. Not a readiness check: an outage is the same for every
+      // replica, and reads the caches can answer should go on (creates and cold reads answer UNAVAILABLE).
+      const contentStore = await parts.start(
+        'content store',
+        () => createContentStore(parseContentStore(config.CONTENT_STORE), config),
+        { stop: (s) => s?.close() },
+      );
+      const previousStore = config.CONTENT_STORE_PREVIOUS
+        ? await parts.start(
+            'previous content store',
+            () => createContentStore(parseContentStore(config.CONTENT_STORE_PREVIOUS!), config),
+            { stop: (s) => s?.close() },
+          )
+        : undefined;
 
       const loads = counterOnce(metrics.registry, {
         name: 'paste_cache_loads_total',
@@ -142,6 +158,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         db: database.db,
         dialect: database.dialect,
         cache,
+        contents: createContents({ store: contentStore, previous: previousStore, logger }),
         events,
         limits: {
           maxContentBytes: config.MAX_CONTENT_BYTES,
@@ -181,6 +198,8 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
             batchSize: config.SWEEP_BATCH_SIZE,
             dutyCycle: config.SWEEP_DUTY_CYCLE,
             orphanGraceMs: config.ORPHAN_GRACE_MS,
+            store: contentStore,
+            orphanScanIntervalMs: config.ORPHAN_SCAN_INTERVAL_MS,
           });
           if (config.SWEEP_ENABLED) sweeper.start();
           return sweeper;

@@ -12,6 +12,7 @@ import {
   z,
 } from '@pastemesh/kit/config';
 import { EXPIRY_NAMES, expiryRank, type ExpiryName } from './paste/expiry.js';
+import { parseContentStore } from './content/content-store.js';
 
 /** MEDIUMBLOB holds 16 MiB and gRPC accepts 8 MiB; 4 MiB leaves room for both. */
 export const MAX_CONTENT_BYTES_CEILING = 4 * 1024 * 1024;
@@ -26,6 +27,19 @@ const expiryList = z
       .filter(Boolean),
   )
   .pipe(z.array(expiry).min(1, 'name at least one expiry'));
+
+/** CONTENT_STORE's value, checked at start-up (parseContentStore names the variable in its message). */
+const contentStoreSetting = z.string().refine(
+  (value) => {
+    try {
+      parseContentStore(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'one of database, file:///PATH, s3://BUCKET[/PREFIX]' },
+);
 
 const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
@@ -70,6 +84,21 @@ const schema = z.object({
   SWEEP_DUTY_CYCLE: z.coerce.number().gt(0).max(1).default(0.25),
   /** Unreferenced content younger than this is left alone (a create may be about to use it). */
   ORPHAN_GRACE_MS: positiveInt(60 * 60_000),
+  /** Where content bytes live: `database` (paste-svc's table), `file:///PATH` or `s3://BUCKET[/PREFIX]`. */
+  CONTENT_STORE: contentStoreSetting.default('database'),
+  /** While content moves between stores: where objects not (yet) in CONTENT_STORE are read from. */
+  CONTENT_STORE_PREVIOUS: contentStoreSetting.optional(),
+  /** How often the sweeper lists the object store for objects no row references (a failed create's). */
+  ORPHAN_SCAN_INTERVAL_MS: positiveInt(60 * 60_000),
+  // The AWS SDK's own variables (it also reads its shared config files and instance roles when these are unset).
+  AWS_ENDPOINT_URL_S3: z.url().optional(),
+  AWS_ENDPOINT_URL: z.url().optional(),
+  AWS_REGION: z.string().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
+  /** Path-style URLs (`endpoint/bucket/key`), which MinIO, Garage and s3rver need. */
+  S3_FORCE_PATH_STYLE: bool(false),
 });
 
 /** paste-svc's validated, frozen configuration. */

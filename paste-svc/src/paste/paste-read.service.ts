@@ -39,6 +39,7 @@ export function readThroughCache(deps: PasteServiceDeps, id: string, version: nu
   return deps.cache.read(id, version, async () => {
     const stored = await findPaste(deps.db, id, version, 'unless-burn');
     if (!stored) return { kind: 'missing' };
+    await deps.contents.fill([stored.paste]);
     return stored.hasVersion ? { kind: 'found', paste: stored.paste } : { kind: 'no-version', paste: stored.paste };
   });
 }
@@ -68,7 +69,11 @@ export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
       const at = now();
       // Latest versions with content are GetPaste's cache entries: one multi-key lookup, SQL for the misses only.
       const found = req.withContent
-        ? await cache.readLatestMany(ids, (missing) => findPastesByIds(db, missing, true))
+        ? await cache.readLatestMany(ids, async (missing) => {
+            const pastes = await findPastesByIds(db, missing, true);
+            await deps.contents.fill(pastes);
+            return pastes;
+          })
         : await findPastesByIds(db, ids, false);
       return { pastes: found.filter((p) => canSee(p, caller) && !isExpired(p, at)).map((p) => concealed(p)) };
     },

@@ -85,6 +85,8 @@ async function releaseVersions(trx: Trx, pasteIds: string[]): Promise<void> {
         uses.map((u) => u.sha256),
       )
       .where('refs', '<=', 0)
+      // A `store` row stays at refs 0 until the sweeper has deleted its object (stored-content.repository.ts).
+      .where('stored_in', '=', 'database')
       .execute();
   }
 }
@@ -113,6 +115,7 @@ export async function removeOrphanContent(db: Db, cutoff: number, limit: number)
     .selectFrom('paste_contents as c')
     .select('c.sha256')
     .where('c.touched_at', '<', cutoff)
+    .where('c.stored_in', '=', 'database')
     .where(unreferenced('c'))
     .limit(limit)
     .execute();
@@ -125,6 +128,7 @@ export async function removeOrphanContent(db: Db, cutoff: number, limit: number)
       candidates.map((c) => c.sha256),
     )
     .where('touched_at', '<', cutoff)
+    .where('stored_in', '=', 'database')
     .where(unreferenced('paste_contents'))
     .executeTakeFirst();
   return Number(result.numDeletedRows);

@@ -34,6 +34,8 @@ export function createRevealHandlers(deps: PasteServiceDeps): RevealHandlers {
         if (!stored?.hasVersion) return undefined;
         const { paste } = stored;
         if (!canSee(paste, caller) || isExpired(paste, now())) return undefined;
+        // Read from the object store before anything is deleted: a store that fails now burns nothing.
+        await deps.contents.fill([paste], true);
         const [removed] = await removePastes(trx, dialect, [id]);
         return removed ? { paste, removed } : undefined;
       },

@@ -26,7 +26,7 @@ const UPDATE_ATTEMPTS = 5;
 
 /** The write side: CreatePaste, UpdatePaste (new immutable versions), DeletePaste. */
 export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
-  const { db, dialect, cache, events, limits, now } = deps;
+  const { db, dialect, cache, events, limits, now, contents } = deps;
 
   return {
     async createPaste(req, ctx) {
@@ -56,15 +56,19 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         createdAt: at,
         expiresAt: lifetime === undefined ? null : at + lifetime,
       };
+      // The object first (idempotent): if the store is down the request fails with nothing written; if the
+      // transaction then fails, the object is an orphan the sweeper removes after a grace period.
+      await contents.beforeWrite(draft.sha256, content);
       for (let attempt = 1; ; attempt++) {
         const id = deps.newId();
         try {
           // A taken id fails the INSERT (primary key): the existing paste is never overwritten.
-          const paste = await inTransaction(
+          const { result: paste, revived } = await inTransaction(
             db,
-            (trx) => insertPaste(trx, dialect, { id, ...draft }, content),
+            (trx) => insertPaste(trx, dialect, { id, ...draft }, content, contents.location),
             READ_COMMITTED,
           );
+          await contents.afterCommit(revived, draft.sha256, content);
           events.created({ id, language, visibility, sizeBytes: content.length }, requestContextOf(ctx));
           return { paste, deleteToken };
         } catch (err) {
@@ -101,9 +105,16 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
           sha256,
           createdAt: now(),
         };
+        if (attempt === 1) await contents.beforeWrite(sha256, content);
         // Conditional on the version we read: a concurrent update makes this undefined and we read again.
-        const updated = await inTransaction(db, (trx) => appendVersion(trx, dialect, paste, change), READ_COMMITTED);
-        if (!updated) continue;
+        const stored = await inTransaction(
+          db,
+          (trx) => appendVersion(trx, dialect, paste, change, contents.location),
+          READ_COMMITTED,
+        );
+        if (!stored) continue;
+        const updated = stored.result;
+        await contents.afterCommit(stored.revived, sha256, content);
         await cache.invalidate(id, updated.latestVersion);
         events.updated(
           { id, language: change.language, visibility: change.visibility, sizeBytes: content.length },

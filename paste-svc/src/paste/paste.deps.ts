@@ -1,6 +1,7 @@
 import type { Logger } from '@pastemesh/kit/observability';
 import type { SqlDialect } from '@pastemesh/kit/storage';
 import type { Db } from '../database.js';
+import type { Contents } from '../content/contents.js';
 import type { PasteCache } from './paste.cache.js';
 import type { PasteEvents } from './paste.events.js';
 import type { PasteLimits } from './paste.validation.js';
@@ -10,6 +11,8 @@ export interface PasteServiceDeps {
   db: Db;
   dialect: SqlDialect;
   cache: PasteCache;
+  /** Where content bytes are written and read (the table, or the object store). */
+  contents: Contents;
   events: PasteEvents;
   limits: PasteLimits;
   logger: Logger;

@@ -3,7 +3,7 @@ import type { Paste, PasteVersion } from '@pastemesh/gen/paste';
 import type { SqlDialect } from '@pastemesh/kit/storage';
 import type { Db, Trx } from '../database.js';
 import { toPasteVersion, toStoredPaste, withNewVersion, type StoredPaste, type VersionChange } from './paste.mapper.js';
-import type { PasteRecord, PasteRow, PasteTable } from './paste.table.js';
+import type { ContentLocation, PasteRecord, PasteRow, PasteTable } from './paste.table.js';
 
 // Row types stay in this layer (and the mapper): callers get StoredPaste, Paste or RemovedPaste.
 
@@ -73,7 +73,7 @@ export async function findPaste(
           ? join.onRef('c.sha256', '=', 'v.sha256').on('p.burn_after_read', '=', 0)
           : join.onRef('c.sha256', '=', 'v.sha256'),
     )
-    .select([...HEAD, 'v.version', 'v.title', 'v.language', 'v.size_bytes', 'v.sha256', 'c.content'])
+    .select([...HEAD, 'v.version', 'v.title', 'v.language', 'v.size_bytes', 'v.sha256', 'c.content', 'c.stored_in'])
     .where('p.id', '=', id)
     .executeTakeFirst();
   return row ? toStoredPaste(normalise(row)) : undefined;
@@ -90,7 +90,16 @@ export async function findPastesByIds(db: Db, ids: string[], withContent: boolea
         ? join.onRef('c.sha256', '=', 'p.sha256').on('p.burn_after_read', '=', 0)
         : join.on(sql<boolean>`1 = 0`),
     )
-    .select([...HEAD, 'p.latest_version as version', 'p.title', 'p.language', 'p.size_bytes', 'p.sha256', 'c.content'])
+    .select([
+      ...HEAD,
+      'p.latest_version as version',
+      'p.title',
+      'p.language',
+      'p.size_bytes',
+      'p.sha256',
+      'c.content',
+      'c.stored_in',
+    ])
     .where('p.id', 'in', ids)
     .execute();
   return rows.map((row) => toStoredPaste(normalise(row)).paste);
@@ -200,11 +209,25 @@ export async function listVersionsByIds(db: Db, ids: string[]): Promise<PasteWit
   return [...byId.values()];
 }
 
+/** What a write stored: the paste (without content), and whether its content's object must be written again. */
+export interface StoredWrite<T> {
+  result: T;
+  /** The content's row was a tombstone (the sweeper deleting its object): put the object again after commit. */
+  revived: boolean;
+}
+
 /**
  * Stores a new paste with its first version; a taken id throws a duplicate-key
  * error and changes nothing. Resolves with the stored paste (without content).
+ * New content goes where `location` says (its object, if `store`, was written before this transaction).
  */
-export async function insertPaste(trx: Trx, dialect: SqlDialect, draft: NewPaste, content: Buffer): Promise<Paste> {
+export async function insertPaste(
+  trx: Trx,
+  dialect: SqlDialect,
+  draft: NewPaste,
+  content: Buffer,
+  location: ContentLocation,
+): Promise<StoredWrite<Paste>> {
   const paste = {
     id: draft.id,
     owner_id: draft.ownerId,
@@ -233,8 +256,8 @@ export async function insertPaste(trx: Trx, dialect: SqlDialect, draft: NewPaste
       created_at: paste.created_at,
     })
     .execute();
-  await retainContent(trx, dialect, paste.sha256, content, paste.created_at);
-  return toStoredPaste({ ...paste, version: 1, content: null }).paste;
+  const revived = await retainContent(trx, dialect, paste.sha256, content, paste.created_at, location);
+  return { result: toStoredPaste({ ...paste, version: 1, content: null }).paste, revived };
 }
 
 /**
@@ -247,7 +270,8 @@ export async function appendVersion(
   dialect: SqlDialect,
   current: Paste,
   change: NewVersion,
-): Promise<Paste | undefined> {
+  location: ContentLocation,
+): Promise<StoredWrite<Paste> | undefined> {
   const id = current.id;
   const expectedLatest = current.latestVersion;
   const version = expectedLatest + 1;
@@ -279,43 +303,86 @@ export async function appendVersion(
       created_at: change.createdAt,
     })
     .execute();
-  await retainContent(trx, dialect, change.sha256, change.content, change.createdAt);
+  const revived = await retainContent(trx, dialect, change.sha256, change.content, change.createdAt, location);
   const stored: VersionChange = { ...change, sizeBytes: size };
-  return withNewVersion(current, stored, version);
+  return { result: withNewVersion(current, stored, version), revived };
 }
 
-/** Counts one more user of `sha256`, storing the bytes if they are new. Locks the content row, so it serialises with release. */
+/**
+ * Counts one more user of `sha256`, storing the bytes if they are new (in the row for `database`; for `store`
+ * the object was written before the transaction). Locks the content row, so it serialises with release and
+ * with the sweeper. Resolves true when the row was a tombstone, whose object the sweeper deletes or deleted:
+ * the caller writes the object again once this transaction commits.
+ */
 async function retainContent(
   trx: Trx,
   dialect: SqlDialect,
   sha256: string,
   content: Buffer,
   now: number,
-): Promise<void> {
-  const insert = trx
-    .insertInto('paste_contents')
-    .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now });
-  if (dialect === 'mysql') {
-    await insert.onDuplicateKeyUpdate({ refs: sql`refs + 1`, touched_at: now }).execute();
-  } else {
-    await insert
-      .onConflict((oc) => oc.column('sha256').doUpdateSet({ refs: sql`refs + 1`, touched_at: now }))
-      .execute();
+  location: ContentLocation,
+): Promise<boolean> {
+  if (location === 'database') {
+    const insert = trx
+      .insertInto('paste_contents')
+      .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now });
+    // A tombstone (refs -1, object gone) becomes a database row again with these bytes.
+    // refs last: MySQL applies these in order, and the others test the old refs.
+    const update = {
+      content: sql<Buffer>`case when refs < 0 then ${content} else content end`,
+      stored_in: sql<ContentLocation>`case when refs < 0 then 'database' else stored_in end`,
+      touched_at: now,
+      refs: sql<number>`case when refs < 0 then 1 else refs + 1 end`,
+    };
+    if (dialect === 'mysql') await insert.onDuplicateKeyUpdate(update).execute();
+    else await insert.onConflict((oc) => oc.column('sha256').doUpdateSet(update)).execute();
+    return false;
   }
+  let read = trx.selectFrom('paste_contents').select('refs').where('sha256', '=', sha256);
+  if (dialect === 'mysql') read = read.forUpdate();
+  const row = await read.executeTakeFirst();
+  if (!row) {
+    await trx
+      .insertInto('paste_contents')
+      .values({ sha256, content: EMPTY, size_bytes: content.length, refs: 1, touched_at: now, stored_in: 'store' })
+      .execute();
+    return false;
+  }
+  const revived = Number(row.refs) < 0;
+  await trx
+    .updateTable('paste_contents')
+    .set(
+      revived
+        ? { refs: 1, touched_at: now, stored_in: 'store', content: EMPTY }
+        : { refs: sql`refs + 1`, touched_at: now },
+    )
+    .where('sha256', '=', sha256)
+    .execute();
+  return revived;
 }
+
+/** What a `store` row keeps in its content column. */
+const EMPTY = Buffer.alloc(0);
 
 export { removePastes, lockPaste, findExpiredIds, removeOrphanContent } from './paste-removal.repository.js';
 
-function normalise<R extends Omit<PasteRecord, 'content'> & { content: Buffer | Uint8Array | null }>(
-  row: R,
-): PasteRecord {
+function normalise<
+  R extends Omit<PasteRecord, 'content' | 'stored_in'> & {
+    content: Buffer | Uint8Array | null;
+    stored_in?: string | null;
+  },
+>(row: R): PasteRecord {
   return {
     ...row,
+    stored_in: row.stored_in === 'store' ? 'store' : row.stored_in === 'database' ? 'database' : null,
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
     expires_at: row.expires_at === null ? null : Number(row.expires_at),
     size_bytes: row.size_bytes === null ? null : Number(row.size_bytes),
+    // A `store` row's bytes are in the object store: the read service fills them in (Contents.fill).
     content:
-      row.content === null ? null : Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength),
+      row.content === null || row.stored_in === 'store'
+        ? null
+        : Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength),
   };
 }

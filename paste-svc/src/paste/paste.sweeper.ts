@@ -4,6 +4,13 @@ import { READ_COMMITTED, type Db } from '../database.js';
 import type { PasteCache } from './paste.cache.js';
 import type { PasteEvents } from './paste.events.js';
 import { findExpiredIds, removeOrphanContent, removePastes } from './paste.repository.js';
+import type { ContentStore } from '../content/content-store.js';
+import {
+  adoptOrphanObjects,
+  deleteUnusedObjects,
+  purgeTombstones,
+  releaseUnreferencedStoreRows,
+} from '../content/stored-content.repository.js';
 
 export interface SweeperOptions {
   db: Db;
@@ -20,6 +27,10 @@ export interface SweeperOptions {
   orphanGraceMs: number;
   /** Share of a round's time spent in transactions; the rest is pauses between them. 1: no pauses. */
   dutyCycle?: number;
+  /** The object store content lives in, if any: its unused objects are deleted after orphanGraceMs. */
+  store?: ContentStore | undefined;
+  /** How often the store is listed for objects no row knows (a failed create's). Default: every round. */
+  orphanScanIntervalMs?: number;
 }
 
 /** What one round removed. */
@@ -87,9 +98,39 @@ export function createSweeper(options: SweeperOptions) {
     return count;
   }
 
+  let scanCursor: string | undefined;
+  let lastScan = Number.NEGATIVE_INFINITY;
+  /**
+   * The object store's side: objects no row knows get an unused row (a failed create's, found by listing the
+   * store a batch at a time, resuming where the last scan stopped), rows no version points at become unused,
+   * unused objects older than the grace period are deleted, and their tombstones purged a grace period later.
+   */
+  async function sweepStore(store: ContentStore): Promise<number> {
+    const { db, dialect, batchSize } = options;
+    const now = options.now();
+    const cutoff = now - options.orphanGraceMs;
+    if (now - lastScan >= (options.orphanScanIntervalMs ?? 0)) {
+      const keys: string[] = [];
+      for await (const key of store.list(scanCursor)) {
+        keys.push(key);
+        if (keys.length >= batchSize) break;
+      }
+      await adoptOrphanObjects(db, dialect, keys, now);
+      // A short page means the listing reached the end: the next scan starts over, an interval later.
+      scanCursor = keys.length >= batchSize ? keys.at(-1) : undefined;
+      if (!scanCursor) lastScan = now;
+    }
+    await releaseUnreferencedStoreRows(db, cutoff, batchSize);
+    const objects = await deleteUnusedObjects(db, dialect, store, cutoff, now, batchSize);
+    await purgeTombstones(db, cutoff, batchSize);
+    return objects;
+  }
+
   async function round(): Promise<SweepResult> {
     const pastes = await sweepPastes();
-    const contents = await removeOrphanContent(options.db, options.now() - options.orphanGraceMs, options.batchSize);
+    const contents =
+      (await removeOrphanContent(options.db, options.now() - options.orphanGraceMs, options.batchSize)) +
+      (options.store ? await sweepStore(options.store) : 0);
     if (pastes > 0) deleted.inc({ kind: 'paste' }, pastes);
     if (contents > 0) deleted.inc({ kind: 'content' }, contents);
     if (pastes + contents > 0) options.logger.info({ pastes, contents }, 'swept expired pastes');

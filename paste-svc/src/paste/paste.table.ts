@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { ColumnType, Selectable } from 'kysely';
 
 /**
  * Row shapes of paste-svc's tables. Timestamps are epoch milliseconds (BIGINT);
@@ -45,7 +45,12 @@ export interface PasteContentTable {
   refs: number;
   /** Last time a version started using it (the orphan sweep leaves recent rows alone). */
   touched_at: number;
+  /** `database`: the bytes are in `content`; `store`: in the object store under `sha256` (`content` is empty). */
+  stored_in: ColumnType<ContentLocation, ContentLocation | undefined, ContentLocation>;
 }
+
+/** Where a content's bytes are. */
+export type ContentLocation = 'database' | 'store';
 
 /** A paste joined with one version (null fields when that version does not exist) and, if asked, its content. */
 export interface PasteRecord {
@@ -64,6 +69,8 @@ export interface PasteRecord {
   size_bytes: number | null;
   sha256: string | null;
   content: Buffer | null;
+  /** Where the joined content's bytes are (null when no content was joined). */
+  stored_in?: ContentLocation | null;
 }
 
 /** A paste row as read. */
