@@ -21,6 +21,7 @@ import { pasteMigrations } from './migrations/index.js';
 import { createPasteCache } from './paste/paste.cache.js';
 import { createPasteEvents, type PasteEventSink } from './paste/paste.events.js';
 import { createPasteService } from './paste/paste.service.js';
+import { createReplicaReads } from './paste/replica.js';
 import { createSweeper, type SweepResult } from './paste/paste.sweeper.js';
 import { newPasteId } from './paste/paste-id.js';
 import { createContentStore, parseContentStore } from './content/content-store.js';
@@ -44,6 +45,8 @@ export interface PasteAppOverrides {
 export interface PasteAppStarted extends BoundPorts {
   /** Runs one sweeper round now. */
   sweepOnce(): Promise<SweepResult>;
+  /** Checks the read replica's lag now (a no-op without MYSQL_REPLICA_URL). */
+  checkReplica(): Promise<void>;
   metrics: Metrics;
 }
 
@@ -60,11 +63,17 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
     async start(parts) {
       // Started first so it stops last: spans of the final calls are exported before the process ends.
       await parts.start('tracing', async () => tracing, { stop: (t) => t.shutdown() });
+      const databaseUrl = serviceDatabaseUrl(config.MYSQL_URL, 'pastemesh_paste');
       const database = await parts.start(
         'database',
         () =>
           openDatabase<PasteDatabase>({
-            url: serviceDatabaseUrl(config.MYSQL_URL, 'pastemesh_paste'),
+            url: databaseUrl,
+            // The replica's database is the primary's (the same name appended).
+            replicaUrl: serviceDatabaseUrl(
+              config.MYSQL_REPLICA_URL,
+              databaseUrl ? decodeURIComponent(new URL(databaseUrl).pathname.slice(1)) : 'pastemesh_paste',
+            ),
             sqliteFile: path.join(config.DATA_DIR, 'paste-svc.db'),
             migrations: pasteMigrations,
             logger,
@@ -97,6 +106,31 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
           )
         : undefined;
 
+      // Which database each read goes to; the replica is not a readiness check (reads fall back to the primary).
+      const reads = await parts.start(
+        'read routing',
+        () => {
+          const routing = createReplicaReads({
+            primary: database.db,
+            replica: database.replica,
+            positions: () => database.replicaPositions(),
+            pubsub,
+            freshnessMs: config.REPLICA_FRESHNESS_MS,
+            now,
+            logger,
+            metrics,
+          });
+          routing.start();
+          return routing;
+        },
+        { stop: (r) => r.stop() },
+      );
+      // Not awaited, like the cache's invalidations below.
+      reads.listen().then(
+        (unlisten) => parts.onStop('listing changes', unlisten),
+        (err: unknown) => logger.warn({ err: String(err) }, 'not listening for listing changes'),
+      );
+
       const loads = counterOnce(metrics.registry, {
         name: 'paste_cache_loads_total',
         help: 'Database loads after a cache miss: one per GetPaste miss (single-flight shares one), one per BatchGetPastes with misses',
@@ -111,6 +145,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
             now,
             maxTtlMs: config.CACHE_MAX_TTL_MS,
             onLoad: () => loads.inc(),
+            onChange: (id) => reads.pasteChanged(id),
           }),
         { stop: (c) => c.close() },
       );
@@ -157,6 +192,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
       const service = createPasteService({
         db: database.db,
         dialect: database.dialect,
+        reads,
         cache,
         contents: createContents({ store: contentStore, previous: previousStore, logger }),
         events,
@@ -206,7 +242,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
         },
         { stop: (s) => s.stop() },
       );
-      return { ...ports, sweepOnce: sweeper.sweepOnce, metrics };
+      return { ...ports, sweepOnce: sweeper.sweepOnce, checkReplica: reads.check, metrics };
     },
   });
 }

@@ -39,4 +39,16 @@ describe('loadPasteConfig', () => {
       expect(text).toMatch(/GRPC_PORT/);
     }
   });
+
+  it('takes a read replica only with MYSQL_URL: without it (SQLite) MYSQL_REPLICA_URL is an error naming it', () => {
+    expect(() => loadPasteConfig({ MYSQL_REPLICA_URL: 'mysql://root@replica:3306/' })).toThrow(
+      /MYSQL_REPLICA_URL: needs MYSQL_URL/,
+    );
+    const config = loadPasteConfig({
+      MYSQL_URL: 'mysql://root@primary:3306/',
+      MYSQL_REPLICA_URL: 'mysql://root@replica:3306/',
+    });
+    expect(config).toMatchObject({ MYSQL_REPLICA_URL: 'mysql://root@replica:3306/', REPLICA_FRESHNESS_MS: 5_000 });
+    expect(loadPasteConfig({}).MYSQL_REPLICA_URL).toBeUndefined();
+  });
 });

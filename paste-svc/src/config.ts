@@ -47,6 +47,16 @@ const schema = z.object({
   CONNECT_PORT: port(5102),
   ADMIN_PORT: port(9002),
   MYSQL_URL: mysqlUrl,
+  /**
+   * A read replica of MYSQL_URL's server (MariaDB, GTID replication): reads go there while it is fresh enough.
+   * Without a database name it uses MYSQL_URL's.
+   */
+  MYSQL_REPLICA_URL: mysqlUrl,
+  /**
+   * How far the replica may be behind before every read goes to the primary: a read that may miss a write
+   * (its paste or listing written after the time the replica is known to be complete to) reads the primary.
+   */
+  REPLICA_FRESHNESS_MS: positiveInt(5_000),
   REDIS_URL: redisUrl,
   DATA_DIR: z.string().default('./data'),
   LOG_LEVEL: logLevel,
@@ -114,6 +124,8 @@ export function loadPasteConfig(env: Record<string, string | undefined>): PasteC
     .filter((name) => expiryRank(name) <= max)
     .sort((a, b) => expiryRank(a) - expiryRank(b));
   const problems: string[] = [];
+  if (raw.MYSQL_REPLICA_URL && !raw.MYSQL_URL)
+    problems.push('MYSQL_REPLICA_URL: needs MYSQL_URL (a replica of the MySQL primary; the SQLite default has none)');
   if (allowed.length === 0) problems.push(`ALLOWED_EXPIRIES: nothing is left at or below MAX_EXPIRY=${raw.MAX_EXPIRY}`);
   if (!allowed.includes(raw.DEFAULT_EXPIRY)) {
     problems.push(

@@ -37,7 +37,12 @@ type ReadHandlers = Pick<
  */
 export function readThroughCache(deps: PasteServiceDeps, id: string, version: number): Promise<PasteLookup> {
   return deps.cache.read(id, version, async () => {
-    const stored = await findPaste(deps.db, id, version, 'unless-burn');
+    // From the replica unless the paste changed since it is known complete; what it lacks is read from the primary.
+    const stored = await deps.reads.paste(
+      id,
+      (db) => findPaste(db, id, version, 'unless-burn'),
+      (s) => !s?.hasVersion,
+    );
     if (!stored) return { kind: 'missing' };
     await deps.contents.fill([stored.paste]);
     return stored.hasVersion ? { kind: 'found', paste: stored.paste } : { kind: 'no-version', paste: stored.paste };
@@ -50,7 +55,7 @@ export function readThroughCache(deps: PasteServiceDeps, id: string, version: nu
  * answers a burn-after-read paste concealed (only RevealPaste reads it).
  */
 export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
-  const { db, cache, now } = deps;
+  const { reads, cache, now } = deps;
 
   return {
     async getPaste(req, ctx: HandlerContext) {
@@ -70,27 +75,49 @@ export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
       // Latest versions with content are GetPaste's cache entries: one multi-key lookup, SQL for the misses only.
       const found = req.withContent
         ? await cache.readLatestMany(ids, async (missing) => {
-            const pastes = await findPastesByIds(db, missing, true);
+            const pastes = await reads.pastes(
+              missing,
+              (db, some) => findPastesByIds(db, some, true),
+              (p) => p.id,
+            );
             await deps.contents.fill(pastes);
             return pastes;
           })
-        : await findPastesByIds(db, ids, false);
+        : await reads.pastes(
+            ids,
+            (db, some) => findPastesByIds(db, some, false),
+            (p) => p.id,
+          );
       return { pastes: found.filter((p) => canSee(p, caller) && !isExpired(p, at)).map((p) => concealed(p)) };
     },
 
     async listPasteVersions(req, ctx) {
       const id = checkId(req.id);
-      const stored = await findPaste(db, id, 0, 'none');
+      const stored = await reads.paste(
+        id,
+        (db) => findPaste(db, id, 0, 'none'),
+        (s) => !s,
+      );
       if (!stored) throw pasteNotFound(id);
       const paste = visibleOrThrow(stored.paste, callerOf(ctx), now());
-      return { versions: (await listVersions(db, id)).map((v) => concealed(v, paste.burnAfterRead)) };
+      // Complete up to the version the paste says is its latest, wherever that was read.
+      const versions = await reads.paste(
+        id,
+        (db) => listVersions(db, id),
+        (vs) => (vs[0]?.version ?? 0) < paste.latestVersion,
+      );
+      return { versions: versions.map((v) => concealed(v, paste.burnAfterRead)) };
     },
 
     async batchListPasteVersions(req, ctx) {
       const ids = checkBatchIds(req.ids, MAX_BATCH_VERSION_IDS);
       const caller = callerOf(ctx);
       const at = now();
-      const found = await listVersionsByIds(db, ids);
+      const found = await reads.pastes(
+        ids,
+        (db, some) => listVersionsByIds(db, some),
+        (p) => p.paste.id,
+      );
       const pastes = found
         .filter(({ paste }) => canSee(paste, caller) && !isExpired(paste, at))
         .map(({ paste, versions }) =>
@@ -108,14 +135,15 @@ export function createReadHandlers(deps: PasteServiceDeps): ReadHandlers {
       const caller = callerOf(ctx);
       const listing = ownerId === '' ? 'public' : `owner:${ownerId}`;
       const self = ownerId !== '' && caller?.userId === ownerId;
-      const found = await listPastes(db, {
+      const filter = {
         ...(ownerId === '' ? {} : { ownerId }),
         // UNLISTED and PRIVATE pastes appear only in their owner's own listing.
         ...(self ? {} : { visibility: Visibility.PUBLIC }),
         ...(req.pageToken ? { after: decodePageToken(req.pageToken, listing)! } : {}),
         limit: pageSize + 1,
         now: now(),
-      });
+      };
+      const found = await reads.listing(ownerId, (db) => listPastes(db, filter));
       const pastes = found.slice(0, pageSize);
       const last = pastes[pastes.length - 1];
       const nextPageToken =

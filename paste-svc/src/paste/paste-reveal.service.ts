@@ -43,6 +43,7 @@ export function createRevealHandlers(deps: PasteServiceDeps): RevealHandlers {
     );
     if (!burned) throw pasteNotFound(id);
     await cache.invalidate(id, burned.removed.latestVersion);
+    await deps.reads.listingsChanged(burned.paste);
     events.deleted(burned.removed, cause);
     return burned.paste;
   }

@@ -69,6 +69,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
             READ_COMMITTED,
           );
           await contents.afterCommit(revived, draft.sha256, content);
+          await deps.reads.listingsChanged(paste);
           events.created({ id, language, visibility, sizeBytes: content.length }, requestContextOf(ctx));
           return { paste, deleteToken };
         } catch (err) {
@@ -116,6 +117,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         const updated = stored.result;
         await contents.afterCommit(stored.revived, sha256, content);
         await cache.invalidate(id, updated.latestVersion);
+        await deps.reads.listingsChanged(paste, updated);
         events.updated(
           { id, language: change.language, visibility: change.visibility, sizeBytes: content.length },
           requestContextOf(ctx),
@@ -161,6 +163,7 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       const [removed] = await inTransaction(db, (trx) => removePastes(trx, dialect, [id]), READ_COMMITTED);
       if (!removed) throw pasteNotFound(id);
       await cache.invalidate(id, removed.latestVersion);
+      await deps.reads.listingsChanged(stored.paste, { ownerId: stored.paste.ownerId, visibility: removed.visibility });
       events.deleted(removed, requestContextOf(ctx));
       return {};
     },

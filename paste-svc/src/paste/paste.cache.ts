@@ -21,6 +21,11 @@ export interface PasteCacheOptions {
   maxTtlMs: number;
   /** Counts database loads (the single-flight proof). */
   onLoad?: () => void;
+  /**
+   * Told every paste id invalidated, here or on paste.invalidate, at the moment its loads in flight are marked
+   * stale: the read replica's routing sends later loads of it to the primary (replica.ts).
+   */
+  onChange?: (id: string) => void;
 }
 
 interface BatchLoad {
@@ -52,6 +57,7 @@ export function createPasteCache(options: PasteCacheOptions) {
   const batchLoads = new Set<BatchLoad>();
 
   function forgetFlights(id: string): void {
+    options.onChange?.(id);
     for (const flight of flights.get(id)?.values() ?? []) flight.stale = true;
     flights.delete(id);
     for (const batch of batchLoads) batch.stale.add(id);

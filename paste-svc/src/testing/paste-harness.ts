@@ -49,14 +49,17 @@ export interface PasteHarness extends PasteNode {
   close(): Promise<void>;
 }
 
-/** Starts paste-svc on fresh storage for `mode`; `env` overrides config variables. */
+/**
+ * Starts paste-svc on fresh storage for `mode` (or on `storage` the test made, e.g. on a startMariadbPair
+ * primary; closing the harness cleans it up); `env` overrides config variables.
+ */
 export async function startPasteHarness(
-  mode: StorageMode,
+  mode: StorageMode | TestStorage,
   label: string,
   env: Record<string, string> = {},
   overrides: PasteAppOverrides = {},
 ): Promise<PasteHarness> {
-  const storage = await createTestStorage(mode, label);
+  const storage = typeof mode === 'string' ? await createTestStorage(mode, label) : mode;
   const issuer = await createTestIssuer();
   let offset = 0;
   const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms) };
