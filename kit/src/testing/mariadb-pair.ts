@@ -89,8 +89,13 @@ export async function startMariadbPair(options: MariadbPairOptions = {}): Promis
   try {
     if (owner) fs.chownSync(base, owner.uid, owner.gid);
     const userArgs = asRoot ? ['--user=mysql'] : [];
+    // Its own tmpdir: a starting server deletes the #sql temp files it finds there, another bootstrap's too.
+    const tmpDir = path.join(base, 'tmp');
+    fs.mkdirSync(tmpDir);
+    if (owner) fs.chownSync(tmpDir, owner.uid, owner.gid);
     // Small and fast: tests need neither durability nor a big buffer pool.
     const common = [
+      `--tmpdir=${tmpDir}`,
       '--innodb-buffer-pool-size=32M',
       '--innodb-log-file-size=8M',
       '--innodb-flush-log-at-trx-commit=2',
