@@ -143,6 +143,11 @@ function createFileStore(dir: string): ContentStore {
   };
 }
 
+/** How long connecting to the S3 endpoint may take. */
+const S3_CONNECT_TIMEOUT_MS = 2_000;
+/** How long a request may go without a byte either way (a slow upload that is moving is never cut off). */
+const S3_IDLE_TIMEOUT_MS = 5_000;
+
 function createS3Store(bucket: string, prefix: string, s3: S3Settings): ContentStore {
   const endpoint = s3.AWS_ENDPOINT_URL_S3 || s3.AWS_ENDPOINT_URL;
   const config: S3ClientConfig = {
@@ -160,6 +165,9 @@ function createS3Store(bucket: string, prefix: string, s3: S3Settings): ContentS
     forcePathStyle: s3.S3_FORCE_PATH_STYLE ?? false,
     // One retry: a create waits on this, and an outage must answer UNAVAILABLE within the caller's deadline.
     maxAttempts: 2,
+    // The SDK waits forever by default: a store that accepts connections but never answers (a partition, a hung
+    // server) would hold every create and cold read past its caller's deadline and wedge the sweeper's round.
+    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, socketTimeout: S3_IDLE_TIMEOUT_MS },
   };
   const client = new S3Client(config);
   return {
