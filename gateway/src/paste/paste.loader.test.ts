@@ -15,6 +15,7 @@ const calls: CallOptions[] = [];
 const paste = {
   async batchGetPastes(req: { ids: string[] }, options: CallOptions) {
     calls.push(options);
+    if (req.ids.some((id) => id.startsWith('down'))) throw new Error('paste-svc unavailable');
     return {
       pastes: req.ids.map((id) =>
         create(PasteSchema, {
@@ -92,5 +93,16 @@ describe('the shared paste loader', () => {
     expect(
       receiver.spans.filter((s) => s.name === 'paste batch' && s.links.some((l) => l.traceId === 'e'.repeat(32))),
     ).toEqual([]);
+  });
+
+  it('fails only the requests whose pastes the failed call was for, never a cached one beside them', async () => {
+    const shared = createSharedPasteLoader(paste, hotCache(true), tracing);
+    await shared.forRequest(request(tracing, '1'.repeat(32))).load('warm'); // now in the hot cache
+    const [warm, cold] = await Promise.allSettled([
+      shared.forRequest(request(tracing, '2'.repeat(32))).load('warm'),
+      shared.forRequest(request(tracing, '3'.repeat(32))).load('down-1'),
+    ]);
+    expect(warm).toMatchObject({ status: 'fulfilled', value: { id: 'warm' } });
+    expect(cold).toMatchObject({ status: 'rejected', reason: new Error('paste-svc unavailable') });
   });
 });

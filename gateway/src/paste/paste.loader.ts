@@ -106,6 +106,9 @@ function createLoader(
       const found = new Map<string, PasteView>();
       // Taken even when everything was cached: the requests waiting on this batch are done with it.
       const batch = optionsForBatch(misses.length > 0);
+      // A failed call fails only the ids it was for: a cached paste in the same batch (another request's, in
+      // the shared loader) is still answered.
+      let failure: Error | undefined;
       try {
         if (misses.length > 0) {
           for (const p of await fetchPastes(misses, batch.options)) {
@@ -114,10 +117,13 @@ function createLoader(
             hotCache.offer(view);
           }
         }
+      } catch (err) {
+        failure = err instanceof Error ? err : new Error(String(err));
       } finally {
         batch.end?.();
       }
       return ids.map((id, i) => {
+        if (!cached[i] && failure) return failure;
         const view = cached[i] ?? found.get(id) ?? null;
         return view && !isExpired(view) ? view : null;
       });
