@@ -4,9 +4,12 @@ import {
   PROD_OVERLAYS,
   SERVICES,
   durationMs,
+  environment,
   named,
+  objectStoreUrl,
   ofKind,
   render,
+  urlPort,
   workloads,
   type K8sObject,
   type Overlay,
@@ -34,6 +37,15 @@ function withUnfoldedSecretData(object: K8sObject): K8sObject {
   const data = Object.fromEntries(Object.entries<string>(object.data).map(([k, v]) => [k, v.replace(/\s+/g, '')]));
   return { ...object, data };
 }
+
+/** Variables that carry credentials: they come from Secrets only, never from a ConfigMap. */
+const CREDENTIAL_KEY =
+  /^(MYSQL_URL|MYSQL_REPLICA_URL|REDIS_URL|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN)$|PASSWORD|SECRET|PRIVATE_KEY/;
+/** paste-svc's optional Secret keys: its read replica and static S3 keys (absent: primary only, the SDK's default chain). */
+const PASTE_OPTIONAL_SECRETS = ['MYSQL_REPLICA_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+/** The Deployments that run paste-svc: v1, and the v2 canary track where the overlay has one. */
+const pasteDeployments = (overlay: Overlay) =>
+  ofKind(overlay, 'Deployment').filter((d) => d.spec.template.metadata.labels.app === 'paste-svc');
 
 const label = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
 // The injected ingress gateway gets its image and probes from istiod's gateway template ("auto").
@@ -170,6 +182,11 @@ describe.each(OVERLAYS)('the %s overlay', (overlay: Overlay) => {
       }
     }
     for (const cm of ofKind(overlay, 'ConfigMap')) {
+      // No credential by name either (a database URL, an S3 key pair, a token), even one without a password.
+      expect([cm.metadata.name, Object.keys(cm.data ?? {}).filter((k) => CREDENTIAL_KEY.test(k))]).toEqual([
+        cm.metadata.name,
+        [],
+      ]);
       for (const [k, v] of Object.entries<string>(cm.data ?? {})) {
         if (!k.endsWith('.json') && !k.endsWith('.yaml') && !k.endsWith('.sh'))
           expect([cm.metadata.name, k, v]).not.toEqual([
@@ -200,12 +217,51 @@ describe('prod', () => {
   it.each(PROD_OVERLAYS)('%s renders no Secret and no in-cluster database (they are external)', (overlay) => {
     expect(ofKind(overlay, 'Secret')).toEqual([]);
     expect(ofKind(overlay, 'StatefulSet')).toEqual([]);
-    expect(
-      ofKind(overlay, 'ServiceEntry')
-        .map((s) => s.spec.hosts[0])
-        .sort(),
-    ).toEqual(['mysql.pastemesh.internal', 'redis.pastemesh.internal']);
+    expect(ofKind(overlay, 'ServiceEntry').flatMap((s) => s.spec.hosts)).toEqual(
+      expect.arrayContaining([
+        'mysql.pastemesh.internal',
+        'mysql-replica.pastemesh.internal',
+        'redis.pastemesh.internal',
+      ]),
+    );
   });
+
+  it.each(PROD_OVERLAYS)(
+    '%s keeps paste-svc’s content in an S3 bucket whose host the mesh knows as TLS on its port',
+    (overlay) => {
+      for (const d of pasteDeployments(overlay)) {
+        const env = environment(overlay, d);
+        expect([d.metadata.name, env.CONTENT_STORE, env.AWS_REGION]).toEqual([
+          d.metadata.name,
+          expect.stringMatching(/^s3:\/\/[a-z0-9.-]+(\/\S*)?$/),
+          expect.stringMatching(/^\S+$/),
+        ]);
+        const url = objectStoreUrl(env)!;
+        const entries = ofKind(overlay, 'ServiceEntry').filter((s) => s.spec.hosts.includes(url.hostname));
+        expect(entries.map((s) => s.spec)).toEqual([
+          expect.objectContaining({
+            location: 'MESH_EXTERNAL',
+            ports: [expect.objectContaining({ number: urlPort(url), protocol: 'TLS' })],
+          }),
+        ]);
+      }
+    },
+  );
+
+  it.each(OVERLAYS)(
+    '%s gives paste-svc its replica URL and S3 keys only from paste-svc-secrets, each optional',
+    (overlay) => {
+      for (const d of pasteDeployments(overlay)) {
+        const env = d.spec.template.spec.containers[0].env as { name: string; valueFrom?: object }[];
+        expect(env.filter((e) => PASTE_OPTIONAL_SECRETS.includes(e.name))).toEqual(
+          PASTE_OPTIONAL_SECRETS.map((key) => ({
+            name: key,
+            valueFrom: { secretKeyRef: { name: 'paste-svc-secrets', key, optional: true } },
+          })),
+        );
+      }
+    },
+  );
 
   it('requires the auth signing key Secret (only dev lets auth-svc generate one)', () => {
     const keyRef = (overlay: Overlay) =>
@@ -218,7 +274,33 @@ describe('prod', () => {
   });
 });
 
+describe('the canary track', () => {
+  it('runs each service with the same configuration and credentials as v1 (same stores, same Secrets)', () => {
+    for (const svc of SERVICES) {
+      const [v1, v2] = [svc, `${svc}-v2`].map((name) => named('prod-canary', 'Deployment', name).spec.template.spec);
+      expect([svc, v2.containers[0].envFrom, v2.containers[0].env]).toEqual([
+        svc,
+        v1.containers[0].envFrom,
+        v1.containers[0].env,
+      ]);
+    }
+  });
+});
+
 describe('dev', () => {
+  it('keeps paste content in paste-svc’s table and reads only the primary: no bucket, no replica, no S3 settings', () => {
+    for (const overlay of ['dev', 'dev-chaos'] as const) {
+      const env = environment(overlay, named(overlay, 'Deployment', 'paste-svc'));
+      expect(env.CONTENT_STORE).toBe('database');
+      expect(Object.keys(env).filter((k) => k.startsWith('AWS_') || k.startsWith('S3_'))).toEqual([]);
+      expect(Object.keys(named(overlay, 'Secret', 'paste-svc-secrets').data).sort()).toEqual([
+        'MYSQL_URL',
+        'REDIS_URL',
+      ]);
+      expect(ofKind(overlay, 'ServiceEntry')).toEqual([]);
+    }
+  });
+
   it('runs MySQL 8 and Redis 7 as StatefulSets with one database and user per service', () => {
     const images = ofKind('dev', 'StatefulSet')
       .map((s) => s.spec.template.spec.containers[0].image)

@@ -6,11 +6,15 @@ import { allows, inCidr, selects, type Endpoint, type Protocol } from './network
 import {
   ISTIO_DIR,
   OVERLAYS,
+  PROD_OVERLAYS,
   ROOT_DIR,
   SERVICES,
+  environment,
   named,
+  objectStoreUrl,
   ofKind,
   render,
+  urlPort,
   workloads,
   type K8sObject,
   type Overlay,
@@ -95,7 +99,7 @@ function peerVariables(svc: string): string[] {
   return [...source.matchAll(/^\s*([A-Z][A-Z0-9_]*_(?:SVC|JWKS)_URL)\s*:/gm)].map((m) => m[1]!);
 }
 
-/** The credential keys a Deployment takes from its Secret (MYSQL_URL, REDIS_URL, …). */
+/** The credential keys a Deployment takes from its Secret (MYSQL_URL, REDIS_URL, MYSQL_REPLICA_URL, …). */
 const secretKeys = (d: K8sObject): string[] =>
   d.spec.template.spec.containers[0].env
     .filter((e: { valueFrom?: { secretKeyRef?: unknown } }) => e.valueFrom?.secretKeyRef)
@@ -107,16 +111,45 @@ function externalStore(overlay: Overlay, policy: string): Endpoint {
   return { name: `${policy} (${cidr})`, ip: cidr.split('/')[0]! };
 }
 
-/** Where a service's MYSQL_URL / REDIS_URL leads in this overlay: dev's Secrets name in-cluster Services. */
-function dataStore(overlay: Overlay, svc: string, key: 'MYSQL_URL' | 'REDIS_URL'): { to: Endpoint[]; port: number } {
+/** The Secret keys that locate a data store, and where prod puts each one (its NetworkPolicy and port). */
+const STORE_KEYS = {
+  MYSQL_URL: { policy: 'external-mysql-clients', port: 3306 },
+  MYSQL_REPLICA_URL: { policy: 'external-mysql-replica-clients', port: 3306 },
+  REDIS_URL: { policy: 'external-redis-clients', port: 6379 },
+} as const;
+type StoreKey = keyof typeof STORE_KEYS;
+const isStoreKey = (key: string): key is StoreKey => Object.hasOwn(STORE_KEYS, key);
+
+/**
+ * Where a service's MYSQL_URL / MYSQL_REPLICA_URL / REDIS_URL leads in this overlay: dev's Secrets name in-cluster
+ * Services (a key its Secret leaves out, such as the optional replica, leads nowhere); prod renders no Secret, and
+ * every key leads to the external address prod names for it.
+ */
+function dataStore(overlay: Overlay, svc: string, key: StoreKey): { to: Endpoint[]; port: number } | undefined {
   const secret = ofKind(overlay, 'Secret').find((s) => s.metadata.name === `${svc}-secrets`);
   if (secret) {
+    if (secret.data[key] === undefined) return undefined;
     const url = new URL(Buffer.from(secret.data[key], 'base64').toString());
     return resolve(overlay, `${url.hostname}:${url.port}`);
   }
-  return key === 'MYSQL_URL'
-    ? { to: [externalStore(overlay, 'external-mysql-clients')], port: 3306 }
-    : { to: [externalStore(overlay, 'external-redis-clients')], port: 6379 };
+  return { to: [externalStore(overlay, STORE_KEYS[key].policy)], port: STORE_KEYS[key].port };
+}
+const requiredStore = (overlay: Overlay, svc: string, key: StoreKey) => {
+  const found = dataStore(overlay, svc, key);
+  if (!found) throw new Error(`${overlay}: ${svc}-secrets has no ${key}`);
+  return found;
+};
+
+/**
+ * Where paste-svc's CONTENT_STORE leads: nowhere for `database`; for `s3://…` the host its S3 client calls, a Service
+ * of the overlay if the host is one, else the address prod's external-object-store-clients names.
+ */
+function objectStore(overlay: Overlay, deployment: K8sObject): { to: Endpoint[]; port: number } | undefined {
+  const url = objectStoreUrl(environment(overlay, deployment));
+  if (!url) return undefined;
+  const inCluster = url.hostname.split('.').length <= 2 || url.hostname.endsWith('.svc.cluster.local');
+  if (inCluster) return resolve(overlay, `${url.hostname}:${urlPort(url)}`);
+  return { to: [externalStore(overlay, 'external-object-store-clients')], port: urlPort(url) };
 }
 
 /** Every flow the code and configuration use, derived from the rendered overlay (not restated by hand). */
@@ -129,8 +162,13 @@ function usedFlows(overlay: Overlay): Flow[] {
   for (const svc of SERVICES) {
     const from = pod(overlay, svc);
     for (const variable of peerVariables(svc)) add(from, resolve(overlay, config[variable]!), variable);
-    for (const key of secretKeys(named(overlay, 'Deployment', svc)))
-      if (key === 'MYSQL_URL' || key === 'REDIS_URL') add(from, dataStore(overlay, svc, key), key);
+    const deployment = named(overlay, 'Deployment', svc);
+    for (const key of secretKeys(deployment).filter(isStoreKey)) {
+      const store = dataStore(overlay, svc, key);
+      if (store) add(from, store, key);
+    }
+    const contentStore = objectStore(overlay, deployment);
+    if (contentStore) add(from, contentStore, 'CONTENT_STORE');
     add(from, resolve(overlay, config.OTEL_EXPORTER_OTLP_ENDPOINT!), 'OTEL_EXPORTER_OTLP_ENDPOINT');
   }
   // The edge: the internet reaches the ingress gateway's Service; it routes to the gateway and fetches the JWKS.
@@ -167,9 +205,26 @@ function usedFlows(overlay: Overlay): Flow[] {
 /** Flows nothing in Pastemesh makes: each must be refused at layer 4 as well. */
 function unusedFlows(overlay: Overlay): Flow[] {
   const p = (name: string) => pod(overlay, name);
-  const mysql = dataStore(overlay, 'auth-svc', 'MYSQL_URL');
-  const redis = dataStore(overlay, 'auth-svc', 'REDIS_URL');
+  const mysql = requiredStore(overlay, 'auth-svc', 'MYSQL_URL');
+  const redis = requiredStore(overlay, 'auth-svc', 'REDIS_URL');
+  // paste-svc's own stores where the overlay has them (prod): the content bucket and the read replica.
+  const pasteOnly = [
+    objectStore(overlay, named(overlay, 'Deployment', 'paste-svc')),
+    dataStore(overlay, 'paste-svc', 'MYSQL_REPLICA_URL'),
+  ].flatMap((store) =>
+    store
+      ? ['gateway', 'auth-svc', 'analytics-svc', 'otel-collector'].map(
+          (name): Flow => ({
+            from: p(name),
+            to: store.to[0]!,
+            port: store.port,
+            why: 'only paste-svc uses its bucket and replica',
+          }),
+        )
+      : [],
+  );
   return [
+    ...pasteOnly,
     { from: p('gateway'), to: mysql.to[0]!, port: mysql.port, why: 'the gateway has no database' },
     { from: p('analytics-svc'), to: p('paste-svc'), port: 5002, why: 'analytics never calls paste-svc' },
     { from: p('analytics-svc'), to: redis.to[0]!, port: redis.port, why: 'analytics-svc has no Redis' },
@@ -359,13 +414,38 @@ describe.each(OVERLAYS)('network policies in %s', (overlay: Overlay) => {
 });
 
 describe('the NetworkPolicies per environment', () => {
+  it('let prod’s paste-svc reach its content bucket on 443 and its read replica on 3306, and dev has neither', () => {
+    const toStores = (overlay: Overlay) =>
+      usedFlows(overlay)
+        .filter((f) => f.why === 'CONTENT_STORE' || f.why === 'MYSQL_REPLICA_URL')
+        .map((f) => [f.from.name, f.to.name, f.port, allows(policiesOf(overlay), f.from, f.to, f.port)]);
+    for (const overlay of PROD_OVERLAYS)
+      expect(toStores(overlay)).toEqual([
+        ['paste-svc', expect.stringMatching(/^external-mysql-replica-clients /), 3306, true],
+        ['paste-svc', expect.stringMatching(/^external-object-store-clients /), 443, true],
+      ]);
+    for (const overlay of ['dev', 'dev-chaos'] as const) {
+      expect(toStores(overlay)).toEqual([]);
+      const names = ofKind(overlay, 'NetworkPolicy').map((n) => n.metadata.name);
+      expect(names).not.toContain('external-object-store-clients');
+      expect(names).not.toContain('external-mysql-replica-clients');
+    }
+  });
+
   it('let the dev services reach the in-cluster MySQL and Redis, and prod only the external addresses', () => {
     expect(ofKind('dev', 'NetworkPolicy').map((n) => n.metadata.name)).toEqual(
       expect.arrayContaining(['mysql', 'mysql-clients', 'redis', 'redis-clients']),
     );
     for (const overlay of ['prod', 'prod-canary'] as const) {
       const names = ofKind(overlay, 'NetworkPolicy').map((n) => n.metadata.name);
-      expect(names).toEqual(expect.arrayContaining(['external-mysql-clients', 'external-redis-clients']));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'external-mysql-clients',
+          'external-mysql-replica-clients',
+          'external-redis-clients',
+          'external-object-store-clients',
+        ]),
+      );
       expect(names).not.toContain('mysql');
       const cidrs = ofKind(overlay, 'NetworkPolicy')
         .flatMap((n) => n.spec.egress ?? [])

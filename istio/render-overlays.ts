@@ -65,6 +65,36 @@ export function workloads(overlay: Overlay): K8sObject[] {
   return render(overlay).filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
 }
 
+/** A container's environment as the kubelet builds it: envFrom ConfigMaps in order, then env (plain values only). */
+export function environment(overlay: Overlay, deployment: K8sObject, container = 0): Record<string, string> {
+  const c = deployment.spec.template.spec.containers[container];
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) {
+    if (from.configMapRef) Object.assign(env, named(overlay, 'ConfigMap', from.configMapRef.name).data);
+  }
+  for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+  return env;
+}
+
+/**
+ * Where paste-svc's S3 client sends a CONTENT_STORE `s3://BUCKET[/PREFIX]` (undefined for `database` and `file://`),
+ * by the AWS SDK's endpoint rules: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS's regional endpoint; the
+ * bucket goes in front of the host unless S3_FORCE_PATH_STYLE asks for path-style URLs.
+ */
+export function objectStoreUrl(env: Record<string, string>): URL | undefined {
+  const store = env.CONTENT_STORE ?? 'database';
+  if (!store.startsWith('s3://')) return undefined;
+  const bucket = new URL(store).hostname;
+  const custom = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  if (!custom && !env.AWS_REGION) throw new Error(`${store}: neither an endpoint nor AWS_REGION`);
+  const url = new URL(custom ?? `https://s3.${env.AWS_REGION}.amazonaws.com`);
+  if (!['true', '1'].includes(env.S3_FORCE_PATH_STYLE ?? 'false')) url.hostname = `${bucket}.${url.hostname}`;
+  return url;
+}
+
+/** A URL's port, or its scheme's default. */
+export const urlPort = (url: URL): number => Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+
 /** One RPC from proto/: its gRPC path is `/${service}/${method}`. */
 export interface Rpc {
   service: string;

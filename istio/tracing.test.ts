@@ -2,16 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import {
-  ISTIO_DIR,
-  OVERLAYS,
-  SERVICES,
-  named,
-  ofKind,
-  render,
-  type K8sObject,
-  type Overlay,
-} from './render-overlays.js';
+import { ISTIO_DIR, OVERLAYS, SERVICES, environment, named, ofKind, render, type Overlay } from './render-overlays.js';
 
 const principal = (sa: string) => `cluster.local/ns/pastemesh/sa/${sa}`;
 const COLLECTOR_HOST = 'otel-collector.pastemesh.svc.cluster.local';
@@ -30,17 +21,6 @@ const collectorContainer = (overlay: Overlay) =>
   named(overlay, 'Deployment', 'otel-collector').spec.template.spec.containers[0];
 const backendEndpoint = (overlay: Overlay) =>
   collectorContainer(overlay).env.find((e: { name: string }) => e.name === 'TRACES_BACKEND_ENDPOINT').value as string;
-
-/** A container's environment as the kubelet builds it: envFrom ConfigMaps in order, then env (plain values only). */
-function environment(overlay: Overlay, deployment: K8sObject, container = 0): Record<string, string> {
-  const c = deployment.spec.template.spec.containers[container];
-  const env: Record<string, string> = {};
-  for (const from of c.envFrom ?? []) {
-    if (from.configMapRef) Object.assign(env, named(overlay, 'ConfigMap', from.configMapRef.name).data);
-  }
-  for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-  return env;
-}
 
 /** The Deployments that run each service: v1, plus the v2 canary track where the overlay has one. */
 const serviceDeployments = (overlay: Overlay) =>
