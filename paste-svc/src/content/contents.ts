@@ -12,10 +12,11 @@ import { storeUnavailable, type ContentStore } from './content-store.js';
 export interface Contents {
   /** Where new content goes. */
   readonly location: ContentLocation;
-  /** Before the transaction that references it: the object under `sha256` (idempotent). */
+  /**
+   * Before the transaction that references it: the object under `sha256` (idempotent). Also inside that
+   * transaction when its row turned out to be a tombstone (paste-write.service.ts, rewriteIfRevived).
+   */
   beforeWrite(sha256: string, content: Buffer): Promise<void>;
-  /** After that transaction committed: write again an object whose row was a tombstone (see retainContent). */
-  afterCommit(revived: boolean, sha256: string, content: Buffer): Promise<void>;
   /**
    * Fills in the content of pastes that were read with it but whose bytes are in the store (`contentIncluded`
    * false, not burn-after-read unless `burnToo`, a SHA-256 to fetch). Identical contents are fetched once.
@@ -65,9 +66,6 @@ export function createContents({ store, previous, logger }: ContentsOptions): Co
   return {
     location,
     beforeWrite: put,
-    async afterCommit(revived, sha256, content) {
-      if (revived) await put(sha256, content);
-    },
     async fill(pastes, burnToo = false) {
       const wanted = pastes.filter(
         (p) => !p.contentIncluded && p.sha256 && p.sizeBytes > 0n && (burnToo || !p.burnAfterRead) && p.version > 0,

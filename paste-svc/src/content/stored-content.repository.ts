@@ -41,13 +41,21 @@ export async function deleteUnusedObjects(
         if (dialect === 'mysql') read = read.forUpdate();
         const row = await read.executeTakeFirst();
         if (!row || Number(row.refs) !== 0 || Number(row.touched_at) >= cutoff) return false;
-        await store.delete(sha256);
+        // A tombstone whatever the delete says: a delete that failed may still have happened (its reply lost),
+        // and a row left at refs 0 would let a create reuse an object that is gone. A create that finds the
+        // tombstone writes the object again; an object that survived is found by the next orphan scan.
+        let deleted = true;
+        try {
+          await store.delete(sha256);
+        } catch {
+          deleted = false;
+        }
         await trx
           .updateTable('paste_contents')
           .set({ refs: -1, touched_at: now })
           .where('sha256', '=', sha256)
           .execute();
-        return true;
+        return deleted;
       },
       READ_COMMITTED,
     );

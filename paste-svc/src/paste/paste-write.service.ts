@@ -5,7 +5,7 @@ import { Code, Reason, appError, invalidArgument, logFields, requestContextOf } 
 import { inTransaction, isDuplicateKey } from '@pastemesh/kit/storage';
 import { READ_COMMITTED } from '../database.js';
 import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
-import { appendVersion, findPaste, insertPaste, removePastes } from './paste.repository.js';
+import { appendVersion, findPaste, insertPaste, removePastes, type StoredWrite } from './paste.repository.js';
 import type { PasteServiceDeps } from './paste.deps.js';
 import {
   checkContent,
@@ -27,6 +27,15 @@ const UPDATE_ATTEMPTS = 5;
 /** The write side: CreatePaste, UpdatePaste (new immutable versions), DeletePaste. */
 export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
   const { db, dialect, cache, events, limits, now, contents } = deps;
+  /**
+   * A write that found its content's row a tombstone (the sweeper deleted or is deleting the object) writes the
+   * object again before it commits, still holding the row's lock: a store that fails now rolls the write back,
+   * and no committed paste ever points at a missing object.
+   */
+  const rewriteIfRevived = async <T>(stored: StoredWrite<T>, sha256: string, content: Buffer) => {
+    if (stored.revived) await contents.beforeWrite(sha256, content);
+    return stored;
+  };
 
   return {
     async createPaste(req, ctx) {
@@ -63,12 +72,16 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         const id = deps.newId();
         try {
           // A taken id fails the INSERT (primary key): the existing paste is never overwritten.
-          const { result: paste, revived } = await inTransaction(
+          const { result: paste } = await inTransaction(
             db,
-            (trx) => insertPaste(trx, dialect, { id, ...draft }, content, contents.location),
+            async (trx) =>
+              rewriteIfRevived(
+                await insertPaste(trx, dialect, { id, ...draft }, content, contents.location),
+                draft.sha256,
+                content,
+              ),
             READ_COMMITTED,
           );
-          await contents.afterCommit(revived, draft.sha256, content);
           await deps.reads.listingsChanged(paste);
           events.created({ id, language, visibility, sizeBytes: content.length }, requestContextOf(ctx));
           return { paste, deleteToken };
@@ -110,12 +123,14 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
         // Conditional on the version we read: a concurrent update makes this undefined and we read again.
         const stored = await inTransaction(
           db,
-          (trx) => appendVersion(trx, dialect, paste, change, contents.location),
+          async (trx) => {
+            const appended = await appendVersion(trx, dialect, paste, change, contents.location);
+            return appended && (await rewriteIfRevived(appended, sha256, content));
+          },
           READ_COMMITTED,
         );
         if (!stored) continue;
         const updated = stored.result;
-        await contents.afterCommit(stored.revived, sha256, content);
         await cache.invalidate(id, updated.latestVersion);
         await deps.reads.listingsChanged(paste, updated);
         events.updated(

@@ -212,7 +212,7 @@ export async function listVersionsByIds(db: Db, ids: string[]): Promise<PasteWit
 /** What a write stored: the paste (without content), and whether its content's object must be written again. */
 export interface StoredWrite<T> {
   result: T;
-  /** The content's row was a tombstone (the sweeper deleting its object): put the object again after commit. */
+  /** The content's row was a tombstone (its object deleted by the sweeper): write the object again before commit. */
   revived: boolean;
 }
 
@@ -311,8 +311,8 @@ export async function appendVersion(
 /**
  * Counts one more user of `sha256`, storing the bytes if they are new (in the row for `database`; for `store`
  * the object was written before the transaction). Locks the content row, so it serialises with release and
- * with the sweeper. Resolves true when the row was a tombstone, whose object the sweeper deletes or deleted:
- * the caller writes the object again once this transaction commits.
+ * with the sweeper. Resolves true when the row was a tombstone, whose object the sweeper deleted: the caller
+ * writes the object again before this transaction commits.
  */
 async function retainContent(
   trx: Trx,

@@ -55,6 +55,13 @@ export async function startTestS3(label: string): Promise<TestS3> {
   let running = false;
   await server.run();
   running = true;
+  // close() alone waits for the keep-alive connections a client holds, which under load never go idle:
+  // an outage closes them too.
+  const halt = async () => {
+    const closing = server.close();
+    (server as unknown as { httpServer?: { closeAllConnections(): void } }).httpServer?.closeAllConnections();
+    await closing;
+  };
   return {
     env: {
       CONTENT_STORE: `s3://${bucket}/pastes`,
@@ -67,7 +74,7 @@ export async function startTestS3(label: string): Promise<TestS3> {
     },
     kind: 's3rver',
     async stop() {
-      if (running) await server.close();
+      if (running) await halt();
       running = false;
     },
     async start() {
@@ -77,7 +84,7 @@ export async function startTestS3(label: string): Promise<TestS3> {
       running = true;
     },
     async cleanup() {
-      if (running) await server.close();
+      if (running) await halt();
       running = false;
       fs.rmSync(directory, { recursive: true, force: true });
     },
