@@ -6,13 +6,20 @@ import autocannon from 'autocannon';
 import { CREATE_QUERY, HOT_ID, LIST_QUERY, pasteId, readBody } from './data.js';
 
 /** What to send. */
-export type LoadKind =
+export type LoadKind = (
   | { kind: 'get'; path: string }
   | { kind: 'read'; id?: string }
   | { kind: 'read-random'; count: number }
   | { kind: 'create' }
   | { kind: 'list' }
-  | { kind: 'mixed'; readPercent: number; hotCount: number };
+  | { kind: 'mixed'; readPercent: number; hotCount: number }
+) & {
+  /**
+   * Each request carries a fresh W3C traceparent, sampled with this probability: what the Envoy sidecar in
+   * front of the gateway adds when Istio traces. Unset: no trace context comes in.
+   */
+  traceparentSampled?: number;
+};
 
 export interface LoadJob {
   url: string;
@@ -59,6 +66,19 @@ const createBody = () =>
 const randomInt = (n: number) => Math.floor(Math.random() * n);
 
 function requestsFor(load: LoadKind): Req[] | ((req: Req) => Req) {
+  const reqs = requestsOfKind(load);
+  const sampled = load.traceparentSampled;
+  if (sampled === undefined) return reqs;
+  const next = typeof reqs === 'function' ? reqs : (req: Req) => ({ ...req, ...reqs[0]! });
+  return (req) => {
+    const r = next(req);
+    const flags = Math.random() < sampled ? '01' : '00';
+    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-${flags}`;
+    return { ...r, headers: { ...r.headers, traceparent } };
+  };
+}
+
+function requestsOfKind(load: LoadKind): Req[] | ((req: Req) => Req) {
   switch (load.kind) {
     case 'get':
       return [{ method: 'GET', path: load.path }];
