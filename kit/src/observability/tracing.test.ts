@@ -24,28 +24,44 @@ describe('tracing without an endpoint (propagating)', () => {
       SpanKind.SERVER,
     );
     expect(tracing.mode).toBe('propagating');
-    expect(ctx).toMatchObject({ requestId: 'req-1', traceId: TRACE, spanId: PARENT, sampled: false });
-    expect(ctx.traceHeaders).toMatchObject({
+    expect(ctx).toMatchObject({ requestId: 'req-1', traceId: TRACE, spanId: PARENT });
+    // As they came, read only for the ids (nothing recorded, so no span of ours to name).
+    expect(ctx.traceHeaders).toEqual({
       traceparent: `00-${TRACE}-${PARENT}-01`,
       tracestate: 'vendor=1',
-      'x-b3-traceid': TRACE,
-      'x-b3-spanid': PARENT,
-      'x-b3-sampled': '1',
       'x-request-id': 'req-1',
     });
+    expect(ctx.span).toBeUndefined();
   });
 
   it('accepts B3, single-header and multi-header, as Envoy sends it', () => {
     const single = beginRequest(tracing, headers({ b3: `${TRACE}-${PARENT}-1` }), 'op', SpanKind.SERVER);
     expect(single).toMatchObject({ traceId: TRACE, spanId: PARENT });
-    expect(single.traceHeaders['traceparent']).toBe(`00-${TRACE}-${PARENT}-01`);
+    expect(single.traceHeaders).toMatchObject({ b3: `${TRACE}-${PARENT}-1` });
     const multi = beginRequest(
       tracing,
-      headers({ 'x-b3-traceid': TRACE, 'x-b3-spanid': PARENT, 'x-b3-sampled': '0' }),
+      headers({ 'x-b3-traceid': TRACE.slice(16), 'x-b3-spanid': PARENT, 'x-b3-sampled': '0' }),
       'op',
       SpanKind.SERVER,
     );
-    expect(multi.traceHeaders['traceparent']).toBe(`00-${TRACE}-${PARENT}-00`);
+    // A 64-bit B3 trace id, as the W3C spelling pads it.
+    expect(multi).toMatchObject({ traceId: `${'0'.repeat(16)}${TRACE.slice(16)}`, spanId: PARENT });
+    expect(multi.traceHeaders).toMatchObject({ 'x-b3-traceid': TRACE.slice(16), 'x-b3-sampled': '0' });
+  });
+
+  it('accepts B3 and W3C when recording too, and passes both on for its own span', () => {
+    const recording = createTracing('test', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
+    const ctx = beginRequest(recording, headers({ b3: `${TRACE}-${PARENT}-1` }), 'op', SpanKind.SERVER);
+    expect(ctx).toMatchObject({ traceId: TRACE, sampled: true });
+    expect(ctx.spanId).not.toBe(PARENT);
+    expect(ctx.traceHeaders).toMatchObject({
+      traceparent: `00-${TRACE}-${ctx.spanId}-01`,
+      'x-b3-traceid': TRACE,
+      'x-b3-spanid': ctx.spanId,
+      'x-b3-sampled': '1',
+    });
+    ctx.span?.end();
+    void recording.shutdown();
   });
 
   it('gives a request without trace context fresh ids, so its log lines still share one trace id', () => {

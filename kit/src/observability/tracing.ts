@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-ids.js';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -122,8 +123,8 @@ const propagator = new CompositePropagator({
 });
 
 const freshRoot = (): SpanContext => ({
-  traceId: randomBytes(16).toString('hex'),
-  spanId: randomBytes(8).toString('hex'),
+  traceId: randomHex(16),
+  spanId: randomHex(8),
   traceFlags: TraceFlags.NONE,
 });
 

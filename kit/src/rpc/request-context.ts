@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { randomHex } from '../observability/random-ids.js';
 import { createContextKey, createContextValues, type ContextValues } from '@connectrpc/connect';
 import {
   ROOT_CONTEXT,
@@ -84,6 +85,9 @@ export function beginRequest(
   attributes?: Attributes,
 ): RequestContext {
   if (tracing.mode === 'off') return contextFromHeaders(get);
+  // Nothing recorded: the inbound headers go on as they came (Envoy reads them), read only for the ids logs
+  // carry; no OpenTelemetry object is made (on a 60 µs read, parsing and re-writing them cost 10-20%).
+  if (tracing.mode === 'propagating') return withTraceIds(contextFromHeaders(get));
   const inbound = get('x-request-id');
   const requestId = isUsableRequestId(inbound) ? inbound : randomUUID();
   const parent = tracing.extract((name) => {
@@ -137,6 +141,32 @@ export function beginLinkedWork(
   tracing.inject(otel, ctx.traceHeaders);
   ctx.values = createContextValues().set(requestContextKey, ctx);
   return ctx;
+}
+
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const B3_SINGLE = /^([0-9a-f]{16}|[0-9a-f]{32})-([0-9a-f]{16})(?:-|$)/;
+
+/**
+ * The trace and span ids a context's headers name (W3C first, then B3 multi- and single-header), or, when they
+ * name none, fresh ones written as an unsampled `traceparent`, so every process's log lines for the request
+ * share one trace id.
+ */
+function withTraceIds(ctx: RequestContext): RequestContext {
+  const h = ctx.traceHeaders;
+  const w3c = h['traceparent'] ? TRACEPARENT.exec(h['traceparent']) : null;
+  if (w3c) return { ...ctx, traceId: w3c[1], spanId: w3c[2] };
+  const b3 = h['x-b3-traceid']
+    ? [h['x-b3-traceid'], h['x-b3-spanid']]
+    : h['b3']
+      ? B3_SINGLE.exec(h['b3'])?.slice(1)
+      : undefined;
+  if (b3?.[0] && /^([0-9a-f]{16}|[0-9a-f]{32})$/.test(b3[0]))
+    return { ...ctx, traceId: b3[0].padStart(32, '0'), spanId: b3[1] };
+  const traceId = randomHex(16);
+  const spanId = randomHex(8);
+  // A garbage traceparent is replaced: what goes on must be one the next hop can read.
+  h['traceparent'] = `00-${traceId}-${spanId}-00`;
+  return { ...ctx, traceId, spanId };
 }
 
 /** Builds a context from inbound headers, minting a request id when none (or none usable) came in. */
