@@ -49,6 +49,28 @@ describe('tracing without an endpoint (propagating)', () => {
     expect(multi.traceHeaders).toMatchObject({ 'x-b3-traceid': TRACE.slice(16), 'x-b3-sampled': '0' });
   });
 
+  it('when recording, serves a request the caller left unsampled, or the sampler declines, without a span', () => {
+    const recording = createTracing('test', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
+    for (const inbound of [
+      { traceparent: `00-${TRACE}-${PARENT}-00` },
+      { 'x-b3-traceid': TRACE, 'x-b3-spanid': PARENT, 'x-b3-sampled': '0' },
+      { b3: `${TRACE}-${PARENT}-0` },
+    ]) {
+      const ctx = beginRequest(recording, headers(inbound), 'op', SpanKind.SERVER);
+      expect(ctx).toMatchObject({ traceId: TRACE, spanId: PARENT, traceHeaders: inbound });
+      expect(ctx.span).toBeUndefined();
+    }
+    const declining = createTracing('test', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+      OTEL_TRACES_SAMPLER: 'always_off',
+    });
+    const declined = beginRequest(declining, headers({}), 'op', SpanKind.SERVER);
+    expect(declined.span).toBeUndefined();
+    expect(declined.traceHeaders['traceparent']).toBe(`00-${declined.traceId}-${declined.spanId}-00`);
+    void recording.shutdown();
+    void declining.shutdown();
+  });
+
   it('accepts B3 and W3C when recording too, and passes both on for its own span', () => {
     const recording = createTracing('test', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
     const ctx = beginRequest(recording, headers({ b3: `${TRACE}-${PARENT}-1` }), 'op', SpanKind.SERVER);

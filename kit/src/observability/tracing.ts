@@ -63,6 +63,8 @@ export interface TracingEnv {
  */
 export interface Tracing {
   readonly mode: 'off' | 'propagating' | 'recording';
+  /** The sampler follows the caller's decision when there is one (the parentbased_ samplers, the default). */
+  readonly followsParent: boolean;
   /** The trace context in inbound headers (`traceparent`/`tracestate`, or B3), or ROOT_CONTEXT. */
   extract(get: (name: string) => string | undefined): Context;
   /** Writes `ctx`'s span as `traceparent`/`tracestate` and B3 (multi-header, what Envoy reads) into `headers`. */
@@ -158,6 +160,7 @@ export function createTracing(service: string, env: TracingEnv = {}): Tracing {
   let active = 0;
   return {
     mode: 'recording',
+    followsParent: (env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on').startsWith('parentbased_'),
     extract: (get) => propagator.extract(ROOT_CONTEXT, get, headerGetter),
     inject: (ctx, headers) => propagator.inject(ctx, headers, headerSetter),
     startSpan: (name, kind, parent, attributes, links) =>
@@ -191,6 +194,7 @@ const passThrough = (parent: Context): Span => {
 
 const propagatingTracing: Tracing = {
   mode: 'propagating',
+  followsParent: false,
   extract: (get) => propagator.extract(ROOT_CONTEXT, get, headerGetter),
   inject: (ctx, headers) => propagator.inject(ctx, headers, headerSetter),
   startSpan: (_name, _kind, parent) => passThrough(parent),

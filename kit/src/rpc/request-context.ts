@@ -88,6 +88,9 @@ export function beginRequest(
   // Nothing recorded: the inbound headers go on as they came (Envoy reads them), read only for the ids logs
   // carry; no OpenTelemetry object is made (on a 60 µs read, parsing and re-writing them cost 10-20%).
   if (tracing.mode === 'propagating') return withTraceIds(contextFromHeaders(get));
+  // Recording, but the caller (Envoy, usually) decided this trace is not sampled and the sampler follows it:
+  // the same, without asking the SDK.
+  if (tracing.followsParent && unsampledByCaller(get)) return withTraceIds(contextFromHeaders(get));
   const inbound = get('x-request-id');
   const requestId = isUsableRequestId(inbound) ? inbound : randomUUID();
   const parent = tracing.extract((name) => {
@@ -95,6 +98,8 @@ export function beginRequest(
     return isForwardableHeader(value) ? value : undefined;
   });
   const span = tracing.startSpan(spanName, kind, parent, attributes);
+  // Not sampled (the sampler declined): nothing of this request is recorded, so it is served as above.
+  if (!span.isRecording()) return withTraceIds(contextFromHeaders(get));
   const otel = trace.setSpan(parent, span);
   const traceHeaders: Record<string, string> = { 'x-request-id': requestId };
   tracing.inject(otel, traceHeaders);
@@ -143,7 +148,20 @@ export function beginLinkedWork(
   return ctx;
 }
 
-const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** True when the inbound trace context is valid and says "not sampled" (W3C flags, or B3). */
+function unsampledByCaller(get: (name: string) => string | undefined): boolean {
+  const traceparent = get('traceparent');
+  if (traceparent !== undefined) {
+    const w3c = TRACEPARENT.exec(traceparent);
+    return w3c !== null && (Number.parseInt(w3c[3]!, 16) & 1) === 0;
+  }
+  const b3Sampled = get('x-b3-sampled');
+  if (b3Sampled !== undefined) return b3Sampled === '0' && get('x-b3-traceid') !== undefined;
+  const b3 = get('b3');
+  return b3 !== undefined && (b3 === '0' || /^[0-9a-f]+-[0-9a-f]{16}-0(?:-|$)/.test(b3));
+}
 const B3_SINGLE = /^([0-9a-f]{16}|[0-9a-f]{32})-([0-9a-f]{16})(?:-|$)/;
 
 /**
