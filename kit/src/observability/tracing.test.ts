@@ -51,11 +51,12 @@ describe('tracing without an endpoint (propagating)', () => {
 
   it('when recording, serves a request the caller left unsampled, or the sampler declines, without a span', () => {
     const recording = createTracing('test', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
-    for (const inbound of [
+    const unsampled: Record<string, string>[] = [
       { traceparent: `00-${TRACE}-${PARENT}-00` },
       { 'x-b3-traceid': TRACE, 'x-b3-spanid': PARENT, 'x-b3-sampled': '0' },
       { b3: `${TRACE}-${PARENT}-0` },
-    ]) {
+    ];
+    for (const inbound of unsampled) {
       const ctx = beginRequest(recording, headers(inbound), 'op', SpanKind.SERVER);
       expect(ctx).toMatchObject({ traceId: TRACE, spanId: PARENT, traceHeaders: inbound });
       expect(ctx.span).toBeUndefined();
