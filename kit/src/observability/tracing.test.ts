@@ -49,8 +49,9 @@ describe('tracing without an endpoint (propagating)', () => {
     expect(multi.traceHeaders).toMatchObject({ 'x-b3-traceid': TRACE.slice(16), 'x-b3-sampled': '0' });
   });
 
-  it('when recording, serves a request the caller left unsampled, or the sampler declines, without a span', () => {
-    const recording = createTracing('test', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
+  it('when recording, serves a request the caller left unsampled, or the sampler declines, without a span', async () => {
+    const receiver = await startOtlpReceiver();
+    const recording = createTracing('test', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
     const unsampled: Record<string, string>[] = [
       { traceparent: `00-${TRACE}-${PARENT}-00` },
       { 'x-b3-traceid': TRACE, 'x-b3-spanid': PARENT, 'x-b3-sampled': '0' },
@@ -62,18 +63,21 @@ describe('tracing without an endpoint (propagating)', () => {
       expect(ctx.span).toBeUndefined();
     }
     const declining = createTracing('test', {
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_TRACES_SAMPLER: 'always_off',
     });
     const declined = beginRequest(declining, headers({}), 'op', SpanKind.SERVER);
     expect(declined.span).toBeUndefined();
     expect(declined.traceHeaders['traceparent']).toBe(`00-${declined.traceId}-${declined.spanId}-00`);
-    void recording.shutdown();
-    void declining.shutdown();
+    await recording.shutdown();
+    await declining.shutdown();
+    expect(receiver.spans).toEqual([]);
+    await receiver.close();
   });
 
-  it('accepts B3 and W3C when recording too, and passes both on for its own span', () => {
-    const recording = createTracing('test', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
+  it('accepts B3 and W3C when recording too, and passes both on for its own span', async () => {
+    const receiver = await startOtlpReceiver();
+    const recording = createTracing('test', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
     const ctx = beginRequest(recording, headers({ b3: `${TRACE}-${PARENT}-1` }), 'op', SpanKind.SERVER);
     expect(ctx).toMatchObject({ traceId: TRACE, sampled: true });
     expect(ctx.spanId).not.toBe(PARENT);
@@ -84,7 +88,9 @@ describe('tracing without an endpoint (propagating)', () => {
       'x-b3-sampled': '1',
     });
     ctx.span?.end();
-    void recording.shutdown();
+    await recording.shutdown();
+    expect(receiver.spans.map((s) => [s.traceId, s.parentSpanId])).toEqual([[TRACE, PARENT]]);
+    await receiver.close();
   });
 
   it('gives a request without trace context fresh ids, so its log lines still share one trace id', () => {
