@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { registerUsers } from './scenarios.js';
 import { scenarios } from './scenarios.js';
-import { GATEWAY_PROC, startMesh, type GatewayKind } from './mesh.js';
+import { GATEWAY_PROC, gatewayOf, startMesh, type GatewayKind } from './mesh.js';
 import { ROOT } from '../scripts/mesh/services.js';
 import { median } from './report.js';
 import { LoadRunner } from './runner.js';
@@ -47,7 +47,7 @@ try {
       after: GATEWAY_PROC[s.gateway],
       before: GATEWAY_PROC[s.gateway].replace('gateway', 'gateway-before'),
     };
-    const urls = { after: mesh.gateways[s.gateway].url, before: old.get(s.gateway)!.url };
+    const urls = { after: gatewayOf(mesh, s.gateway).url, before: old.get(s.gateway)!.url };
     for (let round = 1; round <= rounds; round++) {
       // Which build goes first swaps every round: an identical-bundle A/B showed the first of a pair up to 10% off.
       for (const which of round % 2 === 1 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GATEWAY_PROC, startMesh, type Mode } from './mesh.js';
+import { GATEWAY_PROC, gatewayOf, startMesh, type Mode } from './mesh.js';
 import type { Proc } from './usage.js';
 import { LoadRunner } from './runner.js';
 import { registerUsers, scenarios } from './scenarios.js';
@@ -91,7 +91,7 @@ try {
   for (const s of scenarios(1000).filter((x) => only.includes(x.name) && !x.rate)) {
     const name = GATEWAY_PROC[s.gateway];
     const proc = mesh.procs().find((p) => p.name === name)!;
-    const { url } = mesh.gateways[s.gateway];
+    const { url } = gatewayOf(mesh, s.gateway);
     const perRound: number[] = [];
     let last: ReturnType<typeof summarise> | undefined;
     let lastRequests = 1;

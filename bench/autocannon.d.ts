@@ -17,6 +17,8 @@ declare module 'autocannon' {
       /** Requests per second over all connections. */
       overallRate?: number;
       requests?: Request[];
+      /** Replaces `[<id>]` in each request (body and URL) with a fresh id. */
+      idReplacement?: boolean;
     }
     interface Histogram {
       average: number;

@@ -3,7 +3,7 @@
 // measured window.
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { CREATE_QUERY, HOT_ID, LIST_QUERY, pasteId, readBody } from './data.js';
+import { CREATE_QUERY, HOT_ID, LIST_QUERY, pasteContent, pasteId, readBody } from './data.js';
 
 /** What to send. */
 export type LoadKind = (
@@ -11,6 +11,11 @@ export type LoadKind = (
   | { kind: 'read'; id?: string }
   | { kind: 'read-random'; count: number }
   | { kind: 'create' }
+  /**
+   * A plain-HTTP POST of `size` bytes of printable text, unique per request: autocannon's idReplacement puts a
+   * fresh id where the body says `[<id>]` (identical bodies would all land on one deduplicated content row).
+   */
+  | { kind: 'post-unique'; path: string; size: number }
   | { kind: 'list' }
   | { kind: 'mixed'; readPercent: number; hotCount: number }
 ) & {
@@ -65,6 +70,18 @@ const createBody = () =>
   });
 const randomInt = (n: number) => Math.floor(Math.random() * n);
 
+/** autocannon's placeholder and the length of the id it puts there (hyperid, url-safe, fixed length). */
+const ID_PLACEHOLDER = '[<id>]';
+const ID_LENGTH = 33;
+/** A body of `size` bytes once autocannon has replaced its placeholder: the id first, then printable text. */
+export function uniqueBody(size: number): string {
+  const text = pasteContent(1, size).toString('latin1');
+  return `${ID_PLACEHOLDER}${text.slice(ID_LENGTH)}`;
+}
+/** The same replacement for the paced loop (autocannon does it in closed loops). */
+const withId = (body: string) =>
+  body.replace(ID_PLACEHOLDER, randomBytes(25).toString('base64url').slice(0, ID_LENGTH));
+
 function requestsFor(load: LoadKind): Req[] | ((req: Req) => Req) {
   const reqs = requestsOfKind(load);
   const sampled = load.traceparentSampled;
@@ -90,6 +107,15 @@ function requestsOfKind(load: LoadKind): Req[] | ((req: Req) => Req) {
       return (req) => ({ ...req, ...gql(readBody(pasteId(randomInt(load.count)))) });
     case 'create':
       return (req) => ({ ...req, ...gql(createBody()) });
+    case 'post-unique':
+      return [
+        {
+          method: 'POST',
+          path: load.path,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          body: uniqueBody(load.size),
+        },
+      ];
     case 'mixed':
       return (req) => ({
         ...req,
@@ -106,6 +132,7 @@ function run(job: LoadJob, durationS: number): Promise<autocannon.Result> {
     duration: durationS,
     pipelining: 1,
     timeout: 10,
+    ...(job.load.kind === 'post-unique' ? { idReplacement: true } : {}),
     ...(job.rate ? { overallRate: job.rate } : {}),
     ...(typeof reqs === 'function' ? { requests: [{ setupRequest: reqs as never }] } : { requests: reqs as never }),
   };
@@ -126,7 +153,10 @@ const percentile = (sorted: number[], p: number) =>
  */
 async function runPaced(job: LoadJob, durationS: number): Promise<LoadResult> {
   const reqs = requestsFor(job.load);
-  const next = (): Req => (typeof reqs === 'function' ? reqs({}) : reqs[0]!);
+  const next = (): Req => {
+    const req = typeof reqs === 'function' ? reqs({}) : reqs[0]!;
+    return job.load.kind === 'post-unique' && req.body ? { ...req, body: withId(req.body) } : req;
+  };
   const interval = 1000 / job.rate!;
   const count = Math.max(1, Math.round(durationS * job.rate!));
   const latencies: number[] = [];

@@ -16,7 +16,13 @@ export const MYSQL_SERVER = process.env['MYSQL_BENCH_URL'] ?? 'mysql://root@127.
 export const REDIS_BENCH_URL = process.env['REDIS_BENCH_URL'] ?? 'redis://127.0.0.1:6379/7';
 /** The DB-read paste-svc's: in the shared one it would find the entries the other paste-svc keeps for 10 minutes. */
 const REDIS_MISS_URL = REDIS_BENCH_URL.replace(/(\/\d*)?$/, '/8');
-export const DATABASES = { auth: 'pmbench_auth', paste: 'pmbench_paste', analytics: 'pmbench_analytics' } as const;
+export const DATABASES = {
+  auth: 'pmbench_auth',
+  paste: 'pmbench_paste',
+  analytics: 'pmbench_analytics',
+  /** The create floor's own table (bench/baselines/mysql-insert.ts). */
+  floor: 'pmbench_floor',
+} as const;
 const NO_LIMIT = '1000000000';
 
 /** The bench's ports: below the ephemeral range and apart from the fault suite's (see freePortsBelowEphemeral). */
@@ -29,28 +35,55 @@ export function freePorts(count: number): Promise<number[]> {
 
 /**
  * The gateways a scenario can load: `hot` (as deployed), `cold` (HOT_CACHE=false: every read is a gRPC call to
- * paste-svc, answered from its Redis cache) and `miss` (HOT_CACHE=false against a second paste-svc whose cache
+ * paste-svc, answered from its Redis cache), `miss` (HOT_CACHE=false against a second paste-svc whose cache
  * entries expire after 1 ms: every read misses the cache and reads the database, then fills the cache as a
- * real miss does).
+ * real miss does) and `store` (as deployed, in front of a paste-svc with its content in an object store:
+ * started by addObjectStore, only for the scenarios that need it).
  */
-export type GatewayKind = 'hot' | 'cold' | 'miss';
+export type GatewayKind = 'hot' | 'cold' | 'miss' | 'store';
 /** The process serving each kind of gateway (its CPU and RSS are reported under this name). */
-export const GATEWAY_PROC: Record<GatewayKind, string> = { hot: 'gateway', cold: 'gateway-cold', miss: 'gateway-miss' };
+export const GATEWAY_PROC: Record<GatewayKind, string> = {
+  hot: 'gateway',
+  cold: 'gateway-cold',
+  miss: 'gateway-miss',
+  store: 'gateway-store',
+};
+/** The paste-svc behind the `store` gateway. */
+export const STORE_PASTE_PROC = 'paste-svc-store';
+
+/** Where a gateway answers: its public and admin (metrics) addresses. */
+export interface GatewayUrls {
+  url: string;
+  admin: string;
+}
 
 export interface Mesh {
   mode: Mode;
-  gateways: Record<GatewayKind, { url: string; admin: string }>;
+  /** `store` once addObjectStore has started it. */
+  gateways: Record<Exclude<GatewayKind, 'store'>, GatewayUrls> & { store?: GatewayUrls };
   /** What each kind of gateway is started with beyond the common settings (for addGateway). */
-  gatewayEnv: Record<GatewayKind, Record<string, string>>;
+  gatewayEnv: Record<Exclude<GatewayKind, 'store'>, Record<string, string>> & { store?: Record<string, string> };
   /** The admin (metrics) address of the paste-svc behind the `miss` gateway. */
   pasteMissAdmin: string;
   store: PasteStore;
   procs(): Proc[];
   /** Starts one more gateway (e.g. an earlier build, for before/after) wired like the others; it is measured and stopped with them. */
-  addGateway(name: string, entry: string, extra: Record<string, string>): Promise<{ url: string; admin: string }>;
+  addGateway(name: string, entry: string, extra: Record<string, string>): Promise<GatewayUrls>;
+  /**
+   * Starts `paste-svc-store` (paste-svc on the same database and Redis, its content where `storeEnv`'s
+   * CONTENT_STORE says) and `gateway-store` in front of it; sets `gateways.store`.
+   */
+  addObjectStore(storeEnv: Record<string, string>): Promise<GatewayUrls>;
   /** Restarts paste-svc with extra variables (e.g. the sweeper on), on the same ports. */
   restartPaste(extra: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A scenario's gateway; `store` exists once addObjectStore has started it. */
+export function gatewayOf(mesh: Pick<Mesh, 'gateways'>, kind: GatewayKind): GatewayUrls {
+  const gateway = mesh.gateways[kind];
+  if (!gateway) throw new Error(`no ${GATEWAY_PROC[kind]} in this mesh: start it with addObjectStore first`);
+  return gateway;
 }
 
 /** BENCH_CPU_PROF=gateway,paste-svc writes V8 CPU profiles of those processes to bench/results/profiles. */
@@ -113,7 +146,7 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
       service: 'paste',
       env: { CACHE_MAX_TTL_MS: '1', ...(mode === 'mysql' ? { REDIS_URL: REDIS_MISS_URL } : {}) },
     });
-    const gatewayEnv: Record<GatewayKind, Record<string, string>> = {
+    const gatewayEnv: Mesh['gatewayEnv'] = {
       hot: {},
       cold: { HOT_CACHE: 'false' },
       miss: { HOT_CACHE: 'false', PASTE_SVC_URL: `127.0.0.1:${pasteMiss.ports['grpc']}` },
@@ -122,7 +155,7 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
       const gateway = await mesh.addInstance({ name, service: 'gateway', env: extra, ...(entry ? { entry } : {}) });
       return { url: `http://127.0.0.1:${gateway.ports['http']}`, admin: `http://127.0.0.1:${gateway.ports['admin']}` };
     };
-    const gateways = {
+    const gateways: Mesh['gateways'] = {
       hot: { url: mesh.gatewayUrl, admin: mesh.adminUrl('gateway') },
       cold: await addGateway(GATEWAY_PROC.cold, gatewayEnv.cold),
       miss: await addGateway(GATEWAY_PROC.miss, gatewayEnv.miss),
@@ -143,6 +176,15 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
           : { kind: 'sqlite', file: path.join(dataDir, 'paste-svc.db') },
       procs: () => mesh.processes(),
       addGateway: (name, entry, extra) => addGateway(name, extra, entry),
+      async addObjectStore(storeEnv) {
+        const paste = await mesh.addInstance({ name: STORE_PASTE_PROC, service: 'paste', env: storeEnv });
+        gatewayEnv.store = { PASTE_SVC_URL: `127.0.0.1:${paste.ports['grpc']}` };
+        gateways.store = await addGateway(GATEWAY_PROC.store, gatewayEnv.store);
+        log(
+          `  object-store pair up: ${STORE_PASTE_PROC} (${storeEnv['CONTENT_STORE']}), gateway ${gateways.store.url}`,
+        );
+        return gateways.store;
+      },
       restartPaste: (extra) => mesh.restart('paste', 0, extra),
       async stop() {
         await mesh.stop();

@@ -10,6 +10,9 @@ const fmt = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) :
 const spread = (xs: number[], digits: number) =>
   `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`;
 
+/** The baselines' processes: idle while their scenario's own window runs. */
+const BASELINE_PROCS = new Set(['bare-http', 'apollo-alone', 'mysql-insert']);
+
 /** One row: a scenario against its baseline over all rounds. */
 export interface Row {
   mode: string;
@@ -47,7 +50,7 @@ export function rows(
     const peakRss: Record<string, number> = {};
     for (const name of Object.keys(mine[0]!.cpuUsPerReq)) {
       const us = median(mine.map((m) => m.cpuUsPerReq[name] ?? 0));
-      if (us >= 1 && name !== 'bare-http' && name !== 'apollo-alone') cpuUs[name] = us;
+      if (us >= 1 && !BASELINE_PROCS.has(name)) cpuUs[name] = us;
       peakRss[name] = Math.max(...mine.map((m) => m.usage.peakRssMiB[name] ?? 0));
     }
     out.push({
@@ -71,6 +74,8 @@ const SHORT: Record<string, string> = {
   gateway: 'gw',
   'gateway-cold': 'gw-cold',
   'gateway-miss': 'gw-miss',
+  'gateway-store': 'gw-store',
+  'paste-svc-store': 'paste-store',
   'paste-svc': 'paste',
   'paste-svc-miss': 'paste-miss',
   'auth-svc': 'auth',

@@ -8,7 +8,17 @@ import { execFileSync } from 'node:child_process';
 import { HOT_ID, expiredId, readBody } from './data.js';
 import { spawnNode, waitReady } from '../scripts/mesh/child-process.js';
 import { ROOT } from '../scripts/mesh/services.js';
-import { DATABASES, GATEWAY_PROC, MYSQL_SERVER, freePorts, startMesh, type Mesh, type Mode } from './mesh.js';
+import {
+  DATABASES,
+  GATEWAY_PROC,
+  MYSQL_SERVER,
+  STORE_PASTE_PROC,
+  freePorts,
+  gatewayOf,
+  startMesh,
+  type Mesh,
+  type Mode,
+} from './mesh.js';
 import { median, rows, rssTable, table, target, type Row } from './report.js';
 import { LoadRunner, type Measurement, type Windows } from './runner.js';
 import {
@@ -16,8 +26,10 @@ import {
   downstreamCalls,
   PACED_RATE,
   preflight,
+  preflightRawCreates,
   registerUsers,
   scenarios,
+  type Baseline,
   type Scenario,
 } from './scenarios.js';
 import { countExpired, fitBufferPool, seedPastes, type PoolFit } from './seed.js';
@@ -76,11 +88,60 @@ async function startBaselines(): Promise<{ procs: Proc[]; bare: string; apollo: 
   return { procs: [bare, apollo], bare: `http://127.0.0.1:${barePort}`, apollo: `http://127.0.0.1:${apolloPort}` };
 }
 
+/**
+ * The create floor (bench/baselines/mysql-insert.ts) on its own table in the bench's `pmbench_floor` database
+ * (made and dropped with the mesh's).
+ */
+async function startFloor(): Promise<{ proc: Proc; url: string }> {
+  const [port] = await freePorts(1);
+  const db = new URL(MYSQL_SERVER);
+  db.pathname = `/${DATABASES.floor}`;
+  const proc = spawnNode(
+    'mysql-insert',
+    ['bench/baselines/mysql-insert.ts'],
+    { PORT: String(port), MYSQL_URL: db.toString() },
+    true,
+    process.env['BENCH_PROC_LOG_DIR'],
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(proc, `${url}/`);
+  return { proc, url };
+}
+
+/** s3rver in its own process (bench/s3-server.ts); resolves with the settings paste-svc needs to use it. */
+async function startS3rver(): Promise<{ proc: Proc; env: Record<string, string> }> {
+  const proc = spawnNode('s3rver', ['bench/s3-server.ts'], {}, true, process.env['BENCH_PROC_LOG_DIR']);
+  const env = await new Promise<Record<string, string>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`s3rver not ready after 30 s:\n${proc.tail()}`)), 30_000);
+    proc.child.once('message', (msg: { env?: Record<string, string> }) => {
+      clearTimeout(timer);
+      if (msg.env) resolve(msg.env);
+      else reject(new Error(`s3rver sent no settings: ${JSON.stringify(msg)}`));
+    });
+    proc.child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`s3rver exited (${code}) during start-up:\n${proc.tail()}`));
+    });
+  });
+  return { proc, env };
+}
+
 interface Ctx {
   mesh: Mesh;
   runner: LoadRunner;
   baselines: Awaited<ReturnType<typeof startBaselines>>;
+  /** The create floor's address, in MySQL mode when a scenario needs it. */
+  floor: string | undefined;
+  /** Processes this mode started besides the mesh and the baselines (the floor, s3rver): measured too. */
+  extra: Proc[];
   runs: Measurement[];
+}
+
+function baselineUrl(ctx: Ctx, baseline: Baseline): string {
+  if (baseline === 'bare-http') return ctx.baselines.bare;
+  if (baseline === 'apollo-alone') return ctx.baselines.apollo;
+  if (!ctx.floor) throw new Error('the create floor runs in MySQL mode only');
+  return ctx.floor;
 }
 
 /** MariaDB and Redis are shared servers, not ours to start; their CPU is read by pid all the same. */
@@ -101,13 +162,18 @@ function externalProcs(mode: Mode): Proc[] {
   return found;
 }
 
-const procsOf = (ctx: Ctx) => [...ctx.mesh.procs(), ...ctx.baselines.procs, ...externalProcs(ctx.mesh.mode)];
+const procsOf = (ctx: Ctx) => [
+  ...ctx.mesh.procs(),
+  ...ctx.baselines.procs,
+  ...ctx.extra,
+  ...externalProcs(ctx.mesh.mode),
+];
 
 /** Scenario, then its baseline, round after round (A, B, A, B…). */
 async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of list) {
-      const { url, admin } = ctx.mesh.gateways[s.gateway];
+      const { url, admin } = gatewayOf(ctx.mesh, s.gateway);
       const name = s.name + tag;
       let before: Promise<Record<string, number>> | undefined;
       const m = await ctx.runner.measure(
@@ -131,7 +197,7 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
         callsPerRequest: Object.fromEntries(methods.map((k) => [k, delta(k) / m.requests])),
         meanCallMs: Object.fromEntries(methods.map((k) => [k, (1000 * delta(`${k} s`)) / delta(k)])),
       };
-      const baseUrl = s.baseline === 'bare-http' ? ctx.baselines.bare : ctx.baselines.apollo;
+      const baseUrl = baselineUrl(ctx, s.baseline);
       const b = await ctx.runner.measure(
         { scenario: name, target: 'baseline', round },
         baseUrl,
@@ -174,7 +240,7 @@ async function sweeperPhase(ctx: Ctx, seeded: number): Promise<void> {
     await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'false' });
     const off = await ctx.runner.measure(
       { scenario: 'sweep-off', target: read.gateway, round },
-      ctx.mesh.gateways[read.gateway].url,
+      gatewayOf(ctx.mesh, read.gateway).url,
       read.load,
       50,
       window,
@@ -184,7 +250,7 @@ async function sweeperPhase(ctx: Ctx, seeded: number): Promise<void> {
     const before = await countExpired(ctx.mesh.store, Date.now());
     const on = await ctx.runner.measure(
       { scenario: 'sweep-on', target: read.gateway, round },
-      ctx.mesh.gateways[read.gateway].url,
+      gatewayOf(ctx.mesh, read.gateway).url,
       read.load,
       50,
       window,
@@ -214,9 +280,22 @@ async function runMode(
 ) {
   log(`\n== ${mode} ==`);
   const mesh = await startMesh(mode, log);
-  const ctx: Ctx = { mesh, runner, baselines, runs: [] };
+  const ctx: Ctx = { mesh, runner, baselines, floor: undefined, extra: [], runs: [] };
   let fit: PoolFit | undefined;
   try {
+    const list = scenarios(SMALL).filter(
+      (s) => (!onlyArg || onlyArg.includes(s.name)) && (!s.modes || s.modes.includes(mode)),
+    );
+    if (list.some((s) => s.baseline === 'mysql-insert')) {
+      const floor = await startFloor();
+      ctx.extra.push(floor.proc);
+      ctx.floor = floor.url;
+    }
+    if (list.some((s) => s.gateway === 'store')) {
+      const s3 = await startS3rver();
+      ctx.extra.push(s3.proc);
+      await mesh.addObjectStore(s3.env);
+    }
     const owners = await registerUsers(mesh.gateways.hot.url, 10);
     const secs = await seedPastes(mesh.store, {
       from: 0,
@@ -228,7 +307,11 @@ async function runMode(
     log(`  seeded ${SMALL} pastes in ${secs.toFixed(1)} s`);
     const listCalls = await preflight(mesh, baselines.apollo);
     log(`  one list-of-50 query made these downstream calls: ${JSON.stringify(listCalls)}`);
-    const list = scenarios(SMALL).filter((s) => !onlyArg || onlyArg.includes(s.name));
+    const rawCreates = list.filter((s) => s.load.kind === 'post-unique');
+    if (rawCreates.length > 0)
+      await preflightRawCreates([
+        ...new Set([...rawCreates.map((s) => gatewayOf(mesh, s.gateway).url), ...(ctx.floor ? [ctx.floor] : [])]),
+      ]);
     await alternate(ctx, list);
     const labels = Object.fromEntries(list.map((s) => [s.name, s.label]));
     const baselineOf = Object.fromEntries(list.map((s) => [s.name, s.baseline]));
@@ -265,6 +348,8 @@ async function runMode(
     all.checks.push(...checks(mode, modeRows, ctx.runs, listCalls));
     all.checks.push(rssTable(mode, ctx.runs));
   } finally {
+    // The floor and s3rver first: the mesh's stop drops the floor's database.
+    for (const p of ctx.extra) await p.stop();
     await mesh.stop();
     await fit?.restore();
   }
@@ -354,6 +439,7 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
       ),
     );
   }
+  out.push(...createChecks(mode, r, runs));
   const peak: Record<string, number> = {};
   for (const m of runs)
     for (const [n, mib] of Object.entries(m.usage.peakRssMiB)) peak[n] = Math.max(peak[n] ?? 0, mib);
@@ -361,6 +447,51 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
     if (peak[svc]) out.push(target(`${mode} ${svc} RSS ≤ 150 MiB`, peak[svc]! <= 150, `${peak[svc]!.toFixed(0)} MiB`));
   for (const gw of Object.values(GATEWAY_PROC))
     if (peak[gw]) out.push(target(`${mode} ${gw} RSS ≤ 200 MiB`, peak[gw]! <= 200, `${peak[gw]!.toFixed(0)} MiB`));
+  return out;
+}
+
+/**
+ * The create targets (item 6 of "data path at scale"), for each raw-create scenario that ran: ≥ 0.5× the
+ * mysql2 INSERT floor, p99 ≤ 50 ms at 50 connections, CPU per create ≤ 250 µs in the gateway and ≤ 400 µs in
+ * paste-svc; plus what the floor and MariaDB spent per create in the same rounds.
+ */
+function createChecks(mode: string, r: Row[], runs: Measurement[]): string[] {
+  const out: string[] = [];
+  for (const s of scenarios(SMALL).filter((x) => x.baseline === 'mysql-insert')) {
+    const row = r.find((x) => x.scenario === s.name);
+    if (!row) continue;
+    const what = `${mode} ${s.name} (${s.label})`;
+    const gateway = GATEWAY_PROC[s.gateway];
+    const paste = s.gateway === 'store' ? STORE_PASTE_PROC : 'paste-svc';
+    const gatewayUs = row.cpuUs[gateway] ?? NaN;
+    const pasteUs = row.cpuUs[paste] ?? NaN;
+    out.push(
+      target(
+        `${what} ≥ 0.5× the mysql2 INSERT floor`,
+        median(row.ratio) >= 0.5,
+        `${median(row.ratio).toFixed(3)}× (${median(row.rps).toFixed(0)} vs ${median(row.baselineRps).toFixed(0)} creates/s)`,
+      ),
+      target(
+        `${what} p99 ≤ 50 ms at ${s.connections} connections`,
+        median(row.p99) <= 50,
+        `${median(row.p99).toFixed(1)} ms`,
+      ),
+      target(`${what} gateway CPU per create ≤ 250 µs`, gatewayUs <= 250, `${gatewayUs.toFixed(0)} µs`),
+      target(`${what} paste-svc CPU per create ≤ 400 µs`, pasteUs <= 400, `${pasteUs.toFixed(0)} µs`),
+    );
+    const floor = runs.filter((m) => m.scenario === s.name && m.target === 'baseline');
+    const perFloor = (name: string) => median(floor.map((m) => m.cpuUsPerReq[name] ?? NaN)).toFixed(0);
+    const floorP99 = median(floor.map((m) => m.p99)).toFixed(1);
+    // The other gateways and paste-svcs are idle here; the rest (analytics-svc, auth-svc, MariaDB, Redis, s3rver) work.
+    const rest = Object.entries(row.cpuUs)
+      .filter(([name]) => !/^(gateway|paste-svc)/.test(name) && name !== 'load')
+      .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+      .join(', ');
+    out.push(
+      `info  ${what}: CPU µs per create: ${gateway} ${gatewayUs.toFixed(0)}, ${paste} ${pasteUs.toFixed(0)}, ${rest}; ` +
+        `the floor: mysql-insert ${perFloor('mysql-insert')}, mariadbd ${perFloor('mariadbd')} per insert, p99 ${floorP99} ms`,
+    );
+  }
   return out;
 }
 

@@ -1,9 +1,10 @@
 // The measured scenarios, each paired with the baseline it is divided by, and the checks run before load.
 import { HOT_ID, LIST_QUERY, readBody, CREATE_QUERY } from './data.js';
 import type { LoadKind } from './load.js';
-import type { GatewayKind, Mesh } from './mesh.js';
+import type { GatewayKind, Mesh, Mode } from './mesh.js';
 
-export type Baseline = 'bare-http' | 'apollo-alone';
+/** What a scenario is divided by: bare node:http, Apollo alone, or the create floor (one mysql2 INSERT). */
+export type Baseline = 'bare-http' | 'apollo-alone' | 'mysql-insert';
 
 export interface Scenario {
   name: string;
@@ -16,7 +17,14 @@ export interface Scenario {
   /** Paced load (requests per second over all connections): latency without queueing. */
   rate?: number;
   baseline: Baseline;
+  /** The modes it runs in (all when unset): the create floor is MySQL's, so its scenarios are MySQL only. */
+  modes?: Mode[];
 }
+
+/** Created by plain-HTTP create scenarios: unlisted, so they never push the seeded pastes out of the public list. */
+export const RAW_CREATE_PATH = '/?visibility=unlisted';
+/** The size of each raw create's body (unique per request). */
+export const RAW_CREATE_BYTES = 1024;
 
 /** The pace of the latency pair (single read vs list of 50): well under either's capacity on this machine. */
 export const PACED_RATE = 20;
@@ -72,6 +80,26 @@ export function scenarios(seeded: number): Scenario[] {
       connections: 50,
       baseline: 'apollo-alone',
     },
+    // POST / (curl's create) against one autocommit INSERT of the same body; with the content in the table, then
+    // in an object store (s3rver), where paste-svc writes the object before its transaction.
+    {
+      name: 'create-raw',
+      label: 'POST / 1 KiB, content in the database',
+      gateway: 'hot',
+      load: { kind: 'post-unique', path: RAW_CREATE_PATH, size: RAW_CREATE_BYTES },
+      connections: 50,
+      baseline: 'mysql-insert',
+      modes: ['mysql'],
+    },
+    {
+      name: 'create-raw-s3',
+      label: 'POST / 1 KiB, content in s3rver',
+      gateway: 'store',
+      load: { kind: 'post-unique', path: RAW_CREATE_PATH, size: RAW_CREATE_BYTES },
+      connections: 50,
+      baseline: 'mysql-insert',
+      modes: ['mysql'],
+    },
     {
       name: 'list50',
       label: 'list of 50 with author + stats',
@@ -112,7 +140,31 @@ export function scenarios(seeded: number): Scenario[] {
 
 /** The baseline's own load: the same request shape at the same concurrency. */
 export function baselineLoad(s: Scenario): LoadKind {
+  if (s.baseline === 'mysql-insert') return s.load;
   return s.baseline === 'bare-http' ? { kind: 'get', path: '/' } : { kind: 'read' };
+}
+
+/**
+ * Two raw creates of different 1 KiB bodies at each address must both succeed (201) with different answers
+ * (autocannon counts only HTTP errors, and the floor answers 500 on a failed INSERT).
+ */
+export async function preflightRawCreates(urls: string[]): Promise<void> {
+  for (const url of urls) {
+    const answers = new Set<string>();
+    for (const n of [1, 2]) {
+      const body = `preflight ${n} ${Date.now()} `.padEnd(RAW_CREATE_BYTES, 'x');
+      const res = await fetch(url + RAW_CREATE_PATH, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body,
+      });
+      const text = await res.text();
+      if (res.status !== 201)
+        throw new Error(`preflight raw create at ${url} failed: ${res.status} ${text.slice(0, 300)}`);
+      answers.add(text);
+    }
+    if (answers.size !== 2) throw new Error(`preflight raw create at ${url}: two creates answered the same`);
+  }
 }
 
 async function graphql(url: string, body: string): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
