@@ -16,7 +16,7 @@ import { bindService, createServiceClient } from '@pastemesh/kit/rpc';
 import { createServiceApp, createServiceHost, type BoundPorts, type ServiceApp } from '@pastemesh/kit/server';
 import { createByteCache, createPubSub, createRedis, openDatabase, serviceDatabaseUrl } from '@pastemesh/kit/storage';
 import type { PasteConfig } from './config.js';
-import type { PasteDatabase } from './database.js';
+import { SESSION_ISOLATION, type PasteDatabase } from './database.js';
 import { pasteMigrations } from './migrations/index.js';
 import { createPasteCache } from './paste/paste.cache.js';
 import { createPasteEvents, type PasteEventSink } from './paste/paste.events.js';
@@ -79,6 +79,7 @@ export function createApp(config: PasteConfig, overrides: PasteAppOverrides = {}
             logger,
             metrics,
             tracing,
+            isolation: SESSION_ISOLATION,
           }),
         { stop: (d) => d.close(), check: (d) => d.ping() },
       );

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { IsolationLevel, Kysely, Transaction } from 'kysely';
 import type { TransactionOptions } from '@pastemesh/kit/storage';
 import type { PasteContentTable, PasteTable, PasteVersionTable } from './paste/paste.table.js';
 
@@ -20,3 +20,10 @@ export type Trx = Transaction<PasteDatabase>;
  * SQLite transactions are serial anyway.
  */
 export const READ_COMMITTED: TransactionOptions = Object.freeze({ isolation: 'read committed' });
+
+/**
+ * The level paste-svc's MySQL connections run at from the moment they connect (openDatabase's `isolation`), so
+ * transactions asking for READ_COMMITTED need no SET TRANSACTION before their BEGIN: one round trip fewer on
+ * every write (a create went from six statements to five).
+ */
+export const SESSION_ISOLATION: IsolationLevel = 'read committed';

@@ -36,6 +36,17 @@ export interface TransactionOptions {
   isolation?: IsolationLevel;
 }
 
+/** Databases whose every connection already runs at an isolation level (openDatabase's `isolation`). */
+const sessionIsolation = new WeakMap<object, IsolationLevel>();
+
+/**
+ * Records that every connection of `db` runs at `level` by default (set as each one connects, before its first
+ * query): `inTransaction` asking for that level then sends no SET TRANSACTION of its own.
+ */
+export function markSessionIsolation<DB>(db: Kysely<DB>, level: IsolationLevel): void {
+  sessionIsolation.set(db, level);
+}
+
 /**
  * Runs `fn` in a transaction, running it again (with jittered back-off) when the
  * engine picked it as a deadlock victim, a lock wait timed out, SQLite was busy,
@@ -47,10 +58,12 @@ export async function inTransaction<DB, T>(
   options: TransactionOptions = {},
 ): Promise<T> {
   const attempts = options.attempts ?? 5;
+  // A level the connections already run at needs no SET TRANSACTION (a round trip) before each BEGIN.
+  const isolation = options.isolation === sessionIsolation.get(db) ? undefined : options.isolation;
   for (let attempt = 1; ; attempt++) {
     try {
       const builder = db.transaction();
-      return await (options.isolation ? builder.setIsolationLevel(options.isolation) : builder).execute(fn);
+      return await (isolation ? builder.setIsolationLevel(isolation) : builder).execute(fn);
     } catch (err) {
       if (attempt >= attempts || !isRetryableConflict(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
