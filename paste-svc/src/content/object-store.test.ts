@@ -56,6 +56,18 @@ describe.each(STORAGE_MODES)('content in an object store (%s)', (mode) => {
     }
   });
 
+  it('counts every one of many creates of the same bytes at once, none refused', async () => {
+    const content = `popular ${mode} ${Math.random()}`;
+    const key = contentKey(Buffer.from(content));
+    // One first, so the others all find the row and queue on its lock.
+    await h.client.createPaste({ content: bytes(content) });
+    const created = await Promise.all(
+      Array.from({ length: 12 }, () => h.client.createPaste({ content: bytes(content) })),
+    );
+    expect(new Set(created.map((c) => c.paste!.id)).size).toBe(12);
+    expect(await row(key)).toMatchObject({ refs: 13, stored_in: 'store', bytes: 0 });
+  });
+
   it('keeps every version’s content, and reveals a burn-after-read paste from the store', async () => {
     const token = await h.issuer.sign('versions');
     const { paste } = await h.client.createPaste({ content: bytes('v1 text') }, h.as(token));

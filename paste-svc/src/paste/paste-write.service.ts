@@ -6,6 +6,7 @@ import { inTransaction, isDuplicateKey } from '@pastemesh/kit/storage';
 import { READ_COMMITTED } from '../database.js';
 import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
 import { appendVersion, findPaste, insertPaste, removePastes, type StoredWrite } from './paste.repository.js';
+import { insertPasteAtOnce } from './paste-insert.repository.js';
 import type { PasteServiceDeps } from './paste.deps.js';
 import {
   checkContent,
@@ -71,17 +72,22 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
       for (let attempt = 1; ; attempt++) {
         const id = deps.newId();
         try {
-          // A taken id fails the INSERT (primary key): the existing paste is never overwritten.
-          const { result: paste } = await inTransaction(
-            db,
-            async (trx) =>
-              rewriteIfRevived(
-                await insertPaste(trx, dialect, { id, ...draft }, content, contents.location),
-                draft.sha256,
-                content,
-              ),
-            READ_COMMITTED,
-          );
+          // A taken id fails the INSERT (primary key): the existing paste is never overwritten. On MariaDB the
+          // create is one round trip; a tombstoned content row (and SQLite, MySQL) takes the transaction here.
+          const paste =
+            (await insertPasteAtOnce(db, dialect, { id, ...draft }, content, contents.location)) ??
+            (
+              await inTransaction(
+                db,
+                async (trx) =>
+                  rewriteIfRevived(
+                    await insertPaste(trx, dialect, { id, ...draft }, content, contents.location),
+                    draft.sha256,
+                    content,
+                  ),
+                READ_COMMITTED,
+              )
+            ).result;
           await deps.reads.listingsChanged(paste);
           events.created({ id, language, visibility, sizeBytes: content.length }, requestContextOf(ctx));
           return { paste, deleteToken };

@@ -228,6 +228,15 @@ export async function insertPaste(
   content: Buffer,
   location: ContentLocation,
 ): Promise<StoredWrite<Paste>> {
+  const { paste, version } = newPasteRows(draft, content);
+  await trx.insertInto('pastes').values(paste).execute();
+  await trx.insertInto('paste_versions').values(version).execute();
+  const revived = await retainContent(trx, dialect, paste.sha256, content, paste.created_at, location);
+  return { result: storedNewPaste(paste), revived };
+}
+
+/** The rows of a new paste and of its first version (insertPaste and insertPasteAtOnce store the same). */
+export function newPasteRows(draft: NewPaste, content: Buffer) {
   const paste = {
     id: draft.id,
     owner_id: draft.ownerId,
@@ -243,21 +252,42 @@ export async function insertPaste(
     updated_at: draft.createdAt,
     expires_at: draft.expiresAt,
   } satisfies PasteRow;
-  await trx.insertInto('pastes').values(paste).execute();
-  await trx
-    .insertInto('paste_versions')
-    .values({
-      paste_id: paste.id,
-      version: 1,
-      title: paste.title,
-      language: paste.language,
-      size_bytes: paste.size_bytes,
-      sha256: paste.sha256,
-      created_at: paste.created_at,
-    })
-    .execute();
-  const revived = await retainContent(trx, dialect, paste.sha256, content, paste.created_at, location);
-  return { result: toStoredPaste({ ...paste, version: 1, content: null }).paste, revived };
+  const version = {
+    paste_id: paste.id,
+    version: 1,
+    title: paste.title,
+    language: paste.language,
+    size_bytes: paste.size_bytes,
+    sha256: paste.sha256,
+    created_at: paste.created_at,
+  };
+  return { paste, version };
+}
+
+/** The paste a create stored, as it answers (without content). */
+export function storedNewPaste(paste: PasteRow): Paste {
+  return toStoredPaste({ ...paste, version: 1, content: null }).paste;
+}
+
+/**
+ * MySQL: counts one more user of `sha256` whose bytes stay in the table (CONTENT_STORE=database), inserting them
+ * if new. A tombstone (refs -1, object gone) becomes a database row again with these bytes.
+ */
+export function upsertDatabaseContent(db: Db | Trx, sha256: string, content: Buffer, now: number) {
+  return db
+    .insertInto('paste_contents')
+    .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now })
+    .onDuplicateKeyUpdate(databaseContentUpdate(content, now));
+}
+
+/** What a database-content upsert does to an existing row. refs last: MySQL applies these in order, and the others test the old refs. */
+function databaseContentUpdate(content: Buffer, now: number) {
+  return {
+    content: sql<Buffer>`case when refs < 0 then ${content} else content end`,
+    stored_in: sql<ContentLocation>`case when refs < 0 then 'database' else stored_in end`,
+    touched_at: now,
+    refs: sql<number>`case when refs < 0 then 1 else refs + 1 end`,
+  };
 }
 
 /**
@@ -323,19 +353,13 @@ async function retainContent(
   location: ContentLocation,
 ): Promise<boolean> {
   if (location === 'database') {
-    const insert = trx
-      .insertInto('paste_contents')
-      .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now });
-    // A tombstone (refs -1, object gone) becomes a database row again with these bytes.
-    // refs last: MySQL applies these in order, and the others test the old refs.
-    const update = {
-      content: sql<Buffer>`case when refs < 0 then ${content} else content end`,
-      stored_in: sql<ContentLocation>`case when refs < 0 then 'database' else stored_in end`,
-      touched_at: now,
-      refs: sql<number>`case when refs < 0 then 1 else refs + 1 end`,
-    };
-    if (dialect === 'mysql') await insert.onDuplicateKeyUpdate(update).execute();
-    else await insert.onConflict((oc) => oc.column('sha256').doUpdateSet(update)).execute();
+    if (dialect === 'mysql') await upsertDatabaseContent(trx, sha256, content, now).execute();
+    else
+      await trx
+        .insertInto('paste_contents')
+        .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now })
+        .onConflict((oc) => oc.column('sha256').doUpdateSet(databaseContentUpdate(content, now)))
+        .execute();
     return false;
   }
   let read = trx.selectFrom('paste_contents').select('refs').where('sha256', '=', sha256);
