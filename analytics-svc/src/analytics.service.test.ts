@@ -69,6 +69,14 @@ describe.each(STORAGE_MODES)('analytics-svc on %s storage', (mode) => {
     expect(await totalViews(p)).toBe(3n);
   });
 
+  it('ignores a traceparent that is not one (garbage, oversized, all zeros) and still records the view', async () => {
+    const p = randomUUID();
+    const bad = ['garbage', 'x'.repeat(10_000), `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`, '\u0000'];
+    const events = bad.map((traceparent) => ({ ...view(p), traceparent }));
+    expect(await svc.client.recordViews({ events })).toMatchObject({ accepted: 4, duplicates: 0 });
+    expect(await totalViews(p)).toBe(4n);
+  });
+
   it('counts the same batch delivered concurrently once', async () => {
     const p = randomUUID();
     const events = Array.from({ length: 50 }, () => view(p));

@@ -6,7 +6,7 @@ import { createServiceHost, type ServiceHost } from '../server/index.js';
 import { echoAnalyticsImpl, eventually, startOtlpReceiver, type OtlpReceiver } from '../testing/index.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { SpanKind, createTracing, samplerFor } from './tracing.js';
+import { SpanKind, createTracing, linkTo, samplerFor } from './tracing.js';
 import { bindService } from '../rpc/grpc-server.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -106,6 +106,14 @@ describe('tracing without an endpoint (propagating)', () => {
     expect(off.mode).toBe('off');
     expect(ctx.span).toBeUndefined();
     expect(ctx.traceHeaders).toMatchObject({ traceparent: `00-${TRACE}-${PARENT}-01`, b3: '1' });
+  });
+});
+
+describe('span links from an event’s traceparent', () => {
+  it('links to a valid one and ignores anything else', () => {
+    expect(linkTo(`00-${TRACE}-${PARENT}-01`)?.context).toMatchObject({ traceId: TRACE, spanId: PARENT });
+    for (const bad of [undefined, '', 'garbage', 'x'.repeat(10_000), `00-${'0'.repeat(32)}-${PARENT}-01`])
+      expect(linkTo(bad)).toBeUndefined();
   });
 });
 
