@@ -43,13 +43,15 @@ export function createServerObservabilityInterceptor(metrics: Metrics, logger: L
     const started = process.hrtime.bigint();
     req.contextValues.set(requestContextKey, ctx);
     let code = 'OK';
-    let failure: { level: 'error' | 'info'; err: unknown; message: string } | undefined;
+    let failure: { level: 'error' | 'debug'; err: unknown; message: string } | undefined;
+    let status: Code | 0 = 0;
     try {
       return await (ctx.otel && tracing.mode === 'recording'
         ? tracing.withContext(ctx.otel, () => next(req))
         : next(req));
     } catch (err) {
       const { error, unexpected } = toPublicError(err);
+      status = error.code;
       code = Code[error.code] ?? 'Unknown';
       if (unexpected) {
         failure = {
@@ -61,7 +63,7 @@ export function createServerObservabilityInterceptor(metrics: Metrics, logger: L
         failure = { level: 'error', err: error, message: 'rpc failed' };
       } else {
         // An expected refusal (not found, invalid argument…): its message, so "request id X" can be looked up.
-        failure = { level: 'info', err: error.rawMessage, message: 'rpc refused' };
+        failure = { level: 'debug', err: error.rawMessage, message: 'rpc refused' };
       }
       throw error;
     } finally {
@@ -93,7 +95,7 @@ export function createServerObservabilityInterceptor(metrics: Metrics, logger: L
         );
       }
       if (ctx.span) {
-        ctx.span.setAttribute('rpc.grpc.status_code', Code[code as keyof typeof Code] ?? 0);
+        ctx.span.setAttribute('rpc.grpc.status_code', status);
         if (failure?.level === 'error') recordFailure(ctx.span, failure.err, grpcCode);
         ctx.span.end();
       }
