@@ -72,9 +72,17 @@ export interface Tracing {
   /**
    * A span under `parent`. Recording: a real span, sampled by the configured sampler. Otherwise the
    * parent's span context as it is (so what is passed on names the caller's span, which exists), or, with
-   * no parent, fresh unsampled ids so the request's log lines still share a trace id.
+   * no parent, fresh unsampled ids so the request's log lines still share a trace id. `startTime` (epoch ms)
+   * opens a span after the fact, for work whose duration decides whether it is worth one.
    */
-  startSpan(name: string, kind: SpanKind, parent: Context, attributes?: Attributes, links?: Link[]): Span;
+  startSpan(
+    name: string,
+    kind: SpanKind,
+    parent: Context,
+    attributes?: Attributes,
+    links?: Link[],
+    startTime?: number,
+  ): Span;
   /** A span under the active context only if one is being recorded (SQL, Redis); never a new trace. */
   startChildSpan(name: string, kind: SpanKind, attributes?: Attributes, startTime?: number): Span | undefined;
   /**
@@ -163,8 +171,17 @@ export function createTracing(service: string, env: TracingEnv = {}): Tracing {
     followsParent: (env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on').startsWith('parentbased_'),
     extract: (get) => propagator.extract(ROOT_CONTEXT, get, headerGetter),
     inject: (ctx, headers) => propagator.inject(ctx, headers, headerSetter),
-    startSpan: (name, kind, parent, attributes, links) =>
-      tracer.startSpan(name, { kind, ...(attributes ? { attributes } : {}), ...(links ? { links } : {}) }, parent),
+    startSpan: (name, kind, parent, attributes, links, startTime) =>
+      tracer.startSpan(
+        name,
+        {
+          kind,
+          ...(attributes ? { attributes } : {}),
+          ...(links ? { links } : {}),
+          ...(startTime ? { startTime } : {}),
+        },
+        parent,
+      ),
     startChildSpan(name, kind, attributes, startTime) {
       const parent = storage.getStore();
       if (!parent || !trace.getSpan(parent)?.isRecording()) return undefined;
