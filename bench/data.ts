@@ -46,5 +46,10 @@ export const LIST_QUERY =
 export const CREATE_QUERY =
   'mutation Create($input: CreatePasteInput!) { createPaste(input: $input) { paste { id } } }';
 
-/** A body for a GraphQL read of paste `id`. */
-export const readBody = (id: string) => JSON.stringify({ query: READ_QUERY, variables: { id }, operationName: 'Read' });
+/** Every scalar field of a paste: the read's wider shape (the paste page's fields that call no other service). */
+export const READ_ALL_SCALARS_QUERY =
+  'query Read($id: ID!) { paste(id: $id) { id title content language visibility createdAt updatedAt expiresAt burnAfterRead concealed sizeBytes sha256 version latestVersion url rawUrl } }';
+
+/** A body for a GraphQL read of paste `id` (READ_QUERY unless another operation named Read is given). */
+export const readBody = (id: string, query = READ_QUERY) =>
+  JSON.stringify({ query, variables: { id }, operationName: 'Read' });

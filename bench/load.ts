@@ -8,7 +8,8 @@ import { CREATE_QUERY, HOT_ID, LIST_QUERY, pasteContent, pasteId, readBody } fro
 /** What to send. */
 export type LoadKind = (
   | { kind: 'get'; path: string }
-  | { kind: 'read'; id?: string }
+  /** `query` replaces READ_QUERY (an operation named Read taking `$id`): another shape of the same read. */
+  | { kind: 'read'; id?: string; query?: string }
   | { kind: 'read-random'; count: number }
   | { kind: 'create' }
   /**
@@ -100,7 +101,7 @@ function requestsOfKind(load: LoadKind): Req[] | ((req: Req) => Req) {
     case 'get':
       return [{ method: 'GET', path: load.path }];
     case 'read':
-      return [gql(readBody(load.id ?? HOT_ID))];
+      return [gql(readBody(load.id ?? HOT_ID, load.query))];
     case 'list':
       return [gql(JSON.stringify({ query: LIST_QUERY, operationName: 'List' }))];
     case 'read-random':
