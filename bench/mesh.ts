@@ -16,12 +16,16 @@ export const MYSQL_SERVER = process.env['MYSQL_BENCH_URL'] ?? 'mysql://root@127.
 export const REDIS_BENCH_URL = process.env['REDIS_BENCH_URL'] ?? 'redis://127.0.0.1:6379/7';
 /** The DB-read paste-svc's: in the shared one it would find the entries the other paste-svc keeps for 10 minutes. */
 const REDIS_MISS_URL = REDIS_BENCH_URL.replace(/(\/\d*)?$/, '/8');
+/** The object-store DB-read paste-svc's (`store-miss`): its pastes have the same ids as the others'. */
+const REDIS_STORE_MISS_URL = REDIS_BENCH_URL.replace(/(\/\d*)?$/, '/9');
 export const DATABASES = {
   auth: 'pmbench_auth',
   paste: 'pmbench_paste',
   analytics: 'pmbench_analytics',
   /** The create floor's own table (bench/baselines/mysql-insert.ts). */
   floor: 'pmbench_floor',
+  /** paste-svc-store-miss's tables (content in a file store): seeded and sized apart from paste-svc's. */
+  pasteStore: 'pmbench_paste_store',
 } as const;
 const NO_LIMIT = '1000000000';
 
@@ -37,19 +41,35 @@ export function freePorts(count: number): Promise<number[]> {
  * The gateways a scenario can load: `hot` (as deployed), `cold` (HOT_CACHE=false: every read is a gRPC call to
  * paste-svc, answered from its Redis cache), `miss` (HOT_CACHE=false against a second paste-svc whose cache
  * entries expire after 1 ms: every read misses the cache and reads the database, then fills the cache as a
- * real miss does) and `store` (as deployed, in front of a paste-svc with its content in an object store:
- * started by addObjectStore, only for the scenarios that need it).
+ * real miss does), `store` (as deployed, in front of a paste-svc with its content in an object store) and
+ * `store-miss` (as `miss`, in front of a paste-svc with its content in an object store and its tables in a
+ * database of their own, DATABASES.pasteStore). The last two are started by addObjectStore, only for the
+ * scenarios that need them.
  */
-export type GatewayKind = 'hot' | 'cold' | 'miss' | 'store';
+export type GatewayKind = 'hot' | 'cold' | 'miss' | 'store' | 'store-miss';
+/** The gateways addObjectStore starts. */
+export type ObjectStoreKind = Extract<GatewayKind, 'store' | 'store-miss'>;
 /** The process serving each kind of gateway (its CPU and RSS are reported under this name). */
 export const GATEWAY_PROC: Record<GatewayKind, string> = {
   hot: 'gateway',
   cold: 'gateway-cold',
   miss: 'gateway-miss',
   store: 'gateway-store',
+  'store-miss': 'gateway-store-miss',
+};
+/** The paste-svc behind each gateway addObjectStore starts. */
+export const OBJECT_STORE_PASTE_PROC: Record<ObjectStoreKind, string> = {
+  store: 'paste-svc-store',
+  'store-miss': 'paste-svc-store-miss',
 };
 /** The paste-svc behind the `store` gateway. */
-export const STORE_PASTE_PROC = 'paste-svc-store';
+export const STORE_PASTE_PROC = OBJECT_STORE_PASTE_PROC.store;
+
+/** What addObjectStore started: the gateway, its paste-svc's admin (metrics) address, and its tables. */
+export interface ObjectStorePair extends GatewayUrls {
+  pasteAdmin: string;
+  tables: PasteStore;
+}
 
 /** Where a gateway answers: its public and admin (metrics) addresses. */
 export interface GatewayUrls {
@@ -59,10 +79,11 @@ export interface GatewayUrls {
 
 export interface Mesh {
   mode: Mode;
-  /** `store` once addObjectStore has started it. */
-  gateways: Record<Exclude<GatewayKind, 'store'>, GatewayUrls> & { store?: GatewayUrls };
+  /** `store` and `store-miss` once addObjectStore has started them. */
+  gateways: Record<Exclude<GatewayKind, ObjectStoreKind>, GatewayUrls> & Partial<Record<ObjectStoreKind, GatewayUrls>>;
   /** What each kind of gateway is started with beyond the common settings (for addGateway). */
-  gatewayEnv: Record<Exclude<GatewayKind, 'store'>, Record<string, string>> & { store?: Record<string, string> };
+  gatewayEnv: Record<Exclude<GatewayKind, ObjectStoreKind>, Record<string, string>> &
+    Partial<Record<ObjectStoreKind, Record<string, string>>>;
   /** The admin (metrics) address of the paste-svc behind the `miss` gateway. */
   pasteMissAdmin: string;
   store: PasteStore;
@@ -70,10 +91,13 @@ export interface Mesh {
   /** Starts one more gateway (e.g. an earlier build, for before/after) wired like the others; it is measured and stopped with them. */
   addGateway(name: string, entry: string, extra: Record<string, string>): Promise<GatewayUrls>;
   /**
-   * Starts `paste-svc-store` (paste-svc on the same database and Redis, its content where `storeEnv`'s
-   * CONTENT_STORE says) and `gateway-store` in front of it; sets `gateways.store`.
+   * Starts a paste-svc with its content where `storeEnv`'s CONTENT_STORE says and a gateway in front of it; sets
+   * `gateways[kind]`. `store`: `paste-svc-store` on paste-svc's database and Redis, `gateway-store` as deployed.
+   * `store-miss` (MySQL mode): `paste-svc-store-miss` on DATABASES.pasteStore with cache entries that expire
+   * after 1 ms in a Redis database of its own, `gateway-store-miss` with HOT_CACHE=false: every read is a
+   * database read and an object-store read.
    */
-  addObjectStore(storeEnv: Record<string, string>): Promise<GatewayUrls>;
+  addObjectStore(storeEnv: Record<string, string>, kind?: ObjectStoreKind): Promise<ObjectStorePair>;
   /** Restarts paste-svc with extra variables (e.g. the sweeper on), on the same ports. */
   restartPaste(extra: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
@@ -165,25 +189,35 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
         .map(([k, g]) => `${k} ${g.url}`)
         .join(', ')}, data ${dataDir}`,
     );
+    const store: PasteStore =
+      mode === 'mysql'
+        ? { kind: 'mysql', url: mesh.mysqlUrl('paste') }
+        : { kind: 'sqlite', file: path.join(dataDir, 'paste-svc.db') };
     return {
       mode,
       gateways,
       gatewayEnv,
       pasteMissAdmin: `http://127.0.0.1:${pasteMiss.ports['admin']}`,
-      store:
-        mode === 'mysql'
-          ? { kind: 'mysql', url: mesh.mysqlUrl('paste') }
-          : { kind: 'sqlite', file: path.join(dataDir, 'paste-svc.db') },
+      store,
       procs: () => mesh.processes(),
       addGateway: (name, entry, extra) => addGateway(name, extra, entry),
-      async addObjectStore(storeEnv) {
-        const paste = await mesh.addInstance({ name: STORE_PASTE_PROC, service: 'paste', env: storeEnv });
-        gatewayEnv.store = { PASTE_SVC_URL: `127.0.0.1:${paste.ports['grpc']}` };
-        gateways.store = await addGateway(GATEWAY_PROC.store, gatewayEnv.store);
+      async addObjectStore(storeEnv, kind = 'store') {
+        const miss = kind === 'store-miss';
+        if (miss && mode !== 'mysql') throw new Error('the store-miss pair runs in MySQL mode only');
+        const db = new URL(MYSQL_SERVER);
+        db.pathname = `/${DATABASES.pasteStore}`;
+        const tables: PasteStore = miss ? { kind: 'mysql', url: db.toString() } : store;
+        const env = miss
+          ? { ...storeEnv, MYSQL_URL: db.toString(), REDIS_URL: REDIS_STORE_MISS_URL, CACHE_MAX_TTL_MS: '1' }
+          : storeEnv;
+        const paste = await mesh.addInstance({ name: OBJECT_STORE_PASTE_PROC[kind], service: 'paste', env });
+        const extra = { ...(miss ? { HOT_CACHE: 'false' } : {}), PASTE_SVC_URL: `127.0.0.1:${paste.ports['grpc']}` };
+        gatewayEnv[kind] = extra;
+        const gateway = (gateways[kind] = await addGateway(GATEWAY_PROC[kind], extra));
         log(
-          `  object-store pair up: ${STORE_PASTE_PROC} (${storeEnv['CONTENT_STORE']}), gateway ${gateways.store.url}`,
+          `  object-store pair up: ${OBJECT_STORE_PASTE_PROC[kind]} (${storeEnv['CONTENT_STORE']}), gateway ${gateway.url}`,
         );
-        return gateways.store;
+        return { ...gateway, pasteAdmin: `http://127.0.0.1:${paste.ports['admin']}`, tables };
       },
       restartPaste: (extra) => mesh.restart('paste', 0, extra),
       async stop() {

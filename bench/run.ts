@@ -3,8 +3,12 @@
 // Apollo alone, started here too) over several rounds; then the 1M-paste scale and the sweeper windows.
 // Prints the ratio table and target checks; writes every window's raw numbers to bench/results/*.json.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { createContentStore, type ContentStore } from '../paste-svc/src/content/content-store.js';
+import { MiB, capBufferPool, fitBufferPool, innodbReads, type PoolFit } from './buffer-pool.js';
 import { HOT_ID, expiredId, readBody } from './data.js';
 import { spawnNode, waitReady } from '../scripts/mesh/child-process.js';
 import { ROOT } from '../scripts/mesh/services.js';
@@ -12,12 +16,14 @@ import {
   DATABASES,
   GATEWAY_PROC,
   MYSQL_SERVER,
+  OBJECT_STORE_PASTE_PROC,
   STORE_PASTE_PROC,
   freePorts,
   gatewayOf,
   startMesh,
   type Mesh,
   type Mode,
+  type ObjectStorePair,
 } from './mesh.js';
 import { median, rows, rssTable, table, target, type Row } from './report.js';
 import { LoadRunner, type Measurement, type Windows } from './runner.js';
@@ -27,12 +33,13 @@ import {
   PACED_RATE,
   preflight,
   preflightRawCreates,
+  preflightStoreReads,
   registerUsers,
   scenarios,
   type Baseline,
   type Scenario,
 } from './scenarios.js';
-import { countExpired, fitBufferPool, seedPastes, type PoolFit } from './seed.js';
+import { countExpired, seedPastes, type PasteStore } from './seed.js';
 import type { Proc } from './usage.js';
 
 const args = new Set(process.argv.slice(2));
@@ -65,6 +72,13 @@ if (BUFFER_POOL !== 'fit' && BUFFER_POOL !== 'server')
   throw new Error(`BENCH_BUFFER_POOL must be fit or server, not ${BUFFER_POOL}`);
 /** The pool during the 1M phase; shown beside the 1M DB-read verdict. */
 let pool: PoolFit | undefined;
+/**
+ * The DB read with content in a file store (gql-db-store) runs at 1k and 1M with the buffer pool held at this
+ * size (the issue's ≤ 512 MiB), whatever the server has.
+ */
+const STORE_POOL_MIB = Number(process.env['BENCH_STORE_POOL_MIB'] ?? 512);
+/** The pool during gql-db-store's phases, at 1k and at 1M (with the 1M tables' sizes). */
+const storePool: { small?: PoolFit; large?: PoolFit } = {};
 const SWEEP_WINDOW_S = quick ? 5 : 15;
 const log = (line: string) => console.log(line);
 
@@ -176,6 +190,9 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
       const { url, admin } = gatewayOf(ctx.mesh, s.gateway);
       const name = s.name + tag;
       let before: Promise<Record<string, number>> | undefined;
+      // DB reads: how many of InnoDB's page reads went to the disk (Innodb_buffer_pool_reads) in the window.
+      const pages = ctx.mesh.mode === 'mysql' && s.load.kind === 'read-random';
+      let pagesBefore: ReturnType<typeof innodbReads> | undefined;
       const m = await ctx.runner.measure(
         { scenario: name, target: s.gateway, round },
         url,
@@ -185,6 +202,7 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
         procsOf(ctx),
         () => {
           before = downstreamCalls(admin);
+          if (pages) pagesBefore = innodbReads(MYSQL_SERVER);
         },
         s.rate,
       );
@@ -193,9 +211,17 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
       const start = (await before) ?? {};
       const delta = (k: string) => (after[k] ?? 0) - (start[k] ?? 0);
       const methods = Object.keys(after).filter((k) => !k.endsWith(' s') && delta(k) / m.requests > 0.001);
+      const pagesAfter = pages ? await innodbReads(MYSQL_SERVER) : undefined;
+      const pagesStart = await pagesBefore;
       m.extra = {
         callsPerRequest: Object.fromEntries(methods.map((k) => [k, delta(k) / m.requests])),
         meanCallMs: Object.fromEntries(methods.map((k) => [k, (1000 * delta(`${k} s`)) / delta(k)])),
+        ...(pagesAfter && pagesStart
+          ? {
+              innodbDiskReadsPerRequest: (pagesAfter.disk - pagesStart.disk) / m.requests,
+              innodbPageReadsPerRequest: (pagesAfter.logical - pagesStart.logical) / m.requests,
+            }
+          : {}),
       };
       const baseUrl = baselineUrl(ctx, s.baseline);
       const b = await ctx.runner.measure(
@@ -209,8 +235,12 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
         s.rate,
       );
       ctx.runs.push(m, b);
+      const disk = m.extra['innodbDiskReadsPerRequest'];
       log(
-        `  r${round} ${name.padEnd(18)} ${m.rps.toFixed(0).padStart(6)} req/s p99 ${m.p99.toFixed(1)} ms | ${s.baseline} ${b.rps.toFixed(0)} req/s → ${(m.rps / b.rps).toFixed(3)}×`,
+        `  r${round} ${name.padEnd(18)} ${m.rps.toFixed(0).padStart(6)} req/s p99 ${m.p99.toFixed(1)} ms | ${s.baseline} ${b.rps.toFixed(0)} req/s → ${(m.rps / b.rps).toFixed(3)}×` +
+          (typeof disk === 'number'
+            ? ` | InnoDB per read: ${disk.toFixed(3)} disk, ${(m.extra['innodbPageReadsPerRequest'] as number).toFixed(1)} pages`
+            : ''),
       );
     }
   }
@@ -272,6 +302,115 @@ async function sweeperPhase(ctx: Ctx, seeded: number): Promise<void> {
   await ctx.mesh.restartPaste({ SWEEP_ENABLED: 'false' });
 }
 
+/** Where and whose pastes a phase seeds, and the object store their contents go to (none: in the table). */
+interface SeedTarget {
+  store: PasteStore;
+  owners: string[];
+  objects?: ContentStore;
+}
+
+/**
+ * The large phase of `scale` (scenarios already measured at SMALL): seeds `target` up to LARGE pastes, sizes the
+ * buffer pool with `sizePool` (which also reads the tables into it), and runs them again, tagged LARGE_TAG.
+ * Resolves with the pool, whose `restore` the caller runs when the mode ends (it runs here if a window fails).
+ */
+async function atScale(
+  ctx: Ctx,
+  scale: Scenario[],
+  target: SeedTarget,
+  sizePool: () => Promise<PoolFit>,
+  labels: Record<string, string>,
+  baselineOf: Record<string, string>,
+): Promise<PoolFit> {
+  log(`  seeding up to ${LARGE} pastes${target.objects ? `, content in ${target.objects.name}` : ''}…`);
+  const big = await seedPastes(
+    target.store,
+    { from: SMALL, to: LARGE, owners: target.owners, createdBase: Date.now() - 86_400_000 - LARGE, expiresAt: null },
+    log,
+    target.objects,
+  );
+  log(`  seeded ${LARGE - SMALL} more pastes in ${big.toFixed(0)} s`);
+  const fit = await sizePool();
+  log(
+    `  MariaDB buffer pool for the ${LARGE_TAG.slice(1)} phase: ${poolNote(fit)}` +
+      (fit.phaseMiB !== fit.serverMiB
+        ? `; set back when the mode ends (if interrupted: SET GLOBAL innodb_buffer_pool_size = ${fit.serverMiB * MiB})`
+        : ''),
+  );
+  try {
+    await alternate(ctx, scale, LARGE_TAG);
+  } catch (err) {
+    await fit.restore();
+    throw err;
+  }
+  for (const s of scale) {
+    labels[`${s.name}${LARGE_TAG}`] = `${s.label} @ ${LARGE_TAG.slice(1)} pastes`;
+    baselineOf[`${s.name}${LARGE_TAG}`] = s.baseline;
+  }
+  return fit;
+}
+
+/** The pool's size, the server's own, the tables' sizes and how long reading them into the pool took. */
+function poolNote(fit: PoolFit): string {
+  const tables = fit.tables.map((t) => `${t.table} ${t.dataMiB.toFixed(0)} + ${t.indexMiB.toFixed(0)}`).join(', ');
+  return (
+    `${fit.phaseMiB.toFixed(0)} MiB (server's ${fit.serverMiB.toFixed(0)} MiB; tables ${fit.tablesMiB.toFixed(0)} MiB, ` +
+    `data + indexes: ${tables}${fit.warmS === undefined ? '' : `; read into the pool in ${fit.warmS.toFixed(0)} s`})`
+  );
+}
+
+/**
+ * The DB read with content in a file store (gql-db-store): paste-svc-store-miss with CONTENT_STORE=file:// on a
+ * folder under the system's temporary one (s3rver would take a million objects, each a file plus metadata
+ * files, far too slowly), its tables in a database of their own, MariaDB's pool held at STORE_POOL_MIB. Seeded
+ * with SMALL pastes (objects written through paste-svc's own file store), checked (preflightStoreReads) and
+ * measured; then, unless quick, seeded up to LARGE and measured again at the same pool size. The pool is set
+ * back and the folder removed before the mode goes on.
+ */
+async function storeReadPhase(
+  ctx: Ctx,
+  list: Scenario[],
+  owners: string[],
+  labels: Record<string, string>,
+  baselineOf: Record<string, string>,
+): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmbench-objects-'));
+  const objects = createContentStore({ kind: 'file', dir })!;
+  const bytes = STORE_POOL_MIB * MiB;
+  try {
+    const pair: ObjectStorePair = await ctx.mesh.addObjectStore(
+      { CONTENT_STORE: pathToFileURL(dir).href },
+      'store-miss',
+    );
+    const target: SeedTarget = { store: pair.tables, owners, objects };
+    const secs = await seedPastes(
+      target.store,
+      { from: 0, to: SMALL, owners, createdBase: Date.now() - 86_400_000, expiresAt: null },
+      log,
+      objects,
+    );
+    log(`  seeded ${SMALL} pastes with content in ${objects.name} in ${secs.toFixed(1)} s`);
+    await preflightStoreReads(pair, objects, SMALL);
+    storePool.small = await capBufferPool(MYSQL_SERVER, DATABASES.pasteStore, bytes);
+    log(`  MariaDB buffer pool for ${list.map((s) => s.name).join(', ')}: ${poolNote(storePool.small)}`);
+    await alternate(ctx, list);
+    if (!quick)
+      storePool.large = await atScale(
+        ctx,
+        scenarios(LARGE).filter((s) => list.some((x) => x.name === s.name)),
+        target,
+        () => capBufferPool(MYSQL_SERVER, DATABASES.pasteStore, bytes, storePool.small!.serverMiB * MiB),
+        labels,
+        baselineOf,
+      );
+  } finally {
+    await storePool.small?.restore();
+    const started = performance.now();
+    await fs.promises.rm(dir, { recursive: true, force: true });
+    log(`  removed ${objects.name} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+
 async function runMode(
   mode: Mode,
   runner: LoadRunner,
@@ -312,34 +451,28 @@ async function runMode(
       await preflightRawCreates([
         ...new Set([...rawCreates.map((s) => gatewayOf(mesh, s.gateway).url), ...(ctx.floor ? [ctx.floor] : [])]),
       ]);
-    await alternate(ctx, list);
+    // The object-store DB read runs in a phase of its own, with a buffer pool of its own size (storeReadPhase).
+    await alternate(
+      ctx,
+      list.filter((s) => s.gateway !== 'store-miss'),
+    );
     const labels = Object.fromEntries(list.map((s) => [s.name, s.label]));
     const baselineOf = Object.fromEntries(list.map((s) => [s.name, s.baseline]));
+    const storeReads = list.filter((s) => s.gateway === 'store-miss');
+    if (storeReads.length > 0) await storeReadPhase(ctx, storeReads, owners, labels, baselineOf);
     const scale = scenarios(LARGE).filter(
       (s) => (s.name === 'gql-hot' || s.name === 'gql-db') && list.some((x) => x.name === s.name),
     );
     if (mode === 'mysql' && !quick && scale.length > 0) {
-      log(`  seeding up to ${LARGE} pastes…`);
-      const big = await seedPastes(
-        mesh.store,
-        { from: SMALL, to: LARGE, owners, createdBase: Date.now() - 86_400_000 - LARGE, expiresAt: null },
-        log,
-      );
-      log(`  seeded ${LARGE - SMALL} more pastes in ${big.toFixed(0)} s`);
       // 1M pastes are ~1.9 GB with their indexes: with a smaller pool the DB read at 1M measures the disk (see README).
-      pool = fit = await fitBufferPool(MYSQL_SERVER, DATABASES.paste, BUFFER_POOL === 'fit');
-      log(
-        `  MariaDB buffer pool for the ${LARGE_TAG.slice(1)} phase: ${pool.phaseMiB.toFixed(0)} MiB (server's ${pool.serverMiB.toFixed(0)} MiB, ` +
-          `paste tables ${pool.tablesMiB.toFixed(0)} MiB${pool.warmS === undefined ? '' : `, read into the pool in ${pool.warmS.toFixed(0)} s`})` +
-          (pool.phaseMiB > pool.serverMiB
-            ? `; set back when the mode ends (if interrupted: SET GLOBAL innodb_buffer_pool_size = ${pool.serverMiB * 1048576})`
-            : ''),
+      pool = fit = await atScale(
+        ctx,
+        scale,
+        { store: mesh.store, owners },
+        () => fitBufferPool(MYSQL_SERVER, DATABASES.paste, BUFFER_POOL === 'fit'),
+        labels,
+        baselineOf,
       );
-      await alternate(ctx, scale, LARGE_TAG);
-      for (const s of scale) {
-        labels[`${s.name}${LARGE_TAG}`] = `${s.label} @ ${LARGE_TAG.slice(1)} pastes`;
-        baselineOf[`${s.name}${LARGE_TAG}`] = s.baseline;
-      }
     }
     if (mode === 'mysql' && (!onlyArg || onlyArg.includes('gql-db'))) await sweeperPhase(ctx, quick ? SMALL : LARGE);
     const modeRows = rows(mode, labels, ctx.runs, baselineOf);
@@ -427,6 +560,7 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
       );
     }
   }
+  out.push(...storeReadChecks(mode, r, runs));
   const off = runs.filter((m) => m.scenario === 'sweep-off');
   const on = runs.filter((m) => m.scenario === 'sweep-on');
   if (off.length && on.length) {
@@ -443,10 +577,47 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
   const peak: Record<string, number> = {};
   for (const m of runs)
     for (const [n, mib] of Object.entries(m.usage.peakRssMiB)) peak[n] = Math.max(peak[n] ?? 0, mib);
-  for (const svc of ['auth-svc', 'paste-svc', 'paste-svc-miss', 'analytics-svc'])
+  for (const svc of ['auth-svc', 'paste-svc', 'paste-svc-miss', OBJECT_STORE_PASTE_PROC['store-miss'], 'analytics-svc'])
     if (peak[svc]) out.push(target(`${mode} ${svc} RSS ≤ 150 MiB`, peak[svc]! <= 150, `${peak[svc]!.toFixed(0)} MiB`));
   for (const gw of Object.values(GATEWAY_PROC))
     if (peak[gw]) out.push(target(`${mode} ${gw} RSS ≤ 200 MiB`, peak[gw]! <= 200, `${peak[gw]!.toFixed(0)} MiB`));
+  return out;
+}
+
+/**
+ * Issue 19's "DB read at 1M ≥ 0.9× at 1k with a buffer pool ≤ 512 MiB (content in the object store)": the
+ * ratio of gql-db-store's normalised ratios at LARGE and SMALL, with the pool both ran at; plus what MariaDB,
+ * paste-svc and the gateway spent per read and how many of InnoDB's page reads went to the disk, at each size.
+ */
+function storeReadChecks(mode: string, r: Row[], runs: Measurement[]): string[] {
+  const small = r.find((x) => x.scenario === 'gql-db-store');
+  const large = r.find((x) => x.scenario === `gql-db-store${LARGE_TAG}`);
+  if (!small) return [];
+  const at = (row: Row) => {
+    const windows = runs.filter((m) => m.scenario === row.scenario && m.target !== 'baseline');
+    const perRead = (key: string) => median(windows.map((m) => Number(m.extra?.[key] ?? NaN)));
+    const cpu = (name: string) => (row.cpuUs[name] ?? NaN).toFixed(0);
+    return (
+      `${median(row.rps).toFixed(0)} req/s, mariadbd ${cpu('mariadbd')} µs, ${OBJECT_STORE_PASTE_PROC['store-miss']} ` +
+      `${cpu(OBJECT_STORE_PASTE_PROC['store-miss'])} µs, ${GATEWAY_PROC['store-miss']} ${cpu(GATEWAY_PROC['store-miss'])} µs per read, ` +
+      `InnoDB ${perRead('innodbPageReadsPerRequest').toFixed(1)} page reads of which ${perRead('innodbDiskReadsPerRequest').toFixed(3)} from disk per read`
+    );
+  };
+  const out = [`info  ${mode} gql-db-store at ${SMALL / 1e3}k: ${at(small)}`];
+  if (!large) return out;
+  out.push(`info  ${mode} gql-db-store at ${LARGE_TAG.slice(1)}: ${at(large)}`);
+  const pools = [storePool.small, storePool.large].filter((p): p is PoolFit => p !== undefined);
+  const poolMiB = Math.max(...pools.map((p) => p.phaseMiB));
+  const k = median(large.ratio) / median(small.ratio);
+  out.push(
+    target(
+      `${mode} DB read at ${LARGE_TAG.slice(1)} ≥ 0.9× at 1k, content in file store, pool ≤ 512 MiB (normalised by Apollo alone)`,
+      k >= 0.9 && poolMiB <= 512,
+      `${k.toFixed(3)}× (raw ${median(large.rps).toFixed(0)} vs ${median(small.rps).toFixed(0)} req/s; MariaDB buffer pool ${poolMiB.toFixed(0)} MiB` +
+        (storePool.large ? `; ${poolNote(storePool.large)}` : '') +
+        ')',
+    ),
+  );
   return out;
 }
 

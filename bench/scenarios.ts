@@ -1,7 +1,8 @@
 // The measured scenarios, each paired with the baseline it is divided by, and the checks run before load.
-import { HOT_ID, LIST_QUERY, readBody, CREATE_QUERY } from './data.js';
+import type { ContentStore } from '../paste-svc/src/content/content-store.js';
+import { HOT_ID, LIST_QUERY, readBody, CREATE_QUERY, pasteContent, pasteId, sha256Hex } from './data.js';
 import type { LoadKind } from './load.js';
-import type { GatewayKind, Mesh, Mode } from './mesh.js';
+import type { GatewayKind, Mesh, Mode, ObjectStorePair } from './mesh.js';
 
 /** What a scenario is divided by: bare node:http, Apollo alone, or the create floor (one mysql2 INSERT). */
 export type Baseline = 'bare-http' | 'apollo-alone' | 'mysql-insert';
@@ -71,6 +72,17 @@ export function scenarios(seeded: number): Scenario[] {
       load: { kind: 'read-random', count: seeded },
       connections: 50,
       baseline: 'apollo-alone',
+    },
+    // As gql-db, with the content in a file store (CONTENT_STORE=file://) and its pastes in a database of their
+    // own: run.ts runs it apart (storeReadPhase), with MariaDB's buffer pool held at BENCH_STORE_POOL_MIB.
+    {
+      name: 'gql-db-store',
+      label: 'GraphQL via gRPC, random id (DB read), content in a file store',
+      gateway: 'store-miss',
+      load: { kind: 'read-random', count: seeded },
+      connections: 50,
+      baseline: 'apollo-alone',
+      modes: ['mysql'],
     },
     {
       name: 'create',
@@ -231,6 +243,37 @@ export async function preflight(mesh: Mesh, apolloUrl: string): Promise<Record<s
       calls[method] = n - (before[method] ?? 0);
   }
   return calls;
+}
+
+/**
+ * Reads through an object-store DB-read pair (`store-miss`) must be database reads whose bytes come from the
+ * store: two reads of one seeded paste make two database loads (paste-svc's `paste_cache_loads_total`) and answer
+ * its content; then, with other bytes put under its key in `objects` (its row holds none), a third read answers
+ * those. The seeded bytes are put back.
+ */
+export async function preflightStoreReads(pair: ObjectStorePair, objects: ContentStore, seeded: number): Promise<void> {
+  const fail = (what: string, got: unknown) => {
+    throw new Error(`preflight ${what} through ${pair.url} failed: ${JSON.stringify(got).slice(0, 500)}`);
+  };
+  const i = Math.min(7, seeded - 1);
+  const bytes = pasteContent(i);
+  const key = sha256Hex(bytes);
+  const read = async () => {
+    const r = await graphql(pair.url, readBody(pasteId(i)));
+    if (r.errors) fail('read', r);
+    return (r.data?.['paste'] as { content?: string } | undefined)?.content;
+  };
+  const loadsBefore = await databaseLoads(pair.pasteAdmin);
+  for (const n of [1, 2]) if ((await read()) !== bytes.toString('latin1')) fail(`read ${n}: content`, await read());
+  const loads = (await databaseLoads(pair.pasteAdmin)) - loadsBefore;
+  if (loads !== 2) fail('two reads: database loads', loads);
+  const other = Buffer.from(bytes.toString('latin1').toUpperCase(), 'latin1');
+  await objects.put(key, other);
+  try {
+    if ((await read()) !== other.toString('latin1')) fail('read of bytes put in the store', 'the seeded bytes');
+  } finally {
+    await objects.put(key, bytes);
+  }
 }
 
 /** Signs up `n` users through the gateway; returns their ids (seeded pastes are theirs). */

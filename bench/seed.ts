@@ -1,8 +1,10 @@
 // Bulk-loads paste-svc's tables directly (multi-row INSERTs on MySQL, one prepared statement per transaction
 // on SQLite). Rows are inserted in primary-key order (pastes by id, contents by SHA-256), so a million rows
-// append to the B-trees instead of splitting random pages in a buffer pool far smaller than the table.
+// append to the B-trees instead of splitting random pages in a buffer pool far smaller than the table. With an
+// object store, the contents go there through paste-svc's own store code and their rows are `store` rows.
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
+import type { ContentStore } from '../paste-svc/src/content/content-store.js';
 import { pasteContent, pasteId, sha256Hex } from './data.js';
 
 /** Where paste-svc keeps its tables. */
@@ -39,8 +41,20 @@ const PASTE_COLUMNS = [
 ];
 const VERSION_COLUMNS = ['paste_id', 'version', 'title', 'language', 'size_bytes', 'sha256', 'created_at'];
 const CONTENT_COLUMNS = ['sha256', 'content', 'size_bytes', 'refs', 'touched_at'];
+/** A content row of paste-svc with CONTENT_STORE set (paste-insert.repository.ts): no bytes, `stored_in` store. */
+const STORE_CONTENT_COLUMNS = [...CONTENT_COLUMNS, 'stored_in'];
 const PUBLIC = 1;
 const BATCH = 2_000;
+/** Objects written at once to an object store (a file store's writes go through libuv's thread pool). */
+const PUTS_IN_FLIGHT = 64;
+const NO_BYTES = Buffer.alloc(0);
+
+/** The columns and values of the content row of paste i (hash `sha`) for where its bytes go. */
+function contentRow(r: SeedRange, i: number, sha: string, objects: ContentStore | undefined): unknown[] {
+  return objects
+    ? [sha, NO_BYTES, 1024, 1, r.createdBase, 'store']
+    : [sha, pasteContent((r.contentBase ?? 0) + i), 1024, 1, r.createdBase];
+}
 
 function pasteRows(r: SeedRange, from: number, to: number, shas: string[]) {
   const pastes: unknown[][] = [];
@@ -70,17 +84,48 @@ function hashes(r: SeedRange): { shas: string[]; order: Uint32Array } {
   return { shas, order };
 }
 
-/** Inserts pastes [from, to) with one version and distinct 1 KiB content each. Returns seconds taken. */
+/**
+ * Inserts pastes [from, to) with one version and distinct 1 KiB content each; with `objects`, the content goes
+ * there (as paste-svc with that CONTENT_STORE writes it) and its rows are `store` rows. Returns seconds taken.
+ */
 export async function seedPastes(
   store: PasteStore,
   r: SeedRange,
   log: (line: string) => void = () => {},
+  objects?: ContentStore,
 ): Promise<number> {
   const started = Date.now();
   const { shas, order } = hashes(r);
-  if (store.kind === 'sqlite') seedSqlite(store.file, r, shas, order);
-  else await seedMysql(store.url, r, shas, order, log);
+  await Promise.all([
+    objects ? putObjects(objects, r, shas, log) : undefined,
+    store.kind === 'sqlite'
+      ? Promise.resolve().then(() => seedSqlite(store.file, r, shas, order, objects))
+      : seedMysql(store.url, r, shas, order, log, objects),
+  ]);
   return (Date.now() - started) / 1000;
+}
+
+/** Writes the content of every paste of the range to `objects`, PUTS_IN_FLIGHT at a time. */
+async function putObjects(
+  objects: ContentStore,
+  r: SeedRange,
+  shas: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const n = r.to - r.from;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(PUTS_IN_FLIGHT, n) }, async () => {
+      for (let k = next++; k < n; k = next++) {
+        await objects.put(shas[k]!, pasteContent((r.contentBase ?? 0) + r.from + k));
+        if ((k + 1) % 100_000 === 0)
+          log(
+            `  wrote ${k + 1} of ${n} objects to ${objects.name} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+          );
+      }
+    }),
+  );
 }
 
 async function seedMysql(
@@ -89,6 +134,7 @@ async function seedMysql(
   shas: string[],
   order: Uint32Array,
   log: (line: string) => void,
+  objects: ContentStore | undefined,
 ): Promise<void> {
   const pool = mysql.createPool({ uri: url, connectionLimit: 2, multipleStatements: false });
   const n = r.to - r.from;
@@ -109,9 +155,9 @@ async function seedMysql(
         const rows: unknown[][] = [];
         for (let j = k; j < Math.min(n, k + BATCH); j++) {
           const idx = order[j]!;
-          rows.push([shas[idx], pasteContent((r.contentBase ?? 0) + r.from + idx), 1024, 1, r.createdBase]);
+          rows.push(contentRow(r, r.from + idx, shas[idx]!, objects));
         }
-        await insert('paste_contents', CONTENT_COLUMNS, rows);
+        await insert('paste_contents', objects ? STORE_CONTENT_COLUMNS : CONTENT_COLUMNS, rows);
       }
     })();
     await Promise.all([metadata, contents]);
@@ -120,7 +166,13 @@ async function seedMysql(
   }
 }
 
-function seedSqlite(file: string, r: SeedRange, shas: string[], order: Uint32Array): void {
+function seedSqlite(
+  file: string,
+  r: SeedRange,
+  shas: string[],
+  order: Uint32Array,
+  objects: ContentStore | undefined,
+): void {
   const db = new Database(file);
   db.pragma('busy_timeout = 10000');
   try {
@@ -128,7 +180,7 @@ function seedSqlite(file: string, r: SeedRange, shas: string[], order: Uint32Arr
       db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     const p = stmt('pastes', PASTE_COLUMNS);
     const v = stmt('paste_versions', VERSION_COLUMNS);
-    const c = stmt('paste_contents', CONTENT_COLUMNS);
+    const c = stmt('paste_contents', objects ? STORE_CONTENT_COLUMNS : CONTENT_COLUMNS);
     const n = r.to - r.from;
     for (let i = r.from; i < r.to; i += BATCH) {
       const to = Math.min(r.to, i + BATCH);
@@ -138,7 +190,7 @@ function seedSqlite(file: string, r: SeedRange, shas: string[], order: Uint32Arr
         for (const row of versions) v.run(...row);
         for (let j = i - r.from; j < to - r.from && j < n; j++) {
           const idx = order[j]!;
-          c.run(shas[idx], pasteContent((r.contentBase ?? 0) + r.from + idx), 1024, 1, r.createdBase);
+          c.run(...contentRow(r, r.from + idx, shas[idx]!, objects));
         }
       })();
     }
@@ -173,95 +225,6 @@ export async function resetMysqlDatabases(serverUrl: string, names: string[], dr
     for (const name of names) {
       await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
       if (!drop) await conn.query(`CREATE DATABASE \`${name}\``);
-    }
-  } finally {
-    await conn.end();
-  }
-}
-
-const MiB = 1048576;
-
-/**
- * What `fitBufferPool` found and did (the 1M DB read goes to disk for whatever of the tables the pool cannot
- * hold); `restore` sets the pool back to what the server had.
- */
-export interface PoolFit {
-  serverMiB: number;
-  tablesMiB: number;
-  /** The pool during the phase (the server's own when it already held the tables). */
-  phaseMiB: number;
-  /** Seconds spent reading the tables into the pool (unset when it only measured: `resize` false). */
-  warmS?: number;
-  restore(): Promise<void>;
-}
-
-/** Sets the pool and waits until InnoDB has finished resizing it (MariaDB resizes online, in the background). */
-async function setBufferPool(conn: mysql.Connection, bytes: number): Promise<void> {
-  await conn.query('SET GLOBAL innodb_buffer_pool_size = ?', [bytes]);
-  for (let i = 0; i < 600; i++) {
-    const [status] = await conn.query("SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'");
-    const text = String((status as { Value: string }[])[0]?.Value ?? '');
-    const [size] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
-    // The status is empty, or "Completed resizing buffer pool at …", once a resize has finished.
-    if (Number((size as { size: number | string }[])[0]!.size) === bytes && (text === '' || /^completed/i.test(text)))
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`InnoDB did not finish resizing its buffer pool to ${bytes / MiB} MiB within 60 s`);
-}
-
-/**
- * Reads every index of every table of `database` once, so the pool holds them as it would on a server that has
- * been serving them (a pool resized a moment ago is empty, and the first seconds of reads would be disk reads).
- */
-async function readIntoPool(conn: mysql.Connection, database: string): Promise<number> {
-  const started = performance.now();
-  const [indexes] = await conn.query(
-    'SELECT DISTINCT table_name AS t, index_name AS i FROM information_schema.statistics WHERE table_schema = ?',
-    [database],
-  );
-  for (const { t, i } of indexes as { t: string; i: string }[]) {
-    await conn.query(
-      `SELECT COUNT(*) FROM ${conn.escapeId(database)}.${conn.escapeId(t)} FORCE INDEX (${conn.escapeId(i)})`,
-    );
-  }
-  return (performance.now() - started) / 1000;
-}
-
-/**
- * Sizes the InnoDB buffer pool to hold `database` (data and indexes, plus a quarter), as the README tells an
- * operator to: at the server's default 128 MiB a random read of 1M pastes (~1.9 GB) is a disk read, which
- * measures the disk rather than paste-svc. Never shrinks the pool; then reads the tables into it. With `resize`
- * false it only measures.
- */
-export async function fitBufferPool(serverUrl: string, database: string, resize = true): Promise<PoolFit> {
-  const conn = await mysql.createConnection({ uri: serverUrl });
-  try {
-    const [rows] = await conn.query(
-      'SELECT @@innodb_buffer_pool_size AS pool, COALESCE(SUM(data_length + index_length), 0) AS tables FROM information_schema.tables WHERE table_schema = ?',
-      [database],
-    );
-    const row = (rows as { pool: number | string; tables: number | string }[])[0]!;
-    const server = Number(row.pool);
-    const tables = Number(row.tables);
-    const wanted = Math.ceil((tables * 1.25) / (128 * MiB)) * 128 * MiB;
-    const fit = { serverMiB: server / MiB, tablesMiB: tables / MiB, phaseMiB: server / MiB, restore: async () => {} };
-    if (!resize) return fit;
-    if (wanted <= server) return { ...fit, warmS: await readIntoPool(conn, database) };
-    const restore = async () => {
-      const c = await mysql.createConnection({ uri: serverUrl });
-      try {
-        await setBufferPool(c, server);
-      } finally {
-        await c.end();
-      }
-    };
-    await setBufferPool(conn, wanted);
-    try {
-      return { ...fit, phaseMiB: wanted / MiB, warmS: await readIntoPool(conn, database), restore };
-    } catch (err) {
-      await restore();
-      throw err;
     }
   } finally {
     await conn.end();
