@@ -352,7 +352,8 @@ async function atScale(
 
 /** The pool's size, the server's own, the tables' sizes and how long reading them into the pool took. */
 function poolNote(fit: PoolFit): string {
-  const tables = fit.tables.map((t) => `${t.table} ${t.dataMiB.toFixed(0)} + ${t.indexMiB.toFixed(0)}`).join(', ');
+  const mib = (x: number) => x.toFixed(x < 10 ? 1 : 0);
+  const tables = fit.tables.map((t) => `${t.table} ${mib(t.dataMiB)} + ${mib(t.indexMiB)}`).join(', ');
   return (
     `${fit.phaseMiB.toFixed(0)} MiB (server's ${fit.serverMiB.toFixed(0)} MiB; tables ${fit.tablesMiB.toFixed(0)} MiB, ` +
     `data + indexes: ${tables}${fit.warmS === undefined ? '' : `; read into the pool in ${fit.warmS.toFixed(0)} s`})`
@@ -406,7 +407,8 @@ async function storeReadPhase(
   } finally {
     await storePool.small?.restore();
     const started = performance.now();
-    await fs.promises.rm(dir, { recursive: true, force: true });
+    // rm(1) takes a million files in a fraction of the time fs.rm does (162 s).
+    execFileSync('rm', ['-rf', '--', dir]);
     log(`  removed ${objects.name} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
 }
