@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePortsBelowEphemeral } from '@pastemesh/kit/testing';
-import { ROOT } from '../scripts/mesh/services.js';
+import { ROOT, SERVICES, type ServiceName } from '../scripts/mesh/services.js';
 import { startMesh as startLauncher } from '../scripts/mesh/start-mesh.js';
 import { resetMysqlDatabases, type PasteStore } from './seed.js';
+import type { Snapshot } from './snapshot-build.js';
 import type { Proc } from './usage.js';
 
 export type Mode = 'mysql' | 'embedded';
@@ -130,7 +131,15 @@ const heapSamplerEnv = () => ({
   BENCH_HEAP_SAMPLE_PROMOTED: process.env['BENCH_HEAP_SAMPLE_PROMOTED'],
 });
 
-export async function startMesh(mode: Mode, log: (line: string) => void): Promise<Mesh> {
+/** The service a process of the mesh runs (`paste-svc-miss`: paste), by its name. */
+const SERVICE_OF = (Object.keys(SERVICES) as ServiceName[]).map((service) => ({ service, dir: SERVICES[service].dir }));
+const serviceOf = (name: string) => SERVICE_OF.find(({ dir }) => name === dir || name.startsWith(`${dir}-`))?.service;
+
+/**
+ * Starts the mesh. `bundles`: every service runs that build's bundle (snapshot-build.ts) instead of `*\/dist`
+ * (the launcher names only its own path, which node is then given as an unused argument, as tracing.ts does).
+ */
+export async function startMesh(mode: Mode, log: (line: string) => void, bundles?: Snapshot): Promise<Mesh> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `pmbench-${mode}-`));
   if (mode === 'mysql') await resetMysqlDatabases(MYSQL_SERVER, Object.values(DATABASES));
   const gatewayLimits = {
@@ -161,7 +170,10 @@ export async function startMesh(mode: Mode, log: (line: string) => void): Promis
     },
     // The heap bounds production uses; BENCH_NODE_OPTIONS replaces them ('' for V8's defaults).
     nodeOptions: process.env['BENCH_NODE_OPTIONS'] ?? 'deployed',
-    nodeArgs,
+    nodeArgs: (name) => {
+      const service = bundles && serviceOf(name);
+      return [...nodeArgs(name), ...(service ? [bundles.entry(service)] : [])];
+    },
     logDir: process.env['BENCH_PROC_LOG_DIR'],
   });
   try {

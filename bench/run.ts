@@ -40,6 +40,7 @@ import {
   type Scenario,
 } from './scenarios.js';
 import { countExpired, seedPastes, type PasteStore } from './seed.js';
+import { buildSnapshot, builtAt, type Snapshot } from './snapshot-build.js';
 import type { Proc } from './usage.js';
 
 const args = new Set(process.argv.slice(2));
@@ -80,6 +81,13 @@ const STORE_POOL_MIB = Number(process.env['BENCH_STORE_POOL_MIB'] ?? 512);
 /** The pool during gql-db-store's phases, at 1k and at 1M (with the 1M tables' sizes). */
 const storePool: { small?: PoolFit; large?: PoolFit } = {};
 const SWEEP_WINDOW_S = quick ? 5 : 15;
+/**
+ * BENCH_BUNDLES: the services run bundles built apart from the working tree (`HEAD`: built now from HEAD by
+ * snapshot-build.ts; a folder: bundles already built there in its layout), so another engineer's rebuild of
+ * `*\/dist` from unfinished sources cannot start under a run. Unset: `*\/dist`, built first unless BENCH_SKIP_BUILD.
+ */
+const BUNDLES = process.env['BENCH_BUNDLES'];
+const bundles: Snapshot | undefined = !BUNDLES ? undefined : BUNDLES === 'HEAD' ? buildSnapshot() : builtAt(BUNDLES);
 const log = (line: string) => console.log(line);
 
 async function startBaselines(): Promise<{ procs: Proc[]; bare: string; apollo: string }> {
@@ -420,7 +428,7 @@ async function runMode(
   all: { rows: Row[]; runs: Measurement[]; checks: string[] },
 ) {
   log(`\n== ${mode} ==`);
-  const mesh = await startMesh(mode, log);
+  const mesh = await startMesh(mode, log, bundles);
   const ctx: Ctx = { mesh, runner, baselines, floor: undefined, extra: [], runs: [] };
   let fit: PoolFit | undefined;
   try {
@@ -672,7 +680,8 @@ async function main(): Promise<void> {
   log(
     `pastemesh bench (${quick ? 'quick' : 'full'}): ${ROUNDS} round(s), warm-up ${WINDOWS.warmupS} s, window ${WINDOWS.durationS} s, modes ${MODES.join(', ')}`,
   );
-  if (!process.env['BENCH_SKIP_BUILD'])
+  if (bundles) log(`bundles of ${bundles.commit} (${bundles.dir})`);
+  else if (!process.env['BENCH_SKIP_BUILD'])
     execFileSync(process.execPath, ['scripts/build-service.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const baselines = await startBaselines();
   const runner = new LoadRunner();
