@@ -355,9 +355,10 @@ async function main(): Promise<void> {
           const x = await measure(set, s, round);
           samples.push(x);
           const us = (name: string) => fmt(x.m.cpuUsPerReq[name] ?? NaN);
+          const mainUs = (name: string) => fmt(((x.m.usage.mainCpuMs[name] ?? NaN) * 1000) / x.m.requests);
           log(
             `  r${round} ${set.setting.name.padEnd(11)} ${s.name.padEnd(6)} ${x.m.rps.toFixed(0).padStart(5)} req/s p99 ${x.m.p99.toFixed(0).padStart(3)} ms | ` +
-              `µs/req gateway ${us('gateway')}, paste-svc ${us('paste-svc')}, auth ${us('auth-svc')}, analytics ${us('analytics-svc')}, ` +
+              `µs/req gateway ${us('gateway')} (main thread ${mainUs('gateway')}), paste-svc ${us('paste-svc')} (${mainUs('paste-svc')}), auth ${us('auth-svc')}, analytics ${us('analytics-svc')}, ` +
               `sink ${us('otlp-sink')}, bench ${us('bench')}, mariadbd ${us('mariadbd')} | spans/req ${spansPerRequest(x).toFixed(2)}, ` +
               `lines/req ${linesPerRequest(x).toFixed(2)} | load ${x.load1.toFixed(1)}`,
           );

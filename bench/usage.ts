@@ -17,10 +17,10 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-/** User + system CPU time of a process so far, in ms. */
-export function cpuMs(pid: number): number {
+/** User + system CPU time of a process so far, in ms; with `thread`, of that thread only (its main thread: its pid). */
+export function cpuMs(pid: number, thread?: number): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
   } catch {
@@ -34,12 +34,15 @@ export const rssMiB = (pid: number): number => rssBytes(pid) / 1024 / 1024;
 /** CPU used and peak RSS per process over one measured window. */
 export interface WindowUsage {
   cpuMs: Record<string, number>;
+  /** Of cpuMs, what the main thread (JavaScript, and GC work done there) used; the rest is V8's and libuv's threads. */
+  mainCpuMs: Record<string, number>;
   peakRssMiB: Record<string, number>;
 }
 
 /** Samples RSS every 100 ms and CPU at both ends of a window. */
 export function startUsage(procs: Proc[]): { stop(): WindowUsage } {
   const cpu0 = new Map(procs.map((p) => [p.name, cpuMs(p.pid)]));
+  const main0 = new Map(procs.map((p) => [p.name, cpuMs(p.pid, p.pid)]));
   const peak = new Map(procs.map((p) => [p.name, rssMiB(p.pid)]));
   const timer = setInterval(() => {
     for (const p of procs) peak.set(p.name, Math.max(peak.get(p.name) ?? 0, rssMiB(p.pid)));
@@ -47,9 +50,10 @@ export function startUsage(procs: Proc[]): { stop(): WindowUsage } {
   return {
     stop() {
       clearInterval(timer);
-      const usage: WindowUsage = { cpuMs: {}, peakRssMiB: {} };
+      const usage: WindowUsage = { cpuMs: {}, mainCpuMs: {}, peakRssMiB: {} };
       for (const p of procs) {
         usage.cpuMs[p.name] = cpuMs(p.pid) - cpu0.get(p.name)!;
+        usage.mainCpuMs[p.name] = cpuMs(p.pid, p.pid) - main0.get(p.name)!;
         usage.peakRssMiB[p.name] = Math.max(peak.get(p.name)!, rssMiB(p.pid));
       }
       return usage;
