@@ -415,8 +415,7 @@ async function storeReadPhase(
   } finally {
     await storePool.small?.restore();
     const started = performance.now();
-    // rm(1) takes a million files in a fraction of the time fs.rm does (162 s).
-    execFileSync('rm', ['-rf', '--', dir]);
+    await fs.promises.rm(dir, { recursive: true, force: true });
     log(`  removed ${objects.name} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
 }
