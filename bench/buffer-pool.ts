@@ -47,22 +47,24 @@ async function setBufferPool(conn: mysql.Connection, bytes: number): Promise<voi
 /**
  * Reads every index of every table of `database` once, so the pool holds them as it would on a server that has
  * been serving them (a pool resized a moment ago is empty, and the first seconds of reads would be disk reads).
- * Secondary indexes first, primary keys last: in a pool smaller than the tables, what was read last stays, and
- * a read by id goes through primary keys only. For that, innodb_old_blocks_time is 0 while it reads (set back
+ * Secondary indexes first, primary keys last, and last of all the primary keys of `last` (in that order): in a
+ * pool smaller than the tables, what was read last stays, and a read by id goes through primary keys only. For that, innodb_old_blocks_time is 0 while it reads (set back
  * after): at its default (1 s) a page a scan reads stays in the pool's old sublist (3/8 of it) and only that
  * much of what the scans read stays, while the young 5/8 keep whatever a bulk load left there (at 1M pastes in
  * 512 MiB, the first 1M DB reads were 0.6 disk reads each).
  */
-async function readIntoPool(conn: mysql.Connection, database: string): Promise<number> {
+async function readIntoPool(conn: mysql.Connection, database: string, last: string[] = []): Promise<number> {
   const started = performance.now();
-  const [indexes] = await conn.query(
+  const [found] = await conn.query(
     "SELECT DISTINCT table_name AS t, index_name AS i FROM information_schema.statistics WHERE table_schema = ? ORDER BY index_name = 'PRIMARY', table_name, index_name",
     [database],
   );
+  const rank = ({ t, i }: { t: string; i: string }) => (i === 'PRIMARY' ? 1 + last.indexOf(t) + 1 : 0);
+  const indexes = (found as { t: string; i: string }[]).sort((a, b) => rank(a) - rank(b));
   const [old] = await conn.query('SELECT @@innodb_old_blocks_time AS ms');
   await conn.query('SET GLOBAL innodb_old_blocks_time = 0');
   try {
-    for (const { t, i } of indexes as { t: string; i: string }[]) {
+    for (const { t, i } of indexes) {
       await conn.query(
         `SELECT COUNT(*) FROM ${conn.escapeId(database)}.${conn.escapeId(t)} FORCE INDEX (${conn.escapeId(i)})`,
       );
@@ -141,14 +143,15 @@ export async function fitBufferPool(serverUrl: string, database: string, resize 
 
 /**
  * Holds the pool at `bytes` whatever the tables need (larger or smaller than the server's own) and reads
- * `database` into it. `serverBytes`: the server's own size, when an earlier call already changed it (to hold the
- * same size again after a load, read afresh); `restore` sets the pool back to it.
+ * `database` into it, the primary keys of `last` last. `serverBytes`: the server's own size, when an earlier
+ * call already changed it (to hold the same size again after a load, read afresh); `restore` sets the pool
+ * back to it.
  */
 export async function capBufferPool(
   serverUrl: string,
   database: string,
   bytes: number,
-  serverBytes?: number,
+  { serverBytes, last }: { serverBytes?: number; last?: string[] } = {},
 ): Promise<PoolFit> {
   const conn = await mysql.createConnection({ uri: serverUrl });
   try {
@@ -157,7 +160,7 @@ export async function capBufferPool(
     const restore = restorer(serverUrl, server);
     try {
       if (pool !== bytes) await setBufferPool(conn, bytes);
-      const warmS = await readIntoPool(conn, database);
+      const warmS = await readIntoPool(conn, database, last);
       return { serverMiB: server / MiB, tablesMiB: totalMiB(tables), tables, phaseMiB: bytes / MiB, warmS, restore };
     } catch (err) {
       await restore();
