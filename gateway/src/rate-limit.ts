@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { Counter } from 'prom-client';
 import { type Logger, type Metrics } from '@pastemesh/kit/observability';
+import { ConnectError } from '@connectrpc/connect';
 import { Code, Reason, appError } from '@pastemesh/kit/rpc';
 import { type Redis } from '@pastemesh/kit/storage';
 import type { GatewayConfig } from './config.js';
@@ -73,19 +74,43 @@ export function createRateLimits(
     logger,
   });
 
-  function limited(scope: RateScope | 'bad', msBeforeNext: number) {
-    rejections.inc({ scope });
+  const rejectionsOf = {
+    read: rejections.labels({ scope: 'read' }),
+    create: rejections.labels({ scope: 'create' }),
+    login: rejections.labels({ scope: 'login' }),
+    bad: rejections.labels({ scope: 'bad' }),
+  };
+  /** The refusal last made per scope: every refusal of the same second shares it (it carries nothing else). */
+  const refusals: Partial<Record<RateScope | 'bad', { retryAfterSeconds: number; error: ConnectError }>> = {};
+
+  /**
+   * The RATE_LIMITED error of a refusal. A refusal is expected, not a fault: it is made without a stack (graphql-js
+   * copies an error's stack, and formatting one was a large part of what a refused read cost) and made once per
+   * scope and second of Retry-After, so a flood of refused reads does not cost more than the reads it keeps out.
+   */
+  function limited(scope: RateScope | 'bad', msBeforeNext: number): ConnectError {
+    rejectionsOf[scope].inc();
     const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+    const last = refusals[scope];
+    if (last?.retryAfterSeconds === retryAfterSeconds) return last.error;
     const what = scope === 'bad' ? 'malformed or oversized' : scope;
-    return appError(
-      Code.ResourceExhausted,
-      Reason.RATE_LIMITED,
-      `too many ${what} requests: retry in ${retryAfterSeconds} s`,
-      {
-        retryAfterSeconds,
-        limit: scope === 'bad' ? config.RATE_LIMIT_BAD_REQUESTS_PER_MIN : perMinute[scope],
-      },
-    );
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      const error = appError(
+        Code.ResourceExhausted,
+        Reason.RATE_LIMITED,
+        `too many ${what} requests: retry in ${retryAfterSeconds} s`,
+        {
+          retryAfterSeconds,
+          limit: scope === 'bad' ? config.RATE_LIMIT_BAD_REQUESTS_PER_MIN : perMinute[scope],
+        },
+      );
+      refusals[scope] = { retryAfterSeconds, error };
+      return error;
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
   }
 
   return {

@@ -20,6 +20,9 @@ export interface SyncedWindowLimiterOptions {
 /** The outcome of one consume. */
 export type LimitDecision = { allowed: true } | { allowed: false; msBeforeNext: number };
 
+/** The one "allowed" decision: every request takes one, so it is not built per request. */
+const ALLOWED: LimitDecision = Object.freeze({ allowed: true });
+
 interface KeyState {
   window: number;
   /** The shared count as Redis last answered it (this replica's synced points included). */
@@ -135,14 +138,14 @@ export function createSyncedWindowLimiter(options: SyncedWindowLimiterOptions) {
         dirty.add(key);
         schedule();
       }
-      return { allowed: true };
+      return ALLOWED;
     },
     /** Whether `key` has points left, without taking one. */
     check(key: string): LimitDecision {
       const at = now();
       const window = Math.floor(at / windowMs);
       const state = states.get(key);
-      if (state?.window !== window || state.total + state.unsent < points) return { allowed: true };
+      if (state?.window !== window || state.total + state.unsent < points) return ALLOWED;
       return { allowed: false, msBeforeNext: (window + 1) * windowMs - at };
     },
     /** Shares the counts now (tests, shutdown). */

@@ -62,6 +62,20 @@ export interface EdgeError {
  * anything unexpected is an internal error, masked the same way.
  */
 export function toEdgeError(err: unknown): EdgeError {
+  // One error is shaped up to four times per GraphQL request (the plugin's log, formatError, and each one's
+  // isUnexpected), and a rate-limit refusal is one error shared by many requests: shaped once, kept with it.
+  // Callers read an EdgeError, never change it.
+  const known = typeof err === 'object' && err !== null ? shaped.get(err) : undefined;
+  if (known) return known;
+  const edge = shape(err);
+  if (typeof err === 'object' && err !== null) shaped.set(err, edge);
+  return edge;
+}
+
+/** The EdgeError of each error already shaped. */
+const shaped = new WeakMap<object, EdgeError>();
+
+function shape(err: unknown): EdgeError {
   const error = ConnectError.from(err);
   const detail = errorDetail(error);
   const code = detail && TOO_LARGE.has(detail.reason) ? 'BAD_USER_INPUT' : GRAPHQL_CODE_BY_GRPC[error.code];
