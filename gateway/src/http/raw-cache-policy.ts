@@ -44,6 +44,19 @@ export const purgeTagOf = (id: string): string => `paste-${id}`;
  *   cache drops it by then; a pinned version is `immutable` (browsers skip revalidating it on reload).
  */
 export function rawCachePolicy(view: PasteView, request: RawRequestFacts): RawCachePolicy {
+  // Without an expiry the policy depends on the view and two booleans only: a hot paste's four possible
+  // answers are kept with its view (the cache-control and purge-tag strings were built on every read).
+  if (view.expiresAt !== null) return policyAt(view, request);
+  let kept = withoutExpiry.get(view);
+  if (!kept) withoutExpiry.set(view, (kept = [undefined, undefined, undefined, undefined]));
+  const i = (request.pinned ? 2 : 0) + (request.authorized ? 1 : 0);
+  return (kept[i] ??= policyAt(view, request));
+}
+
+/** The policies already worked out for a view without expiry, by `pinned` × 2 + `authorized`. */
+const withoutExpiry = new WeakMap<PasteView, (RawCachePolicy | undefined)[]>();
+
+function policyAt(view: PasteView, request: RawRequestFacts): RawCachePolicy {
   if (view.burnAfterRead || view.visibility === 'PRIVATE') return NO_STORE;
   const untilExpiry = view.expiresAt
     ? Math.floor((view.expiresAt.getTime() - request.now) / 1000)

@@ -37,8 +37,6 @@ async function readRaw(services: GatewayServices, req: RawRequest): Promise<RawR
  * Null when unknown: the answer then carries the ETag alone.
  */
 async function versionCreatedAt(scope: RequestScope, view: PasteView): Promise<Date | null> {
-  if (view.version === view.latestVersion) return view.updatedAt;
-  if (view.version === 1) return view.createdAt;
   try {
     const versions = await scope.loaders.versions.load(view.id);
     return versions.find((v) => v.version === view.version)?.createdAt ?? null;
@@ -48,13 +46,51 @@ async function versionCreatedAt(scope: RequestScope, view: PasteView): Promise<D
   }
 }
 
-/** The validators of a readable answer; none for a burn-after-read paste (concealed, or revealed once). */
-async function validatorsOf(scope: RequestScope, view: PasteView, now: number): Promise<Validators | null> {
+/** A paste version's validators as header values: the same on every read of it, so kept with its view. */
+interface ValidatorHeaders {
+  /** The quoted ETag. */
+  etag: string;
+  validators: Validators;
+  /** `validators.lastModified` as an HTTP-date, or null. */
+  lastModified: string | null;
+}
+
+/**
+ * The validator headers of each view read, null for a burn-after-read paste (concealed, or revealed once). A
+ * hot paste's view is one object for as long as the hot cache keeps it, so its ETag and Last-Modified are
+ * written once, not on every read; the entry goes with the view.
+ */
+const validatorHeaders = new WeakMap<PasteView, ValidatorHeaders | null>();
+
+function toValidatorHeaders(view: PasteView, made: Date | null): ValidatorHeaders | null {
+  if (!view.sha256) return null;
+  const lastModified = made && made.getTime() > 0 ? made : null;
+  return {
+    etag: `"${view.sha256}"`,
+    validators: { etag: view.sha256, lastModified },
+    lastModified: lastModified ? lastModified.toUTCString() : null,
+  };
+}
+
+/** The view's validator headers: memoised, or computed (an older version's date may take one more call). */
+function validatorHeadersOf(
+  scope: RequestScope,
+  view: PasteView,
+): ValidatorHeaders | null | Promise<ValidatorHeaders | null> {
+  const known = validatorHeaders.get(view);
+  if (known !== undefined) return known;
   if (view.concealed || view.burnAfterRead || !view.sha256) return null;
-  const made = await versionCreatedAt(scope, view);
-  // Never later than the answer's own date (paste-svc's clock may run ahead of this one).
-  const lastModified = made && made.getTime() > 0 ? new Date(Math.min(made.getTime(), now)) : null;
-  return { etag: view.sha256, lastModified };
+  const made = view.version === view.latestVersion ? view.updatedAt : view.version === 1 ? view.createdAt : undefined;
+  if (made !== undefined) {
+    const headers = toValidatorHeaders(view, made);
+    validatorHeaders.set(view, headers);
+    return headers;
+  }
+  return versionCreatedAt(scope, view).then((date) => {
+    const headers = toValidatorHeaders(view, date);
+    validatorHeaders.set(view, headers);
+    return headers;
+  });
 }
 
 /**
@@ -62,10 +98,14 @@ async function validatorsOf(scope: RequestScope, view: PasteView, now: number): 
  * purge tags, validators, and Content-Location for an older version. True when the request's conditional
  * fields show the client already holds this answer (then 304, no body).
  */
-async function answerHeaders(req: RawRequest, reply: FastifyReply, read: RawRead): Promise<boolean> {
+function answerHeaders(
+  req: RawRequest,
+  reply: FastifyReply,
+  read: RawRead,
+  validator: ValidatorHeaders | null,
+): boolean {
   const { scope, view } = read;
   const now = Date.now();
-  const validators = await validatorsOf(scope, view, now);
   const policy = rawCachePolicy(view, {
     pinned: read.pinned,
     authorized: req.headers.authorization !== undefined,
@@ -74,14 +114,24 @@ async function answerHeaders(req: RawRequest, reply: FastifyReply, read: RawRead
   reply
     .header('cache-control', policy.cacheControl)
     .header('content-security-policy', RAW_CSP)
-    .type('text/plain; charset=utf-8');
+    .header('content-type', 'text/plain; charset=utf-8');
   if (policy.purgeTag) reply.header('surrogate-key', policy.purgeTag).header('cache-tag', policy.purgeTag);
   if (view.version !== view.latestVersion) reply.header('content-location', pasteUrls(scope, view).rawUrl);
-  if (!validators) return false;
-  reply.header('etag', `"${validators.etag}"`);
-  if (validators.lastModified) reply.header('last-modified', validators.lastModified.toUTCString());
+  if (!validator) return false;
+  reply.header('etag', validator.etag);
+  let validators = validator.validators;
+  const made = validators.lastModified;
+  if (made) {
+    // Never later than the answer's own date (paste-svc's clock may run ahead of this one).
+    if (made.getTime() <= now) reply.header('last-modified', validator.lastModified);
+    else {
+      validators = { etag: validators.etag, lastModified: new Date(now) };
+      reply.header('last-modified', validators.lastModified!.toUTCString());
+    }
+  }
   const ifNoneMatch = req.headers['if-none-match'];
   const ifModifiedSince = req.headers['if-modified-since'];
+  if (ifNoneMatch === undefined && ifModifiedSince === undefined) return false;
   return isNotModified({ ifNoneMatch, ifModifiedSince }, validators, now);
 }
 
@@ -101,7 +151,9 @@ export function registerRawRoutes(app: FastifyInstance, services: GatewayService
           }
           read.view = await revealPaste(scope, read.view.id);
         }
-        if (await answerHeaders(req, reply, read)) return reply.code(304).send();
+        let validator = validatorHeadersOf(scope, read.view);
+        if (validator instanceof Promise) validator = await validator;
+        if (answerHeaders(req, reply, read, validator)) return reply.code(304).send();
         recordView(scope, read.view.id);
         return reply.send(read.view.content ?? '');
       } catch (err) {
@@ -116,7 +168,9 @@ export function registerRawRoutes(app: FastifyInstance, services: GatewayService
     try {
       const read = await readRaw(services, req);
       const { view } = read;
-      if (await answerHeaders(req, reply, read)) return reply.code(304).send();
+      let validator = validatorHeadersOf(read.scope, view);
+      if (validator instanceof Promise) validator = await validator;
+      if (answerHeaders(req, reply, read, validator)) return reply.code(304).send();
       if (view.sizeBytes !== null && !view.concealed) reply.header('content-length', String(view.sizeBytes));
       return reply.send();
     } catch (err) {

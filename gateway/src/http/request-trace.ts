@@ -5,6 +5,7 @@ import {
   histogramOnce,
   observeWithTrace,
   recordFailure,
+  type Attributes,
   type Logger,
   type Metrics,
   type Tracing,
@@ -15,7 +16,24 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's trace context and ids, from its first hook on (every route, errors included). */
     trace: RequestContext;
+    /** What the request's span and duration metric need of its method and route, worked out once per route. */
+    traceRoute: RouteRecord;
   }
+}
+
+/** One method and route: its span name and attributes, and its duration histogram's children by status. */
+interface RouteRecord {
+  method: string;
+  route: string;
+  spanName: string;
+  attributes: Attributes;
+  byStatus: Map<number, BoundDuration>;
+}
+
+/** A child of http_server_request_duration_seconds with its labels (an exemplar observation names them). */
+interface BoundDuration {
+  labels: { method: string; route: string; status_code: string };
+  observe(seconds: number): void;
 }
 
 const header = (req: FastifyRequest, name: string): string | undefined => {
@@ -37,33 +55,58 @@ export function registerRequestTracing(app: FastifyInstance, tracing: Tracing, m
     buckets: LATENCY_BUCKETS,
     enableExemplars: true,
   });
-  // Bound children by method, route and status: label objects built once.
-  const children = new Map<string, { observe(seconds: number): void }>();
+  // Per method and route: the span's name and attributes, and the histogram's children by status (bound once,
+  // label objects and keys built once): Fastify's routeOptions getter builds an object on every read, so it is
+  // read once per request, and nothing else is built per request for the span when not recording.
+  const routes = new Map<string, Map<string, RouteRecord>>();
+  const recordOf = (method: string, route: string): RouteRecord => {
+    let byMethod = routes.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      if (routes.size < 1_000) routes.set(route, byMethod);
+    }
+    let record = byMethod.get(method);
+    if (!record) {
+      record = {
+        method,
+        route,
+        spanName: `${method} ${route}`,
+        attributes: { 'http.request.method': method, 'http.route': route },
+        byStatus: new Map(),
+      };
+      byMethod.set(method, record);
+    }
+    return record;
+  };
+  const recording = tracing.mode === 'recording';
   app.decorateRequest('trace', undefined as unknown as RequestContext);
+  app.decorateRequest('traceRoute', undefined as unknown as RouteRecord);
   app.addHook('onRequest', (req, _reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched';
+    const record = recordOf(req.method, req.routeOptions.url ?? 'unmatched');
+    req.traceRoute = record;
     req.trace = beginRequest(
       tracing,
       (name) => (name === 'x-request-id' ? String(req.id) : header(req, name)),
-      `${req.method} ${route}`,
+      // Read only when a span is recorded.
+      recording ? record.spanName : '',
       SpanKind.SERVER,
-      { 'http.request.method': req.method, 'http.route': route },
+      recording ? record.attributes : undefined,
     );
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
     const trace = req.trace;
-    const route = req.routeOptions.url ?? 'unmatched';
+    const record = req.traceRoute ?? recordOf(req.method, req.routeOptions.url ?? 'unmatched');
+    const route = record.route;
     const status = reply.statusCode;
     const seconds = reply.elapsedTime / 1000;
-    const labels = { method: req.method, route, status_code: String(status) };
-    const key = `${req.method} ${route} ${status}`;
-    let child = children.get(key);
+    let child = record.byStatus.get(status);
     if (!child) {
-      child = duration.labels(labels);
-      if (children.size < 1_000) children.set(key, child);
+      const labels = { method: record.method, route, status_code: String(status) };
+      child = { labels, observe: duration.labels(labels).observe };
+      if (record.byStatus.size < 100) record.byStatus.set(status, child);
     }
-    observeWithTrace(duration, child, labels, seconds, trace?.sampled ? trace.traceId : undefined);
+    observeWithTrace(duration, child, child.labels, seconds, trace?.sampled ? trace.traceId : undefined);
     if (logger.isLevelEnabled('info')) {
       const bytesOut = reply.getHeader('content-length');
       logger.info(

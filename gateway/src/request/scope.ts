@@ -14,7 +14,7 @@ import { sampledTraceparent } from '@pastemesh/kit/rpc';
 export interface RequestScope {
   services: GatewayServices;
   caller: Caller;
-  loaders: {
+  readonly loaders: {
     paste: PasteLoader;
     versions: VersionsLoader;
     user: ReturnType<typeof createUserLoader>;
@@ -23,43 +23,89 @@ export interface RequestScope {
     statsTotals: ReturnType<typeof createStatsLoader>;
   };
   /** Pastes whose view this request already recorded (one view per paste per request). */
-  viewed: Set<string>;
+  readonly viewed: Set<string>;
+}
+
+type UserLoader = ReturnType<typeof createUserLoader>;
+type StatsLoader = ReturnType<typeof createStatsLoader>;
+
+/**
+ * A request's loaders, each made on first use (most requests need one or none). A class with its getters on
+ * the prototype: the object literal with five getters it replaces made five closures per request (2.4% of a
+ * raw read's busy time in the profiles).
+ */
+class RequestLoaders {
+  #paste: PasteLoader | undefined;
+  #versions: VersionsLoader | undefined;
+  #user: UserLoader | undefined;
+  #stats: StatsLoader | undefined;
+  #statsTotals: StatsLoader | undefined;
+
+  constructor(
+    private readonly services: GatewayServices,
+    private readonly caller: Caller,
+  ) {}
+
+  // Made on first use, like the others: by then GraphQL's tracing plugin has made the operation the caller's
+  // current span, which the signed-in loader's calls then name as their parent.
+  get paste(): PasteLoader {
+    const { services, caller } = this;
+    return (this.#paste ??= caller.token
+      ? createPasteLoader(services.downstream.paste, services.hotCache, asCaller(caller))
+      : services.anonymousPasteLoader.forRequest(caller.trace));
+  }
+
+  get versions(): VersionsLoader {
+    return (this.#versions ??= createVersionsLoader(this.services.downstream.paste, asCaller(this.caller)));
+  }
+
+  get user(): UserLoader {
+    return (this.#user ??= createUserLoader(
+      this.services.downstream.auth,
+      traced(this.caller),
+      this.services.caches.profiles,
+    ));
+  }
+
+  get stats(): StatsLoader {
+    return (this.#stats ??= createStatsLoader(this.services.downstream.analytics, traced(this.caller)));
+  }
+
+  get statsTotals(): StatsLoader {
+    return (this.#statsTotals ??= createStatsLoader(
+      this.services.downstream.analytics,
+      traced(this.caller),
+      this.services.caches.statsTotals,
+    ));
+  }
+}
+
+/**
+ * A request's scope; `loaders` and `viewed` are made when first read. Plain fields, not `#private` ones: Apollo
+ * copies the context object for each operation (own properties onto the same prototype), and a copy has no
+ * private fields.
+ */
+class Scope implements RequestScope {
+  private madeLoaders: RequestLoaders | undefined = undefined;
+  private madeViewed: Set<string> | undefined = undefined;
+
+  constructor(
+    readonly services: GatewayServices,
+    readonly caller: Caller,
+  ) {}
+
+  get loaders(): RequestLoaders {
+    return (this.madeLoaders ??= new RequestLoaders(this.services, this.caller));
+  }
+
+  get viewed(): Set<string> {
+    return (this.madeViewed ??= new Set());
+  }
 }
 
 /** Builds the scope of one request; its loaders are made on first use (most requests need few). */
 export function createRequestScope(services: GatewayServices, caller: Caller): RequestScope {
-  const { downstream, hotCache } = services;
-  let paste: PasteLoader | undefined;
-  let versions: VersionsLoader | undefined;
-  let user: ReturnType<typeof createUserLoader> | undefined;
-  let stats: ReturnType<typeof createStatsLoader> | undefined;
-  let statsTotals: ReturnType<typeof createStatsLoader> | undefined;
-  return {
-    services,
-    caller,
-    loaders: {
-      // Made on first use, like the others: by then GraphQL's tracing plugin has made the operation the
-      // caller's current span, which the signed-in loader's calls then name as their parent.
-      get paste() {
-        return (paste ??= caller.token
-          ? createPasteLoader(downstream.paste, hotCache, asCaller(caller))
-          : services.anonymousPasteLoader.forRequest(caller.trace));
-      },
-      get versions() {
-        return (versions ??= createVersionsLoader(downstream.paste, asCaller(caller)));
-      },
-      get user() {
-        return (user ??= createUserLoader(downstream.auth, traced(caller), services.caches.profiles));
-      },
-      get stats() {
-        return (stats ??= createStatsLoader(downstream.analytics, traced(caller)));
-      },
-      get statsTotals() {
-        return (statsTotals ??= createStatsLoader(downstream.analytics, traced(caller), services.caches.statsTotals));
-      },
-    },
-    viewed: new Set(),
-  };
+  return new Scope(services, caller);
 }
 
 /** Viewer keys already computed today, by IP and user agent: two HMACs per view showed in profiles. */

@@ -170,21 +170,32 @@ const B3_SINGLE = /^([0-9a-f]{16}|[0-9a-f]{32})-([0-9a-f]{16})(?:-|$)/;
  * share one trace id.
  */
 function withTraceIds(ctx: RequestContext): RequestContext {
+  // `ctx` is contextFromHeaders' fresh object: the ids are set on it, not on a copy.
   const h = ctx.traceHeaders;
-  const w3c = h['traceparent'] ? TRACEPARENT.exec(h['traceparent']) : null;
-  if (w3c) return { ...ctx, traceId: w3c[1], spanId: w3c[2] };
+  const traceparent = h['traceparent'];
+  const w3c = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  if (w3c) {
+    ctx.traceId = w3c[1];
+    ctx.spanId = w3c[2];
+    return ctx;
+  }
   const b3 = h['x-b3-traceid']
     ? [h['x-b3-traceid'], h['x-b3-spanid']]
     : h['b3']
       ? B3_SINGLE.exec(h['b3'])?.slice(1)
       : undefined;
-  if (b3?.[0] && /^([0-9a-f]{16}|[0-9a-f]{32})$/.test(b3[0]))
-    return { ...ctx, traceId: b3[0].padStart(32, '0'), spanId: b3[1] };
+  if (b3?.[0] && /^([0-9a-f]{16}|[0-9a-f]{32})$/.test(b3[0])) {
+    ctx.traceId = b3[0].padStart(32, '0');
+    ctx.spanId = b3[1];
+    return ctx;
+  }
   const traceId = randomHex(16);
   const spanId = randomHex(8);
   // A garbage traceparent is replaced: what goes on must be one the next hop can read.
   h['traceparent'] = `00-${traceId}-${spanId}-00`;
-  return { ...ctx, traceId, spanId };
+  ctx.traceId = traceId;
+  ctx.spanId = spanId;
+  return ctx;
 }
 
 /** Builds a context from inbound headers, minting a request id when none (or none usable) came in. */
