@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   LATENCY_BUCKETS,
   SpanKind,
+  bindHistogram,
   histogramOnce,
   observeWithTrace,
   recordFailure,
@@ -103,7 +104,7 @@ export function registerRequestTracing(app: FastifyInstance, tracing: Tracing, m
     let child = record.byStatus.get(status);
     if (!child) {
       const labels = { method: record.method, route, status_code: String(status) };
-      child = { labels, observe: duration.labels(labels).observe };
+      child = { labels, observe: bindHistogram(duration, labels).observe };
       if (record.byStatus.size < 100) record.byStatus.set(status, child);
     }
     observeWithTrace(duration, child, child.labels, seconds, trace?.sampled ? trace.traceId : undefined);
