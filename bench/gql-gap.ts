@@ -21,22 +21,13 @@ import { median } from './report.js';
 import { LoadRunner, type Measurement } from './runner.js';
 import { registerUsers } from './scenarios.js';
 import { seedPastes } from './seed.js';
-import type { Proc } from './usage.js';
+import { benchProc, type Proc } from './usage.js';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? (quick ? 3 : 5));
 const windows = { warmupS: 2, durationS: Number(process.env['BENCH_WINDOW_S'] ?? (quick ? 4 : 6)) };
 const CONNECTIONS = 50;
 const DEPLOYED_GATEWAY_OPTIONS = '--max-old-space-size=160 --v8-pool-size=1';
-
-/** This process: it drains every child's stdout (the access log's lines included). */
-const benchProc: Proc = {
-  name: 'bench',
-  pid: process.pid,
-  child: undefined as never,
-  tail: () => '',
-  stop: async () => {},
-};
 
 const mesh = await startMesh('mysql', console.log);
 const runner = new LoadRunner();

@@ -36,7 +36,7 @@ import { downstreamCalls } from './scenarios.js';
 import { resetMysqlDatabases, seedPastes } from './seed.js';
 import { buildSnapshot, builtAt } from './snapshot-build.js';
 import { sampleStdoutBlocking, type StdoutBlocking } from './stdout-blocking.js';
-import type { Proc } from './usage.js';
+import { benchProc, type Proc } from './usage.js';
 import { ROOT, SERVICES, STOP_ORDER, type ServiceName } from '../scripts/mesh/services.js';
 import { startMesh, type Env } from '../scripts/mesh/start-mesh.js';
 
@@ -137,13 +137,6 @@ const profileArgs = (instance: string, service: string) =>
         `--cpu-prof-name=${instance}-${Date.now()}.cpuprofile`,
       ]
     : [];
-const benchProc: Proc = {
-  name: 'bench',
-  pid: process.pid,
-  child: undefined as never,
-  tail: () => '',
-  stop: async () => {},
-};
 
 /** MariaDB and Redis are shared servers: measured by pid (other people's load included), never stopped. */
 function externalProcs(): Proc[] {

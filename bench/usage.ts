@@ -17,6 +17,15 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
+/** The bench's own process, measured like the others (it drains every child's stdout: the access log's lines too). */
+export const benchProc: Proc = {
+  name: 'bench',
+  pid: process.pid,
+  child: undefined as never,
+  tail: () => '',
+  stop: async () => {},
+};
+
 /** User + system CPU time of a process so far, in ms; with `thread`, of that thread only (its main thread: its pid). */
 export function cpuMs(pid: number, thread?: number): number {
   try {
