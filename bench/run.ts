@@ -41,7 +41,7 @@ import {
 } from './scenarios.js';
 import { countExpired, seedPastes, type PasteStore } from './seed.js';
 import { buildSnapshot, builtAt, type Snapshot } from './snapshot-build.js';
-import type { Proc } from './usage.js';
+import { serverProcs, type Proc } from './usage.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -166,23 +166,8 @@ function baselineUrl(ctx: Ctx, baseline: Baseline): string {
   return ctx.floor;
 }
 
-/** MariaDB and Redis are shared servers, not ours to start; their CPU is read by pid all the same. */
-function externalProcs(mode: Mode): Proc[] {
-  if (mode !== 'mysql') return [];
-  const found: Proc[] = [];
-  for (const [name, exe] of [
-    ['mariadbd', 'mariadbd'],
-    ['redis', 'redis-server'],
-  ] as const) {
-    try {
-      const pid = Number(execFileSync('pgrep', ['-o', '-x', exe]).toString().trim());
-      if (pid) found.push({ name, pid, child: undefined as never, tail: () => '', stop: async () => {} });
-    } catch {
-      // not running here (remote server): not measured
-    }
-  }
-  return found;
-}
+/** MariaDB and Redis, measured in the MySQL mode only (the embedded mode uses neither). */
+const externalProcs = (mode: Mode): Proc[] => (mode === 'mysql' ? serverProcs() : []);
 
 const procsOf = (ctx: Ctx) => [
   ...ctx.mesh.procs(),

@@ -21,7 +21,6 @@
 // BENCH_NODE_OPTIONS, BENCH_PROC_LOG_DIR, MYSQL_BENCH_URL, TRACING_BENCH_REDIS_URL (db 6), BENCH_KEEP_DB,
 // BENCH_BUNDLES=<dir> (bundles built there in snapshot-build.ts's layout instead of HEAD's: a patched copy, to
 // see what a change would save; the ratios to `off` of two runs then compare).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +35,7 @@ import { downstreamCalls } from './scenarios.js';
 import { resetMysqlDatabases, seedPastes } from './seed.js';
 import { buildSnapshot, builtAt } from './snapshot-build.js';
 import { sampleStdoutBlocking, type StdoutBlocking } from './stdout-blocking.js';
-import { benchProc, type Proc } from './usage.js';
+import { benchProc, serverProcs, type Proc } from './usage.js';
 import { ROOT, SERVICES, STOP_ORDER, type ServiceName } from '../scripts/mesh/services.js';
 import { startMesh, type Env } from '../scripts/mesh/start-mesh.js';
 
@@ -137,23 +136,6 @@ const profileArgs = (instance: string, service: string) =>
         `--cpu-prof-name=${instance}-${Date.now()}.cpuprofile`,
       ]
     : [];
-
-/** MariaDB and Redis are shared servers: measured by pid (other people's load included), never stopped. */
-function externalProcs(): Proc[] {
-  const found: Proc[] = [];
-  for (const [name, exe] of [
-    ['mariadbd', 'mariadbd'],
-    ['redis', 'redis-server'],
-  ] as const) {
-    try {
-      const pid = Number(execFileSync('pgrep', ['-o', '-x', exe]).toString().trim());
-      if (pid) found.push({ name, pid, child: undefined as never, tail: () => '', stop: async () => {} });
-    } catch {
-      // not running here: not measured
-    }
-  }
-  return found;
-}
 
 async function graphql(url: string, body: string): Promise<{ data?: Record<string, unknown>; errors?: unknown[] }> {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -291,7 +273,7 @@ async function main(): Promise<void> {
       INBOUND === 'traceparent' ? { ...scenario.load, traceparentSampled: set.setting.inboundSampled } : scenario.load,
       CONNECTIONS,
       round === 0 ? { warmupS: 0, durationS: WINDOWS.warmupS + 1 } : WINDOWS,
-      [...procs, sink.proc, ...externalProcs(), benchProc],
+      [...procs, sink.proc, ...serverProcs(), benchProc],
       () => {
         startLines = Object.fromEntries(lines);
         startCounts = sink.counts();

@@ -2,6 +2,7 @@
 // measured window. The processes themselves are started by scripts/mesh (the mesh: bench/mesh.ts; baselines and
 // other servers: spawnNode).
 import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { rssBytes } from '../scripts/mesh/child-process.js';
 
@@ -25,6 +26,23 @@ export const benchProc: Proc = {
   tail: () => '',
   stop: async () => {},
 };
+
+/** MariaDB and Redis are shared servers, not ours to start: their CPU is read by pid (other people's load included). */
+export function serverProcs(): Proc[] {
+  const found: Proc[] = [];
+  for (const [name, exe] of [
+    ['mariadbd', 'mariadbd'],
+    ['redis', 'redis-server'],
+  ] as const) {
+    try {
+      const pid = Number(execFileSync('pgrep', ['-o', '-x', exe]).toString().trim());
+      if (pid) found.push({ name, pid, child: undefined as never, tail: () => '', stop: async () => {} });
+    } catch {
+      // not running here (a remote server): not measured
+    }
+  }
+  return found;
+}
 
 /** User + system CPU time of a process so far, in ms; with `thread`, of that thread only (its main thread: its pid). */
 export function cpuMs(pid: number, thread?: number): number {
