@@ -18,6 +18,7 @@ import { createDownstream } from './downstream.js';
 import { createRateLimits } from './rate-limit.js';
 import { createHotCache } from './paste/hot-cache.js';
 import { createSharedPasteLoader } from './paste/paste.loader.js';
+import { createPasteCreator } from './paste/paste.creator.js';
 import { createApollo } from './graphql/apollo.js';
 import { apolloRoute } from './graphql/http.js';
 import { createReadThroughCache } from './graphql/read-through.js';
@@ -160,6 +161,7 @@ export function createApp(config: GatewayConfig, overrides: GatewayOverrides = {
         authenticator,
         logger,
         anonymousPasteLoader: createSharedPasteLoader(downstream.paste, hotCache, tracing),
+        pasteCreator: createPasteCreator(downstream.paste, tracing),
         caches: {
           // A ten-minute bound all the same: a rename RPC added later must not leave old names forever.
           profiles: createReadThroughCache({

@@ -6,6 +6,7 @@ import type { Downstream } from './downstream.js';
 import type { RateLimits } from './rate-limit.js';
 import type { HotCache } from './paste/hot-cache.js';
 import type { SharedPasteLoader } from './paste/paste.loader.js';
+import type { PasteCreator } from './paste/paste.creator.js';
 import type { ReadThroughCache } from './graphql/read-through.js';
 import type { UserView } from './user/user.loader.js';
 import type { StatsView } from './stats/stats.loader.js';
@@ -23,6 +24,8 @@ export interface GatewayServices {
   logger: Logger;
   /** Coalesces anonymous readers across requests (one BatchGetPastes per tick). */
   anonymousPasteLoader: SharedPasteLoader;
+  /** Stores new pastes; concurrent creates of one credential share a CreatePastes call. */
+  pasteCreator: PasteCreator;
   /** Public profiles (immutable) and stats totals (eventually consistent), shared by every request. */
   caches: { profiles: ReadThroughCache<UserView>; statsTotals: ReadThroughCache<StatsView> };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { STORAGE_MODES } from '@pastemesh/kit/testing';
 import { startStack, type Stack } from '../../scripts/stack.js';
-import { metricValue } from '../support/graphql.js';
+import { gql, metricValue } from '../support/graphql.js';
 
 describe.each(STORAGE_MODES)('gateway plain HTTP endpoints for curl (%s)', (mode) => {
   let stack: Stack;
@@ -32,6 +32,28 @@ describe.each(STORAGE_MODES)('gateway plain HTTP endpoints for curl (%s)', (mode
     const raw = await fetch(`${url}/raw/${id}`);
     expect(raw.status).toBe(200);
     expect(await raw.text()).toBe('#!/bin/sh\necho hi\n');
+  });
+
+  it('answers concurrent creates (which may share a CreatePastes call) each with its own paste and delete token', async () => {
+    const bodies = Array.from({ length: 20 }, (_, i) => `together ${i} ${Math.random()}`);
+    // One bad create among them: its own 4xx naming the field, the others stored.
+    const [bad, ...created] = await Promise.all([
+      post('bad title', `?title=${'x'.repeat(201)}`),
+      ...bodies.map((b) => post(b, '?visibility=unlisted')),
+    ]);
+    expect(bad!.res.status).toBe(400);
+    expect(bad!.text).toMatch(/title/);
+    expect(created.map((c) => c.res.status)).toEqual(bodies.map(() => 201));
+    expect(new Set(created.map((c) => c.id)).size).toBe(bodies.length);
+    for (const [i, c] of created.entries()) {
+      expect(await (await fetch(`${url}/raw/${c.id}`)).text()).toBe(bodies[i]);
+    }
+    // Each delete token deletes its own paste: the first one's does not delete the second, and does the first.
+    const token = created[0]!.res.headers.get('x-delete-token')!;
+    const del = (id: string) =>
+      gql(url, 'mutation D($id: ID!, $t: String) { deletePaste(id: $id, deleteToken: $t) }', { id, t: token });
+    expect((await del(created[1]!.id)).errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    expect((await del(created[0]!.id)).data?.['deletePaste']).toBe(true);
   });
 
   it('serves raw content as nosniff text/plain in a sandbox, with an ETag that answers 304', async () => {

@@ -43,7 +43,7 @@ export async function createPaste(
   const { caller, services } = scope;
   await services.limits.consume('create', limitKeys(caller));
   const p = parsePaste(params, services.config.MAX_CONTENT_BYTES, Visibility.PUBLIC);
-  const res = await services.downstream.paste.createPaste(
+  const res = await services.pasteCreator.create(
     {
       content: p.content,
       title: p.title ?? '',
@@ -52,7 +52,7 @@ export async function createPaste(
       expiry: p.expiry,
       burnAfterRead: p.burnAfterRead,
     },
-    asCaller(caller),
+    caller,
   );
   return { paste: toPasteView(res.paste!), deleteToken: res.deleteToken || null };
 }

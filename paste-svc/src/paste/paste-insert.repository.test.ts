@@ -38,4 +38,16 @@ describe.each(['database', 'store'] as const)('a create on MariaDB, content in t
     expect(read.paste).toMatchObject({ title: 'once', version: 1, latestVersion: 1 });
     expect(text(read.paste?.content)).toBe(content);
   });
+
+  it('stores a batch (CreatePastes) in one round trip too', async () => {
+    const operations = ['begin', 'set', 'insert', 'select', 'update', 'commit'];
+    const before = await Promise.all(operations.map(statements));
+    const contents = [1, 2, 3].map((i) => `batch ${i} ${location} ${Math.random()}`);
+    const { pastes } = await h.client.createPastes({ pastes: contents.map((c) => ({ content: bytes(c) })) });
+    const after = await Promise.all(operations.map(statements));
+    expect(after.map((n, i) => n - before[i]!)).toEqual([1, 0, 0, 0, 0, 0]);
+    for (const [i, p] of pastes.entries()) {
+      expect(text((await h.client.getPaste({ id: p.paste!.id })).paste?.content)).toBe(contents[i]);
+    }
+  });
 });

@@ -27,27 +27,38 @@ interface DriverError {
   sqlMessage?: string;
 }
 
+/** A paste to create and its content. */
+export interface NewPasteWithContent {
+  draft: NewPaste;
+  content: Buffer;
+}
+
 /**
- * On MariaDB: stores a new paste exactly as insertPaste in a READ_COMMITTED transaction does, in one round trip
- * (BEGIN NOT ATOMIC: its own transaction, rolled back by its handler on any error, which then reaches the
- * caller as MariaDB raised it: a taken id is still a duplicate-key error). Resolves with the stored paste
- * (without content), or undefined when it cannot store it so: on SQLite or MySQL, and when the content's row is
- * a tombstone, whose object must be written again before the transaction commits (nothing was stored; run
+ * On MariaDB: stores new pastes exactly as insertPaste for each in one READ_COMMITTED transaction does, in one
+ * round trip (BEGIN NOT ATOMIC: its own transaction, rolled back by its handler on any error, which then reaches
+ * the caller as MariaDB raised it: a taken id is still a duplicate-key error). Several pastes are one statement
+ * per table (CreatePastes): all are stored, or none. Resolves with the stored pastes (without content) in the
+ * order given, or undefined when it cannot store them so: on SQLite or MySQL, and when a content's row is a
+ * tombstone, whose object must be written again before the transaction commits (nothing was stored; run
  * insertPaste in a transaction then).
  */
-export async function insertPasteAtOnce(
+export async function insertPastesAtOnce(
   db: Db,
   dialect: SqlDialect,
-  draft: NewPaste,
-  content: Buffer,
+  items: readonly NewPasteWithContent[],
   location: ContentLocation,
-): Promise<Paste | undefined> {
-  if (dialect !== 'mysql' || unsupported.has(db)) return undefined;
-  const { paste, version } = newPasteRows(draft, content);
-  const now = paste.created_at;
-  const statements =
+): Promise<Paste[] | undefined> {
+  if (dialect !== 'mysql' || unsupported.has(db) || items.length === 0) return undefined;
+  const rows = items.map((item) => newPasteRows(item.draft, item.content));
+  // Content rows are locked in one order by every create, so two concurrent batches sharing contents queue
+  // instead of deadlocking. Identical contents in one batch upsert once each: each counts one more user.
+  const contents = items
+    .map((item) => [item.draft.sha256, item.content] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const now = rows[0]!.paste.created_at;
+  const statements = contents.flatMap(([sha256, content]) =>
     location === 'database'
-      ? [upsertDatabaseContent(db, paste.sha256, content, now).compile()]
+      ? [upsertDatabaseContent(db, sha256, content, now).compile()]
       : [
           // As retainContent for `store`, but without reading the row first: a live row (refs ≥ 0) counts one more
           // user; a tombstone is left as it is and the create starts again on the other path. refs last: MySQL
@@ -55,7 +66,7 @@ export async function insertPasteAtOnce(
           db
             .insertInto('paste_contents')
             .values({
-              sha256: paste.sha256,
+              sha256,
               content: Buffer.alloc(0),
               size_bytes: content.length,
               refs: 1,
@@ -67,12 +78,19 @@ export async function insertPasteAtOnce(
               refs: sql<number>`case when refs < 0 then refs else refs + 1 end`,
             })
             .compile(),
-          CompiledQuery.raw('SELECT refs < 0 INTO tombstone FROM paste_contents WHERE sha256 = ?', [paste.sha256]),
+          CompiledQuery.raw('SELECT refs < 0 INTO tombstone FROM paste_contents WHERE sha256 = ?', [sha256]),
           CompiledQuery.raw(`IF tombstone THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${TOMBSTONE}'; END IF`),
-        ];
+        ],
+  );
   const parts = [
-    db.insertInto('pastes').values(paste).compile(),
-    db.insertInto('paste_versions').values(version).compile(),
+    db
+      .insertInto('pastes')
+      .values(rows.map((r) => r.paste))
+      .compile(),
+    db
+      .insertInto('paste_versions')
+      .values(rows.map((r) => r.version))
+      .compile(),
     ...statements,
   ];
   const block = CompiledQuery.raw(
@@ -92,7 +110,7 @@ export async function insertPasteAtOnce(
   for (let attempt = 1; ; attempt++) {
     try {
       await db.executeQuery(block);
-      return storedNewPaste(paste);
+      return rows.map((r) => storedNewPaste(r.paste));
     } catch (err) {
       const e = err as DriverError | null;
       if (e?.errno === PARSE_ERROR) {

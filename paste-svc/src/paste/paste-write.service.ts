@@ -1,12 +1,20 @@
-import type { ServiceImpl } from '@connectrpc/connect';
-import { Visibility, type PasteService } from '@pastemesh/gen/paste';
-import { callerOf, requireCaller } from '@pastemesh/kit/auth';
-import { Code, Reason, appError, invalidArgument, logFields, requestContextOf } from '@pastemesh/kit/rpc';
+import { ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { Visibility, type CreatePasteRequest, type Paste, type PasteService } from '@pastemesh/gen/paste';
+import { callerOf, requireCaller, type Principal } from '@pastemesh/kit/auth';
+import { Code, Reason, appError, errorDetail, invalidArgument, logFields, requestContextOf } from '@pastemesh/kit/rpc';
 import { inTransaction, isDuplicateKey } from '@pastemesh/kit/storage';
+import { MAX_BATCH_CREATES, MAX_BATCH_CREATE_BYTES } from '../client/index.js';
 import { READ_COMMITTED } from '../database.js';
 import { concealed, isOwner, pasteNotFound, visibleOrThrow } from './paste.access.js';
-import { appendVersion, findPaste, insertPaste, removePastes, type StoredWrite } from './paste.repository.js';
-import { insertPasteAtOnce } from './paste-insert.repository.js';
+import {
+  appendVersion,
+  findPaste,
+  insertPaste,
+  removePastes,
+  type NewPaste,
+  type StoredWrite,
+} from './paste.repository.js';
+import { insertPastesAtOnce } from './paste-insert.repository.js';
 import type { PasteServiceDeps } from './paste.deps.js';
 import {
   checkContent,
@@ -16,16 +24,75 @@ import {
   checkLanguage,
   checkTitle,
   checkVisibility,
+  type PasteLimits,
 } from './paste.validation.js';
 import { deleteTokenMatches, hashDeleteToken, newDeleteToken, sha256Hex } from './paste-id.js';
 
-type WriteHandlers = Pick<ServiceImpl<typeof PasteService>, 'createPaste' | 'updatePaste' | 'deletePaste'>;
+type WriteHandlers = Pick<
+  ServiceImpl<typeof PasteService>,
+  'createPaste' | 'createPastes' | 'updatePaste' | 'deletePaste'
+>;
 
 /** A fresh id collides with odds of about 2^-65 per paste; a handful of retries is plenty. */
 const ID_ATTEMPTS = 5;
 const UPDATE_ATTEMPTS = 5;
 
-/** The write side: CreatePaste, UpdatePaste (new immutable versions), DeletePaste. */
+/** A create that passed every check: the paste's row (without its id), its content, the delete token to answer. */
+interface CheckedCreate {
+  draft: Omit<NewPaste, 'id'>;
+  content: Buffer;
+  deleteToken: string;
+}
+
+/** Runs every check of a create before anything is stored; INVALID_ARGUMENT naming the field otherwise. */
+function checkCreate(
+  req: CreatePasteRequest,
+  caller: Principal | undefined,
+  at: number,
+  limits: PasteLimits,
+): CheckedCreate {
+  const title = checkTitle(req.title);
+  const content = checkContent(req.content, limits.maxContentBytes);
+  const language = checkLanguage(req.language);
+  const visibility = checkVisibility(req.visibility, Visibility.PUBLIC);
+  const lifetime = checkExpiry(req.expiry, limits);
+  if (visibility === Visibility.PRIVATE && !caller) {
+    throw invalidArgument(
+      'visibility',
+      'visibility: PRIVATE needs a signed-in caller (an anonymous paste has no owner to show it to)',
+    );
+  }
+  const deleteToken = caller ? '' : newDeleteToken();
+  const draft = {
+    ownerId: caller?.userId ?? null,
+    visibility,
+    burnAfterRead: req.burnAfterRead,
+    title,
+    language,
+    sha256: sha256Hex(content),
+    deleteTokenHash: deleteToken ? hashDeleteToken(deleteToken) : null,
+    createdAt: at,
+    expiresAt: lifetime === undefined ? null : at + lifetime,
+  };
+  return { draft, content, deleteToken };
+}
+
+/** Runs a check of the `index`th paste of a batch: its errors name the field as `pastes[index].field`. */
+function withinItem<T>(index: number, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    const detail = errorDetail(err);
+    if (!(err instanceof ConnectError) || !detail?.field) throw err;
+    const where = `pastes[${index}].`;
+    throw appError(err.code, detail.reason as Reason, where + err.rawMessage, {
+      field: where + detail.field,
+      ...(detail.limit ? { limit: Number(detail.limit) } : {}),
+    });
+  }
+}
+
+/** The write side: CreatePaste, CreatePastes, UpdatePaste (new immutable versions), DeletePaste. */
 export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
   const { db, dialect, cache, events, limits, now, contents } = deps;
   /**
@@ -38,67 +105,80 @@ export function createWriteHandlers(deps: PasteServiceDeps): WriteHandlers {
     return stored;
   };
 
+  /**
+   * Stores checked creates in one transaction (all or none) and answers each as CreatePaste does. The objects
+   * first (idempotent): if the store is down the request fails with nothing written; if the transaction then
+   * fails, they are orphans the sweeper removes after a grace period.
+   */
+  const storeNewPastes = async (creates: readonly CheckedCreate[], ctx: HandlerContext) => {
+    const objects = new Map(creates.map((c) => [c.draft.sha256, c.content]));
+    await Promise.all([...objects].map(([sha256, content]) => contents.beforeWrite(sha256, content)));
+    for (let attempt = 1; ; attempt++) {
+      const items = creates.map((c) => ({ draft: { id: deps.newId(), ...c.draft }, content: c.content }));
+      try {
+        // A taken id fails the INSERT (primary key): the existing paste is never overwritten. On MariaDB the
+        // creates are one round trip; a tombstoned content row (and SQLite, MySQL) takes the transaction here.
+        const pastes =
+          (await insertPastesAtOnce(db, dialect, items, contents.location)) ??
+          (await inTransaction(
+            db,
+            async (trx) => {
+              const stored: Paste[] = [];
+              for (const { draft, content } of items) {
+                const write = await insertPaste(trx, dialect, draft, content, contents.location);
+                stored.push((await rewriteIfRevived(write, draft.sha256, content)).result);
+              }
+              return stored;
+            },
+            READ_COMMITTED,
+          ));
+        await deps.reads.listingsChanged(...pastes);
+        const request = requestContextOf(ctx);
+        pastes.forEach((paste, i) => {
+          const { draft, content } = items[i]!;
+          events.created(
+            { id: paste.id, language: draft.language, visibility: draft.visibility, sizeBytes: content.length },
+            request,
+          );
+        });
+        return pastes.map((paste, i) => ({ paste, deleteToken: creates[i]!.deleteToken }));
+      } catch (err) {
+        if (isDuplicateKey(err) && attempt < ID_ATTEMPTS) {
+          deps.logger.warn({ attempt, ...logFields(requestContextOf(ctx)) }, 'paste id collision; drawing another');
+          continue;
+        }
+        throw err;
+      }
+    }
+  };
+
   return {
     async createPaste(req, ctx) {
-      const caller = callerOf(ctx);
-      // Every check runs before anything is stored.
-      const title = checkTitle(req.title);
-      const content = checkContent(req.content, limits.maxContentBytes);
-      const language = checkLanguage(req.language);
-      const visibility = checkVisibility(req.visibility, Visibility.PUBLIC);
-      const lifetime = checkExpiry(req.expiry, limits);
-      if (visibility === Visibility.PRIVATE && !caller) {
+      const [created] = await storeNewPastes([checkCreate(req, callerOf(ctx), now(), limits)], ctx);
+      return created!;
+    },
+
+    async createPastes(req, ctx) {
+      const count = req.pastes.length;
+      if (count === 0 || count > MAX_BATCH_CREATES) {
         throw invalidArgument(
-          'visibility',
-          'visibility: PRIVATE needs a signed-in caller (an anonymous paste has no owner to show it to)',
+          'pastes',
+          `pastes: 1 to ${MAX_BATCH_CREATES} pastes per call (got ${count})`,
+          MAX_BATCH_CREATES,
         );
       }
-      const at = now();
-      const deleteToken = caller ? '' : newDeleteToken();
-      const draft = {
-        ownerId: caller?.userId ?? null,
-        visibility,
-        burnAfterRead: req.burnAfterRead,
-        title,
-        language,
-        sha256: sha256Hex(content),
-        deleteTokenHash: deleteToken ? hashDeleteToken(deleteToken) : null,
-        createdAt: at,
-        expiresAt: lifetime === undefined ? null : at + lifetime,
-      };
-      // The object first (idempotent): if the store is down the request fails with nothing written; if the
-      // transaction then fails, the object is an orphan the sweeper removes after a grace period.
-      await contents.beforeWrite(draft.sha256, content);
-      for (let attempt = 1; ; attempt++) {
-        const id = deps.newId();
-        try {
-          // A taken id fails the INSERT (primary key): the existing paste is never overwritten. On MariaDB the
-          // create is one round trip; a tombstoned content row (and SQLite, MySQL) takes the transaction here.
-          const paste =
-            (await insertPasteAtOnce(db, dialect, { id, ...draft }, content, contents.location)) ??
-            (
-              await inTransaction(
-                db,
-                async (trx) =>
-                  rewriteIfRevived(
-                    await insertPaste(trx, dialect, { id, ...draft }, content, contents.location),
-                    draft.sha256,
-                    content,
-                  ),
-                READ_COMMITTED,
-              )
-            ).result;
-          await deps.reads.listingsChanged(paste);
-          events.created({ id, language, visibility, sizeBytes: content.length }, requestContextOf(ctx));
-          return { paste, deleteToken };
-        } catch (err) {
-          if (isDuplicateKey(err) && attempt < ID_ATTEMPTS) {
-            deps.logger.warn({ attempt, ...logFields(requestContextOf(ctx)) }, 'paste id collision; drawing another');
-            continue;
-          }
-          throw err;
-        }
+      const bytes = req.pastes.reduce((sum, p) => sum + p.content.length, 0);
+      if (bytes > MAX_BATCH_CREATE_BYTES) {
+        throw invalidArgument(
+          'pastes',
+          `pastes: at most ${MAX_BATCH_CREATE_BYTES} content bytes in all (got ${bytes})`,
+          MAX_BATCH_CREATE_BYTES,
+        );
       }
+      const caller = callerOf(ctx);
+      const at = now();
+      const checked = req.pastes.map((p, i) => withinItem(i, () => checkCreate(p, caller, at, limits)));
+      return { pastes: await storeNewPastes(checked, ctx) };
     },
 
     async updatePaste(req, ctx) {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pastemesh/paste/v1/paste.proto.
  */
 export const file_pastemesh_paste_v1_paste: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wYXN0ZW1lc2gvcGFzdGUvdjEvcGFzdGUucHJvdG8SEnBhc3RlbWVzaC5wYXN0ZS52MSK5AwoFUGFzdGUSCgoCaWQYASABKAkSDQoFdGl0bGUYAiABKAkSDwoHY29udGVudBgDIAEoDBIYChBjb250ZW50X2luY2x1ZGVkGAQgASgIEhAKCGxhbmd1YWdlGAUgASgJEjIKCnZpc2liaWxpdHkYBiABKA4yHi5wYXN0ZW1lc2gucGFzdGUudjEuVmlzaWJpbGl0eRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9idXJuX2FmdGVyX3JlYWQYCiABKAgSEAoIb3duZXJfaWQYCyABKAkSEgoKc2l6ZV9ieXRlcxgMIAEoAxIOCgZzaGEyNTYYDSABKAkSDwoHdmVyc2lvbhgOIAEoBRIWCg5sYXRlc3RfdmVyc2lvbhgPIAEoBRIZChFjb250ZW50X2NvbmNlYWxlZBgQIAEoCCKVAQoMUGFzdGVWZXJzaW9uEg8KB3ZlcnNpb24YASABKAUSDQoFdGl0bGUYAiABKAkSEAoIbGFuZ3VhZ2UYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoAxIOCgZzaGEyNTYYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr8BChJDcmVhdGVQYXN0ZVJlcXVlc3QSDQoFdGl0bGUYASABKAkSDwoHY29udGVudBgCIAEoDBIQCghsYW5ndWFnZRgDIAEoCRIyCgp2aXNpYmlsaXR5GAQgASgOMh4ucGFzdGVtZXNoLnBhc3RlLnYxLlZpc2liaWxpdHkSKgoGZXhwaXJ5GAUgASgOMhoucGFzdGVtZXNoLnBhc3RlLnYxLkV4cGlyeRIXCg9idXJuX2FmdGVyX3JlYWQYBiABKAgiVQoTQ3JlYXRlUGFzdGVSZXNwb25zZRIoCgVwYXN0ZRgBIAEoCzIZLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZRIUCgxkZWxldGVfdG9rZW4YAiABKAkiRwoPR2V0UGFzdGVSZXF1ZXN0EgoKAmlkGAEgASgJEg8KB3ZlcnNpb24YAiABKAUSFwoPd2l0aG91dF9jb250ZW50GAMgASgIIjwKEEdldFBhc3RlUmVzcG9uc2USKAoFcGFzdGUYASABKAsyGS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGUiIAoSUmV2ZWFsUGFzdGVSZXF1ZXN0EgoKAmlkGAEgASgJIj8KE1JldmVhbFBhc3RlUmVzcG9uc2USKAoFcGFzdGUYASABKAsyGS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGUiOgoVQmF0Y2hHZXRQYXN0ZXNSZXF1ZXN0EgsKA2lkcxgBIAMoCRIUCgx3aXRoX2NvbnRlbnQYAiABKAgiQwoWQmF0Y2hHZXRQYXN0ZXNSZXNwb25zZRIpCgZwYXN0ZXMYASADKAsyGS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGUipwEKElVwZGF0ZVBhc3RlUmVxdWVzdBIKCgJpZBgBIAEoCRIPCgdjb250ZW50GAIgASgMEhIKBXRpdGxlGAMgASgJSACIAQESFQoIbGFuZ3VhZ2UYBCABKAlIAYgBARIyCgp2aXNpYmlsaXR5GAUgASgOMh4ucGFzdGVtZXNoLnBhc3RlLnYxLlZpc2liaWxpdHlCCAoGX3RpdGxlQgsKCV9sYW5ndWFnZSI/ChNVcGRhdGVQYXN0ZVJlc3BvbnNlEigKBXBhc3RlGAEgASgLMhkucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlIiYKGExpc3RQYXN0ZVZlcnNpb25zUmVxdWVzdBIKCgJpZBgBIAEoCSJPChlMaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEjIKCHZlcnNpb25zGAEgAygLMiAucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlVmVyc2lvbiIsCh1CYXRjaExpc3RQYXN0ZVZlcnNpb25zUmVxdWVzdBILCgNpZHMYASADKAkiVQoNUGFzdGVWZXJzaW9ucxIQCghwYXN0ZV9pZBgBIAEoCRIyCgh2ZXJzaW9ucxgCIAMoCzIgLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZVZlcnNpb24iUwoeQmF0Y2hMaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEjEKBnBhc3RlcxgBIAMoCzIhLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZVZlcnNpb25zIjYKEkRlbGV0ZVBhc3RlUmVxdWVzdBIKCgJpZBgBIAEoCRIUCgxkZWxldGVfdG9rZW4YAiABKAkiFQoTRGVsZXRlUGFzdGVSZXNwb25zZSJMChFMaXN0UGFzdGVzUmVxdWVzdBIQCghvd25lcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJYChJMaXN0UGFzdGVzUmVzcG9uc2USKQoGcGFzdGVzGAEgAygLMhkucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIWChRMaXN0TGFuZ3VhZ2VzUmVxdWVzdCIkCghMYW5ndWFnZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJIkgKFUxpc3RMYW5ndWFnZXNSZXNwb25zZRIvCglsYW5ndWFnZXMYASADKAsyHC5wYXN0ZW1lc2gucGFzdGUudjEuTGFuZ3VhZ2UqcAoKVmlzaWJpbGl0eRIaChZWSVNJQklMSVRZX1VOU1BFQ0lGSUVEEAASFQoRVklTSUJJTElUWV9QVUJMSUMQARIXChNWSVNJQklMSVRZX1VOTElTVEVEEAISFgoSVklTSUJJTElUWV9QUklWQVRFEAMqswEKBkV4cGlyeRIWChJFWFBJUllfVU5TUEVDSUZJRUQQABIWChJFWFBJUllfVEVOX01JTlVURVMQARITCg9FWFBJUllfT05FX0hPVVIQAhISCg5FWFBJUllfT05FX0RBWRADEhMKD0VYUElSWV9PTkVfV0VFSxAEEhQKEEVYUElSWV9PTkVfTU9OVEgQBRITCg9FWFBJUllfT05FX1lFQVIQBhIQCgxFWFBJUllfTkVWRVIQBzKECAoMUGFzdGVTZXJ2aWNlEl4KC0NyZWF0ZVBhc3RlEiYucGFzdGVtZXNoLnBhc3RlLnYxLkNyZWF0ZVBhc3RlUmVxdWVzdBonLnBhc3RlbWVzaC5wYXN0ZS52MS5DcmVhdGVQYXN0ZVJlc3BvbnNlElUKCEdldFBhc3RlEiMucGFzdGVtZXNoLnBhc3RlLnYxLkdldFBhc3RlUmVxdWVzdBokLnBhc3RlbWVzaC5wYXN0ZS52MS5HZXRQYXN0ZVJlc3BvbnNlEmcKDkJhdGNoR2V0UGFzdGVzEikucGFzdGVtZXNoLnBhc3RlLnYxLkJhdGNoR2V0UGFzdGVzUmVxdWVzdBoqLnBhc3RlbWVzaC5wYXN0ZS52MS5CYXRjaEdldFBhc3Rlc1Jlc3BvbnNlEl4KC1JldmVhbFBhc3RlEiYucGFzdGVtZXNoLnBhc3RlLnYxLlJldmVhbFBhc3RlUmVxdWVzdBonLnBhc3RlbWVzaC5wYXN0ZS52MS5SZXZlYWxQYXN0ZVJlc3BvbnNlEl4KC1VwZGF0ZVBhc3RlEiYucGFzdGVtZXNoLnBhc3RlLnYxLlVwZGF0ZVBhc3RlUmVxdWVzdBonLnBhc3RlbWVzaC5wYXN0ZS52MS5VcGRhdGVQYXN0ZVJlc3BvbnNlEnAKEUxpc3RQYXN0ZVZlcnNpb25zEiwucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RQYXN0ZVZlcnNpb25zUmVxdWVzdBotLnBhc3RlbWVzaC5wYXN0ZS52MS5MaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEn8KFkJhdGNoTGlzdFBhc3RlVmVyc2lvbnMSMS5wYXN0ZW1lc2gucGFzdGUudjEuQmF0Y2hMaXN0UGFzdGVWZXJzaW9uc1JlcXVlc3QaMi5wYXN0ZW1lc2gucGFzdGUudjEuQmF0Y2hMaXN0UGFzdGVWZXJzaW9uc1Jlc3BvbnNlEl4KC0RlbGV0ZVBhc3RlEiYucGFzdGVtZXNoLnBhc3RlLnYxLkRlbGV0ZVBhc3RlUmVxdWVzdBonLnBhc3RlbWVzaC5wYXN0ZS52MS5EZWxldGVQYXN0ZVJlc3BvbnNlElsKCkxpc3RQYXN0ZXMSJS5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdFBhc3Rlc1JlcXVlc3QaJi5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdFBhc3Rlc1Jlc3BvbnNlEmQKDUxpc3RMYW5ndWFnZXMSKC5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdExhbmd1YWdlc1JlcXVlc3QaKS5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdExhbmd1YWdlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5wYXN0ZW1lc2gvcGFzdGUvdjEvcGFzdGUucHJvdG8SEnBhc3RlbWVzaC5wYXN0ZS52MSK5AwoFUGFzdGUSCgoCaWQYASABKAkSDQoFdGl0bGUYAiABKAkSDwoHY29udGVudBgDIAEoDBIYChBjb250ZW50X2luY2x1ZGVkGAQgASgIEhAKCGxhbmd1YWdlGAUgASgJEjIKCnZpc2liaWxpdHkYBiABKA4yHi5wYXN0ZW1lc2gucGFzdGUudjEuVmlzaWJpbGl0eRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9idXJuX2FmdGVyX3JlYWQYCiABKAgSEAoIb3duZXJfaWQYCyABKAkSEgoKc2l6ZV9ieXRlcxgMIAEoAxIOCgZzaGEyNTYYDSABKAkSDwoHdmVyc2lvbhgOIAEoBRIWCg5sYXRlc3RfdmVyc2lvbhgPIAEoBRIZChFjb250ZW50X2NvbmNlYWxlZBgQIAEoCCKVAQoMUGFzdGVWZXJzaW9uEg8KB3ZlcnNpb24YASABKAUSDQoFdGl0bGUYAiABKAkSEAoIbGFuZ3VhZ2UYAyABKAkSEgoKc2l6ZV9ieXRlcxgEIAEoAxIOCgZzaGEyNTYYBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIr8BChJDcmVhdGVQYXN0ZVJlcXVlc3QSDQoFdGl0bGUYASABKAkSDwoHY29udGVudBgCIAEoDBIQCghsYW5ndWFnZRgDIAEoCRIyCgp2aXNpYmlsaXR5GAQgASgOMh4ucGFzdGVtZXNoLnBhc3RlLnYxLlZpc2liaWxpdHkSKgoGZXhwaXJ5GAUgASgOMhoucGFzdGVtZXNoLnBhc3RlLnYxLkV4cGlyeRIXCg9idXJuX2FmdGVyX3JlYWQYBiABKAgiVQoTQ3JlYXRlUGFzdGVSZXNwb25zZRIoCgVwYXN0ZRgBIAEoCzIZLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZRIUCgxkZWxldGVfdG9rZW4YAiABKAkiTQoTQ3JlYXRlUGFzdGVzUmVxdWVzdBI2CgZwYXN0ZXMYASADKAsyJi5wYXN0ZW1lc2gucGFzdGUudjEuQ3JlYXRlUGFzdGVSZXF1ZXN0Ik8KFENyZWF0ZVBhc3Rlc1Jlc3BvbnNlEjcKBnBhc3RlcxgBIAMoCzInLnBhc3RlbWVzaC5wYXN0ZS52MS5DcmVhdGVQYXN0ZVJlc3BvbnNlIkcKD0dldFBhc3RlUmVxdWVzdBIKCgJpZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgFEhcKD3dpdGhvdXRfY29udGVudBgDIAEoCCI8ChBHZXRQYXN0ZVJlc3BvbnNlEigKBXBhc3RlGAEgASgLMhkucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlIiAKElJldmVhbFBhc3RlUmVxdWVzdBIKCgJpZBgBIAEoCSI/ChNSZXZlYWxQYXN0ZVJlc3BvbnNlEigKBXBhc3RlGAEgASgLMhkucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlIjoKFUJhdGNoR2V0UGFzdGVzUmVxdWVzdBILCgNpZHMYASADKAkSFAoMd2l0aF9jb250ZW50GAIgASgIIkMKFkJhdGNoR2V0UGFzdGVzUmVzcG9uc2USKQoGcGFzdGVzGAEgAygLMhkucGFzdGVtZXNoLnBhc3RlLnYxLlBhc3RlIqcBChJVcGRhdGVQYXN0ZVJlcXVlc3QSCgoCaWQYASABKAkSDwoHY29udGVudBgCIAEoDBISCgV0aXRsZRgDIAEoCUgAiAEBEhUKCGxhbmd1YWdlGAQgASgJSAGIAQESMgoKdmlzaWJpbGl0eRgFIAEoDjIeLnBhc3RlbWVzaC5wYXN0ZS52MS5WaXNpYmlsaXR5QggKBl90aXRsZUILCglfbGFuZ3VhZ2UiPwoTVXBkYXRlUGFzdGVSZXNwb25zZRIoCgVwYXN0ZRgBIAEoCzIZLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZSImChhMaXN0UGFzdGVWZXJzaW9uc1JlcXVlc3QSCgoCaWQYASABKAkiTwoZTGlzdFBhc3RlVmVyc2lvbnNSZXNwb25zZRIyCgh2ZXJzaW9ucxgBIAMoCzIgLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZVZlcnNpb24iLAodQmF0Y2hMaXN0UGFzdGVWZXJzaW9uc1JlcXVlc3QSCwoDaWRzGAEgAygJIlUKDVBhc3RlVmVyc2lvbnMSEAoIcGFzdGVfaWQYASABKAkSMgoIdmVyc2lvbnMYAiADKAsyIC5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGVWZXJzaW9uIlMKHkJhdGNoTGlzdFBhc3RlVmVyc2lvbnNSZXNwb25zZRIxCgZwYXN0ZXMYASADKAsyIS5wYXN0ZW1lc2gucGFzdGUudjEuUGFzdGVWZXJzaW9ucyI2ChJEZWxldGVQYXN0ZVJlcXVlc3QSCgoCaWQYASABKAkSFAoMZGVsZXRlX3Rva2VuGAIgASgJIhUKE0RlbGV0ZVBhc3RlUmVzcG9uc2UiTAoRTGlzdFBhc3Rlc1JlcXVlc3QSEAoIb3duZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiWAoSTGlzdFBhc3Rlc1Jlc3BvbnNlEikKBnBhc3RlcxgBIAMoCzIZLnBhc3RlbWVzaC5wYXN0ZS52MS5QYXN0ZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiFgoUTGlzdExhbmd1YWdlc1JlcXVlc3QiJAoITGFuZ3VhZ2USCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSJIChVMaXN0TGFuZ3VhZ2VzUmVzcG9uc2USLwoJbGFuZ3VhZ2VzGAEgAygLMhwucGFzdGVtZXNoLnBhc3RlLnYxLkxhbmd1YWdlKnAKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhUKEVZJU0lCSUxJVFlfUFVCTElDEAESFwoTVklTSUJJTElUWV9VTkxJU1RFRBACEhYKElZJU0lCSUxJVFlfUFJJVkFURRADKrMBCgZFeHBpcnkSFgoSRVhQSVJZX1VOU1BFQ0lGSUVEEAASFgoSRVhQSVJZX1RFTl9NSU5VVEVTEAESEwoPRVhQSVJZX09ORV9IT1VSEAISEgoORVhQSVJZX09ORV9EQVkQAxITCg9FWFBJUllfT05FX1dFRUsQBBIUChBFWFBJUllfT05FX01PTlRIEAUSEwoPRVhQSVJZX09ORV9ZRUFSEAYSEAoMRVhQSVJZX05FVkVSEAcy5wgKDFBhc3RlU2VydmljZRJeCgtDcmVhdGVQYXN0ZRImLnBhc3RlbWVzaC5wYXN0ZS52MS5DcmVhdGVQYXN0ZVJlcXVlc3QaJy5wYXN0ZW1lc2gucGFzdGUudjEuQ3JlYXRlUGFzdGVSZXNwb25zZRJhCgxDcmVhdGVQYXN0ZXMSJy5wYXN0ZW1lc2gucGFzdGUudjEuQ3JlYXRlUGFzdGVzUmVxdWVzdBooLnBhc3RlbWVzaC5wYXN0ZS52MS5DcmVhdGVQYXN0ZXNSZXNwb25zZRJVCghHZXRQYXN0ZRIjLnBhc3RlbWVzaC5wYXN0ZS52MS5HZXRQYXN0ZVJlcXVlc3QaJC5wYXN0ZW1lc2gucGFzdGUudjEuR2V0UGFzdGVSZXNwb25zZRJnCg5CYXRjaEdldFBhc3RlcxIpLnBhc3RlbWVzaC5wYXN0ZS52MS5CYXRjaEdldFBhc3Rlc1JlcXVlc3QaKi5wYXN0ZW1lc2gucGFzdGUudjEuQmF0Y2hHZXRQYXN0ZXNSZXNwb25zZRJeCgtSZXZlYWxQYXN0ZRImLnBhc3RlbWVzaC5wYXN0ZS52MS5SZXZlYWxQYXN0ZVJlcXVlc3QaJy5wYXN0ZW1lc2gucGFzdGUudjEuUmV2ZWFsUGFzdGVSZXNwb25zZRJeCgtVcGRhdGVQYXN0ZRImLnBhc3RlbWVzaC5wYXN0ZS52MS5VcGRhdGVQYXN0ZVJlcXVlc3QaJy5wYXN0ZW1lc2gucGFzdGUudjEuVXBkYXRlUGFzdGVSZXNwb25zZRJwChFMaXN0UGFzdGVWZXJzaW9ucxIsLnBhc3RlbWVzaC5wYXN0ZS52MS5MaXN0UGFzdGVWZXJzaW9uc1JlcXVlc3QaLS5wYXN0ZW1lc2gucGFzdGUudjEuTGlzdFBhc3RlVmVyc2lvbnNSZXNwb25zZRJ/ChZCYXRjaExpc3RQYXN0ZVZlcnNpb25zEjEucGFzdGVtZXNoLnBhc3RlLnYxLkJhdGNoTGlzdFBhc3RlVmVyc2lvbnNSZXF1ZXN0GjIucGFzdGVtZXNoLnBhc3RlLnYxLkJhdGNoTGlzdFBhc3RlVmVyc2lvbnNSZXNwb25zZRJeCgtEZWxldGVQYXN0ZRImLnBhc3RlbWVzaC5wYXN0ZS52MS5EZWxldGVQYXN0ZVJlcXVlc3QaJy5wYXN0ZW1lc2gucGFzdGUudjEuRGVsZXRlUGFzdGVSZXNwb25zZRJbCgpMaXN0UGFzdGVzEiUucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RQYXN0ZXNSZXF1ZXN0GiYucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RQYXN0ZXNSZXNwb25zZRJkCg1MaXN0TGFuZ3VhZ2VzEigucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RMYW5ndWFnZXNSZXF1ZXN0GikucGFzdGVtZXNoLnBhc3RlLnYxLkxpc3RMYW5ndWFnZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Paste is one paste at one version.
@@ -294,6 +294,48 @@ export const CreatePasteResponseSchema: GenMessage<CreatePasteResponse> = /*@__P
   messageDesc(file_pastemesh_paste_v1_paste, 3);
 
 /**
+ * CreatePastesRequest is several new pastes of the same caller.
+ *
+ * @generated from message pastemesh.paste.v1.CreatePastesRequest
+ */
+export type CreatePastesRequest = Message<"pastemesh.paste.v1.CreatePastesRequest"> & {
+  /**
+   * 1 to 100 pastes.
+   *
+   * @generated from field: repeated pastemesh.paste.v1.CreatePasteRequest pastes = 1;
+   */
+  pastes: CreatePasteRequest[];
+};
+
+/**
+ * Describes the message pastemesh.paste.v1.CreatePastesRequest.
+ * Use `create(CreatePastesRequestSchema)` to create a new message.
+ */
+export const CreatePastesRequestSchema: GenMessage<CreatePastesRequest> = /*@__PURE__*/
+  messageDesc(file_pastemesh_paste_v1_paste, 4);
+
+/**
+ * CreatePastesResponse is the stored pastes, in the order asked.
+ *
+ * @generated from message pastemesh.paste.v1.CreatePastesResponse
+ */
+export type CreatePastesResponse = Message<"pastemesh.paste.v1.CreatePastesResponse"> & {
+  /**
+   * One per requested paste, as CreatePaste answers it.
+   *
+   * @generated from field: repeated pastemesh.paste.v1.CreatePasteResponse pastes = 1;
+   */
+  pastes: CreatePasteResponse[];
+};
+
+/**
+ * Describes the message pastemesh.paste.v1.CreatePastesResponse.
+ * Use `create(CreatePastesResponseSchema)` to create a new message.
+ */
+export const CreatePastesResponseSchema: GenMessage<CreatePastesResponse> = /*@__PURE__*/
+  messageDesc(file_pastemesh_paste_v1_paste, 5);
+
+/**
  * GetPasteRequest names a paste and optionally a version.
  *
  * @generated from message pastemesh.paste.v1.GetPasteRequest
@@ -326,7 +368,7 @@ export type GetPasteRequest = Message<"pastemesh.paste.v1.GetPasteRequest"> & {
  * Use `create(GetPasteRequestSchema)` to create a new message.
  */
 export const GetPasteRequestSchema: GenMessage<GetPasteRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 4);
+  messageDesc(file_pastemesh_paste_v1_paste, 6);
 
 /**
  * GetPasteResponse is the paste.
@@ -347,7 +389,7 @@ export type GetPasteResponse = Message<"pastemesh.paste.v1.GetPasteResponse"> & 
  * Use `create(GetPasteResponseSchema)` to create a new message.
  */
 export const GetPasteResponseSchema: GenMessage<GetPasteResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 5);
+  messageDesc(file_pastemesh_paste_v1_paste, 7);
 
 /**
  * RevealPasteRequest names the paste to reveal.
@@ -368,7 +410,7 @@ export type RevealPasteRequest = Message<"pastemesh.paste.v1.RevealPasteRequest"
  * Use `create(RevealPasteRequestSchema)` to create a new message.
  */
 export const RevealPasteRequestSchema: GenMessage<RevealPasteRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 6);
+  messageDesc(file_pastemesh_paste_v1_paste, 8);
 
 /**
  * RevealPasteResponse is the paste with its content.
@@ -390,7 +432,7 @@ export type RevealPasteResponse = Message<"pastemesh.paste.v1.RevealPasteRespons
  * Use `create(RevealPasteResponseSchema)` to create a new message.
  */
 export const RevealPasteResponseSchema: GenMessage<RevealPasteResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 7);
+  messageDesc(file_pastemesh_paste_v1_paste, 9);
 
 /**
  * BatchGetPastesRequest names up to 500 pastes.
@@ -418,7 +460,7 @@ export type BatchGetPastesRequest = Message<"pastemesh.paste.v1.BatchGetPastesRe
  * Use `create(BatchGetPastesRequestSchema)` to create a new message.
  */
 export const BatchGetPastesRequestSchema: GenMessage<BatchGetPastesRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 8);
+  messageDesc(file_pastemesh_paste_v1_paste, 10);
 
 /**
  * BatchGetPastesResponse holds the pastes that exist and the caller may see.
@@ -439,7 +481,7 @@ export type BatchGetPastesResponse = Message<"pastemesh.paste.v1.BatchGetPastesR
  * Use `create(BatchGetPastesResponseSchema)` to create a new message.
  */
 export const BatchGetPastesResponseSchema: GenMessage<BatchGetPastesResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 9);
+  messageDesc(file_pastemesh_paste_v1_paste, 11);
 
 /**
  * UpdatePasteRequest makes a new version.
@@ -488,7 +530,7 @@ export type UpdatePasteRequest = Message<"pastemesh.paste.v1.UpdatePasteRequest"
  * Use `create(UpdatePasteRequestSchema)` to create a new message.
  */
 export const UpdatePasteRequestSchema: GenMessage<UpdatePasteRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 10);
+  messageDesc(file_pastemesh_paste_v1_paste, 12);
 
 /**
  * UpdatePasteResponse is the paste at its new version.
@@ -509,7 +551,7 @@ export type UpdatePasteResponse = Message<"pastemesh.paste.v1.UpdatePasteRespons
  * Use `create(UpdatePasteResponseSchema)` to create a new message.
  */
 export const UpdatePasteResponseSchema: GenMessage<UpdatePasteResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 11);
+  messageDesc(file_pastemesh_paste_v1_paste, 13);
 
 /**
  * ListPasteVersionsRequest names a paste.
@@ -530,7 +572,7 @@ export type ListPasteVersionsRequest = Message<"pastemesh.paste.v1.ListPasteVers
  * Use `create(ListPasteVersionsRequestSchema)` to create a new message.
  */
 export const ListPasteVersionsRequestSchema: GenMessage<ListPasteVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 12);
+  messageDesc(file_pastemesh_paste_v1_paste, 14);
 
 /**
  * ListPasteVersionsResponse lists versions newest first.
@@ -551,7 +593,7 @@ export type ListPasteVersionsResponse = Message<"pastemesh.paste.v1.ListPasteVer
  * Use `create(ListPasteVersionsResponseSchema)` to create a new message.
  */
 export const ListPasteVersionsResponseSchema: GenMessage<ListPasteVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 13);
+  messageDesc(file_pastemesh_paste_v1_paste, 15);
 
 /**
  * BatchListPasteVersionsRequest names up to 100 pastes.
@@ -572,7 +614,7 @@ export type BatchListPasteVersionsRequest = Message<"pastemesh.paste.v1.BatchLis
  * Use `create(BatchListPasteVersionsRequestSchema)` to create a new message.
  */
 export const BatchListPasteVersionsRequestSchema: GenMessage<BatchListPasteVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 14);
+  messageDesc(file_pastemesh_paste_v1_paste, 16);
 
 /**
  * PasteVersions is the version list of one paste.
@@ -600,7 +642,7 @@ export type PasteVersions = Message<"pastemesh.paste.v1.PasteVersions"> & {
  * Use `create(PasteVersionsSchema)` to create a new message.
  */
 export const PasteVersionsSchema: GenMessage<PasteVersions> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 15);
+  messageDesc(file_pastemesh_paste_v1_paste, 17);
 
 /**
  * BatchListPasteVersionsResponse holds the pastes that exist and the caller
@@ -622,7 +664,7 @@ export type BatchListPasteVersionsResponse = Message<"pastemesh.paste.v1.BatchLi
  * Use `create(BatchListPasteVersionsResponseSchema)` to create a new message.
  */
 export const BatchListPasteVersionsResponseSchema: GenMessage<BatchListPasteVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 16);
+  messageDesc(file_pastemesh_paste_v1_paste, 18);
 
 /**
  * DeletePasteRequest names a paste.
@@ -650,7 +692,7 @@ export type DeletePasteRequest = Message<"pastemesh.paste.v1.DeletePasteRequest"
  * Use `create(DeletePasteRequestSchema)` to create a new message.
  */
 export const DeletePasteRequestSchema: GenMessage<DeletePasteRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 17);
+  messageDesc(file_pastemesh_paste_v1_paste, 19);
 
 /**
  * DeletePasteResponse is empty on success.
@@ -665,7 +707,7 @@ export type DeletePasteResponse = Message<"pastemesh.paste.v1.DeletePasteRespons
  * Use `create(DeletePasteResponseSchema)` to create a new message.
  */
 export const DeletePasteResponseSchema: GenMessage<DeletePasteResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 18);
+  messageDesc(file_pastemesh_paste_v1_paste, 20);
 
 /**
  * ListPastesRequest asks for one page.
@@ -701,7 +743,7 @@ export type ListPastesRequest = Message<"pastemesh.paste.v1.ListPastesRequest"> 
  * Use `create(ListPastesRequestSchema)` to create a new message.
  */
 export const ListPastesRequestSchema: GenMessage<ListPastesRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 19);
+  messageDesc(file_pastemesh_paste_v1_paste, 21);
 
 /**
  * ListPastesResponse is one page, newest first.
@@ -729,7 +771,7 @@ export type ListPastesResponse = Message<"pastemesh.paste.v1.ListPastesResponse"
  * Use `create(ListPastesResponseSchema)` to create a new message.
  */
 export const ListPastesResponseSchema: GenMessage<ListPastesResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 20);
+  messageDesc(file_pastemesh_paste_v1_paste, 22);
 
 /**
  * ListLanguagesRequest is empty.
@@ -744,7 +786,7 @@ export type ListLanguagesRequest = Message<"pastemesh.paste.v1.ListLanguagesRequ
  * Use `create(ListLanguagesRequestSchema)` to create a new message.
  */
 export const ListLanguagesRequestSchema: GenMessage<ListLanguagesRequest> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 21);
+  messageDesc(file_pastemesh_paste_v1_paste, 23);
 
 /**
  * Language is one accepted language.
@@ -772,7 +814,7 @@ export type Language = Message<"pastemesh.paste.v1.Language"> & {
  * Use `create(LanguageSchema)` to create a new message.
  */
 export const LanguageSchema: GenMessage<Language> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 22);
+  messageDesc(file_pastemesh_paste_v1_paste, 24);
 
 /**
  * ListLanguagesResponse lists accepted languages.
@@ -793,7 +835,7 @@ export type ListLanguagesResponse = Message<"pastemesh.paste.v1.ListLanguagesRes
  * Use `create(ListLanguagesResponseSchema)` to create a new message.
  */
 export const ListLanguagesResponseSchema: GenMessage<ListLanguagesResponse> = /*@__PURE__*/
-  messageDesc(file_pastemesh_paste_v1_paste, 23);
+  messageDesc(file_pastemesh_paste_v1_paste, 25);
 
 /**
  * Visibility says who may read a paste and where it is listed.
@@ -921,6 +963,20 @@ export const PasteService: GenService<{
     methodKind: "unary";
     input: typeof CreatePasteRequestSchema;
     output: typeof CreatePasteResponseSchema;
+  },
+  /**
+   * CreatePastes stores up to 100 new pastes of one caller (at most
+   * 4,194,304 content bytes in all) in one transaction: all of them, or none
+   * and the error is the first one any of them met (INVALID_ARGUMENT names
+   * the item, e.g. `pastes[2].content`). Each is checked and answered as
+   * CreatePaste would; the gateway sends concurrent creates through it.
+   *
+   * @generated from rpc pastemesh.paste.v1.PasteService.CreatePastes
+   */
+  createPastes: {
+    methodKind: "unary";
+    input: typeof CreatePastesRequestSchema;
+    output: typeof CreatePastesResponseSchema;
   },
   /**
    * GetPaste reads one paste (latest or a given version, with its content in
