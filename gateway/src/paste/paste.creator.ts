@@ -68,9 +68,9 @@ export function createPasteCreator(paste: Client<typeof PasteService>, tracing: 
         { pastes: batch.map((w) => w.request) },
         callOptions({ trace: work, token: batch[0]!.caller.token }),
       );
-      batch.forEach((w, i) => w.resolve(pastes[i]!));
+      for (const [i, w] of batch.entries()) w.resolve(pastes[i]!);
     } catch (err) {
-      if (err instanceof ConnectError && BEFORE_WRITING.has(err.code)) batch.forEach(createAlone);
+      if (err instanceof ConnectError && BEFORE_WRITING.has(err.code)) for (const w of batch) createAlone(w);
       else for (const w of batch) w.reject(err);
     } finally {
       work?.span?.end();
