@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -73,5 +75,42 @@ describe.each(stores)('a %s content store', (_kind, open) => {
     await store.delete(ka);
     await store.delete(ka);
     expect(await store.get(ka)).toBeUndefined();
+  });
+});
+
+describe('the S3 content store', () => {
+  it('gives the store each put’s key as the SHA-256 it signs and checks, and computes no CRC32', async () => {
+    // An endpoint that records what it is sent (s3rver checks neither hash): AWS S3, MinIO, Garage and Ceph
+    // refuse a body whose SHA-256 is not the signed `x-amz-content-sha256`, and keep `x-amz-checksum-sha256`.
+    const seen: http.IncomingHttpHeaders[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume().on('end', () => res.writeHead(200, { ETag: '"0"' }).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const store = createContentStore(parseContentStore('s3://bucket/pastes'), {
+      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'id',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      S3_FORCE_PATH_STYLE: true,
+    })!;
+    try {
+      const bytes = Buffer.from('checked by the store\n');
+      const key = contentKey(bytes);
+      await store.put(key, bytes);
+      await store.put(key, bytes);
+      expect(seen).toHaveLength(2);
+      for (const headers of seen) {
+        expect(headers['x-amz-content-sha256']).toBe(key);
+        expect(headers['x-amz-checksum-sha256']).toBe(Buffer.from(key, 'hex').toString('base64'));
+        expect(headers.authorization).toContain('x-amz-content-sha256');
+        expect(Object.keys(headers).filter((h) => h.startsWith('x-amz-checksum-'))).toEqual(['x-amz-checksum-sha256']);
+      }
+    } finally {
+      store.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -168,8 +168,31 @@ function createS3Store(bucket: string, prefix: string, s3: S3Settings): ContentS
     // The SDK waits forever by default: a store that accepts connections but never answers (a partition, a hung
     // server) would hold every create and cold read past its caller's deadline and wedge the sweeper's round.
     requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, socketTimeout: S3_IDLE_TIMEOUT_MS },
+    // What a put costs paste-svc's CPU (bench/s3-put.ts; bench/README.md "S3 PutObject cost"): the SDK's defaults
+    // spend most of it on work a content-addressed put does not need. No CRC32 of every body: the bytes are still
+    // checked twice without it. In transit, by the store: SigV4 signs the payload's SHA-256
+    // (`x-amz-content-sha256`, below: our key) and S3, MinIO, Garage and Ceph refuse a body that does not match
+    // it (s3rver, the tests' stand-in, checks neither). At rest, on reads: each put sends the same hash as
+    // `ChecksumSHA256`, a store that keeps checksums returns it with the object, and the SDK checks the bytes it
+    // reads against it (`responseChecksumValidation` stays at its default). Neither hashes anything here.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    // Each command class's middleware stack is resolved (and sorted) once per client instead of on every send:
+    // nothing here adds middleware to a command or passes per-send options, which would bypass the cache.
+    cacheMiddleware: true,
   };
   const client = new S3Client(config);
+  // The payload's SHA-256 is the key: given to the signer as `x-amz-content-sha256` (which it takes instead of
+  // hashing the body again), on puts whose key is a content key.
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      const key = (args.input as { Key?: string }).Key?.slice(prefix.length);
+      if (context.commandName === 'PutObjectCommand' && request.headers && key && isContentKey(key))
+        request.headers['x-amz-content-sha256'] = key;
+      return next(args);
+    },
+    { step: 'build', name: 'payloadHashIsTheKey' },
+  );
   return {
     name: `s3://${bucket}/${prefix}`,
     async put(key, content) {
@@ -180,6 +203,7 @@ function createS3Store(bucket: string, prefix: string, s3: S3Settings): ContentS
           Body: content,
           ContentLength: content.length,
           ContentType: 'application/octet-stream',
+          ChecksumSHA256: Buffer.from(key, 'hex').toString('base64'),
         }),
       );
     },
