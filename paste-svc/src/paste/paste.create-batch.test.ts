@@ -154,3 +154,40 @@ describe.each(cases)('CreatePastes (%s, content in the %s)', (mode, location) =>
     expect(text((await h.client.getPaste({ id: existing!.id })).paste?.content)).toBe('already here');
   });
 });
+
+describe.each(STORAGE_MODES)('CreatePastes after the content store changed back to the table (%s)', (mode) => {
+  let h: PasteHarness;
+  beforeAll(async () => {
+    h = await startPasteHarness(mode, 'paste_batch_revive');
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('turns a tombstoned content row back into a live one holding the bytes (content in the table)', async () => {
+    // A tombstone left by an object store this paste-svc no longer uses (CONTENT_STORE changed back to database).
+    const same = `revived ${mode} ${Math.random()}`;
+    const db = await h.db();
+    const { pastes } = await h.client.createPastes({ pastes: [{ content: bytes(same) }] });
+    const sha256 = pastes[0]!.paste!.sha256;
+    await db
+      .updateTable('paste_contents')
+      .set({ refs: -1, content: Buffer.alloc(0), stored_in: 'store' })
+      .where('sha256', '=', sha256)
+      .execute();
+    const again = await h.client.createPastes({
+      pastes: [{ content: bytes(same) }, { content: bytes(`other ${mode} ${Math.random()}`) }],
+    });
+    const row = await db
+      .selectFrom('paste_contents')
+      .selectAll()
+      .where('sha256', '=', sha256)
+      .executeTakeFirstOrThrow();
+    expect({ refs: Number(row.refs), stored_in: row.stored_in, content: Buffer.from(row.content).toString() }).toEqual({
+      refs: 1,
+      stored_in: 'database',
+      content: same,
+    });
+    expect(text((await h.client.getPaste({ id: again.pastes[0]!.paste!.id })).paste?.content)).toBe(same);
+  });
+});

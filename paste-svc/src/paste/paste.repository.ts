@@ -277,13 +277,15 @@ export function upsertDatabaseContent(db: Db | Trx, sha256: string, content: Buf
   return db
     .insertInto('paste_contents')
     .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now })
-    .onDuplicateKeyUpdate(databaseContentUpdate(content, now));
+    .onDuplicateKeyUpdate(databaseContentUpdate('mysql', now));
 }
 
 /** What a database-content upsert does to an existing row. refs last: MySQL applies these in order, and the others test the old refs. */
-function databaseContentUpdate(content: Buffer, now: number) {
+function databaseContentUpdate(dialect: SqlDialect, now: number) {
+  // The inserted row's bytes, not sent a second time (as hex, they are most of a create's statement).
+  const inserted = dialect === 'mysql' ? sql<Buffer>`values(content)` : sql<Buffer>`excluded.content`;
   return {
-    content: sql<Buffer>`case when refs < 0 then ${content} else content end`,
+    content: sql<Buffer>`case when refs < 0 then ${inserted} else content end`,
     stored_in: sql<ContentLocation>`case when refs < 0 then 'database' else stored_in end`,
     touched_at: now,
     refs: sql<number>`case when refs < 0 then 1 else refs + 1 end`,
@@ -358,7 +360,7 @@ async function retainContent(
       await trx
         .insertInto('paste_contents')
         .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now })
-        .onConflict((oc) => oc.column('sha256').doUpdateSet(databaseContentUpdate(content, now)))
+        .onConflict((oc) => oc.column('sha256').doUpdateSet(databaseContentUpdate('sqlite', now)))
         .execute();
     return false;
   }
