@@ -53,7 +53,12 @@ export function createRateLimits(
       const base = { keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:${scope}`, points: perMinute[scope], duration: 60 };
       const memory = new RateLimiterMemory(base);
       const limiter: RateLimiterAbstract = redis
-        ? new RateLimiterRedis({ ...base, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: memory })
+        ? new RateLimiterRedis({
+            ...base,
+            storeClient: pipelinedPerTurn(redis),
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
+          })
         : memory;
       return [scope, limiter];
     }),
@@ -138,6 +143,61 @@ export function createRateLimits(
     },
     close: async () => {
       await Promise.all([reads.close(), badRequests.close()]);
+    },
+  };
+}
+
+/** rate-limiter-flexible's ioredis script command (defined on the client by RateLimiterRedis). */
+const SCRIPT = 'rlflxIncr';
+
+interface Queued {
+  args: string[];
+  resolve: (result: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The ioredis client RateLimiterRedis is given: its script calls made in one turn of the event loop go to Redis as
+ * one pipeline, one socket write, dispatched in the check phase (after every request whose bytes arrived in the
+ * poll phase has asked, as the gateway's batches of reads and creates are). A command per create, each its own
+ * write, was the largest single item of the gateway's create profile (bench/README.md, "Creates in batches");
+ * ioredis' own auto-pipelining flushes on the next tick, which comes after each request. Everything else
+ * (readiness, MULTI for blocks and reads) is the client's.
+ */
+function pipelinedPerTurn(redis: Redis) {
+  let queued: Queued[] = [];
+  const flush = () => {
+    const batch = queued;
+    queued = [];
+    const pipeline = redis.pipeline() as unknown as Record<string, (args: string[]) => unknown> & {
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    for (const q of batch) pipeline[SCRIPT]!(q.args);
+    pipeline.exec().then(
+      (results) => {
+        for (const [i, q] of batch.entries()) {
+          const [err, result] = results?.[i] ?? [new Error('redis answered no result'), undefined];
+          if (err) q.reject(err);
+          else q.resolve(result);
+        }
+      },
+      (err: unknown) => {
+        for (const q of batch) q.reject(err);
+      },
+    );
+  };
+  return {
+    get status() {
+      return redis.status;
+    },
+    defineCommand: (name: string, definition: { numberOfKeys: number; lua: string }) =>
+      redis.defineCommand(name, definition),
+    multi: () => redis.multi(),
+    [SCRIPT](args: string[]) {
+      return new Promise((resolve, reject) => {
+        queued.push({ args, resolve, reject });
+        if (queued.length === 1) setImmediate(flush);
+      });
     },
   };
 }

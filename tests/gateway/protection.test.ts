@@ -42,6 +42,14 @@ describe('gateway protection: rate limits, body cap, batching, CSRF, headers (my
     expect((await create(freshIp())).errors).toBeUndefined();
   });
 
+  it('allows exactly the create limit to concurrent creates from one IP (their Redis commands share writes)', async () => {
+    const ip = freshIp();
+    const results = await Promise.all(Array.from({ length: 8 }, () => create(ip)));
+    const codes = results.map((r) => (r.errors ? r.errors[0]?.extensions?.['code'] : 'ok'));
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(3);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(5);
+  });
+
   it('limits a signed-in user across IPs as well as per IP', async () => {
     const user = await signUp(url, 'busy', freshIp());
     expect((await create(freshIp(), user.accessToken)).errors).toBeUndefined();
