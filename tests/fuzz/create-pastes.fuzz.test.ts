@@ -69,16 +69,7 @@ describe('CreatePastes fuzz (paste-svc on MariaDB)', () => {
   });
 
   it('stores every paste or none, and a refusal is INVALID_ARGUMENT naming the batch or an item field', async () => {
-    const db = await h.db();
-    const stored = async () =>
-      Number(
-        (
-          await db
-            .selectFrom('pastes')
-            .select((e) => e.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const stored = () => h.storedPastes();
     let refused = 0;
     let created = 0;
     await fc.assert(

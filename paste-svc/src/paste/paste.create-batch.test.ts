@@ -95,16 +95,7 @@ describe.each(cases)('CreatePastes (%s, content in the %s)', (mode, location) =>
   });
 
   it('stores nothing when one paste fails its checks, and names that paste and field', async () => {
-    const db = await h.db();
-    const stored = async () =>
-      Number(
-        (
-          await db
-            .selectFrom('pastes')
-            .select((e) => e.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const stored = () => h.storedPastes();
     const before = await stored();
     const kept = unique('not stored');
     const err = await rejection(

@@ -40,6 +40,8 @@ export interface PasteHarness extends PasteNode {
   clock: { now(): number; advance(ms: number): void };
   /** Direct access to the same database, to check what is stored. */
   db(): Promise<Kysely<PasteDatabase>>;
+  /** How many pastes the database holds (to check that a refused write stored nothing). */
+  storedPastes(): Promise<number>;
   /** Runs one sweeper round on the first node. */
   sweepOnce(): ReturnType<PasteAppStarted['sweepOnce']>;
   /** Starts another replica on the same storage. */
@@ -117,6 +119,16 @@ export async function startPasteHarness(
     return node;
   }
 
+  async function db(): Promise<Kysely<PasteDatabase>> {
+    database ??= await openDatabase<PasteDatabase>({
+      url: storage.mysqlUrl,
+      sqliteFile: path.join(storage.dataDir, 'paste-svc.db'),
+      migrations: pasteMigrations,
+      logger: createLogger('paste-test', 'silent'),
+    });
+    return database.db;
+  }
+
   const first = await startNode(env, overrides);
   return {
     ...first,
@@ -126,14 +138,13 @@ export async function startPasteHarness(
     startNode,
     sweepOnce: () => first.ports.sweepOnce(),
     as: (token) => withBearer(token),
-    async db() {
-      database ??= await openDatabase<PasteDatabase>({
-        url: storage.mysqlUrl,
-        sqliteFile: path.join(storage.dataDir, 'paste-svc.db'),
-        migrations: pasteMigrations,
-        logger: createLogger('paste-test', 'silent'),
-      });
-      return database.db;
+    db,
+    async storedPastes() {
+      const row = await (await db())
+        .selectFrom('pastes')
+        .select((e) => e.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     async close() {
       for (const node of nodes.reverse()) await node.stop();
