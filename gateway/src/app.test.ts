@@ -72,3 +72,43 @@ describe('gateway lifecycle', () => {
     }
   });
 });
+
+describe('gateway client address', () => {
+  /** Malformed GraphQL posts, each from a different forwarded client, until one is refused (or `tries` ran). */
+  const refusedAfter = async (hops: string, tries: number): Promise<number | null> => {
+    const logger = createLogger('gateway', 'silent');
+    const config = loadGatewayConfig({
+      ...NOWHERE,
+      HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      ADMIN_PORT: '0',
+      SHUTDOWN_DRAIN_MS: '0',
+      TRUST_PROXY_HOPS: hops,
+      RATE_LIMIT_BAD_REQUESTS_PER_MIN: '2',
+    });
+    const app = createApp(config, { logger });
+    const { http } = await app.start();
+    try {
+      for (let i = 0; i < tries; i++) {
+        const res = await fetch(`http://127.0.0.1:${http}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i + 1}` },
+          body: '{"query": ',
+        });
+        if (res.status === 429) return i;
+        expect(res.status).toBe(400);
+      }
+      return null;
+    } finally {
+      await app.stop();
+    }
+  };
+
+  it('ignores X-Forwarded-For without trusted proxies: a forged address does not escape the per-address limit', async () => {
+    expect(await refusedAfter('0', 5)).toBe(2);
+  });
+
+  it('takes the client from X-Forwarded-For behind TRUST_PROXY_HOPS proxies: each forwarded client counts on its own', async () => {
+    expect(await refusedAfter('1', 5)).toBeNull();
+  });
+});
