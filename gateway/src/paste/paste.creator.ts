@@ -2,21 +2,26 @@ import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { CreatePasteRequestSchema, CreatePasteResponse, PasteService } from '@pastemesh/gen/paste';
 import { SpanKind, type Tracing } from '@pastemesh/kit/observability';
-import { beginLinkedWork, callOptions } from '@pastemesh/kit/rpc';
+import { beginLinkedWork, callOptions, type RequestContext } from '@pastemesh/kit/rpc';
 import { MAX_BATCH_CREATE_BYTES, MAX_BATCH_CREATES } from '@pastemesh/paste-svc/client';
-import { asCaller, type Caller } from '../request/caller.js';
 
 /** What a create asks paste-svc for. */
 export type CreateRequest = MessageInitShape<typeof CreatePasteRequestSchema> & { content: Uint8Array };
 
+/** Whose create it is: the request's trace and the credential to forward (a Caller has both). */
+export interface Creator {
+  trace: RequestContext;
+  token: string | undefined;
+}
+
 /** Stores new pastes: concurrent creates of one credential share a call. */
 export interface PasteCreator {
-  create(request: CreateRequest, caller: Caller): Promise<CreatePasteResponse>;
+  create(request: CreateRequest, caller: Creator): Promise<CreatePasteResponse>;
 }
 
 interface Waiting {
   request: CreateRequest;
-  caller: Caller;
+  caller: Creator;
   resolve: (response: CreatePasteResponse) => void;
   reject: (err: unknown) => void;
 }
@@ -52,7 +57,7 @@ export function createPasteCreator(paste: Client<typeof PasteService>, tracing: 
   let scheduled = false;
 
   const createAlone = (w: Waiting) => {
-    paste.createPaste(w.request, asCaller(w.caller)).then(w.resolve, w.reject);
+    paste.createPaste(w.request, callOptions(w.caller)).then(w.resolve, w.reject);
   };
 
   const send = async (batch: Waiting[]) => {
