@@ -125,4 +125,18 @@ describe('createPasteCreator', () => {
     expect(results.map((r) => (r as PromiseRejectedResult).reason)).toEqual([down, down, down]);
     expect(calls).toHaveLength(1);
   });
+
+  it('fails every create of a batch whose answer does not match it, never handing one request another paste', async () => {
+    const { client } = standIn();
+    const short = client as unknown as { createPastes: (req: { pastes: CreateRequest[] }) => Promise<unknown> };
+    const original = short.createPastes;
+    short.createPastes = async (req) => {
+      const res = (await original(req)) as { pastes: unknown[] };
+      return { pastes: res.pastes.slice(1) };
+    };
+    const creator = createPasteCreator(client, tracing);
+    const results = await Promise.allSettled(['u', 'v'].map((t) => creator.create(request(t), caller())));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(((results[0] as PromiseRejectedResult).reason as ConnectError).code).toBe(Code.Internal);
+  });
 });

@@ -73,6 +73,10 @@ export function createPasteCreator(paste: Client<typeof PasteService>, tracing: 
         { pastes: batch.map((w) => w.request) },
         callOptions({ trace: work, token: batch[0]!.caller.token }),
       );
+      if (pastes.length !== batch.length) {
+        // Stored, but the answers cannot be matched to the requests: each fails rather than get another's paste.
+        throw new ConnectError(`CreatePastes answered ${pastes.length} pastes for ${batch.length}`, Code.Internal);
+      }
       for (const [i, w] of batch.entries()) w.resolve(pastes[i]!);
     } catch (err) {
       if (err instanceof ConnectError && BEFORE_WRITING.has(err.code)) for (const w of batch) createAlone(w);
