@@ -130,6 +130,23 @@ describe.each(STORAGE_MODES)('content in an object store (%s)', (mode) => {
     expect(await row(k2)).toMatchObject({ refs: 1 });
   });
 
+  it('stores a batch whose content met a tombstone: the object written anew, every paste readable', async () => {
+    const token = await h.issuer.sign('sweeper');
+    const gone = `gone ${mode} ${Math.random()}`;
+    const key = contentKey(Buffer.from(gone));
+    const first = await h.client.createPaste({ content: bytes(gone) }, h.as(token));
+    await h.client.deletePaste({ id: first.paste!.id }, h.as(token));
+    h.clock.advance(GRACE_MS + 1);
+    await h.sweepOnce();
+    expect(await row(key)).toMatchObject({ refs: -1 });
+    const other = `beside it ${mode} ${Math.random()}`;
+    const { pastes } = await h.client.createPastes({ pastes: [{ content: bytes(gone) }, { content: bytes(other) }] });
+    expect(await row(key)).toMatchObject({ refs: 1 });
+    expect(text(await store.get(key))).toBe(gone);
+    expect(text((await h.client.getPaste({ id: pastes[0]!.paste!.id })).paste?.content)).toBe(gone);
+    expect(text((await h.client.getPaste({ id: pastes[1]!.paste!.id })).paste?.content)).toBe(other);
+  });
+
   it('removes an object no row knows (a create whose transaction failed) after the grace period', async () => {
     const orphan = Buffer.from(`orphan ${mode} ${Math.random()}`);
     const key = contentKey(orphan);

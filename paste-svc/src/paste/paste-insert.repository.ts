@@ -51,37 +51,41 @@ export async function insertPastesAtOnce(
   if (dialect !== 'mysql' || unsupported.has(db) || items.length === 0) return undefined;
   const rows = items.map((item) => newPasteRows(item.draft, item.content));
   // Content rows are locked in one order by every create, so two concurrent batches sharing contents queue
-  // instead of deadlocking. Identical contents in one batch upsert once each: each counts one more user.
+  // instead of deadlocking. One row per paste in one upsert: identical contents in a batch count one user each.
   const contents = items
-    .map((item) => [item.draft.sha256, item.content] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    .map((item) => ({ sha256: item.draft.sha256, content: item.content }))
+    .sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
   const now = rows[0]!.paste.created_at;
-  const statements = contents.flatMap(([sha256, content]) =>
+  const statements =
     location === 'database'
-      ? [upsertDatabaseContent(db, sha256, content, now).compile()]
+      ? [upsertDatabaseContent(db, contents, now).compile()]
       : [
-          // As retainContent for `store`, but without reading the row first: a live row (refs ≥ 0) counts one more
+          // As retainContent for `store`, but without reading the rows first: a live row (refs ≥ 0) counts one more
           // user; a tombstone is left as it is and the create starts again on the other path. refs last: MySQL
           // applies these in order, and touched_at tests the old refs.
           db
             .insertInto('paste_contents')
-            .values({
-              sha256,
-              content: Buffer.alloc(0),
-              size_bytes: content.length,
-              refs: 1,
-              touched_at: now,
-              stored_in: 'store',
-            })
+            .values(
+              contents.map(({ sha256, content }) => ({
+                sha256,
+                content: Buffer.alloc(0),
+                size_bytes: content.length,
+                refs: 1,
+                touched_at: now,
+                stored_in: 'store' as const,
+              })),
+            )
             .onDuplicateKeyUpdate({
               touched_at: sql<number>`case when refs < 0 then touched_at else ${now} end`,
               refs: sql<number>`case when refs < 0 then refs else refs + 1 end`,
             })
             .compile(),
-          CompiledQuery.raw('SELECT refs < 0 INTO tombstone FROM paste_contents WHERE sha256 = ?', [sha256]),
+          CompiledQuery.raw(
+            `SELECT coalesce(max(refs < 0), FALSE) INTO tombstone FROM paste_contents WHERE sha256 IN (${contents.map(() => '?').join(', ')})`,
+            contents.map((c) => c.sha256),
+          ),
           CompiledQuery.raw(`IF tombstone THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${TOMBSTONE}'; END IF`),
-        ],
-  );
+        ];
   const parts = [
     db
       .insertInto('pastes')

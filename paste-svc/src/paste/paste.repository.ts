@@ -270,13 +270,26 @@ export function storedNewPaste(paste: PasteRow): Paste {
 }
 
 /**
- * MySQL: counts one more user of `sha256` whose bytes stay in the table (CONTENT_STORE=database), inserting them
- * if new. A tombstone (refs -1, object gone) becomes a database row again with these bytes.
+ * MySQL: counts one more user of each content whose bytes stay in the table (CONTENT_STORE=database), inserting
+ * them if new; one row per user (a content twice counts twice). A tombstone (refs -1, object gone) becomes a
+ * database row again with these bytes.
  */
-export function upsertDatabaseContent(db: Db | Trx, sha256: string, content: Buffer, now: number) {
+export function upsertDatabaseContent(
+  db: Db | Trx,
+  contents: readonly { sha256: string; content: Buffer }[],
+  now: number,
+) {
   return db
     .insertInto('paste_contents')
-    .values({ sha256, content, size_bytes: content.length, refs: 1, touched_at: now })
+    .values(
+      contents.map(({ sha256, content }) => ({
+        sha256,
+        content,
+        size_bytes: content.length,
+        refs: 1,
+        touched_at: now,
+      })),
+    )
     .onDuplicateKeyUpdate(databaseContentUpdate('mysql', now));
 }
 
@@ -355,7 +368,7 @@ async function retainContent(
   location: ContentLocation,
 ): Promise<boolean> {
   if (location === 'database') {
-    if (dialect === 'mysql') await upsertDatabaseContent(trx, sha256, content, now).execute();
+    if (dialect === 'mysql') await upsertDatabaseContent(trx, [{ sha256, content }], now).execute();
     else
       await trx
         .insertInto('paste_contents')
