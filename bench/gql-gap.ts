@@ -27,7 +27,7 @@ const quick = process.argv.includes('--quick');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? (quick ? 3 : 5));
 const windows = { warmupS: 2, durationS: Number(process.env['BENCH_WINDOW_S'] ?? (quick ? 4 : 6)) };
 const CONNECTIONS = 50;
-const DEPLOYED_GATEWAY_OPTIONS = '--max-old-space-size=160 --v8-pool-size=1';
+const DEPLOYED_GATEWAY_OPTIONS = '--max-old-space-size=160 --v8-pool-size=1 --max-semi-space-size=16';
 
 const mesh = await startMesh('mysql', console.log);
 const runner = new LoadRunner();
