@@ -11,8 +11,9 @@ export function uniqueById<T extends { eventId: string }>(events: T[]): T[] {
 
 /**
  * Inserts events once each (INSERT IGNORE by event id) and returns the ones
- * this call inserted: the rows are tagged with a fresh batch id and read back
- * by it, so a batch delivered twice at the same moment still counts once.
+ * this call inserted: when the database inserted fewer rows than given, the
+ * rows are read back by the fresh batch id they were tagged with, so a batch
+ * delivered twice at the same moment still counts once.
  * Rows are written in event-id order, so concurrent batches lock in one order.
  */
 export async function insertNewEvents<E extends { eventId: string }>(
@@ -24,11 +25,13 @@ export async function insertNewEvents<E extends { eventId: string }>(
   const batchId = randomUUID();
   const sorted = uniqueById(events).sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
   // One statement for either table; the row shape is checked where toRow is written.
-  await trx
+  const result = await trx
     .insertInto(table)
     .ignore()
     .values(sorted.map((e) => ({ ...toRow(e), event_id: e.eventId, batch_id: batchId })) as never)
-    .execute();
+    .executeTakeFirst();
+  // Every row inserted (the usual case: redelivery is rare): all are new, and nothing needs reading back.
+  if (Number(result.numInsertedOrUpdatedRows ?? -1) === sorted.length) return { fresh: sorted, batchId };
   const inserted = await trx
     .selectFrom(table)
     .select('event_id')
