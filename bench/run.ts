@@ -87,6 +87,14 @@ const SWEEP_WINDOW_S = quick ? 5 : 15;
  * `*\/dist` from unfinished sources cannot start under a run. Unset: `*\/dist`, built first unless BENCH_SKIP_BUILD.
  */
 const BUNDLES = process.env['BENCH_BUNDLES'];
+/**
+ * BENCH_OBJECT_STORE: what the `store` pair (create-raw-s3) keeps content in: `s3rver` (default; an S3-protocol
+ * server in a process of its own on the same cores) or `file` (paste-svc's file store: objects as files, no
+ * second server), to tell the object store's own cost from paste-svc's.
+ */
+const OBJECT_STORE = process.env['BENCH_OBJECT_STORE'] ?? 's3rver';
+if (OBJECT_STORE !== 's3rver' && OBJECT_STORE !== 'file')
+  throw new Error(`BENCH_OBJECT_STORE must be s3rver or file, not ${OBJECT_STORE}`);
 const bundles: Snapshot | undefined = !BUNDLES ? undefined : BUNDLES === 'HEAD' ? buildSnapshot() : builtAt(BUNDLES);
 const log = (line: string) => console.log(line);
 
@@ -423,6 +431,8 @@ async function runMode(
 ) {
   log(`\n== ${mode} ==`);
   const mesh = await startMesh(mode, log, bundles);
+  /** The object store of the `store` pair when it is a folder (BENCH_OBJECT_STORE=file), removed at the end. */
+  let objectsDir: string | undefined;
   const ctx: Ctx = { mesh, runner, baselines, floor: undefined, extra: [], runs: [] };
   let fit: PoolFit | undefined;
   try {
@@ -435,9 +445,14 @@ async function runMode(
       ctx.floor = floor.url;
     }
     if (list.some((s) => s.gateway === 'store')) {
-      const s3 = await startS3rver();
-      ctx.extra.push(s3.proc);
-      await mesh.addObjectStore(s3.env);
+      if (OBJECT_STORE === 'file') {
+        objectsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmbench-objects-'));
+        await mesh.addObjectStore({ CONTENT_STORE: pathToFileURL(objectsDir).href });
+      } else {
+        const s3 = await startS3rver();
+        ctx.extra.push(s3.proc);
+        await mesh.addObjectStore(s3.env);
+      }
     }
     const owners = await registerUsers(mesh.gateways.hot.url, 10);
     const secs = await seedPastes(mesh.store, {
@@ -489,6 +504,7 @@ async function runMode(
     for (const p of ctx.extra) await p.stop();
     await mesh.stop();
     await fit?.restore();
+    if (objectsDir) fs.rmSync(objectsDir, { recursive: true, force: true });
   }
 }
 

@@ -105,7 +105,7 @@ export function scenarios(seeded: number): Scenario[] {
     },
     {
       name: 'create-raw-s3',
-      label: 'POST / 1 KiB, content in s3rver',
+      label: `POST / 1 KiB, content in ${process.env['BENCH_OBJECT_STORE'] === 'file' ? 'a file store' : 's3rver'}`,
       gateway: 'store',
       load: { kind: 'post-unique', path: RAW_CREATE_PATH, size: RAW_CREATE_BYTES },
       connections: 50,
