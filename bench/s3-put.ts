@@ -20,7 +20,12 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { contentKey, createContentStore, parseContentStore } from '../paste-svc/src/content/content-store.js';
+import {
+  contentKey,
+  createContentStore,
+  parseContentStore,
+  signKeyAsPayloadHash,
+} from '../paste-svc/src/content/content-store.js';
 import { spawnNode } from '../scripts/mesh/child-process.js';
 import { median } from './report.js';
 import { cpuMs } from './usage.js';
@@ -65,17 +70,7 @@ interface Variant {
 function sdkPutter(env: S3Env, v: Variant): Putter {
   const { bucket, prefix } = target(env);
   const client = new S3Client({ ...todaysConfig(env), ...v.config });
-  if (v.payloadHashFromKey)
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const request = args.request as { headers?: Record<string, string> };
-        const key = (args.input as { Key?: string }).Key?.slice(prefix.length);
-        if (context.commandName === 'PutObjectCommand' && request.headers && key)
-          request.headers['x-amz-content-sha256'] = key;
-        return next(args);
-      },
-      { step: 'build', name: 'benchPayloadHashFromKey' },
-    );
+  if (v.payloadHashFromKey) signKeyAsPayloadHash(client, prefix);
   return {
     async put(key, body) {
       await client.send(

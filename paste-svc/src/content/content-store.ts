@@ -148,6 +148,23 @@ const S3_CONNECT_TIMEOUT_MS = 2_000;
 /** How long a request may go without a byte either way (a slow upload that is moving is never cut off). */
 const S3_IDLE_TIMEOUT_MS = 5_000;
 
+/**
+ * The payload's SHA-256 is the key: given to the signer as `x-amz-content-sha256` (which it takes instead of
+ * hashing the body again), on the client's puts whose key (after `prefix`) is a content key.
+ */
+export function signKeyAsPayloadHash(client: S3Client, prefix: string): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      const key = (args.input as { Key?: string }).Key?.slice(prefix.length);
+      if (context.commandName === 'PutObjectCommand' && request.headers && key && isContentKey(key))
+        request.headers['x-amz-content-sha256'] = key;
+      return next(args);
+    },
+    { step: 'build', name: 'payloadHashIsTheKey' },
+  );
+}
+
 function createS3Store(bucket: string, prefix: string, s3: S3Settings): ContentStore {
   const endpoint = s3.AWS_ENDPOINT_URL_S3 || s3.AWS_ENDPOINT_URL;
   const config: S3ClientConfig = {
@@ -181,18 +198,7 @@ function createS3Store(bucket: string, prefix: string, s3: S3Settings): ContentS
     cacheMiddleware: true,
   };
   const client = new S3Client(config);
-  // The payload's SHA-256 is the key: given to the signer as `x-amz-content-sha256` (which it takes instead of
-  // hashing the body again), on puts whose key is a content key.
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      const key = (args.input as { Key?: string }).Key?.slice(prefix.length);
-      if (context.commandName === 'PutObjectCommand' && request.headers && key && isContentKey(key))
-        request.headers['x-amz-content-sha256'] = key;
-      return next(args);
-    },
-    { step: 'build', name: 'payloadHashIsTheKey' },
-  );
+  signKeyAsPayloadHash(client, prefix);
   return {
     name: `s3://${bucket}/${prefix}`,
     async put(key, content) {
