@@ -190,8 +190,13 @@ function pipelinedPerTurn(redis: Redis) {
     get status() {
       return redis.status;
     },
-    defineCommand: (name: string, definition: { numberOfKeys: number; lua: string }) =>
-      redis.defineCommand(name, definition),
+    defineCommand(name: string, definition: { numberOfKeys: number; lua: string }) {
+      // A rate-limiter-flexible that names its script otherwise would call a command this client does not batch:
+      // fail at start-up, not with every create limited by the in-memory insurance limiter alone.
+      if (name !== SCRIPT)
+        throw new Error(`rate-limiter-flexible defines ${name}, not ${SCRIPT}: update pipelinedPerTurn`);
+      redis.defineCommand(name, definition);
+    },
     multi: () => redis.multi(),
     [SCRIPT](args: string[]) {
       return new Promise((resolve, reject) => {
