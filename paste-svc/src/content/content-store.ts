@@ -13,6 +13,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Code, Reason, appError } from '@pastemesh/kit/rpc';
+import { createFileWriter } from './file-writer.js';
 
 /**
  * Where paste content lives, by its SHA-256 (hex): content-addressed, so the same bytes are stored once and a
@@ -102,17 +103,10 @@ export function storeUnavailable(store: ContentStore, op: string, cause: unknown
 function createFileStore(dir: string): ContentStore {
   // Two levels of 256 folders, so no folder holds more than a few thousand files at 1 billion pastes.
   const fileOf = (key: string) => path.join(dir, key.slice(0, 2), key.slice(2, 4), key);
+  const writer = createFileWriter();
   return {
     name: `file://${dir}`,
-    async put(key, content) {
-      const file = fileOf(key);
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      // Written beside and renamed into place: a reader never sees half a file, and a second writer of the
-      // same bytes simply replaces them.
-      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await fs.writeFile(tmp, content);
-      await fs.rename(tmp, file);
-    },
+    put: (key, content) => writer.write(fileOf(key), content),
     async get(key) {
       try {
         return await fs.readFile(fileOf(key));
@@ -139,7 +133,7 @@ function createFileStore(dir: string): ContentStore {
       await fs.mkdir(dir, { recursive: true });
       await fs.access(dir, fs.constants.W_OK);
     },
-    close() {},
+    close: () => writer.close(),
   };
 }
 
