@@ -11,7 +11,7 @@ import { createContentStore, type ContentStore } from '../paste-svc/src/content/
 import { MiB, capBufferPool, fitBufferPool, innodbReads, type PoolFit } from './buffer-pool.js';
 import { HOT_ID, expiredId, readBody } from './data.js';
 import { spawnNode, waitReady } from '../scripts/mesh/child-process.js';
-import { ROOT } from '../scripts/mesh/services.js';
+import { ROOT, SERVICES } from '../scripts/mesh/services.js';
 import {
   DATABASES,
   GATEWAY_PROC,
@@ -692,7 +692,9 @@ async function main(): Promise<void> {
     `pastemesh bench (${quick ? 'quick' : 'full'}): ${ROUNDS} round(s), warm-up ${WINDOWS.warmupS} s, window ${WINDOWS.durationS} s, modes ${MODES.join(', ')}`,
   );
   if (bundles) log(`bundles of ${bundles.commit} (${bundles.dir})`);
-  else if (!process.env['BENCH_SKIP_BUILD'])
+  // The launcher checks each service's `*\/dist` even when it starts the snapshot's bundles (a fresh clone has none).
+  const distMissing = Object.values(SERVICES).some((s) => !fs.existsSync(path.join(ROOT, s.dir, 'dist', 'main.js')));
+  if ((!bundles && !process.env['BENCH_SKIP_BUILD']) || distMissing)
     execFileSync(process.execPath, ['scripts/build-service.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const baselines = await startBaselines();
   const runner = new LoadRunner();
