@@ -81,8 +81,9 @@ export function createFileWriter(): FileWriter {
     sent.clear();
   };
   const start = (): Worker => {
-    // Little lives on the thread's heap (the bytes arrive in a transferred buffer, outside it): a small young
-    // generation keeps the thread to ~10 MiB of RSS less than V8's default sizes (bench/README.md).
+    // Little lives on the thread's heap (the bytes arrive in a transferred buffer, outside it), so it is kept
+    // small: a thread with these bounds added 31 MiB of RSS to a bare process, with V8's defaults 42. In the
+    // bench's paste-svc the thread costs 12-20 MiB (bench/README.md, "File store writes").
     const w = new Worker(WRITER_SOURCE, {
       eval: true,
       resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 },
