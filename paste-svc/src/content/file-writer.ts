@@ -2,11 +2,10 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * Writes the file store's objects on a thread of its own. A small write through node:fs's async API costs
- * four trips through libuv's thread pool (mkdir, open, write, close; then rename), each with its wake-up and
- * promise on the event loop: measured at ~240 µs of CPU per 1 KiB object, against ~60 µs for the same system
- * calls made in a row. Here the writes of one event-loop turn (a batch of creates) go to the thread as one
- * message with their bytes in one transferred buffer, and come back as one answer: ~90 µs per object in all,
- * ~13 µs of it on the event loop (bench/README.md, "File store writes").
+ * four trips through libuv's thread pool (mkdir, writeFile's open/write/close, rename), each with its wake-up
+ * and promise on the event loop. Here the writes of one event-loop turn (a batch of creates) go to the thread
+ * as one message with their bytes in one transferred buffer, and come back as one answer. Per 1 KiB object
+ * (bench/file-writes.ts): 212 -> 62 µs of CPU, of which 122 -> 8 µs on the event loop.
  */
 export interface FileWriter {
   /** Writes `content` to `file` whole: beside it first, then renamed into place; makes missing folders. */
