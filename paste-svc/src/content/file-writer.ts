@@ -23,9 +23,9 @@ const WRITER_SOURCE = `
 const { parentPort, threadId } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-let seq = 0;
 function put(file, bytes) {
-  const tmp = file + '.' + process.pid + '.' + threadId + '.' + seq++ + '.tmp';
+  // Random as well: replicas on other machines may share the folder (and a pid, and a thread id).
+  const tmp = file + '.' + process.pid + '.' + threadId + '.' + Math.random().toString(36).slice(2) + '.tmp';
   try {
     try {
       fs.writeFileSync(tmp, bytes);
@@ -116,9 +116,15 @@ export function createFileWriter(): FileWriter {
     for (const c of batch.contents) ends.push((size += c.byteLength));
     const bytes = new Uint8Array(size);
     for (const [i, c] of batch.contents.entries()) bytes.set(c, i === 0 ? 0 : ends[i - 1]);
+    try {
+      worker ??= start();
+    } catch (err) {
+      // No thread (out of memory, or of threads): these writes fail, and the next turn's try again.
+      for (const waiter of batch.waiters) waiter.reject(err as Error);
+      return;
+    }
     const id = nextId++;
     sent.set(id, batch.waiters);
-    worker ??= start();
     // A writer keeps the process alive only while it owes answers (a `content:move` may wait on nothing else).
     if (sent.size === 1) worker.ref();
     worker.postMessage({ id, files: batch.files, ends, bytes: bytes.buffer }, [bytes.buffer]);
