@@ -99,6 +99,12 @@ export interface Mesh {
    * database read and an object-store read.
    */
   addObjectStore(storeEnv: Record<string, string>, kind?: ObjectStoreKind): Promise<ObjectStorePair>;
+  /**
+   * Starts `paste-svc-store-before` from `entry` (an earlier build's paste-svc bundle) beside the `store` pair,
+   * on the same database, Redis and `storeEnv`, with `gateway-store-before` (this build) in front: a before/after
+   * of paste-svc against one mesh (ab-paste.ts). Measured and stopped with the others.
+   */
+  addPasteBefore(storeEnv: Record<string, string>, entry: string): Promise<GatewayUrls>;
   /** Restarts paste-svc with extra variables (e.g. the sweeper on), on the same ports. */
   restartPaste(extra: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
@@ -230,6 +236,15 @@ export async function startMesh(mode: Mode, log: (line: string) => void, bundles
           `  object-store pair up: ${OBJECT_STORE_PASTE_PROC[kind]} (${storeEnv['CONTENT_STORE']}), gateway ${gateway.url}`,
         );
         return { ...gateway, pasteAdmin: `http://127.0.0.1:${paste.ports['admin']}`, tables };
+      },
+      async addPasteBefore(storeEnv, entry) {
+        const paste = await mesh.addInstance({
+          name: 'paste-svc-store-before',
+          service: 'paste',
+          env: storeEnv,
+          entry,
+        });
+        return addGateway('gateway-store-before', { PASTE_SVC_URL: `127.0.0.1:${paste.ports['grpc']}` });
       },
       restartPaste: (extra) => mesh.restart('paste', 0, extra),
       async stop() {

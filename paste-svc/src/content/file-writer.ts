@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
  * four trips through libuv's thread pool (mkdir, writeFile's open/write/close, rename), each with its wake-up
  * and promise on the event loop. Here the writes of one event-loop turn (a batch of creates) go to the thread
  * as one message with their bytes in one transferred buffer, and come back as one answer. Per 1 KiB object
- * (bench/file-writes.ts): 212 -> 62 µs of CPU, of which 122 -> 8 µs on the event loop.
+ * (bench/file-writes.ts): 212 -> 62 µs of CPU, of which 122 -> 8 µs on the event loop. Per create in the mesh
+ * (bench/ab-paste.ts): paste-svc 463 -> 319 µs of CPU, 1,411 -> 1,700 creates/s.
  */
 export interface FileWriter {
   /** Writes `content` to `file` whole: beside it first, then renamed into place; makes missing folders. */
@@ -81,8 +82,8 @@ export function createFileWriter(): FileWriter {
   };
   const start = (): Worker => {
     // Little lives on the thread's heap (the bytes arrive in a transferred buffer, outside it), so it is kept
-    // small: a thread with these bounds added 31 MiB of RSS to a bare process, with V8's defaults 42. In the
-    // bench's paste-svc the thread costs 12-20 MiB (bench/README.md, "File store writes").
+    // small: a thread with these bounds added 31 MiB of RSS to a bare process, with V8's defaults 42. In
+    // paste-svc under load it costs about 3 MiB (bench/ab-paste.ts; bench/README.md, "File store writes").
     const w = new Worker(WRITER_SOURCE, {
       eval: true,
       resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 },
