@@ -48,17 +48,13 @@ try {
       before: GATEWAY_PROC[s.gateway].replace('gateway', 'gateway-before'),
     };
     const urls = { after: gatewayOf(mesh, s.gateway).url, before: old.get(s.gateway)!.url };
-    for (let round = 1; round <= rounds; round++) {
-      // Which build goes first swaps every round: an identical-bundle A/B showed the first of a pair up to 10% off.
-      for (const which of round % 2 === 1 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
-        const m = await runner.measure(
-          { scenario: s.name, target: which, round },
-          urls[which],
-          s.load,
-          s.connections,
-          windows,
-          mesh.procs(),
-        );
+    await runner.alternate(
+      s,
+      urls,
+      rounds,
+      windows,
+      () => mesh.procs(),
+      (which, m, round) => {
         const bucket = which === 'after' ? after : prev;
         bucket.rps.push(m.rps);
         bucket.us.push(m.cpuUsPerReq[procName[which]] ?? NaN);
@@ -67,8 +63,8 @@ try {
         console.log(
           `r${round} ${s.name} ${which}: ${m.rps.toFixed(0)} req/s, gateway ${m.cpuUsPerReq[procName[which]]?.toFixed(0)} µs/req, p99 ${m.p99} ms, RSS ${rss?.toFixed(0)} MiB`,
         );
-      }
-    }
+      },
+    );
     table.push(
       `| ${s.label} | ${median(prev.rps).toFixed(0)} | ${median(after.rps).toFixed(0)} | ${median(prev.us).toFixed(0)} | ${median(after.us).toFixed(0)} | ${((median(after.us) / median(prev.us) - 1) * 100).toFixed(0)}% | ${prev.rss.toFixed(0)} | ${after.rss.toFixed(0)} |`,
     );

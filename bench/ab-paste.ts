@@ -41,17 +41,13 @@ try {
       after: { rps: [] as number[], p99: [] as number[], us: [] as number[], mainUs: [] as number[], rss: 0 },
       before: { rps: [] as number[], p99: [] as number[], us: [] as number[], mainUs: [] as number[], rss: 0 },
     };
-    for (let round = 1; round <= rounds; round++) {
-      // Which build goes first swaps every round, as in ab-gateway.ts.
-      for (const which of round % 2 === 1 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
-        const m = await runner.measure(
-          { scenario: s.name, target: which, round },
-          urls[which],
-          s.load,
-          s.connections,
-          windows,
-          mesh.procs(),
-        );
+    await runner.alternate(
+      s,
+      urls,
+      rounds,
+      windows,
+      () => mesh.procs(),
+      (which, m, round) => {
         const name = proc[which];
         const us = m.cpuUsPerReq[name] ?? Number.NaN;
         const mainUs = ((m.usage.mainCpuMs[name] ?? Number.NaN) * 1000) / m.requests;
@@ -65,8 +61,8 @@ try {
         console.log(
           `r${round} ${s.name} ${which}: ${m.rps.toFixed(0)} req/s, p99 ${m.p99} ms, paste-svc ${us.toFixed(0)} µs/req (main thread ${mainUs.toFixed(0)}), RSS ${rss.toFixed(0)} MiB`,
         );
-      }
-    }
+      },
+    );
     const { after: a, before: b } = seen;
     table.push(
       `| ${s.name} (file store) | ${median(b.rps).toFixed(0)} → ${median(a.rps).toFixed(0)} | ${median(b.p99).toFixed(0)} → ${median(a.p99).toFixed(0)} | ${median(b.us).toFixed(0)} → ${median(a.us).toFixed(0)} | ${median(b.mainUs).toFixed(0)} → ${median(a.mainUs).toFixed(0)} | ${b.rss.toFixed(0)} → ${a.rss.toFixed(0)} |`,

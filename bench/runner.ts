@@ -38,6 +38,31 @@ export class LoadRunner {
     this.proc = { name: 'load', pid: child.pid!, child, tail: () => '', stop: async () => void child.kill() };
   }
 
+  /**
+   * A before/after of two builds (ab-gateway.ts, ab-paste.ts): `rounds` rounds of one window each against
+   * `urls.after` and `urls.before`, which one goes first swapping every round (an identical-bundle A/B showed
+   * the first of a pair up to 10% off). `seen` gets each window as it ends.
+   */
+  async alternate(
+    scenario: { name: string; load: LoadKind; connections: number },
+    urls: { after: string; before: string },
+    rounds: number,
+    windows: Windows,
+    procs: () => Proc[],
+    seen: (which: 'after' | 'before', m: Measurement, round: number) => void,
+  ): Promise<void> {
+    for (let round = 1; round <= rounds; round++) {
+      for (const which of round % 2 === 1 ? (['after', 'before'] as const) : (['before', 'after'] as const)) {
+        const label = { scenario: scenario.name, target: which, round };
+        seen(
+          which,
+          await this.measure(label, urls[which], scenario.load, scenario.connections, windows, procs()),
+          round,
+        );
+      }
+    }
+  }
+
   /** Runs one job against `url`; `procs` are measured from the end of the warm-up to the end of the window. */
   async measure(
     label: { scenario: string; target: string; round: number },
