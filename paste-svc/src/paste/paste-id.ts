@@ -1,28 +1,12 @@
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+// The kit's pool of CSPRNG bytes: a getrandom call per create was 3% of paste-svc's busy time on batched creates.
+import { randomPooled } from '@pastemesh/kit/observability';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Paste ids are 11 base62 characters: 62^11 ≈ 2^65.5, so at least 64 random bits. */
 export const PASTE_ID_LENGTH = 11;
 export const PASTE_ID_PATTERN = /^[0-9A-Za-z]{11}$/;
-
-/**
- * Random bytes from the system CSPRNG, drawn 4 KiB at a time: one getrandom call per create (randomBytes(16) for
- * the id and 32 for a delete token) was 3% of paste-svc's busy time on batched creates. Node's randomUUID pools
- * the same way. Each byte is handed out once.
- */
-const pool = Buffer.alloc(4096);
-let poolUsed = pool.length;
-
-function randomPooled(size: number): Buffer {
-  if (poolUsed + size > pool.length) {
-    randomFillSync(pool);
-    poolUsed = 0;
-  }
-  const bytes = Buffer.from(pool.subarray(poolUsed, poolUsed + size));
-  poolUsed += size;
-  return bytes;
-}
 
 /**
  * A new paste id from the system CSPRNG. Rejection sampling (bytes ≥ 248 are
