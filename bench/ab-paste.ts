@@ -5,6 +5,8 @@
 // and round (default create-raw-s3: POST / of unique 1 KiB bodies) and prints req/s, p99 and paste-svc's CPU µs
 // per request, all threads and the main thread alone (the file store's writes run on a thread of their own).
 // The before bundle: e.g. `/tmp/pmbench-build-<commit>/paste-svc/dist/main.js` from snapshot-build.ts.
+// Both run with paste-svc's deployed NODE_OPTIONS; BENCH_BEFORE_NODE_OPTIONS replaces the before build's (to
+// A/B a flag with one bundle, as ab-gateway.ts does).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +29,9 @@ const mesh = await startMesh('mysql', console.log);
 const runner = new LoadRunner();
 try {
   await mesh.addObjectStore(storeEnv);
-  const beforeGateway = await mesh.addPasteBefore(storeEnv, before);
+  const flags = process.env['BENCH_BEFORE_NODE_OPTIONS'];
+  const beforeEnv = flags === undefined ? storeEnv : { ...storeEnv, NODE_OPTIONS: flags };
+  const beforeGateway = await mesh.addPasteBefore(beforeEnv, before);
   const owners = await registerUsers(mesh.gateways.hot.url, 10);
   await seedPastes(mesh.store, { from: 0, to: 1000, owners, createdBase: Date.now() - 86_400_000, expiresAt: null });
   const list = scenarios(1000).filter((s) => only.includes(s.name));

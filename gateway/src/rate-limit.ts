@@ -161,28 +161,28 @@ interface Queued {
  * one pipeline, one socket write, dispatched in the check phase (after every request whose bytes arrived in the
  * poll phase has asked, as the gateway's batches of reads and creates are). A command per create, each its own
  * write, was the largest single item of the gateway's create profile (bench/README.md, "Creates in batches");
- * ioredis' own auto-pipelining flushes on the next tick, which comes after each request. Everything else
+ * ioredis' own auto-pipelining flushes on the next tick, which comes after each request. Calls for one key in a
+ * turn (a client creating in parallel) are one call taking all their points: see `coalesced`. Everything else
  * (readiness, MULTI for blocks and reads) is the client's.
  */
 function pipelinedPerTurn(redis: Redis) {
   let queued: Queued[] = [];
   const flush = () => {
-    const batch = queued;
+    const calls = coalesced(queued);
     queued = [];
     const pipeline = redis.pipeline() as unknown as Record<string, (args: string[]) => unknown> & {
       exec(): Promise<[Error | null, unknown][] | null>;
     };
-    for (const q of batch) pipeline[SCRIPT]!(q.args);
+    for (const call of calls) pipeline[SCRIPT]!(call.args);
     pipeline.exec().then(
       (results) => {
-        for (const [i, q] of batch.entries()) {
+        for (const [i, call] of calls.entries()) {
           const [err, result] = results?.[i] ?? [new Error('redis answered no result'), undefined];
-          if (err) q.reject(err);
-          else q.resolve(result);
+          call.settle(err, result);
         }
       },
       (err: unknown) => {
-        for (const q of batch) q.reject(err);
+        for (const call of calls) call.settle(err, undefined);
       },
     );
   };
@@ -205,4 +205,53 @@ function pipelinedPerTurn(redis: Redis) {
       });
     },
   };
+}
+
+/** One script call of a flush, standing for one or more queued ones. */
+interface Call {
+  args: string[];
+  settle(err: unknown, result: unknown): void;
+}
+
+/**
+ * The turn's script calls, one per key and limit: the script adds its points to the key's count and answers the
+ * new count and the key's TTL (`[key, points, secDuration, limit, duration]` in, `[count, ttlMs]` out). n calls for
+ * one key become one call adding their sum, and each of them is answered the count its own points reached, as if
+ * they had run one after another in the order they were made: the same counts, the same decisions (exact across
+ * replicas, as before), one Lua call instead of n.
+ */
+function coalesced(batch: Queued[]): Call[] {
+  const byKey = new Map<string, Queued[]>();
+  for (const q of batch) {
+    const [key, , ...limit] = q.args;
+    const id = `${key}\n${limit.join('\n')}`;
+    const same = byKey.get(id);
+    if (same) same.push(q);
+    else byKey.set(id, [q]);
+  }
+  return [...byKey.values()].map((same) => {
+    if (same.length === 1) {
+      const q = same[0]!;
+      return { args: q.args, settle: (err, result) => (err ? q.reject(err) : q.resolve(result)) };
+    }
+    const points = same.map((q) => Number(q.args[1]));
+    const total = points.reduce((a, b) => a + b, 0);
+    const [key, , ...limit] = same[0]!.args;
+    return {
+      args: [key!, String(total), ...limit],
+      settle(err, result) {
+        const [count, ttl] = Array.isArray(result) ? result : [];
+        if (!err && typeof count !== 'number') err = new Error(`${SCRIPT} answered ${JSON.stringify(result)}`);
+        if (err) {
+          for (const q of same) q.reject(err);
+          return;
+        }
+        let reached = (count as number) - total;
+        for (const [i, q] of same.entries()) {
+          reached += points[i]!;
+          q.resolve([reached, ttl]);
+        }
+      },
+    };
+  });
 }
