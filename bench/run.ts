@@ -682,9 +682,37 @@ function createChecks(mode: string, r: Row[], runs: Measurement[]): string[] {
     out.push(
       `info  ${what}: CPU µs per create: ${gateway} ${gatewayUs.toFixed(0)}, ${paste} ${pasteUs.toFixed(0)}, ${rest}; ` +
         `the floor: mysql-insert ${perFloor('mysql-insert')}, mariadbd ${perFloor('mariadbd')} per insert, p99 ${floorP99} ms`,
+      cpuBudget(
+        what,
+        runs.filter((m) => m.scenario === s.name),
+      ),
     );
   }
   return out;
+}
+
+/**
+ * What bounds a create ratio on a machine the load saturates: the CPU of every process (the load generator's
+ * included) per request, mesh against floor, round by round. With both sides keeping the same cores busy, the
+ * throughput ratio is the inverse of the CPU ratio, so ≥ 0.5× the floor means the whole mesh spending at most
+ * twice the floor's CPU per create (bench/README.md, "The create target is a CPU budget").
+ */
+function cpuBudget(what: string, runs: Measurement[]): string {
+  const total = (m: Measurement) => Object.values(m.cpuUsPerReq).reduce((a, b) => a + b, 0);
+  const rounds = [...new Set(runs.map((m) => m.round))].flatMap((round) => {
+    const mesh = runs.find((m) => m.round === round && m.target !== 'baseline');
+    const floor = runs.find((m) => m.round === round && m.target === 'baseline');
+    return mesh && floor ? [{ mesh, floor }] : [];
+  });
+  if (rounds.length === 0) return `info  ${what}: no round measured both sides`;
+  const busy = (m: Measurement) => (total(m) * m.rps) / 1e6;
+  const times = rounds.map(({ mesh, floor }) => total(mesh) / total(floor));
+  return (
+    `info  ${what}: every process's CPU per request, mesh ${median(rounds.map((x) => total(x.mesh))).toFixed(0)} µs ` +
+    `vs floor ${median(rounds.map((x) => total(x.floor))).toFixed(0)} µs: ${median(times).toFixed(2)}× ` +
+    `(${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)}), so at most ~${(1 / median(times)).toFixed(2)}× ` +
+    `the floor's creates/s; cores busy ${median(rounds.map((x) => busy(x.mesh))).toFixed(2)} vs ${median(rounds.map((x) => busy(x.floor))).toFixed(2)}`
+  );
 }
 
 async function main(): Promise<void> {
