@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { contentKey } from '../paste-svc/src/content/content-store.js';
 import { createFileWriter } from '../paste-svc/src/content/file-writer.js';
+import { median } from './report.js';
 
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
 const N = Number(process.env['N'] ?? 6_000);
@@ -57,7 +58,6 @@ for (let round = 0; round < ROUNDS; round++) {
 writer.close();
 fs.rmSync(dir, { recursive: true, force: true });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`file store writes: ${N} objects of 1 KiB, ${BATCH} at a time, ${ROUNDS} rounds (medians, µs per object)`);
 console.log('way                    CPU   event loop   wall');
 for (const [name, r] of Object.entries(results))

@@ -221,24 +221,19 @@ interface Call {
  * replicas, as before), one Lua call instead of n.
  */
 function coalesced(batch: Queued[]): Call[] {
-  const byKey = new Map<string, Queued[]>();
+  const byKey = new Map<string, { key: string; limit: string[]; same: Queued[] }>();
   for (const q of batch) {
-    const [key, , ...limit] = q.args;
+    const [key = '', , ...limit] = q.args;
     const id = `${key}\n${limit.join('\n')}`;
-    const same = byKey.get(id);
-    if (same) same.push(q);
-    else byKey.set(id, [q]);
+    let group = byKey.get(id);
+    if (!group) byKey.set(id, (group = { key, limit, same: [] }));
+    group.same.push(q);
   }
-  return [...byKey.values()].map((same) => {
-    if (same.length === 1) {
-      const q = same[0]!;
-      return { args: q.args, settle: (err, result) => (err ? q.reject(err) : q.resolve(result)) };
-    }
+  return [...byKey.values()].map(({ key, limit, same }) => {
     const points = same.map((q) => Number(q.args[1]));
     const total = points.reduce((a, b) => a + b, 0);
-    const [key, , ...limit] = same[0]!.args;
     return {
-      args: [key!, String(total), ...limit],
+      args: [key, String(total), ...limit],
       settle(err, result) {
         const [count, ttl] = Array.isArray(result) ? result : [];
         if (!err && typeof count !== 'number') err = new Error(`${SCRIPT} answered ${JSON.stringify(result)}`);
