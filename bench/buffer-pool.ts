@@ -114,6 +114,26 @@ const restorer = (serverUrl: string, bytes: number) => async () => {
 };
 
 /**
+ * Grows the pool to at least `bytes` (never shrinks it) for a phase whose tables grow as it runs, such as the
+ * create windows; resolves with the server's own size and the function that sets it back.
+ */
+export async function growBufferPool(
+  serverUrl: string,
+  bytes: number,
+): Promise<{ serverMiB: number; phaseMiB: number; restore(): Promise<void> }> {
+  const conn = await mysql.createConnection({ uri: serverUrl });
+  try {
+    const [size] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
+    const server = Number((size as { size: number | string }[])[0]!.size);
+    if (server >= bytes) return { serverMiB: server / MiB, phaseMiB: server / MiB, restore: async () => {} };
+    await setBufferPool(conn, bytes);
+    return { serverMiB: server / MiB, phaseMiB: bytes / MiB, restore: restorer(serverUrl, server) };
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
  * Sizes the InnoDB buffer pool to hold `database` (data and indexes, plus a quarter), as the README tells an
  * operator to: at the server's default 128 MiB a random read of 1M pastes (~1.9 GB) is a disk read, which
  * measures the disk rather than paste-svc. Never shrinks the pool; then reads the tables into it. With `resize`

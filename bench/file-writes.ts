@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { contentKey } from '../paste-svc/src/content/content-store.js';
+import { contentKey, fileStorePath } from '../paste-svc/src/content/content-store.js';
+import { makeObjectFolders } from './seed.js';
 import { createFileWriter } from '../paste-svc/src/content/file-writer.js';
 import { median } from './report.js';
 
@@ -17,10 +18,8 @@ const N = Number(process.env['N'] ?? 6_000);
 const BATCH = Number(process.env['BATCH'] ?? 14);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pm-bench-writes-'));
-const fileOf = (key: string) => path.join(dir, key.slice(0, 2), key.slice(2, 4), key);
-for (let a = 0; a < 256; a++)
-  for (let b = 0; b < 256; b++)
-    fs.mkdirSync(path.join(dir, a.toString(16).padStart(2, '0'), b.toString(16).padStart(2, '0')), { recursive: true });
+const fileOf = (key: string) => fileStorePath(dir, key);
+makeObjectFolders(dir);
 
 const writer = createFileWriter();
 const ways: Record<string, (file: string, content: Buffer) => Promise<void>> = {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { createContentStore, type ContentStore } from '../paste-svc/src/content/content-store.js';
-import { MiB, capBufferPool, fitBufferPool, innodbReads, type PoolFit } from './buffer-pool.js';
+import { MiB, capBufferPool, fitBufferPool, growBufferPool, innodbReads, type PoolFit } from './buffer-pool.js';
 import { HOT_ID, expiredId, readBody } from './data.js';
 import { spawnNode, waitReady } from '../scripts/mesh/child-process.js';
 import { ROOT, SERVICES } from '../scripts/mesh/services.js';
@@ -35,11 +35,13 @@ import {
   preflightRawCreates,
   preflightStoreReads,
   registerUsers,
+  SAME_ANSWER,
+  giveRawAnswerHeaders,
   scenarios,
   type Baseline,
   type Scenario,
 } from './scenarios.js';
-import { countExpired, seedPastes, type PasteStore } from './seed.js';
+import { countExpired, makeObjectFolders, seedPastes, type PasteStore } from './seed.js';
 import { buildSnapshot, builtAt, type Snapshot } from './snapshot-build.js';
 import { serverProcs, type Proc } from './usage.js';
 
@@ -71,6 +73,21 @@ const EXPIRED = quick ? 10_000 : 100_000;
 const BUFFER_POOL = process.env['BENCH_BUFFER_POOL'] ?? 'fit';
 if (BUFFER_POOL !== 'fit' && BUFFER_POOL !== 'server')
   throw new Error(`BENCH_BUFFER_POOL must be fit or server, not ${BUFFER_POOL}`);
+/**
+ * With `fit`, the create windows also run with a pool that holds what they write (~0.9 GB after three full
+ * rounds, half of it the floor's table), as an operator sizes it. At the server's 128 MiB the tables outgrow
+ * the pool in the first round, and every insert into a random-key B-tree (the floor has one, a create five)
+ * starts to wait on the disk, more with each round (bench/README.md, "The create windows' buffer pool").
+ */
+const CREATE_POOL_MIB = 2048;
+/**
+ * BENCH_FILE_STORE (with BENCH_OBJECT_STORE=file): `in-use` (default), the store's folders made beforehand, as
+ * a store that has held a few hundred thousand objects has them; `new`, an empty folder, where nearly every
+ * write of the run also makes its object's folder.
+ */
+const FILE_STORE = process.env['BENCH_FILE_STORE'] ?? 'in-use';
+if (FILE_STORE !== 'in-use' && FILE_STORE !== 'new')
+  throw new Error(`BENCH_FILE_STORE must be in-use or new, not ${FILE_STORE}`);
 /** The pool during the 1M phase; shown beside the 1M DB-read verdict. */
 let pool: PoolFit | undefined;
 /**
@@ -236,9 +253,23 @@ async function alternate(ctx: Ctx, list: Scenario[], tag = ''): Promise<void> {
         s.rate,
       );
       ctx.runs.push(m, b);
+      const same = s.sameAnswerBaseline
+        ? await ctx.runner.measure(
+            { scenario: name + SAME_ANSWER, target: 'baseline', round },
+            baseUrl,
+            s.sameAnswerBaseline,
+            s.connections,
+            windowsFor(s),
+            procsOf(ctx),
+            undefined,
+            s.rate,
+          )
+        : undefined;
+      if (same) ctx.runs.push(same);
       const disk = m.extra['innodbDiskReadsPerRequest'];
       log(
         `  r${round} ${name.padEnd(18)} ${m.rps.toFixed(0).padStart(6)} req/s p99 ${m.p99.toFixed(1)} ms | ${s.baseline} ${b.rps.toFixed(0)} req/s → ${(m.rps / b.rps).toFixed(3)}×` +
+          (same ? ` | same answer ${same.rps.toFixed(0)} req/s → ${(m.rps / same.rps).toFixed(3)}×` : '') +
           (typeof disk === 'number'
             ? ` | InnoDB per read: ${disk.toFixed(3)} disk, ${(m.extra['innodbPageReadsPerRequest'] as number).toFixed(1)} pages`
             : ''),
@@ -435,6 +466,7 @@ async function runMode(
   let objectsDir: string | undefined;
   const ctx: Ctx = { mesh, runner, baselines, floor: undefined, extra: [], runs: [] };
   let fit: PoolFit | undefined;
+  let createPool: { restore(): Promise<void> } | undefined;
   try {
     const list = scenarios(SMALL).filter(
       (s) => (!onlyArg || onlyArg.includes(s.name)) && (!s.modes || s.modes.includes(mode)),
@@ -443,10 +475,27 @@ async function runMode(
       const floor = await startFloor();
       ctx.extra.push(floor.proc);
       ctx.floor = floor.url;
+      if (BUFFER_POOL === 'fit') {
+        const grown = await growBufferPool(MYSQL_SERVER, CREATE_POOL_MIB * MiB);
+        createPool = grown;
+        log(
+          `  MariaDB buffer pool for the create windows: ${grown.phaseMiB} MiB (server's ${grown.serverMiB} MiB), ` +
+            `holding the tables they write, the floor's too; set back when the mode ends` +
+            ` (if interrupted: SET GLOBAL innodb_buffer_pool_size = ${grown.serverMiB * MiB})`,
+        );
+      }
     }
     if (list.some((s) => s.gateway === 'store')) {
       if (OBJECT_STORE === 'file') {
         objectsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmbench-objects-'));
+        if (FILE_STORE === 'in-use') {
+          makeObjectFolders(objectsDir);
+          // Written out now, not by the kernel's writeback during the first windows (a first round at 0.26×).
+          execFileSync('sync');
+        }
+        log(
+          `  file store: ${FILE_STORE === 'in-use' ? 'its 65,536 folders made beforehand, as in a store in use' : 'new, each folder made by its first write'}`,
+        );
         await mesh.addObjectStore({ CONTENT_STORE: pathToFileURL(objectsDir).href });
       } else {
         const s3 = await startS3rver();
@@ -465,6 +514,10 @@ async function runMode(
     log(`  seeded ${SMALL} pastes in ${secs.toFixed(1)} s`);
     const listCalls = await preflight(mesh, baselines.apollo);
     log(`  one list-of-50 query made these downstream calls: ${JSON.stringify(listCalls)}`);
+    if (list.some((s) => s.sameAnswerBaseline)) {
+      const lines = await giveRawAnswerHeaders(mesh.gateways.hot.url, baselines.bare);
+      log(`  the raw answer has ${lines} header lines; bare node:http sends them at ${baselines.bare}/as-raw-answer`);
+    }
     const rawCreates = list.filter((s) => s.load.kind === 'post-unique');
     if (rawCreates.length > 0)
       await preflightRawCreates([
@@ -504,6 +557,7 @@ async function runMode(
     for (const p of ctx.extra) await p.stop();
     await mesh.stop();
     await fit?.restore();
+    await createPool?.restore();
     if (objectsDir) fs.rmSync(objectsDir, { recursive: true, force: true });
   }
 }
@@ -518,6 +572,8 @@ function checks(mode: string, r: Row[], runs: Measurement[], listCalls: Record<s
   };
   // Issue 19's targets (data path at scale), which replaced the first version's 0.35× and 0.9×.
   ratio('raw-hot', 0.7, 'GET /raw hot vs bare node:http');
+  const sameAnswer = sameAnswerNote(mode, runs, 'raw-hot');
+  if (sameAnswer) out.push(sameAnswer);
   ratio('gql-hot', 1.0, 'GraphQL hot vs Apollo alone');
   ratio('gql-grpc', 0.5, 'GraphQL via gRPC vs Apollo alone');
   const c10 = get('gql-hot-c10');
@@ -712,6 +768,36 @@ function cpuBudget(what: string, runs: Measurement[]): string {
     `vs floor ${median(rounds.map((x) => total(x.floor))).toFixed(0)} µs: ${median(times).toFixed(2)}× ` +
     `(${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)}), so at most ~${(1 / median(times)).toFixed(2)}× ` +
     `the floor's creates/s; cores busy ${median(rounds.map((x) => busy(x.mesh))).toFixed(2)} vs ${median(rounds.map((x) => busy(x.floor))).toFixed(2)}`
+  );
+}
+
+/**
+ * The scenario against its same-answer baseline (bare node:http sending the raw answer's header lines), and that
+ * baseline against the plain one, round by round: how much of the ratio to bare node:http the answer's header
+ * lines take whoever sends them, and how much is the gateway's own work (bench/README.md, "The raw answer's
+ * header lines"). Undefined when the scenario ran without it.
+ */
+function sameAnswerNote(mode: string, runs: Measurement[], scenario: string): string | undefined {
+  const of = (name: string, mesh: boolean, round: number) =>
+    runs.find((m) => m.scenario === name && m.round === round && (m.target === 'baseline') !== mesh);
+  const rounds = [...new Set(runs.filter((m) => m.scenario === scenario + SAME_ANSWER).map((m) => m.round))].flatMap(
+    (round) => {
+      const gateway = of(scenario, true, round);
+      const bare = of(scenario, false, round);
+      const same = of(scenario + SAME_ANSWER, false, round);
+      return gateway && bare && same ? [{ gateway, bare, same }] : [];
+    },
+  );
+  if (rounds.length === 0) return undefined;
+  const vsSame = median(rounds.map((x) => x.gateway.rps / x.same.rps));
+  const sameVsBare = median(rounds.map((x) => x.same.rps / x.bare.rps));
+  const us = (pick: (x: (typeof rounds)[number]) => Measurement, proc: string) =>
+    median(rounds.map((x) => pick(x).cpuUsPerReq[proc] ?? 0)).toFixed(1);
+  return (
+    `info  ${mode} GET /raw hot vs bare node:http sending the same header lines: ${vsSame.toFixed(3)}×; ` +
+    `bare node:http with them: ${sameVsBare.toFixed(3)}× of itself without (CPU µs per request: ` +
+    `bare-http ${us((x) => x.bare, 'bare-http')} → ${us((x) => x.same, 'bare-http')}, ` +
+    `load ${us((x) => x.bare, 'load')} → ${us((x) => x.same, 'load')} → ${us((x) => x.gateway, 'load')} with the gateway)`
   );
 }
 

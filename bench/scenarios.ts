@@ -18,6 +18,12 @@ export interface Scenario {
   /** Paced load (requests per second over all connections): latency without queueing. */
   rate?: number;
   baseline: Baseline;
+  /**
+   * A second baseline window each round, on the same baseline process asked for an answer like the scenario's
+   * (raw-hot: bare node:http sending the raw answer's header lines, `giveRawAnswerHeaders`), recorded as scenario
+   * `<name>:same-answer` (SAME_ANSWER): what the scenario's answer costs any server, apart from what the gateway does.
+   */
+  sameAnswerBaseline?: LoadKind;
   /** The modes it runs in (all when unset): the create floor is MySQL's, so its scenarios are MySQL only. */
   modes?: Mode[];
 }
@@ -40,6 +46,7 @@ export function scenarios(seeded: number): Scenario[] {
       load: { kind: 'get', path: `/raw/${HOT_ID}` },
       connections: 50,
       baseline: 'bare-http',
+      sameAnswerBaseline: { kind: 'get', path: AS_RAW_ANSWER },
     },
     {
       name: 'gql-hot',
@@ -148,6 +155,33 @@ export function scenarios(seeded: number): Scenario[] {
       baseline: 'apollo-alone',
     },
   ];
+}
+
+/** The scenario name a `sameAnswerBaseline` window is recorded under: `<scenario><SAME_ANSWER>`. */
+export const SAME_ANSWER = ':same-answer';
+
+/** bare-http's path answering with the header lines of the gateway's raw answer (bench/baselines/bare-http.ts). */
+const AS_RAW_ANSWER = '/as-raw-answer';
+
+/** Headers every HTTP/1.1 server adds to an answer itself, so bare node:http adds its own. */
+const SERVER_OWN = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+
+/**
+ * Gives bare node:http the header lines of the hot gateway's raw answer (all but those node:http adds itself),
+ * for raw-hot's same-answer baseline; resolves with how many lines the answer has, Node's own included.
+ */
+export async function giveRawAnswerHeaders(gatewayUrl: string, bareUrl: string): Promise<number> {
+  const raw = await fetch(`${gatewayUrl}/raw/${HOT_ID}`);
+  await raw.arrayBuffer();
+  const lines = [...raw.headers].filter(([name]) => !SERVER_OWN.has(name));
+  const res = await fetch(bareUrl + AS_RAW_ANSWER, { method: 'PUT', body: JSON.stringify(lines) });
+  if (res.status !== 204) throw new Error(`bare-http refused the raw answer's headers: ${res.status}`);
+  const check = await fetch(bareUrl + AS_RAW_ANSWER);
+  await check.arrayBuffer();
+  const sent = [...check.headers].filter(([name]) => !SERVER_OWN.has(name));
+  if (JSON.stringify(sent) !== JSON.stringify(lines))
+    throw new Error(`bare-http answers other headers than the gateway's raw answer: ${JSON.stringify(sent)}`);
+  return [...raw.headers].length;
 }
 
 /** The baseline's own load: the same request shape at the same concurrency. */

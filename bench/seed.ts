@@ -2,10 +2,23 @@
 // on SQLite). Rows are inserted in primary-key order (pastes by id, contents by SHA-256), so a million rows
 // append to the B-trees instead of splitting random pages in a buffer pool far smaller than the table. With an
 // object store, the contents go there through paste-svc's own store code and their rows are `store` rows.
+import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
-import type { ContentStore } from '../paste-svc/src/content/content-store.js';
+import { fileStorePath, type ContentStore } from '../paste-svc/src/content/content-store.js';
 import { pasteContent, pasteId, sha256Hex } from './data.js';
+
+/**
+ * Makes every folder of a file store under `dir` (65,536 of them), as a store in use has them: in a new store
+ * nearly every write also makes its object's folder, a cost the first few hundred thousand pastes pay once.
+ */
+export function makeObjectFolders(dir: string): void {
+  for (let i = 0; i < 65_536; i++)
+    fs.mkdirSync(path.dirname(fileStorePath(dir, i.toString(16).padStart(4, '0').padEnd(64, '0'))), {
+      recursive: true,
+    });
+}
 
 /** Where paste-svc keeps its tables. */
 export type PasteStore = { kind: 'mysql'; url: string } | { kind: 'sqlite'; file: string };

@@ -100,9 +100,16 @@ export function storeUnavailable(store: ContentStore, op: string, cause: unknown
   );
 }
 
+/**
+ * Where the file store under `dir` keeps the object `key`: two levels of 256 folders, so no folder holds more
+ * than a few thousand files at 1 billion pastes. A folder is made by the first write into it.
+ */
+export function fileStorePath(dir: string, key: string): string {
+  return path.join(dir, key.slice(0, 2), key.slice(2, 4), key);
+}
+
 function createFileStore(dir: string): ContentStore {
-  // Two levels of 256 folders, so no folder holds more than a few thousand files at 1 billion pastes.
-  const fileOf = (key: string) => path.join(dir, key.slice(0, 2), key.slice(2, 4), key);
+  const fileOf = (key: string) => fileStorePath(dir, key);
   const writer = createFileWriter();
   return {
     name: `file://${dir}`,
