@@ -30,8 +30,9 @@ function helmetHeaders(): Record<string, string> {
     crossOriginOpenerPolicy: { policy: 'same-origin' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
   })({} as IncomingMessage, res as unknown as ServerResponse, () => {});
-  // helmet has no Permissions-Policy: nothing here uses camera, microphone or location.
-  headers['permissions-policy'] = 'camera=(), microphone=(), geolocation=(), interest-cohort=()';
+  // helmet has no Permissions-Policy: nothing here uses camera, microphone or location. No `interest-cohort`:
+  // FLoC never shipped, and browsers log an unrecognised feature on every page that names it.
+  headers['permissions-policy'] = 'camera=(), microphone=(), geolocation=()';
   return headers;
 }
 
