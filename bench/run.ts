@@ -832,6 +832,10 @@ async function main(): Promise<void> {
     node: process.version,
     hot: HOT_ID,
     at: new Date().toISOString(),
+    // The conditions the numbers depend on (bench/README.md, thirteenth session).
+    bundles: bundles?.commit ?? 'dist',
+    bufferPool: BUFFER_POOL === 'fit' ? { mode: 'fit', createWindowsMiB: CREATE_POOL_MIB } : { mode: 'server' },
+    objectStore: OBJECT_STORE === 'file' ? { kind: 'file', folders: FILE_STORE } : { kind: OBJECT_STORE },
   };
   fs.writeFileSync(file, JSON.stringify({ meta, rows: all.rows, checks: all.checks, runs: all.runs }, null, 2));
   log(`\nraw results: ${path.relative(ROOT, file)}`);
