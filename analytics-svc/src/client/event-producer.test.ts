@@ -419,4 +419,18 @@ describe('isBotUserAgent', () => {
   ])('classifies %j as bot=%s', (ua, bot) => {
     expect(isBotUserAgent(ua)).toBe(bot);
   });
+
+  it('answers the same when it remembers a user agent, after forgetting them all, and for huge ones', () => {
+    const bot = 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)';
+    const person = 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0';
+    const answers = () => [isBotUserAgent(bot), isBotUserAgent(person), isBotUserAgent('curl/8.5.0')];
+    expect(answers()).toEqual([true, false, false]);
+    expect(answers()).toEqual([true, false, false]);
+    // More distinct user agents than it keeps: it forgets and asks isbot again.
+    for (let i = 0; i < 2_500; i++) expect(isBotUserAgent(`Mozilla/5.0 (compatible; Crawler${i}/1.0)`)).toBe(true);
+    expect(answers()).toEqual([true, false, false]);
+    // Too long to remember, answered all the same.
+    expect(isBotUserAgent(`${'x'.repeat(600)} Googlebot/2.1`)).toBe(true);
+    expect(isBotUserAgent(`${person} ${'y'.repeat(600)}`)).toBe(false);
+  });
 });
