@@ -420,13 +420,13 @@ describe('isBotUserAgent', () => {
     expect(isBotUserAgent(ua)).toBe(bot);
   });
 
-  it('answers the same when it remembers a user agent, after forgetting them all, and for huge ones', () => {
+  it('answers the same when it remembers a user agent, after forgetting it, and for huge ones', () => {
     const bot = 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)';
     const person = 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0';
     const answers = () => [isBotUserAgent(bot), isBotUserAgent(person), isBotUserAgent('curl/8.5.0')];
     expect(answers()).toEqual([true, false, false]);
     expect(answers()).toEqual([true, false, false]);
-    // More distinct user agents than it keeps: it forgets and asks isbot again.
+    // More distinct user agents than it keeps: it forgets these three and asks isbot again.
     for (let i = 0; i < 2_500; i++) expect(isBotUserAgent(`Mozilla/5.0 (compatible; Crawler${i}/1.0)`)).toBe(true);
     expect(answers()).toEqual([true, false, false]);
     // Too long to remember, answered all the same.

@@ -1,4 +1,5 @@
 import { isbot } from 'isbot';
+import { LRUCache } from 'lru-cache';
 import { createHmac } from 'node:crypto';
 
 /** Length of a viewer key: 22 base64url characters = 128 bits of the HMAC, far below the contract's 64. */
@@ -54,19 +55,15 @@ export function isBotUserAgent(userAgent: string | undefined | null): boolean {
   const known = botByUserAgent.get(userAgent);
   if (known !== undefined) return known;
   const bot = !PERSON_AT_A_TERMINAL.test(userAgent) && (isbot(userAgent) || EXTRA_PREVIEW_FETCHERS.test(userAgent));
-  if (userAgent.length <= MAX_REMEMBERED_LENGTH) {
-    if (botByUserAgent.size >= MAX_REMEMBERED) botByUserAgent.clear();
-    botByUserAgent.set(userAgent, bot);
-  }
+  if (userAgent.length <= MAX_REMEMBERED_LENGTH) botByUserAgent.set(userAgent, bot);
   return bot;
 }
 
 /**
  * isBotUserAgent's answers by user agent. isbot's pattern costs ~2 µs on a browser's user agent (a raw read
- * costs the gateway ~28 µs), every view asks, and a site's readers share a few thousand user agents. Bounded
- * (emptied when full, as the gateway's viewer keys are) and only for user agents of sane length, so clients
- * sending new or huge ones cannot grow it: at most ~1 MB.
+ * costs the gateway ~28 µs), every view asks, and a site's readers share a few thousand user agents. The 2,000
+ * most recent, and only user agents of sane length, so clients sending new or huge ones cannot grow it: at most
+ * ~1 MB.
  */
-const botByUserAgent = new Map<string, boolean>();
-const MAX_REMEMBERED = 2_000;
+const botByUserAgent = new LRUCache<string, boolean>({ max: 2_000 });
 const MAX_REMEMBERED_LENGTH = 512;
