@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { PAGE_CSP, RAW_CSP, registerSecurityHeaders } from './security-headers.js';
 
-/** What every response carries (helmet's list with our policy, plus Permissions-Policy), CSP aside. */
+/** What every response carries (helmet's list with our policy, plus Permissions-Policy), CSP and HSTS aside. */
 const EVERY_ANSWER = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',
   'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'x-permitted-cross-domain-policies': 'none',
@@ -21,27 +20,37 @@ const DOCUMENTS_ALSO = {
   'x-xss-protection': '0',
 };
 
-const app = Fastify();
-registerSecurityHeaders(app);
-app.get('/page', async (_req, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><p>page'));
-app.get('/svg', async (_req, reply) => reply.type('image/svg+xml').send('<svg xmlns="http://www.w3.org/2000/svg"/>'));
-app.get('/json', async () => ({ ok: true }));
-app.get('/raw', async (_req, reply) =>
-  reply.header('content-security-policy', RAW_CSP).type('text/plain; charset=utf-8').send('<script>x</script>'),
-);
-app.get('/fails', async () => {
-  throw new Error('boom');
-});
+/** What answers to HTTPS requests carry as well (RFC 6797 §7.2: never over plain HTTP). */
+const HSTS = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
+
+/** The routes, as served directly (no proxy trusted) and behind one trusted proxy (TRUST_PROXY_HOPS=1). */
+function serve(app: FastifyInstance): FastifyInstance {
+  registerSecurityHeaders(app);
+  app.get('/page', async (_req, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><p>page'));
+  app.get('/svg', async (_req, reply) => reply.type('image/svg+xml').send('<svg xmlns="http://www.w3.org/2000/svg"/>'));
+  app.get('/json', async () => ({ ok: true }));
+  app.get('/raw', async (_req, reply) =>
+    reply.header('content-security-policy', RAW_CSP).type('text/plain; charset=utf-8').send('<script>x</script>'),
+  );
+  app.get('/fails', async () => {
+    throw new Error('boom');
+  });
+  return app;
+}
+const direct = serve(Fastify());
+const proxied = serve(Fastify({ trustProxy: (_address: string, hop: number) => hop < 1 }));
 let base = '';
+let proxiedBase = '';
 
 beforeAll(async () => {
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  base = await direct.listen({ port: 0, host: '127.0.0.1' });
+  proxiedBase = await proxied.listen({ port: 0, host: '127.0.0.1' });
 });
-afterAll(() => app.close());
+afterAll(() => Promise.all([direct.close(), proxied.close()]));
 
 /** A real request (Fastify's inject cannot load under jest's ESM mode): status and headers. */
-async function get(url: string) {
-  const res = await fetch(base + url);
+async function get(url: string, headers: Record<string, string> = {}, at = base) {
+  const res = await fetch(at + url, { headers });
   await res.arrayBuffer();
   return { status: res.status, headers: Object.fromEntries(res.headers) };
 }
@@ -52,7 +61,23 @@ describe('registerSecurityHeaders', () => {
       const res = await get(url);
       expect(res.status).toBe(200);
       expect(res.headers).toMatchObject({ ...EVERY_ANSWER, ...DOCUMENTS_ALSO, 'content-security-policy': PAGE_CSP });
+      expect(res.headers).not.toHaveProperty('strict-transport-security');
     }
+  });
+
+  it('adds HSTS only when a trusted proxy says the request came over HTTPS', async () => {
+    const viaHttps = { 'x-forwarded-proto': 'https' };
+    for (const url of ['/page', '/json', '/raw', '/nothing-here']) {
+      const res = await get(url, viaHttps, proxiedBase);
+      expect(res.headers).toMatchObject({ ...EVERY_ANSWER, ...HSTS });
+    }
+    expect((await get('/page', viaHttps, proxiedBase)).headers).toMatchObject(DOCUMENTS_ALSO);
+    expect((await get('/raw', viaHttps, proxiedBase)).headers).not.toHaveProperty('x-xss-protection');
+    // Plain HTTP through the proxy, and a client's own X-Forwarded-Proto where no proxy is trusted: none.
+    expect((await get('/page', { 'x-forwarded-proto': 'http' }, proxiedBase)).headers).not.toHaveProperty(
+      'strict-transport-security',
+    );
+    expect((await get('/page', viaHttps)).headers).not.toHaveProperty('strict-transport-security');
   });
 
   it('leaves the document-only headers off JSON answers, errors included, and keeps the rest', async () => {
@@ -65,7 +90,9 @@ describe('registerSecurityHeaders', () => {
       expect(res.status).toBe(status);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.headers).toMatchObject({ ...EVERY_ANSWER, 'content-security-policy': PAGE_CSP });
-      for (const name of Object.keys(DOCUMENTS_ALSO)) expect(res.headers).not.toHaveProperty(name);
+      for (const name of [...Object.keys(DOCUMENTS_ALSO), ...Object.keys(HSTS)]) {
+        expect(res.headers).not.toHaveProperty(name);
+      }
     }
   });
 

@@ -45,16 +45,30 @@ function helmetHeaders(): Record<string, string> {
  */
 const DOCUMENT_ONLY = ['x-xss-protection', 'x-download-options', 'x-dns-prefetch-control', 'origin-agent-cluster'];
 
+const HSTS = 'strict-transport-security';
+
 /** Answer types a browser never parses as a document that could hold markup or script. */
 const NOT_A_DOCUMENT = /^(?:text\/plain|application\/(?:graphql-response\+)?json)\b/i;
 
-/** Security headers on every response; routes may tighten the CSP. A callback hook: an async one costs a promise per response. */
+/** Names left out of `headers`. */
+const without = (headers: Record<string, string>, names: string[]) =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name)));
+
+/**
+ * Security headers on every response; routes may tighten the CSP. A callback hook: an async one costs a promise
+ * per response. Strict-Transport-Security goes only on answers to HTTPS requests (TLS here, or
+ * `X-Forwarded-Proto: https` from a trusted proxy, TRUST_PROXY_HOPS): RFC 6797 §7.2 forbids it over plain HTTP,
+ * where browsers ignore it anyway.
+ */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   const everywhere = helmetHeaders();
-  const notDocuments = Object.fromEntries(Object.entries(everywhere).filter(([name]) => !DOCUMENT_ONLY.includes(name)));
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  const notDocuments = without(everywhere, DOCUMENT_ONLY);
+  const secure = { everywhere, notDocuments };
+  const plain = { everywhere: without(everywhere, [HSTS]), notDocuments: without(notDocuments, [HSTS]) };
+  app.addHook('onSend', (req, reply, payload, done) => {
     const type = reply.getHeader('content-type');
-    reply.headers(typeof type === 'string' && NOT_A_DOCUMENT.test(type) ? notDocuments : everywhere);
+    const set = req.protocol === 'https' ? secure : plain;
+    reply.headers(typeof type === 'string' && NOT_A_DOCUMENT.test(type) ? set.notDocuments : set.everywhere);
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', PAGE_CSP);
     done(null, payload);
   });
