@@ -29,16 +29,20 @@ export interface PoolFit {
   restore(): Promise<void>;
 }
 
+/** The pool's size now, in bytes. */
+async function poolBytes(conn: mysql.Connection): Promise<number> {
+  const [rows] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
+  return Number((rows as { size: number | string }[])[0]!.size);
+}
+
 /** Sets the pool and waits until InnoDB has finished resizing it (MariaDB resizes online, in the background). */
 async function setBufferPool(conn: mysql.Connection, bytes: number): Promise<void> {
   await conn.query('SET GLOBAL innodb_buffer_pool_size = ?', [bytes]);
   for (let i = 0; i < 600; i++) {
     const [status] = await conn.query("SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'");
     const text = String((status as { Value: string }[])[0]?.Value ?? '');
-    const [size] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
     // The status is empty, or "Completed resizing buffer pool at …", once a resize has finished.
-    if (Number((size as { size: number | string }[])[0]!.size) === bytes && (text === '' || /^completed/i.test(text)))
-      return;
+    if ((await poolBytes(conn)) === bytes && (text === '' || /^completed/i.test(text))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`InnoDB did not finish resizing its buffer pool to ${bytes / MiB} MiB within 60 s`);
@@ -90,9 +94,8 @@ async function poolAndTables(conn: mysql.Connection, database: string): Promise<
     "SELECT table_name AS t, data_length AS d, index_length AS i FROM information_schema.tables WHERE table_schema = ? AND table_name NOT LIKE 'kysely\\_%' ORDER BY table_name",
     [database],
   );
-  const [pool] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
   return {
-    pool: Number((pool as { size: number | string }[])[0]!.size),
+    pool: await poolBytes(conn),
     tables: (rows as { t: string; d: number | string; i: number | string }[]).map((r) => ({
       table: r.t,
       dataMiB: Number(r.d) / MiB,
@@ -123,8 +126,7 @@ export async function growBufferPool(
 ): Promise<{ serverMiB: number; phaseMiB: number; restore(): Promise<void> }> {
   const conn = await mysql.createConnection({ uri: serverUrl });
   try {
-    const [size] = await conn.query('SELECT @@innodb_buffer_pool_size AS size');
-    const server = Number((size as { size: number | string }[])[0]!.size);
+    const server = await poolBytes(conn);
     if (server >= bytes) return { serverMiB: server / MiB, phaseMiB: server / MiB, restore: async () => {} };
     await setBufferPool(conn, bytes);
     return { serverMiB: server / MiB, phaseMiB: bytes / MiB, restore: restorer(serverUrl, server) };
